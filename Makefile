@@ -1,0 +1,42 @@
+# One Makefile, used the same way locally and in CI.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PEOPLE ?= 20000
+
+.PHONY: help setup demo test lint typecheck unit bench clean docs
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "seamline needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install seamline with its dev tools
+
+demo: setup  ## generate the demo workspace and run the whole pipeline on it
+	$(BIN)/seamline demo demo-workspace --people $(PEOPLE) --force
+	$(BIN)/seamline run demo-workspace
+
+lint: setup  ## ruff lint and format check
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup  ## mypy --strict on src/
+	$(BIN)/mypy
+
+unit: setup  ## the pytest suite alone
+	$(BIN)/pytest -q
+
+test: lint typecheck unit  ## everything CI runs: lint, types, the whole test suite
+
+bench: setup  ## run the benchmarks in bench/ (seamline against its baselines, same run)
+	$(BIN)/python -m bench
+
+clean:  ## remove the virtualenv, caches and the demo workspace
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-workspace

@@ -1,0 +1,377 @@
+"""The command line: a thin Typer shell over the library.
+
+Every command calls a library function that tests call directly; this module only
+parses arguments, prints, and maps errors to the defined exit codes
+(0 ok, 1 checks failed, 2 usage or spec error, 3 runtime error).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from seamline import __version__
+from seamline.errors import ExitCode, SeamlineError, UsageError
+
+app = typer.Typer(
+    name="seamline",
+    help=(
+        "Own the seams between agency systems: connect every system as it is, inventory "
+        "its data, harmonize, reconcile, check the contracts of each seam, and exchange "
+        "the result through an audited API.\n\n"
+        "Start with `seamline demo demo-workspace && seamline run demo-workspace`, or "
+        "`seamline init my-program` for a small example to edit."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+WorkspaceArg = Annotated[Path, typer.Argument(help="The workspace folder.", show_default=True)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"seamline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Own the seams between agency systems."""
+
+
+class RichReporter:
+    """Rich progress bars on stderr, one line per task."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+
+    def __enter__(self) -> RichReporter:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def task(self, description: str, total: int | None = None) -> Any:
+        progress = self.progress
+        task_id = progress.add_task(description, total=total)
+
+        class _Task:
+            def advance(self, amount: int) -> None:
+                progress.advance(task_id, amount)
+
+            def done(self) -> None:
+                t = progress.tasks[task_id]
+                progress.update(task_id, total=t.completed, completed=t.completed)
+
+        return _Task()
+
+
+def _reporter() -> RichReporter:
+    return RichReporter(err)
+
+
+# --- workspace -----------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    directory: WorkspaceArg = Path("."),
+    force: Annotated[bool, typer.Option(help="Write into a folder that is not empty.")] = False,
+) -> None:
+    """Write a small, commented example workspace into DIRECTORY."""
+    from seamline.workspace.template import write_example
+
+    written = write_example(directory, force=force)
+    out.print(f"Wrote {len(written)} files into {directory}.")
+    out.print(f"Next: seamline validate {directory} && seamline run {directory}")
+
+
+@app.command()
+def validate(directory: WorkspaceArg = Path(".")) -> None:
+    """Check every spec file of the workspace; report all errors with file:line:column."""
+    from seamline.workspace import check_workspace
+
+    ws, issues = check_workspace(directory)
+    if issues:
+        for issue in sorted(issues):
+            err.print(str(issue), markup=False)
+        err.print(f"{len(issues)} error{'s' if len(issues) != 1 else ''} in {directory}.")
+        raise typer.Exit(ExitCode.USAGE)
+    assert ws is not None  # noqa: S101 - no issues means a workspace was built
+    out.print(
+        f"{directory}: valid. {len(ws.agencies)} agencies, {len(ws.systems)} systems, "
+        f"{len(ws.datasets)} datasets, {len(ws.codelists)} code lists, {len(ws.seams)} seams."
+    )
+
+
+@app.command()
+def demo(
+    directory: WorkspaceArg = Path("demo-workspace"),
+    people: Annotated[int, typer.Option(min=10, help="How many people the scenario has.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
+    force: Annotated[bool, typer.Option(help="Replace the folder's contents.")] = False,
+) -> None:
+    """Write the four-agency demo scenario (data, spec and ground truth) into DIRECTORY."""
+    from seamline.demo import generate_demo
+
+    summary = generate_demo(directory, people=people, seed=seed, force=force)
+    out.print(f"Demo workspace for {summary.people:,} people (seed {summary.seed}) in {directory}:")
+    for name, count in summary.records.items():
+        out.print(f"  {name:<16} {count:>9,} records")
+    out.print(f"Next: seamline run {directory}")
+
+
+@app.command()
+def upgrade(
+    directory: WorkspaceArg = Path("."),
+    store: Annotated[
+        str | None, typer.Option(help="A store URL instead of the workspace's.")
+    ] = None,
+) -> None:
+    """Apply the store's database migrations (SQLite or PostgreSQL)."""
+    from seamline.store import safe_url, upgrade_store
+
+    url = store or _load(directory).store_url()
+    before, after = upgrade_store(url)
+    if before == after:
+        out.print(f"{safe_url(url)} is up to date (revision {after}).")
+    else:
+        out.print(f"Upgraded {safe_url(url)} from {before or 'an empty store'} to {after}.")
+
+
+# --- running ------------------------------------------------------------------------
+
+
+def _load(directory: Path) -> Any:
+    from seamline.workspace import load_workspace
+
+    return load_workspace(directory)
+
+
+@app.command()
+def run(
+    directory: WorkspaceArg = Path("."),
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
+    ] = None,
+) -> None:
+    """Run the pipeline: connect, then every later stage, recording each run in the store."""
+    from seamline.pipeline import run_pipeline
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store, _reporter() as reporter:
+        summary = run_pipeline(ws, store, reporter=reporter, datasets=dataset)
+    _print_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def _print_summary(summary: Any) -> None:
+    for stage in summary.stages:
+        table = Table(title=f"{stage.stage} ({stage.seconds:.1f} s)", title_justify="left")
+        if stage.details:
+            keys = [k for k in stage.details[0] if not isinstance(stage.details[0][k], dict)]
+            for key in keys:
+                table.add_column(key, overflow="fold")
+            for row in stage.details:
+                table.add_row(*[_cell(row.get(k)) for k in keys])
+            out.print(table)
+        for message in stage.messages:
+            err.print(f"[red]{stage.stage}:[/red] {message}")
+    status = {0: "[green]ok[/green]", 1: "[yellow]checks failed[/yellow]", 3: "[red]failed[/red]"}
+    out.print(
+        f"Run {summary.run_id}: {status.get(int(summary.exit_code), str(summary.exit_code))} "
+        f"in {summary.seconds:.1f} s. Report: {summary.report}"
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+@app.command()
+def read(
+    target: Annotated[str, typer.Argument(help="A dataset id, or with --copybook a data file.")],
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to .parquet, .jsonl or .csv.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Stop after N records.")] = None,
+    copybook: Annotated[
+        Path | None,
+        typer.Option(help="Read TARGET as a mainframe file described by this copybook."),
+    ] = None,
+    encoding: Annotated[str, typer.Option(help="Code page of a mainframe file.")] = "cp037",
+    record_format: Annotated[str, typer.Option(help="F, FB, V, VB or D (text lines).")] = "F",
+    rdw_little_endian: Annotated[bool, typer.Option(help="RDW headers are little-endian.")] = False,
+) -> None:
+    """Read one dataset (or a mainframe file ad hoc) and show or write its records."""
+    from seamline.plugins import default_registry
+    from seamline.sources.base import ReadContext
+    from seamline.sources.export import export
+
+    if copybook is not None:
+        options_model = default_registry().connector("copybook").options_model
+        options = _validated(
+            options_model,
+            kind="copybook",
+            path=str(Path(target).resolve()),
+            copybook=str(copybook.resolve()),
+            encoding=encoding,
+            record_format=record_format,
+            rdw_big_endian=not rdw_little_endian,
+        )
+        context = ReadContext(base_dir=Path.cwd(), limit=limit)
+        reader_cls = default_registry().connector("copybook")
+    else:
+        ws = _load(workspace)
+        spec = ws.dataset(target)
+        options = ws.sources[spec.id]
+        context = ReadContext(base_dir=ws.root, dataset=spec.id, limit=limit)
+        reader_cls = default_registry().connector(options.kind)
+    result = export(reader_cls(options, context), output, limit=limit)
+    if output is None:
+        _print_preview(result.preview)
+    err.print(
+        f"read {result.read:,} records: {result.written:,} accepted, {result.quarantined:,} quarantined"
+        + (f"; wrote {output}" if output else "")
+        + (f"; quarantine in {result.quarantine}" if result.quarantine else "")
+    )
+
+
+def _validated(model: Any, **values: Any) -> Any:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise UsageError(
+            f"bad option {'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+        ) from None
+
+
+def _print_preview(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        out.print("(no records)")
+        return
+    table = Table(show_lines=False)
+    for key in rows[0]:
+        table.add_column(key, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row.values()])
+    out.print(table)
+
+
+@app.command(name="copybook")
+def copybook_layout(
+    path: Annotated[Path, typer.Argument(help="A COBOL copybook (.cpy, .cob).")],
+) -> None:
+    """Print a copybook's decoded layout: field, level, offset, length and type."""
+    from seamline.sources.copybook import layout_table, load_copybook
+
+    layout = load_copybook(path)
+    rows = layout_table(layout)
+    table = Table(title=str(path), title_justify="left")
+    for key in ("field", "level", "start", "end", "length", "type"):
+        table.add_column(
+            key, justify="right" if key in {"level", "start", "end", "length"} else "left"
+        )
+    for row in rows:
+        table.add_row(
+            *[str(row.get(k, "")) for k in ("field", "level", "start", "end", "length", "type")]
+        )
+    out.print(table)
+
+
+@app.command()
+def runs(
+    directory: WorkspaceArg = Path("."),
+    limit: Annotated[int, typer.Option(min=1, help="How many runs to list.")] = 20,
+) -> None:
+    """List the most recent runs recorded in the store."""
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store:
+        found = store.list_runs(limit=limit)
+    table = Table()
+    for col in ("id", "stage", "dataset", "status", "started", "seconds", "counts"):
+        table.add_column(col)
+    for r in found:
+        table.add_row(
+            str(r.id),
+            r.stage,
+            r.dataset or "",
+            r.status,
+            r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "",
+            f"{(r.duration_ms or 0) / 1000:.1f}",
+            ", ".join(f"{k}={v:,}" for k, v in (r.counts or {}).items()),
+        )
+    out.print(table)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and map every error to its exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="seamline")  # standalone: usage errors exit 2 by themselves
+    except SeamlineError as exc:
+        if debug:
+            traceback.print_exc()
+        err.print(f"Error: {exc}", markup=False)
+        sys.exit(int(exc.exit_code))
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        err.print(
+            f"Unexpected error: {type(exc).__name__}: {exc}. Run again with --debug for the "
+            "traceback, and report it.",
+            markup=False,
+        )
+        sys.exit(ExitCode.RUNTIME)
+
+
+if __name__ == "__main__":
+    main()

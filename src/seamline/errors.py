@@ -1,0 +1,132 @@
+"""One base exception with structured fields, and the exit codes of the CLI.
+
+Every error a user can cause names the bad value, what is allowed and, where there is
+one, the next command to run. The CLI prints ``str(error)``; ``--debug`` adds the
+traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Defined exit codes of every seamline command."""
+
+    OK = 0
+    CHECKS_FAILED = 1
+    USAGE = 2
+    RUNTIME = 3
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file: 1-based line and column (0 when unknown)."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.column or 1}"
+        return self.path
+
+
+@dataclass
+class SeamlineError(Exception):
+    """Base of every error seamline raises on purpose.
+
+    ``message`` says what is wrong; ``where`` names the place (file:line:column,
+    byte offset, dataset); ``allowed`` says what would be accepted; ``hint`` gives the
+    next thing to try (often a command).
+    """
+
+    message: str
+    where: str | None = None
+    allowed: str | None = None
+    hint: str | None = None
+    exit_code: ExitCode = field(default=ExitCode.RUNTIME)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        head = f"{self.where}: {self.message}" if self.where else self.message
+        parts = [head]
+        if self.allowed:
+            parts.append(f"Allowed: {self.allowed}.")
+        if self.hint:
+            parts.append(self.hint)
+        return " ".join(parts)
+
+
+class SpecError(SeamlineError):
+    """The workspace spec is wrong: exit code 2."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, where, allowed, hint, ExitCode.USAGE)
+
+
+class UsageError(SeamlineError):
+    """The command line is wrong: exit code 2."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, where, allowed, hint, ExitCode.USAGE)
+
+
+class SourceError(SeamlineError):
+    """A source could not be read (missing file, unreachable database, bad options)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, where, allowed, hint, ExitCode.RUNTIME)
+
+
+class CopybookError(SeamlineError):
+    """A COBOL copybook could not be parsed; ``where`` is file:line:column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, where, allowed, hint, ExitCode.USAGE)
+
+
+class StoreError(SeamlineError):
+    """The store cannot be reached, or is at a revision this seamline cannot use."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, where, allowed, hint, ExitCode.RUNTIME)

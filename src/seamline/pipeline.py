@@ -1,0 +1,216 @@
+"""``seamline run``: the stages that exist, in order, each recorded as a run in the store.
+
+Stages plug in through :data:`STAGES`; later stages (inventory, harmonize, reconcile,
+check) add themselves there. A stage returns a :class:`StageResult`; the pipeline
+records it, stops at a failed stage, and turns the outcome into an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from seamline.errors import ExitCode, SeamlineError
+from seamline.progress import NullReporter, Reporter
+from seamline.sources.base import ReadContext
+from seamline.sources.landing import LandingResult, land
+from seamline.store import Store
+from seamline.workspace.loader import Workspace
+
+Status = Literal["ok", "failed", "checks_failed"]
+
+
+@dataclass
+class StageResult:
+    stage: str
+    status: Status = "ok"
+    counts: dict[str, int] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    details: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class RunContext:
+    workspace: Workspace
+    store: Store
+    run_id: int
+    reporter: Reporter = field(default_factory=NullReporter)
+    datasets: Sequence[str] | None = None
+
+    def selected(self) -> list[str]:
+        if self.datasets:
+            for d in self.datasets:
+                self.workspace.dataset(d)  # raises with did-you-mean
+            return list(self.datasets)
+        return sorted(self.workspace.datasets)
+
+
+class Stage(Protocol):
+    name: str
+
+    def run(self, ctx: RunContext) -> StageResult: ...
+
+
+class ConnectStage:
+    """Read every dataset's source into the landing zone."""
+
+    name = "connect"
+
+    def run(self, ctx: RunContext) -> StageResult:
+        result = StageResult(self.name)
+        ws, store = ctx.workspace, ctx.store
+        for dataset_id in ctx.selected():
+            spec = ws.datasets[dataset_id]
+            run_id = store.start_run(
+                "connect", workspace=ws.name, dataset=dataset_id, parent_id=ctx.run_id
+            )
+            task = ctx.reporter.task(f"connect {dataset_id}")
+            context = ReadContext(
+                base_dir=ws.root, dataset=dataset_id, state=store.get_state(dataset_id)
+            )
+            try:
+                landed = land(
+                    dataset_id,
+                    ws.sources[dataset_id],
+                    ws.data_dir,
+                    context,
+                    max_quarantine_share=ws.project.quarantine_max_share,
+                    progress=task.advance,
+                )
+            except SeamlineError as exc:
+                task.done()
+                store.finish_run(run_id, "failed", message=str(exc))
+                result.status = "failed"
+                result.messages.append(f"{dataset_id}: {exc}")
+                result.details.append({"dataset": dataset_id, "error": str(exc)})
+                continue
+            task.done()
+            _record(store, run_id, ws, spec.id, landed)
+            result.details.append(_detail(landed))
+            for k, v in landed.counts().items():
+                result.counts[k] = result.counts.get(k, 0) + v
+            if not landed.ok:
+                result.status = "failed"
+                result.messages.append(f"{dataset_id}: {landed.failed}")
+        return result
+
+
+def _record(
+    store: Store, run_id: int, ws: Workspace, dataset_id: str, landed: LandingResult
+) -> None:
+    spec = ws.datasets[dataset_id]
+    store.record_dataset(
+        dataset_id,
+        title=spec.title,
+        system=spec.system,
+        owner=spec.owner,
+        steward=spec.steward,
+        entity=spec.entity,
+        run_id=run_id,
+    )
+    store.record_landing(
+        run_id,
+        dataset_id,
+        read=landed.read,
+        landed=landed.landed,
+        quarantined=landed.quarantined,
+        path=str(landed.landing_path),
+    )
+    store.record_observed_schema(run_id, dataset_id, landed.schema)
+    if landed.ok:
+        store.set_state(dataset_id, ws.sources[dataset_id].kind, landed.state)
+    store.finish_run(
+        run_id,
+        "ok" if landed.ok else "failed",
+        counts=landed.counts(),
+        message=landed.failed,
+    )
+
+
+def _detail(landed: LandingResult) -> dict[str, Any]:
+    return {
+        "dataset": landed.dataset,
+        **landed.counts(),
+        "seconds": round(landed.seconds, 3),
+        "landing": str(landed.landing_path) if landed.landing_path else None,
+        "quarantine": str(landed.quarantine_path) if landed.quarantine_path else None,
+        "quarantine_reasons": landed.reasons,
+        "error": landed.failed,
+    }
+
+
+STAGES: list[Stage] = [ConnectStage()]
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    stages: list[StageResult]
+    report: Path
+    seconds: float
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if any(s.status == "failed" for s in self.stages):
+            return ExitCode.RUNTIME
+        if any(s.status == "checks_failed" for s in self.stages):
+            return ExitCode.CHECKS_FAILED
+        return ExitCode.OK
+
+
+def run_pipeline(
+    ws: Workspace,
+    store: Store,
+    *,
+    reporter: Reporter | None = None,
+    datasets: Sequence[str] | None = None,
+    stages: Sequence[Stage] | None = None,
+) -> RunSummary:
+    """Run the stages in order; a failed stage stops the run. Returns the summary."""
+    started = time.perf_counter()
+    run_id = store.start_run("run", workspace=ws.name)
+    ctx = RunContext(ws, store, run_id, reporter or NullReporter(), datasets)
+    results: list[StageResult] = []
+    status: Status = "ok"
+    try:
+        for stage in stages if stages is not None else STAGES:
+            t0 = time.perf_counter()
+            res = stage.run(ctx)
+            res.seconds = time.perf_counter() - t0
+            results.append(res)
+            if res.status == "failed":
+                status = "failed"
+                break
+            if res.status == "checks_failed":
+                status = "checks_failed"
+    except BaseException as exc:
+        store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
+        raise
+    summary = RunSummary(
+        run_id, results, _write_report(ws, run_id, results), time.perf_counter() - started
+    )
+    totals: dict[str, int] = {}
+    for r in results:
+        for k, v in r.counts.items():
+            totals[f"{r.stage}.{k}"] = v
+    store.finish_run(
+        run_id,
+        status,
+        counts=totals,
+        message="; ".join(m for r in results for m in r.messages) or None,
+    )
+    return summary
+
+
+def _write_report(ws: Workspace, run_id: int, results: list[StageResult]) -> Path:
+    reports = ws.data_dir / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / "run-latest.json"
+    payload = {"workspace": ws.name, "run_id": run_id, "stages": [asdict(r) for r in results]}
+    path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    return path

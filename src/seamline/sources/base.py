@@ -1,0 +1,144 @@
+"""The contract every connector fulfils.
+
+A reader turns a dataset's ``source:`` options into a stream of :class:`Batch` objects.
+Each batch holds the accepted records as an Arrow record batch and the records that
+could not be decoded as :class:`QuarantineRecord` objects, so that for every batch
+``read == accepted + quarantined`` holds and nothing is lost or silent.
+
+Every accepted row carries two bookkeeping columns:
+
+``_record_no``
+    int64, the 1-based ordinal of the record in the source, counting quarantined
+    records too. Re-reading unchanged input gives the same numbers, so it is the
+    stable row id in the landing zone.
+``_source_pos``
+    string, where the record sits in the source in words a person can follow:
+    ``byte 1024``, ``line 17``, ``sheet People row 5``, ``message 42``, ``id=901``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+
+RECORD_NO = "_record_no"
+SOURCE_POS = "_source_pos"
+BOOKKEEPING_COLUMNS = (RECORD_NO, SOURCE_POS)
+
+
+class SourceOptions(BaseModel):
+    """Base of every connector's options model (the dataset's ``source:`` block)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a connector can do, declared as data on the reader class."""
+
+    streaming: bool = True
+    """Reads in bounded batches, so a source larger than memory is fine."""
+    schema_inference: bool = False
+    """Infers column types itself (otherwise all columns are strings or declared)."""
+    incremental: bool = False
+    """Can resume from a watermark/offset kept between runs."""
+    acknowledges: bool = False
+    """Removes what it read from the source only after :meth:`Reader.commit`."""
+    position_unit: str = "record"
+    """What ``_source_pos`` counts: byte, line, row, message or key."""
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    """A record that could not be accepted, with where it was and why."""
+
+    record_no: int
+    position: str
+    reason: str
+    raw: bytes = b""
+
+
+@dataclass
+class Batch:
+    """Accepted rows (with ``_record_no`` and ``_source_pos``) and quarantined ones."""
+
+    data: pa.RecordBatch
+    quarantined: list[QuarantineRecord] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return int(self.data.num_rows) + len(self.quarantined)
+
+
+@dataclass
+class ReadContext:
+    """What a reader needs from its surroundings.
+
+    ``base_dir`` resolves relative paths (the workspace folder); ``state`` is the
+    connector's state from the previous successful run (a watermark, a stream
+    sequence) and is replaced by :meth:`Reader.state` after a successful landing.
+    """
+
+    base_dir: Path
+    dataset: str = "adhoc"
+    batch_size: int = 65_536
+    limit: int | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def resolve(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+
+class Reader(ABC):
+    """A connector's reader. Subclasses set ``kind``, ``options_model``, ``capabilities``."""
+
+    kind: ClassVar[str]
+    options_model: ClassVar[type[SourceOptions]]
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, options: SourceOptions, context: ReadContext) -> None:
+        self.options = options
+        self.context = context
+
+    @abstractmethod
+    def batches(self) -> Iterator[Batch]:
+        """Yield the source's records in batches; raise SourceError if it cannot be read."""
+
+    def commit(self) -> None:  # noqa: B027 - optional hook, most readers need nothing
+        """Called once everything yielded is durably in the landing zone.
+
+        Readers of queues acknowledge here; nothing is acknowledged before.
+        """
+
+    def state(self) -> dict[str, Any]:
+        """State to keep for the next run (for incremental readers)."""
+        return dict(self.context.state)
+
+    def describe(self) -> str:
+        """A short human description of the source, free of secrets."""
+        return self.kind
+
+
+def with_bookkeeping(
+    table: pa.Table | pa.RecordBatch,
+    record_no: pa.Array[Any],
+    positions: pa.Array[Any],
+) -> pa.RecordBatch:
+    """Prepend ``_record_no`` and ``_source_pos`` to a batch of accepted rows."""
+    if isinstance(table, pa.Table):
+        columns: list[pa.Array[Any]] = [c.combine_chunks() for c in table.columns]
+    else:
+        columns = list(table.columns)
+    arrays: list[pa.Array[Any]] = [record_no.cast(pa.int64()), positions.cast(pa.string())]
+    arrays.extend(columns)
+    names = [RECORD_NO, SOURCE_POS, *table.schema.names]
+    return pa.RecordBatch.from_arrays(arrays, names=names)

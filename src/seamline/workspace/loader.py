@@ -1,0 +1,335 @@
+"""Load a workspace folder into validated models, collecting every problem."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from seamline.errors import SeamlineError, SpecError
+from seamline.plugins import Registry, default_registry
+from seamline.sources.base import SourceOptions
+from seamline.workspace.entities import EntitySpec, merge_entities
+from seamline.workspace.envvars import resolve_env
+from seamline.workspace.issues import Issue, SpecErrors
+from seamline.workspace.models import (
+    AgenciesFile,
+    AgencySpec,
+    CodeListSpec,
+    DatasetSpec,
+    EntityFile,
+    ProjectSpec,
+    SeamSpec,
+    SystemSpec,
+)
+from seamline.workspace.pydantic_issues import issues_from
+from seamline.workspace.yamlpos import Loc, Positions, load_yaml
+
+PROJECT_FILE = "seamline.yaml"
+AGENCIES_FILE = "agencies.yaml"
+FOLDERS: dict[str, type[BaseModel]] = {
+    "systems": SystemSpec,
+    "datasets": DatasetSpec,
+    "codelists": CodeListSpec,
+    "entities": EntityFile,
+    "seams": SeamSpec,
+}
+DEFAULT_STORE = "sqlite:///.seamline/seamline.db"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a spec object was read from: its file and the positions inside it."""
+
+    path: str
+    positions: Positions
+
+    def at(self, *loc: str | int, key: bool = False) -> tuple[int, int]:
+        return self.positions.of(tuple(loc), key=key)
+
+
+@dataclass
+class Workspace:
+    """A validated workspace. Build it with :func:`load_workspace`."""
+
+    root: Path
+    project: ProjectSpec
+    agencies: dict[str, AgencySpec] = field(default_factory=dict)
+    systems: dict[str, SystemSpec] = field(default_factory=dict)
+    datasets: dict[str, DatasetSpec] = field(default_factory=dict)
+    codelists: dict[str, CodeListSpec] = field(default_factory=dict)
+    entities: dict[str, EntitySpec] = field(default_factory=dict)
+    seams: dict[str, SeamSpec] = field(default_factory=dict)
+    sources: dict[str, SourceOptions] = field(default_factory=dict)
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
+    incomplete: set[str] = field(default_factory=set)
+    """Folders (or ``agencies``) with a file that could not be loaded."""
+
+    @property
+    def name(self) -> str:
+        return self.project.name
+
+    @property
+    def data_dir(self) -> Path:
+        p = Path(self.project.data_dir)
+        return p if p.is_absolute() else self.root / p
+
+    def store_url(self, env: Mapping[str, str] | None = None) -> str:
+        """The store URL: ``SEAMLINE_STORE``, else ``store:``, else SQLite in ``.seamline/``."""
+        env = os.environ if env is None else env
+        url = env.get("SEAMLINE_STORE") or self.project.store or DEFAULT_STORE
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str((self.root / url[len(prefix) :]).resolve())
+        return url
+
+    def origin(self, kind: str, ident: str) -> Origin | None:
+        return self.origins.get((kind, ident))
+
+    def dataset(self, ident: str) -> DatasetSpec:
+        try:
+            return self.datasets[ident]
+        except KeyError:
+            from seamline.plugins import did_you_mean
+
+            guess = did_you_mean(ident, list(self.datasets))
+            raise SpecError(
+                f"no dataset {ident!r} in the workspace"
+                + (f" (did you mean {guess!r}?)" if guess else ""),
+                where=str(self.root),
+                allowed=", ".join(sorted(self.datasets)) or "none: add a file under datasets/",
+            ) from None
+
+
+@dataclass
+class _Loaded:
+    data: Any
+    positions: Positions
+    secret: set[Loc]
+
+
+class _Collector:
+    def __init__(self, root: Path, env: Mapping[str, str]) -> None:
+        self.root = root
+        self.env = env
+        self.issues: list[Issue] = []
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path) -> _Loaded | None:
+        shown = self.display(path)
+        data, pos, problems = load_yaml(path, shown)
+        self.issues.extend(problems)
+        if problems:
+            return None
+        if not isinstance(data, dict):
+            what = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
+            self.issues.append(
+                Issue(shown, 1, 1, f"is {what}", hint="Each spec file holds one YAML mapping.")
+            )
+            return None
+        data, missing, secret = resolve_env(data, self.env)
+        for loc, name in missing:
+            line, col = pos.of(loc)
+            self.issues.append(
+                Issue(
+                    shown,
+                    line,
+                    col,
+                    f"the environment variable {name} is not set",
+                    hint=f"Export {name} before running seamline, or give a default: ${{{name}:-value}}.",
+                )
+            )
+        return _Loaded(data, pos, secret)
+
+    def validate(self, model: type[M], loaded: _Loaded) -> M | None:
+        try:
+            return model.model_validate(loaded.data)
+        except ValidationError as exc:
+            self.issues.extend(issues_from(exc, model, loaded.positions, secret=loaded.secret))
+            return None
+
+
+def load_workspace(
+    root: Path | str,
+    *,
+    env: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
+) -> Workspace:
+    """Load and validate the workspace at ``root``; raise :class:`SpecErrors` listing every problem."""
+    workspace, issues = check_workspace(root, env=env, registry=registry)
+    if issues or workspace is None:
+        raise SpecErrors(issues)
+    return workspace
+
+
+def check_workspace(
+    root: Path | str,
+    *,
+    env: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
+) -> tuple[Workspace | None, list[Issue]]:
+    """Validate the workspace at ``root``; return it (if loadable) and every problem found."""
+    root = Path(root)
+    if not root.is_dir():
+        raise SpecError(
+            f"no workspace folder at {root}",
+            hint=f"Create one with `seamline init {root}` or `seamline demo {root}`.",
+        )
+    col = _Collector(root, os.environ if env is None else env)
+    registry = registry or default_registry()
+
+    project_path = root / PROJECT_FILE
+    project: ProjectSpec | None = None
+    if not project_path.is_file():
+        col.issues.append(
+            Issue(
+                PROJECT_FILE,
+                0,
+                0,
+                f"is missing: {root} has no {PROJECT_FILE}, so it is not a seamline workspace",
+                hint=f"Run `seamline init {root}` to start one.",
+            )
+        )
+    else:
+        loaded = col.read(project_path)
+        if loaded is not None:
+            project = col.validate(ProjectSpec, loaded)
+
+    ws = Workspace(root=root, project=project or ProjectSpec(name="invalid"))
+    _load_agencies(col, ws)
+    own_entities: list[EntityFile] = []
+    for folder, model in FOLDERS.items():
+        directory = root / folder
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+                continue
+            loaded = col.read(path)
+            obj = col.validate(model, loaded) if loaded is not None else None
+            if obj is None:
+                ws.incomplete.add(folder)
+                continue
+            origin = Origin(col.display(path), loaded.positions)
+            if isinstance(obj, EntityFile):
+                own_entities.append(obj)
+                ws.origins[("entity", obj.id)] = origin
+                continue
+            ident = str(getattr(obj, "id", ""))
+            _add_unique(col, ws, folder, ident, obj, origin)
+            if isinstance(obj, DatasetSpec):
+                _validate_source(col, ws, obj, loaded, origin, registry)
+    ws.entities = merge_entities([EntitySpec.model_validate(e.model_dump()) for e in own_entities])
+
+    from seamline.workspace.references import check_references
+
+    col.issues.extend(check_references(ws))
+    if project is None:
+        return None, col.issues
+    return ws, col.issues
+
+
+def _load_agencies(col: _Collector, ws: Workspace) -> None:
+    path = ws.root / AGENCIES_FILE
+    if not path.is_file():
+        return
+    loaded = col.read(path)
+    parsed = col.validate(AgenciesFile, loaded) if loaded is not None else None
+    if parsed is None:
+        ws.incomplete.add("agencies")
+        return
+    for i, agency in enumerate(parsed.agencies):
+        origin = Origin(col.display(path), _sub_positions(loaded.positions, ("agencies", i)))
+        _add_unique(col, ws, "agencies", agency.id, agency, origin)
+
+
+def _sub_positions(pos: Positions, prefix: Loc) -> Positions:
+    """Positions of one element of a file, re-rooted so that its own keys are top level."""
+    n = len(prefix)
+    sub = Positions(pos.path)
+    sub.values = {k[n:]: v for k, v in pos.values.items() if k[:n] == prefix}
+    sub.keys = {k[n:]: v for k, v in pos.keys.items() if k[:n] == prefix}
+    return sub
+
+
+_KIND = {
+    "agencies": "agency",
+    "systems": "system",
+    "datasets": "dataset",
+    "codelists": "codelist",
+    "seams": "seam",
+}
+
+
+def _add_unique(
+    col: _Collector, ws: Workspace, folder: str, ident: str, obj: Any, origin: Origin
+) -> None:
+    kind = _KIND[folder]
+    table: dict[str, Any] = getattr(ws, folder)
+    if ident in table:
+        first = ws.origins[(kind, ident)]
+        line, column = origin.at("id")
+        col.issues.append(
+            Issue(
+                origin.path,
+                line,
+                column,
+                f"{kind} id {ident!r} is already used by {first.path}:{first.at('id')[0]}",
+                hint="Ids must be unique across the workspace; rename one of them.",
+            )
+        )
+        return
+    table[ident] = obj
+    ws.origins[(kind, ident)] = origin
+
+
+def _validate_source(
+    col: _Collector,
+    ws: Workspace,
+    dataset: DatasetSpec,
+    loaded: _Loaded,
+    origin: Origin,
+    registry: Registry,
+) -> None:
+    kind = dataset.source.get("kind")
+    if not isinstance(kind, str):
+        line, column = origin.at("source")
+        col.issues.append(
+            Issue(
+                origin.path,
+                line,
+                column,
+                "source has no 'kind'",
+                allowed=", ".join(sorted(registry.connectors)),
+            )
+        )
+        return
+    try:
+        reader = registry.connector(kind)
+    except SeamlineError as exc:
+        line, column = origin.at("source", "kind")
+        col.issues.append(Issue(origin.path, line, column, exc.message, exc.allowed))
+        return
+    try:
+        ws.sources[dataset.id] = reader.options_model.model_validate(dataset.source)
+    except ValidationError as exc:
+        col.issues.extend(
+            issues_from(
+                exc,
+                reader.options_model,
+                loaded.positions,
+                prefix=("source",),
+                secret=loaded.secret,
+            )
+        )

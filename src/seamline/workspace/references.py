@@ -1,0 +1,223 @@
+"""Cross-file checks: every id a spec file names must exist somewhere in the workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from seamline.plugins import did_you_mean
+from seamline.workspace.issues import Issue
+from seamline.workspace.pydantic_issues import allowed_list
+
+if TYPE_CHECKING:
+    from seamline.workspace.loader import Workspace
+
+
+class _Refs:
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.issues: list[Issue] = []
+
+    def check(
+        self,
+        kind: str,
+        ident: str,
+        loc: tuple[str | int, ...],
+        value: str | None,
+        what: str,
+        allowed: Iterable[str],
+        hint: str | None = None,
+        *,
+        target: str | None = None,
+    ) -> bool:
+        """Record an issue when ``value`` is not among ``allowed``; True when it is.
+
+        ``target`` is the folder that defines such ids; when one of its files could not
+        be read, a missing id may be defined there, so nothing is reported (the broken
+        file's own error is) and False tells the caller to skip dependent checks.
+        """
+        if value is None:
+            return True
+        if target is not None and target in self.ws.incomplete and value not in allowed:
+            return False
+        options = sorted(set(allowed))
+        if value in options:
+            return True
+        origin = self.ws.origin(kind, ident)
+        path, (line, column) = (origin.path, origin.at(*loc)) if origin else (kind, (0, 0))
+        guess = did_you_mean(value, options)
+        message = f"unknown {what} {value!r}" + (f" (did you mean {guess!r}?)" if guess else "")
+        self.issues.append(
+            Issue(
+                path,
+                line,
+                column,
+                message,
+                allowed_list(options) if options else "none defined",
+                hint,
+            )
+        )
+        return False
+
+    def problem(
+        self,
+        kind: str,
+        ident: str,
+        loc: tuple[str | int, ...],
+        message: str,
+        hint: str | None = None,
+    ) -> None:
+        origin = self.ws.origin(kind, ident)
+        path, (line, column) = (origin.path, origin.at(*loc)) if origin else (kind, (0, 0))
+        self.issues.append(Issue(path, line, column, message, hint=hint))
+
+
+def check_references(ws: Workspace) -> list[Issue]:
+    """Every cross-file reference problem of a loaded workspace."""
+    r = _Refs(ws)
+    w = r.ws
+    agencies, systems = list(w.agencies), list(w.systems)
+    for sid, system in w.systems.items():
+        r.check(
+            "system",
+            sid,
+            ("agency",),
+            system.agency,
+            "agency",
+            agencies,
+            "Agencies are declared in agencies.yaml.",
+            target="agencies",
+        )
+    for did, ds in w.datasets.items():
+        r.check(
+            "dataset",
+            did,
+            ("system",),
+            ds.system,
+            "system",
+            systems,
+            "Systems are declared in systems/*.yaml.",
+            target="systems",
+        )
+        r.check("dataset", did, ("owner",), ds.owner, "owner agency", agencies, target="agencies")
+        if not r.check(
+            "dataset", did, ("entity",), ds.entity, "entity", list(w.entities), target="entities"
+        ):
+            continue
+        attrs = w.entities[ds.entity].attribute_names()
+        for i, name in enumerate(ds.authoritative_for):
+            r.check("dataset", did, ("authoritative_for", i), name, f"{ds.entity} attribute", attrs)
+        seen: dict[str, int] = {}
+        for i, f in enumerate(ds.fields):
+            if f.column in seen:
+                r.problem(
+                    "dataset",
+                    did,
+                    ("fields", i, "column"),
+                    f"column {f.column!r} is mapped twice (also fields[{seen[f.column]}])",
+                )
+            seen.setdefault(f.column, i)
+            r.check(
+                "dataset",
+                did,
+                ("fields", i, "attribute"),
+                f.attribute,
+                f"{ds.entity} attribute",
+                attrs,
+                f"Add it to the entity in entities/{ds.entity.lower()}.yaml if it is new.",
+            )
+            r.check(
+                "dataset",
+                did,
+                ("fields", i, "codelist"),
+                f.codelist,
+                "code list",
+                list(w.codelists),
+                "Code lists live in codelists/*.yaml.",
+                target="codelists",
+            )
+    for cid, cl in w.codelists.items():
+        codes = cl.code_values()
+        dupes = {c for c in codes if codes.count(c) > 1}
+        for i, c in enumerate(cl.codes):
+            if c.code in dupes:
+                r.problem("codelist", cid, ("codes", i, "code"), f"code {c.code!r} is listed twice")
+                dupes.discard(c.code)
+        for i, cw in enumerate(cl.crosswalks):
+            if not r.check(
+                "codelist",
+                cid,
+                ("crosswalks", i, "dataset"),
+                cw.dataset,
+                "dataset",
+                list(w.datasets),
+                target="datasets",
+            ):
+                continue
+            columns = [f.column for f in w.datasets[cw.dataset].fields]
+            r.check(
+                "codelist",
+                cid,
+                ("crosswalks", i, "column"),
+                cw.column,
+                f"column of dataset {cw.dataset}",
+                columns,
+            )
+            for j, entry in enumerate(cw.map):
+                r.check(
+                    "codelist",
+                    cid,
+                    ("crosswalks", i, "map", j, "code"),
+                    entry.code,
+                    f"code of {cid}",
+                    codes,
+                )
+    for sid, seam in w.seams.items():
+        r.check(
+            "seam", sid, ("consumer",), seam.consumer, "consumer system", systems, target="systems"
+        )
+        r.check(
+            "seam",
+            sid,
+            ("owner", "agency"),
+            seam.owner.agency,
+            "agency",
+            agencies,
+            target="agencies",
+        )
+        if not r.check(
+            "seam",
+            sid,
+            ("provider",),
+            seam.provider,
+            "provider dataset",
+            list(w.datasets),
+            target="datasets",
+        ):
+            continue
+        entity = w.entities.get(w.datasets[seam.provider].entity)
+        if entity is None:  # reported on the dataset already
+            continue
+        attrs = entity.attribute_names()
+        for i, name in enumerate(seam.agreement.attributes):
+            r.check("seam", sid, ("agreement", "attributes", i), name, "attribute", attrs)
+        for i, rule in enumerate(seam.contract.rules):
+            r.check(
+                "seam",
+                sid,
+                ("contract", "rules", i, "attribute"),
+                rule.attribute,
+                "attribute",
+                attrs,
+            )
+            if rule.check == "referential":
+                r.check(
+                    "seam",
+                    sid,
+                    ("contract", "rules", i, "reference"),
+                    rule.reference,
+                    "reference dataset",
+                    list(w.datasets),
+                    target="datasets",
+                )
+    return r.issues

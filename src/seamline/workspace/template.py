@@ -1,0 +1,130 @@
+"""``seamline init``: a small, commented example workspace that validates and runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seamline.errors import UsageError
+
+FILES: dict[str, str] = {
+    "seamline.yaml": """\
+# The integration program. Configuration lives in these files (commit them);
+# observations and history live in the store (.seamline/, not committed).
+name: example-program
+title: "Example integration program"
+country: KG                 # default country for normalizers (ISO 3166-1 alpha-2)
+engine: duckdb              # duckdb (embedded, default) | spark
+# store: ${SEAMLINE_STORE}  # a SQLAlchemy URL; default: SQLite in .seamline/seamline.db
+data_dir: .seamline/data    # landing/, quarantine/, harmonized/, reference/, reports/
+quarantine_max_share: 0.05  # a source with more undecodable records than this fails the run
+""",
+    "agencies.yaml": """\
+# Who owns what. Ids are referenced from systems, datasets and seams.
+agencies:
+  - id: civil-registry
+    name: "State Civil Registry Service"
+    country: KG
+    contacts:
+      - {name: "Aigul Toktogulova", role: steward, email: a.toktogulova@registry.example.gov.kg}
+  - id: tax-service
+    name: "State Tax Service"
+    country: KG
+""",
+    "systems/civil-registry.yaml": """\
+# A system of record: who runs it, how it is reached, when it may change.
+id: civil-registry-db
+name: "Civil registry database"
+agency: civil-registry
+interface: file-export      # batch-file | database | api | message-queue | spreadsheet | file-export
+change_window: "Sun 02:00-06:00"
+""",
+    "systems/tax.yaml": """\
+id: tax-db
+name: "Taxpayer register"
+agency: tax-service
+interface: database
+""",
+    "datasets/civil_persons.yaml": """\
+# One dataset: where it comes from (source), who owns it, and what its columns mean.
+id: civil_persons
+title: "Civil registry: persons"
+system: civil-registry-db
+owner: civil-registry
+steward: "Aigul Toktogulova"
+entity: Person              # Person | Address | Business | your own from entities/
+sensitivity: personal       # public | internal | personal | special
+authoritative_for: [birth_date, family_name, given_name]
+source:
+  kind: csv                 # see `seamline --help` and docs/connectors.md for every kind
+  path: data/persons.csv
+  encoding: auto            # or utf-8, utf-8-sig, cp1251, latin-1 ...
+fields:
+  - {column: pin, attribute: national_id, description: "Personal identification number"}
+  - {column: family_name, attribute: family_name}
+  - {column: given_name, attribute: given_name}
+  - {column: birth_date, attribute: birth_date, description: "DD.MM.YYYY"}
+  - {column: marital, attribute: marital_status, codelist: marital_status}
+""",
+    "codelists/marital_status.yaml": """\
+# A canonical code list and the crosswalks from each dataset's local codes.
+id: marital_status
+title: "Marital status"
+version: "2026.1"
+codes:
+  - {code: single, labels: {en: "Single", ru: "Холост / не замужем", ky: "Бойдок"}}
+  - {code: married, labels: {en: "Married", ru: "Женат / замужем", ky: "Үй-бүлөлүү"}}
+  - {code: widowed, labels: {en: "Widowed", ru: "Вдовец / вдова", ky: "Жесир"}}
+crosswalks:
+  - dataset: civil_persons
+    column: marital
+    map:
+      - {local: "S", code: single}
+      - {local: "M", code: married}
+      - {local: "W", code: widowed}
+""",
+    "seams/civil-to-tax.yaml": """\
+# A seam: provider data -> consumer system, with an accountable owner,
+# the data-sharing agreement and the contract checked on every delivery.
+id: civil-to-tax
+title: "Civil registry -> tax service"
+provider: civil_persons
+consumer: tax-db
+owner: {name: "Bakyt Sadykov", agency: tax-service}
+agreement:
+  reference: "DSA-2026-001"
+  purpose: tax-registration
+  legal_basis: "Tax Code, article 12 (example)"
+  attributes: [national_id, family_name, given_name, birth_date]
+  retention: P5Y
+  starts: 2026-01-01
+  expires: 2027-12-31
+contract:
+  rules:
+    - {attribute: national_id, check: not_null}
+    - {attribute: national_id, check: unique}
+  volume: {min_rows: 1}
+""",
+    "data/persons.csv": """\
+pin,family_name,given_name,birth_date,marital
+21203198700123,Toktogulova,Aigul,12.03.1987,M
+10507199000456,Sadykov,Bakyt,05.07.1990,S
+10101195500789,Abdyrakhmanova,Nurzhan,01.01.1955,W
+""",
+    ".gitignore": ".seamline/\n",
+}
+
+
+def write_example(target: Path, *, force: bool = False) -> list[Path]:
+    """Write the example workspace into ``target``; refuse to overwrite unless ``force``."""
+    if target.exists() and any(target.iterdir()) and not force:
+        raise UsageError(
+            f"{target} is not empty",
+            hint=f"Choose an empty folder, or pass --force to write the example files into {target}.",
+        )
+    written = []
+    for name, text in FILES.items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,37 @@
+"""The engine runs sqlglot trees over Parquet and returns Arrow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sqlglot import exp
+
+from seamline.engine import Engine, EngineError
+
+
+def test_runs_a_tree_over_a_parquet_view_with_an_awkward_path(tmp_path: Path) -> None:
+    folder = tmp_path / "it's a folder; DROP TABLE x"
+    folder.mkdir()
+    path = folder / "people.parquet"
+    pq.write_table(pa.table({"name": ["Aigul", "Bakyt", "Айгүл"], "age": [37, 35, 19]}), path)
+    with Engine() as engine:
+        engine.parquet_view("people", path)
+        query = (
+            exp.select("name")
+            .from_("people")
+            .where(exp.GT(this=exp.column("age"), expression=exp.Literal.number(20)))
+            .order_by("name")
+        )
+        assert engine.arrow(query).column("name").to_pylist() == ["Aigul", "Bakyt"]
+        assert engine.rows("SELECT count(*) FROM people WHERE name = ?", ["Айгүл"]) == [(1,)]
+        out = tmp_path / "out.parquet"
+        engine.copy_to_parquet(exp.select("*").from_("people"), out)
+        assert pq.read_table(out).num_rows == 3
+
+
+def test_engine_errors_are_seamline_errors() -> None:
+    with Engine() as engine, pytest.raises(EngineError, match="could not run"):
+        engine.execute("SELECT * FROM no_such_table")
