@@ -1,0 +1,11 @@
+"""The store: what seamline learns about the program, kept in SQLite or PostgreSQL.
+
+Runs, datasets and fields as observed, profiles, check results, findings,
+discrepancies, steward decisions and audit events. The schema is versioned with
+Alembic; ``Store.open`` creates or upgrades it and refuses a store from a newer version.
+"""
+
+from seamline.store.migrate import head_revision, safe_url, upgrade_store
+from seamline.store.store import FindingInfo, RunInfo, Store
+
+__all__ = ["FindingInfo", "RunInfo", "Store", "head_revision", "safe_url", "upgrade_store"]
