@@ -1,0 +1,36 @@
+"""Options of the ``csv`` source."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from seamline.sources.base import SourceOptions
+
+
+class CsvOptions(SourceOptions):
+    """``kind: csv`` — a delimited text file; every column is read as text."""
+
+    kind: Literal["csv"] = "csv"
+    path: str
+    """The file, relative to the workspace."""
+    encoding: str = "auto"
+    """``auto`` (BOM, then UTF-8, then detection), or a codec: utf-8, utf-8-sig, cp1251, latin-1…"""
+    delimiter: str | None = None
+    """One character; sniffed from the start of the file when not given."""
+    quotechar: str = '"'
+    """The quote character around values that hold the delimiter or line breaks."""
+    header: bool = True
+    """The first row (after ``skip_rows``) names the columns."""
+    columns: list[str] | None = None
+    """Column names, for files without a header (or to rename a header's columns)."""
+    skip_rows: int = Field(default=0, ge=0)
+    """Lines to skip before the header, e.g. a title line of an export."""
+
+    @field_validator("delimiter", "quotechar")
+    @classmethod
+    def _one_char(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 1:
+            raise ValueError(f"must be one character, got {value!r}")
+        return value
