@@ -144,7 +144,8 @@ def test_landing_accounts_for_every_record(tmp_path: Path) -> None:
     landed = pq.read_table(result.landing_path)
     assert landed.column("_record_no").to_pylist() == list(range(1, 1001))
     quarantine = pq.read_table(result.quarantine_path)
-    assert quarantine.column("position").to_pylist() == ["line 1002"]
+    assert quarantine.column("_source_pos").to_pylist() == ["line 1002"]
+    assert quarantine.column("reason").to_pylist() == ["1 fields where the header has 4"]
 
 
 def test_limit_stops_early(tmp_path: Path) -> None:
