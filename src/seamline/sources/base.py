@@ -119,6 +119,9 @@ class Reader(ABC):
         Readers of queues acknowledge here; nothing is acknowledged before.
         """
 
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections and files; called once, after success or failure."""
+
     def state(self) -> dict[str, Any]:
         """State to keep for the next run (for incremental readers)."""
         return dict(self.context.state)

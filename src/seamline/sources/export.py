@@ -91,6 +91,7 @@ def export(
             if limit is not None and result.written >= limit:
                 break
     finally:
+        reader.close()
         if writer is not None:
             writer.close()
         if qwriter is not None:

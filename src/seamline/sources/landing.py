@@ -201,9 +201,11 @@ def land(
         sink.finish(schema)
     except SeamlineError:
         sink.abort()
+        reader.close()
         raise
     except Exception as exc:
         sink.abort()
+        reader.close()
         raise SourceError(
             f"reading the source failed: {type(exc).__name__}: {exc}",
             where=f"dataset {dataset} ({reader.describe()})",
@@ -223,7 +225,11 @@ def land(
             f"({result.quarantine_share:.1%}) were quarantined, more than the allowed "
             f"{max_quarantine_share:.1%}; see {sink.quarantine}"
         )
+        reader.close()
         return result
-    reader.commit()
-    result.state = reader.state()
+    try:
+        reader.commit()
+        result.state = reader.state()
+    finally:
+        reader.close()
     return result
