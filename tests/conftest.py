@@ -11,6 +11,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +34,30 @@ def need_service(name: str, port: int, host: str = "127.0.0.1") -> None:
     if _listening(port, host):
         return
     reason = f"{name} is not listening on {host}:{port}"
+    if REQUIRE:
+        pytest.fail(f"{reason}, and SEAMLINE_REQUIRE_SERVICES=1 requires it")
+    pytest.skip(reason)
+
+
+def _conformance_candidates() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]
+    found = (
+        [Path(os.environ["SEAMLINE_CONFORMANCE_DIR"])]
+        if "SEAMLINE_CONFORMANCE_DIR" in os.environ
+        else []
+    )
+    # The shared test data sits beside the repository; a checkout elsewhere on the same
+    # machine finds it at the workplace's fixed location.
+    return [*found, root.parent / "shared" / "conformance", Path("/work/shared/conformance")]
+
+
+@pytest.fixture(scope="session")
+def conformance() -> Path:
+    """The folder of conformance data from outside the project (Cobrix cases, DCAT-AP shapes)."""
+    for candidate in _conformance_candidates():
+        if (candidate / "cobrix").is_dir():
+            return candidate
+    reason = "conformance data not found (set SEAMLINE_CONFORMANCE_DIR)"
     if REQUIRE:
         pytest.fail(f"{reason}, and SEAMLINE_REQUIRE_SERVICES=1 requires it")
     pytest.skip(reason)

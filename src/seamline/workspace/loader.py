@@ -218,7 +218,7 @@ def check_workspace(
                 continue
             loaded = col.read(path)
             obj = col.validate(model, loaded) if loaded is not None else None
-            if obj is None:
+            if loaded is None or obj is None:
                 ws.incomplete.add(folder)
                 continue
             origin = Origin(col.display(path), loaded.positions)
@@ -246,7 +246,7 @@ def _load_agencies(col: _Collector, ws: Workspace) -> None:
         return
     loaded = col.read(path)
     parsed = col.validate(AgenciesFile, loaded) if loaded is not None else None
-    if parsed is None:
+    if loaded is None or parsed is None:
         ws.incomplete.add("agencies")
         return
     for i, agency in enumerate(parsed.agencies):
