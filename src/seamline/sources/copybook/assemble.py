@@ -1,0 +1,275 @@
+"""Turn a block of records into Arrow columns by walking the layout once per block.
+
+Each elementary field (each OCCURS element of it) is decoded for all records of the
+block at once. A per-record ``active`` mask says where a field exists at all: the record
+is long enough, the OCCURS DEPENDING ON count covers the element, the segment field
+selects the group. Inactive values are null and never make a record bad.
+
+Invalid bytes make a record bad (quarantined) unless the field's bytes have another
+meaning anyway: fields under a REDEFINES (either side) that no segment selects become
+null instead, since one of the overlaid interpretations is usually invalid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seamline.errors import SourceError
+from seamline.sources.copybook.decode import PROBLEM, Codec, Mask, decode_field
+from seamline.sources.copybook.layout import Field, Layout
+
+
+@dataclass
+class Block:
+    """Records padded into a matrix, with each record's real length."""
+
+    matrix: npt.NDArray[np.uint8]
+    lengths: npt.NDArray[np.int64]
+
+    @property
+    def n(self) -> int:
+        return int(self.matrix.shape[0])
+
+
+@dataclass
+class Result:
+    names: list[str]
+    arrays: list[pa.Array[Any]]
+    bad: Mask
+    reasons: npt.NDArray[Any] = field(default_factory=lambda: np.empty(0, dtype=object))
+
+
+class Assembler:
+    """Decode blocks of records laid out by one copybook."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        codec: Codec,
+        *,
+        flatten: bool = True,
+        keep_fillers: bool = False,
+        lenient: bool = False,
+        segment_field: str | None = None,
+        segments: dict[str, str] | None = None,
+    ) -> None:
+        self.layout = layout
+        self.codec = codec
+        self.flatten = flatten
+        self.keep_fillers = keep_fillers
+        self.lenient_all = lenient
+        self.segment_field: Field | None = None
+        self.segment_groups: dict[int, list[str]] = {}
+        if segment_field is not None:
+            self.segment_field = self._find(segment_field, "segment_field")
+            if self.segment_field.is_group or self.segment_field.occurs:
+                raise SourceError(
+                    f"segment_field {segment_field} must be an elementary, non-OCCURS field"
+                )
+            for value, group_name in (segments or {}).items():
+                group = self._find(group_name, f"segments[{value!r}]")
+                self.segment_groups.setdefault(id(group), []).append(value)
+        self.counters: dict[str, Field] = {}
+        for f in layout.walk():
+            if f.depending_on is not None:
+                counter = self._find(f.depending_on, f"DEPENDING ON of {f.name}")
+                if counter.is_group or _in_occurs(counter):
+                    raise SourceError(
+                        f"{f.name} DEPENDING ON {counter.name}: not a plain counter field"
+                    )
+                self.counters[f.depending_on] = counter
+
+    def _find(self, name: str, what: str) -> Field:
+        try:
+            return self.layout.find(name)
+        except KeyError:
+            names = ", ".join(f.name for f in self.layout.walk() if not f.is_filler)
+            raise SourceError(
+                f"{what}: no field {name!r} in the copybook {self.layout.source}", allowed=names
+            ) from None
+
+    # -- per block -----------------------------------------------------------------
+
+    def run(self, block: Block) -> Result:
+        n = block.n
+        self._block = block
+        self._bad = np.zeros(n, dtype=np.bool_)
+        self._reasons = np.full(n, None, dtype=object)
+        self._counts: dict[str, npt.NDArray[np.int64]] = {}
+        for name, counter in self.counters.items():
+            arr, _ = self._leaf(counter, counter.offset, np.ones(n, dtype=np.bool_), lenient=False)
+            filled: pa.Array[Any] = pc.fill_null(arr.cast(pa.int64()), 0)  # type: ignore[arg-type]
+            counts = np.asarray(filled.to_numpy(zero_copy_only=False))
+            self._counts[name] = counts.astype(np.int64)
+        self._segment_values: npt.NDArray[Any] | None = None
+        if self.segment_field is not None:
+            arr, _ = self._leaf(
+                self.segment_field, self.segment_field.offset, np.ones(n, dtype=np.bool_), True
+            )
+            text = pc.utf8_trim(arr.cast(pa.string()), characters=" ")
+            self._segment_values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        names: list[str] = []
+        arrays: list[pa.Array[Any]] = []
+        active = np.ones(n, dtype=np.bool_)
+        for root in self.layout.roots:
+            self._emit(root, root.offset, active, False, "", names, arrays)
+        return Result(names, arrays, self._bad, self._reasons)
+
+    def _mark(self, bad: Mask, reason: str) -> None:
+        new = bad & ~self._bad
+        if new.any():
+            self._reasons[new] = reason
+            self._bad |= new
+
+    def _leaf(
+        self, f: Field, offset: int, active: Mask, lenient: bool
+    ) -> tuple[pa.Array[Any], Mask]:
+        block = self._block
+        fits = block.lengths >= offset + f.size
+        active = active & fits
+        width = block.matrix.shape[1]
+        if offset + f.size > width:
+            empty: pa.Array[Any] = pa.nulls(block.n, type=f.arrow_type())  # type: ignore[call-overload]
+            return empty, active
+        sub = block.matrix[:, offset : offset + f.size]
+        arr, bad, _null = decode_field(f, sub, self.codec)
+        bad = bad & active
+        lenient = lenient or self.lenient_all
+        if bad.any() and not lenient:
+            first = int(np.flatnonzero(bad)[0])
+            shown = bytes(sub[first][:16]).hex(" ").upper()
+            self._mark(
+                bad,
+                f"field {f.dotted} at byte {offset} of the record ({f.size} bytes): "
+                f"{PROBLEM[f.kind]} (e.g. hex {shown})",
+            )
+        keep = active & ~bad if (f.kind == "alnum" and lenient) else active
+        if not keep.all():
+            arr = pc.if_else(pa.array(keep, type=pa.bool_()), arr, pa.scalar(None, type=arr.type))
+        return arr, active
+
+    def _name(self, prefix: str, f: Field) -> str:
+        return f"{prefix}_{f.column_name}" if prefix else f.column_name
+
+    def _emit(
+        self,
+        f: Field,
+        offset: int,
+        active: Mask,
+        lenient: bool,
+        prefix: str,
+        names: list[str],
+        arrays: list[pa.Array[Any]],
+    ) -> None:
+        if f.is_filler and not self.keep_fillers:
+            return
+        lenient = lenient or f.redefines is not None or f.redefined
+        values = self.segment_groups.get(id(f))
+        if values is not None and self._segment_values is not None:
+            active = active & np.isin(self._segment_values, values)
+            lenient = False
+        if f.occurs is None:
+            self._emit_one(f, offset, active, lenient, self._name(prefix, f), names, arrays)
+            return
+        counts = self._counts.get(f.depending_on) if f.depending_on else None
+        if counts is not None:
+            out_of_range = active & ((counts > f.occurs) | (counts < f.occurs_min))
+            self._mark(
+                out_of_range,
+                f"{f.depending_on} (OCCURS DEPENDING ON count of {f.dotted}) is outside {f.occurs_min} TO {f.occurs}",
+            )
+        elements: list[pa.Array[Any]] = []
+        for k in range(f.occurs):
+            act_k = active if counts is None else active & (counts > k)
+            start = len(arrays)
+            self._emit_one(
+                f,
+                offset + k * f.size,
+                act_k,
+                lenient,
+                f"{self._name(prefix, f)}_{k + 1}",
+                names,
+                arrays,
+            )
+            if not self.flatten and len(arrays) > start:
+                elements.append(arrays.pop())
+                names.pop()
+        if self.flatten or not elements:
+            return
+        names.append(f.column_name)
+        arrays.append(_list_array(elements, counts, active, f.occurs))
+
+    def _emit_one(
+        self,
+        f: Field,
+        offset: int,
+        active: Mask,
+        lenient: bool,
+        name: str,
+        names: list[str],
+        arrays: list[pa.Array[Any]],
+    ) -> None:
+        if not f.is_group:
+            arr, _ = self._leaf(f, offset, active, lenient)
+            names.append(name)
+            arrays.append(arr)
+            return
+        child_names: list[str] = []
+        child_arrays: list[pa.Array[Any]] = []
+        for child in f.children:
+            child_offset = offset + (child.offset - f.offset)
+            self._emit(
+                child,
+                child_offset,
+                active,
+                lenient,
+                name if self.flatten else "",
+                child_names,
+                child_arrays,
+            )
+        if self.flatten:
+            names.extend(child_names)
+            arrays.extend(child_arrays)
+        elif child_arrays:
+            names.append(name)
+            arrays.append(
+                pa.StructArray.from_arrays(
+                    child_arrays, names=child_names, mask=pa.array(~active, type=pa.bool_())
+                )
+            )
+
+
+def _in_occurs(f: Field) -> bool:
+    p: Field | None = f
+    while p is not None:
+        if p.occurs:
+            return True
+        p = p.parent
+    return False
+
+
+def _list_array(
+    elements: list[pa.Array[Any]], counts: npt.NDArray[np.int64] | None, active: Mask, max_n: int
+) -> pa.Array[Any]:
+    """Element arrays e_0..e_k (one value per record each) -> list<...> per record."""
+    n = len(active)
+    sizes = np.full(n, max_n, dtype=np.int64) if counts is None else np.clip(counts, 0, max_n)
+    sizes = np.where(active, sizes, 0)
+    flat = pa.concat_arrays(elements)
+    # element k of record r sits at k * n + r in ``flat``
+    rows = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    ks = np.arange(len(rows), dtype=np.int64) - np.repeat(starts[:-1], sizes)
+    values = flat.take(pa.array(ks * n + rows))
+    offsets = pa.array(starts.astype(np.int32), type=pa.int32())
+    out: pa.Array[Any] = pa.ListArray.from_arrays(
+        offsets, values, mask=pa.array(~active, type=pa.bool_())
+    )
+    return out

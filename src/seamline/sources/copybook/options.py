@@ -1,0 +1,65 @@
+"""Options of the ``copybook`` source: a mainframe extract described by a COBOL copybook."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from seamline.sources.base import SourceOptions
+
+
+class CopybookOptions(SourceOptions):
+    """``kind: copybook`` — an EBCDIC (or ASCII) record file and the copybook that lays it out."""
+
+    kind: Literal["copybook"] = "copybook"
+    path: str
+    """The data file, relative to the workspace."""
+    copybook: str
+    """The COBOL copybook (``.cpy``/``.cob``) describing one record, relative to the workspace."""
+    encoding: str = "cp037"
+    """Code page of text fields: cp037, cp500, cp1047, cp273, cp875, cp1025, ascii, or any
+    Python codec name."""
+    record_format: Literal["F", "FB", "V", "VB", "D"] = "F"
+    """F/FB fixed-length records, V/VB records with a 4-byte RDW, D text lines."""
+    record_length: int | None = Field(default=None, gt=0)
+    """Fixed record length in bytes; default is the copybook's record size."""
+    rdw_big_endian: bool = True
+    """Whether the RDW length is big-endian (mainframe) or little-endian."""
+    rdw_adjustment: int = 0
+    """Added to every RDW length (e.g. -4 when the RDW counts itself)."""
+    file_start_offset: int = Field(default=0, ge=0)
+    """Bytes of file header to skip."""
+    file_end_offset: int = Field(default=0, ge=0)
+    """Bytes of file footer to skip."""
+    record_start_offset: int = Field(default=0, ge=0)
+    """Bytes to skip before every record (inside the record length)."""
+    record_end_offset: int = Field(default=0, ge=0)
+    """Bytes to skip after every record (inside the record length)."""
+    segment_field: str | None = None
+    """Field whose value selects the segment layout of each record."""
+    segments: dict[str, str] = Field(default_factory=dict)
+    """Segment value -> name of the REDEFINES group to decode for it."""
+    flatten: bool = True
+    """True: flat columns (GROUP_FIELD, NAME_1, NAME_2); False: nested structs and lists."""
+    floating_point: Literal["ibm", "ieee"] = "ibm"
+    """Format of COMP-1/COMP-2 fields: IBM hexadecimal float or IEEE 754."""
+    comp5_little_endian: bool = False
+    """Read COMP-5 (native binary) fields little-endian, as on x86 rather than z/OS."""
+    variable_size_occurs: bool = False
+    """Records are shortened to the OCCURS DEPENDING ON count (no padding to the maximum)."""
+    string_trim: Literal["right", "both", "left", "none"] = "right"
+    """Which spaces to trim from text fields."""
+    control_chars: Literal["keep", "space"] = "keep"
+    """Control characters in text fields: keep them, or turn them into spaces (then trimmed)."""
+    invalid_values: Literal["quarantine", "null"] = "quarantine"
+    """Record with undecodable bytes in a field: quarantine it, or keep it with a null value.
+    Fields under a REDEFINES become null either way (one overlay is usually invalid)."""
+    keep_fillers: bool = False
+    """Also output FILLER fields (named FILLER_1, FILLER_2, ...)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> CopybookOptions:
+        if self.segments and self.segment_field is None:
+            raise ValueError("segments needs segment_field: the field whose value selects them")
+        return self

@@ -1,0 +1,188 @@
+"""The ``copybook`` reader: frames records, decodes them a block at a time, splits off bad ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+
+from seamline.errors import CopybookError, SourceError
+from seamline.sources.base import (
+    Batch,
+    Capabilities,
+    QuarantineRecord,
+    ReadContext,
+    Reader,
+    SourceOptions,
+    with_bookkeeping,
+)
+from seamline.sources.copybook.assemble import Assembler, Block
+from seamline.sources.copybook.decode import Codec
+from seamline.sources.copybook.layout import Layout
+from seamline.sources.copybook.options import CopybookOptions
+from seamline.sources.copybook.parser import load_copybook
+from seamline.sources.copybook.records import Frame, Framing, frames
+
+
+class CopybookReader(Reader):
+    """``kind: copybook`` — fixed, RDW-variable or text records laid out by a COBOL copybook."""
+
+    kind: ClassVar[str] = "copybook"
+    options_model: ClassVar[type[SourceOptions]] = CopybookOptions
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        streaming=True, schema_inference=True, position_unit="byte"
+    )
+
+    def __init__(self, options: SourceOptions, context: ReadContext) -> None:
+        super().__init__(options, context)
+        if not isinstance(options, CopybookOptions):
+            raise SourceError(f"the copybook reader got {type(options).__name__} options")
+        self.opts: CopybookOptions = options
+        self._layout: Layout | None = None
+
+    def describe(self) -> str:
+        return f"copybook {self.opts.path} ({self.opts.copybook}, {self.opts.encoding}, {self.opts.record_format})"
+
+    @property
+    def layout(self) -> Layout:
+        if self._layout is None:
+            path = self.context.resolve(self.opts.copybook)
+            if not path.is_file():
+                raise SourceError(
+                    "the copybook file does not exist",
+                    where=str(path),
+                    hint="Check source.copybook (relative to the workspace folder).",
+                )
+            self._layout = load_copybook(path)
+        return self._layout
+
+    def _framing(self, layout: Layout) -> Framing:
+        o = self.opts
+        width = layout.record_length
+        record_length = o.record_length or width + o.record_start_offset + o.record_end_offset
+        if o.record_length is not None:
+            width = max(0, record_length - o.record_start_offset - o.record_end_offset)
+        return Framing(
+            record_format=o.record_format,
+            width=width,
+            record_length=record_length,
+            record_start_offset=o.record_start_offset,
+            record_end_offset=o.record_end_offset,
+            rdw_big_endian=o.rdw_big_endian,
+            rdw_adjustment=o.rdw_adjustment,
+            file_start_offset=o.file_start_offset,
+            file_end_offset=o.file_end_offset,
+            batch_size=self.context.batch_size,
+        )
+
+    def assembler(self) -> Assembler:
+        o = self.opts
+        codec = Codec.for_encoding(
+            o.encoding,
+            ieee_float=o.floating_point == "ieee",
+            trim=o.string_trim,
+            comp5_little_endian=o.comp5_little_endian,
+            control_to_space=o.control_chars == "space",
+        )
+        return Assembler(
+            self.layout,
+            codec,
+            flatten=o.flatten,
+            keep_fillers=o.keep_fillers,
+            lenient=o.invalid_values == "null",
+            segment_field=o.segment_field,
+            segments=o.segments,
+        )
+
+    def batches(self) -> Iterator[Batch]:
+        path = self.context.resolve(self.opts.path)
+        if not path.is_file():
+            raise SourceError(
+                "the data file does not exist"
+                if not path.exists()
+                else "the data path is not a file",
+                where=str(path),
+                hint="Check source.path (relative to the workspace folder).",
+            )
+        try:
+            assembler = self.assembler()
+        except CopybookError:
+            raise
+        framing = self._framing(self.layout)
+        limit = self.context.limit
+        record_no = 0
+        unit = "line" if self.opts.record_format == "D" else "byte"
+        try:
+            for frame in frames(path, framing):
+                if limit is not None and record_no >= limit:
+                    return
+                if limit is not None and record_no + frame.n > limit:
+                    frame = _head(frame, limit - record_no)
+                yield self._decode(frame, assembler, record_no, unit)
+                record_no += frame.n
+        except OSError as exc:
+            raise SourceError(
+                f"cannot read the data file: {exc.strerror or exc}",
+                where=str(path),
+                hint="Check that the file is readable.",
+            ) from None
+
+    def _decode(self, frame: Frame, assembler: Assembler, first_no: int, unit: str) -> Batch:
+        result = assembler.run(Block(frame.matrix, frame.lengths))
+        bad = result.bad.copy()
+        reasons = result.reasons
+        for row, (reason, _) in frame.broken.items():
+            bad[row] = True
+            reasons[row] = reason
+        numbers = np.arange(first_no + 1, first_no + 1 + frame.n, dtype=np.int64)
+        positions = np.char.add(f"{unit} ", frame.positions.astype(str))
+        quarantined = [
+            QuarantineRecord(
+                record_no=int(numbers[row]),
+                position=str(positions[row]),
+                reason=str(reasons[row]),
+                raw=frame.raw(int(row)),
+            )
+            for row in np.flatnonzero(bad)
+        ]
+        table = pa.Table.from_arrays(result.arrays, names=result.names) if result.names else None
+        keep = ~bad
+        if table is None:
+            table = pa.table({"_empty": pa.nulls(frame.n)}).drop(["_empty"])
+        if not keep.all():
+            table = (
+                table.filter(pa.array(keep, type=pa.bool_()))
+                if table.num_columns
+                else table.slice(0, int(keep.sum()))
+            )
+        data = with_bookkeeping(
+            table,
+            pa.array(numbers[keep]),
+            pa.array(positions[keep].astype(object), type=pa.string()),
+        )
+        return Batch(data=data, quarantined=quarantined)
+
+
+def _head(frame: Frame, n: int) -> Frame:
+    return Frame(
+        frame.matrix[:n],
+        frame.lengths[:n],
+        frame.positions[:n],
+        {k: v for k, v in frame.broken.items() if k < n},
+    )
+
+
+def read_file(copybook_path: str | Path, data_path: str | Path, **options: Any) -> pa.Table:
+    """Read a whole file into one table (bookkeeping columns included); raises on bad options.
+
+    Quarantined records are not in the table; use :class:`CopybookReader` to see them.
+    """
+    opts = CopybookOptions(path=str(data_path), copybook=str(copybook_path), **options)
+    reader = CopybookReader(opts, ReadContext(base_dir=Path.cwd()))
+    batches = [b.data for b in reader.batches()]
+    if not batches:
+        return pa.table({})
+    return pa.Table.from_batches(batches)

@@ -1,0 +1,193 @@
+"""Split a data file into records: fixed length, RDW-prefixed variable length, or lines.
+
+The file is memory-mapped and cut into frames of at most ``batch_size`` records; each
+frame holds the records padded into a ``(n, width)`` uint8 matrix plus each record's
+real length, its byte (or line) position, and framing problems (a truncated last
+record, an RDW length out of range) that send the record to quarantine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+RAW_LIMIT = 1 << 20
+"""Quarantined raw bytes are cut to this many bytes (a runaway unreadable tail can be huge)."""
+
+
+@dataclass
+class Frame:
+    matrix: npt.NDArray[np.uint8]
+    lengths: npt.NDArray[np.int64]
+    positions: npt.NDArray[np.int64]
+    """Byte offset of each record in the file (line number for text records)."""
+    broken: dict[int, tuple[str, bytes]] = field(default_factory=dict)
+    """Row -> (reason, raw bytes) for records that cannot be framed properly."""
+
+    @property
+    def n(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def raw(self, row: int) -> bytes:
+        if row in self.broken:
+            return self.broken[row][1]
+        return bytes(self.matrix[row, : int(self.lengths[row])])
+
+
+@dataclass(frozen=True)
+class Framing:
+    record_format: str
+    width: int
+    """Bytes of one record as the layout sees it (payload after record_start_offset)."""
+    record_length: int
+    """Full fixed record length (F/FB), including record start/end offsets."""
+    record_start_offset: int = 0
+    record_end_offset: int = 0
+    rdw_big_endian: bool = True
+    rdw_adjustment: int = 0
+    file_start_offset: int = 0
+    file_end_offset: int = 0
+    batch_size: int = 65_536
+
+
+def _open(path: Path) -> tuple[Any, npt.NDArray[np.uint8]]:
+    with path.open("rb") as fh:
+        size = path.stat().st_size
+        if size == 0:
+            return None, np.zeros(0, dtype=np.uint8)
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return mm, np.frombuffer(mm, dtype=np.uint8)
+
+
+def frames(path: Path, framing: Framing) -> Iterator[Frame]:
+    mm, data = _open(path)
+    try:
+        start = min(framing.file_start_offset, len(data))
+        end = max(start, len(data) - framing.file_end_offset)
+        if framing.record_format in ("F", "FB"):
+            yield from _fixed(data, start, end, framing)
+        elif framing.record_format in ("V", "VB"):
+            yield from _variable(data, start, end, framing)
+        else:
+            yield from _lines(data, start, end, framing)
+    finally:
+        del data
+        if mm is not None:
+            # a caller may still hold a view; then the mapping is freed with it
+            with contextlib.suppress(BufferError):
+                mm.close()
+
+
+def _gather(
+    data: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    width: int,
+) -> npt.NDArray[np.uint8]:
+    """Copy records of varying length into a zero-padded (n, width) matrix."""
+    n = len(starts)
+    if n == 0 or width == 0:
+        return np.zeros((n, width), dtype=np.uint8)
+    cols = np.arange(width, dtype=np.int64)
+    idx = starts[:, None] + cols[None, :]
+    inside = cols[None, :] < lengths[:, None]
+    idx = np.where(inside, idx, 0)
+    out: npt.NDArray[np.uint8] = data[idx]
+    out[~inside] = 0
+    return out
+
+
+def _fixed(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> Iterator[Frame]:
+    rl = fr.record_length
+    total = (end - start) // rl
+    lo, hi = fr.record_start_offset, rl - fr.record_end_offset
+    for first in range(0, total, fr.batch_size):
+        k = min(fr.batch_size, total - first)
+        begin = start + first * rl
+        mat = data[begin : begin + k * rl].reshape(k, rl)[:, lo:hi]
+        positions = begin + np.arange(k, dtype=np.int64) * rl
+        yield Frame(mat, np.full(k, hi - lo, dtype=np.int64), positions)
+    tail = (end - start) - total * rl
+    if tail:
+        begin = start + total * rl
+        raw = bytes(data[begin:end])
+        mat = np.zeros((1, hi - lo), dtype=np.uint8)
+        reason = f"truncated record: {tail} bytes where the record length is {rl}"
+        yield Frame(
+            mat, np.zeros(1, dtype=np.int64), np.array([begin]), {0: (reason, raw[:RAW_LIMIT])}
+        )
+
+
+def _variable(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> Iterator[Frame]:
+    pos = start
+    buf = data
+    while pos < end:
+        starts: list[int] = []
+        lengths: list[int] = []
+        offsets: list[int] = []
+        broken: dict[int, tuple[str, bytes]] = {}
+        while pos < end and len(starts) < fr.batch_size:
+            if end - pos < 4:
+                broken[len(starts)] = (
+                    f"truncated record descriptor word: {end - pos} bytes left",
+                    bytes(buf[pos:end]),
+                )
+                starts.append(pos)
+                lengths.append(0)
+                offsets.append(pos)
+                pos = end
+                break
+            h = buf[pos : pos + 4]
+            rdw = int(h[0]) << 8 | int(h[1]) if fr.rdw_big_endian else int(h[3]) << 8 | int(h[2])
+            length = rdw + fr.rdw_adjustment
+            if length <= 0 or pos + 4 + length > end:
+                what = (
+                    "not positive"
+                    if length <= 0
+                    else f"past the end of the data ({end - pos - 4} bytes left)"
+                )
+                reason = (
+                    f"record descriptor word {h.tobytes().hex(' ').upper()} gives length {length}, "
+                    f"{what}; the rest of the file cannot be split into records"
+                )
+                broken[len(starts)] = (reason, bytes(buf[pos : min(end, pos + RAW_LIMIT)]))
+                starts.append(pos)
+                lengths.append(0)
+                offsets.append(pos)
+                pos = end
+                break
+            starts.append(pos + 4 + fr.record_start_offset)
+            lengths.append(max(0, length - fr.record_start_offset - fr.record_end_offset))
+            offsets.append(pos)
+            pos += 4 + length
+        st = np.array(starts, dtype=np.int64)
+        ln = np.array(lengths, dtype=np.int64)
+        mat = _gather(buf, st, np.minimum(ln, fr.width), fr.width)
+        yield Frame(mat, ln, np.array(offsets, dtype=np.int64), broken)
+
+
+def _lines(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> Iterator[Frame]:
+    region = data[start:end]
+    newlines = np.flatnonzero(region == 0x0A).astype(np.int64)
+    line_starts = np.concatenate([[0], newlines + 1]).astype(np.int64)
+    line_ends = np.concatenate([newlines, [len(region)]]).astype(np.int64)
+    if len(region) and line_starts[-1] == len(region):
+        line_starts, line_ends = line_starts[:-1], line_ends[:-1]
+    elif not len(region):
+        return
+    cr = line_ends > line_starts
+    cr_at = np.where(cr, line_ends - 1, 0)
+    line_ends = np.where(cr & (region[cr_at] == 0x0D), line_ends - 1, line_ends)
+    for first in range(0, len(line_starts), fr.batch_size):
+        s = line_starts[first : first + fr.batch_size] + fr.record_start_offset
+        ln = np.maximum(0, line_ends[first : first + fr.batch_size] - s - fr.record_end_offset)
+        mat = _gather(region, s, np.minimum(ln, fr.width), fr.width)
+        numbers = np.arange(first + 1, first + 1 + len(s), dtype=np.int64)
+        yield Frame(mat, ln, numbers)
