@@ -1,0 +1,115 @@
+"""The csv connector against pyarrow's and DuckDB's CSV readers, same file, same output.
+
+All three read a generated UTF-8 register extract (Cyrillic names, quoted addresses)
+and write Parquet. seamline also keeps each record's line and checks every row's field
+count and bytes, which the baselines do not; the ratio shows what that costs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.harness import measure, table
+
+FAMILY = ["Токтогулова", "Садыков", "Осмонова", "Абдрахманов", "Жээнбекова", "Мамытов"]
+GIVEN = ["Айгүл", "Бакыт", "Жылдыз", "Нурлан", "Гүлнара", "Азамат"]
+STREETS = ["ул. Киевская", "пр. Чуй", "ул. Ленина", "мкр. Джал"]
+
+
+def generate(path: Path, rows: int, seed: int = 11) -> None:
+    rng = np.random.default_rng(seed)
+    pins = rng.integers(10_000_000_000_000, 29_999_999_999_999, rows)
+    fam = rng.integers(0, len(FAMILY), rows)
+    giv = rng.integers(0, len(GIVEN), rows)
+    day = rng.integers(1, 29, rows)
+    month = rng.integers(1, 13, rows)
+    year = rng.integers(1940, 2010, rows)
+    street = rng.integers(0, len(STREETS), rows)
+    house = rng.integers(1, 200, rows)
+    amount = rng.integers(0, 10_000_000, rows)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("pin,family_name,given_name,birth_date,status,address,amount\n")
+        chunk = 100_000
+        for start in range(0, rows, chunk):
+            end = min(rows, start + chunk)
+            fh.writelines(
+                f"{pins[i]},{FAMILY[fam[i]]},{GIVEN[giv[i]]},{day[i]:02d}.{month[i]:02d}.{year[i]},"
+                f'A,"Бишкек, {STREETS[street[i]]} {house[i]}",{amount[i] / 100:.2f}\n'
+                for i in range(start, end)
+            )
+
+
+def seamline_land(path: str, out: str) -> int:
+    from seamline.sources.base import ReadContext
+    from seamline.sources.delimited import CsvOptions
+    from seamline.sources.landing import land
+
+    result = land(
+        "bench", CsvOptions(path=path, encoding="utf-8"), Path(out), ReadContext(base_dir=Path(out))
+    )
+    return result.landed
+
+
+def pyarrow_csv(path: str, out: str) -> int:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    table_ = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(
+                ["pin", "family_name", "given_name", "birth_date", "status", "address", "amount"],
+                __import__("pyarrow").string(),
+            )
+        ),
+    )
+    pq.write_table(table_, f"{out}/pyarrow.parquet", compression="zstd")
+    return table_.num_rows
+
+
+def duckdb_csv(path: str, out: str) -> int:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT * FROM read_csv(?, all_varchar = true, header = true)) "
+        "TO '" + out + "/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)",
+        [path],
+    )
+    n = con.sql("SELECT count(*) FROM read_parquet(?)", params=[f"{out}/duckdb.parquet"]).fetchone()
+    return int(n[0]) if n else 0
+
+
+def run(scale: float) -> dict[str, Any]:
+    rows = max(1000, int(1_000_000 * scale))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "people.csv"
+        generate(path, rows)
+        mb = path.stat().st_size / 1e6
+        results = [
+            measure("seamline csv -> landing", seamline_land, str(path), tmp, mb=mb),
+            measure("pyarrow.csv -> parquet", pyarrow_csv, str(path), tmp, mb=mb),
+            measure("duckdb read_csv -> parquet", duckdb_csv, str(path), tmp, mb=mb),
+        ]
+    for m in results:
+        if m.result != rows:
+            raise RuntimeError(f"{m.name} read {m.result} rows, expected {rows}")
+    print(table(f"csv: {rows:,} rows, {mb:.0f} MB", results, "duckdb read_csv -> parquet"))
+    return {
+        "rows": rows,
+        "mb": round(mb, 1),
+        "contenders": {
+            m.name: {
+                "seconds": round(m.seconds, 3),
+                "mb_per_s": round(m.mb_per_s, 1),
+                "peak_mb": round(m.peak_mb),
+            }
+            for m in results
+        },
+        "seamline_vs_duckdb": round(results[2].seconds / results[0].seconds, 3),
+        "seamline_vs_pyarrow": round(results[1].seconds / results[0].seconds, 3),
+    }
