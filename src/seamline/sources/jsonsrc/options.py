@@ -1,0 +1,58 @@
+"""Options of the ``json`` source: a JSON document or NDJSON (one JSON object a line)."""
+
+from __future__ import annotations
+
+import codecs
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from seamline.sources.base import BOOKKEEPING_COLUMNS, SourceOptions
+from seamline.sources.jsonsrc.paths import parse_path
+
+
+class JsonOptions(SourceOptions):
+    """``kind: json`` — records selected by ``record_path``, columns by ``fields``."""
+
+    kind: Literal["json"] = "json"
+    path: str
+    """The JSON or NDJSON file, relative to the workspace."""
+    format: Literal["auto", "json", "ndjson"] = "auto"
+    """``json``: one document; ``ndjson``: one document a line; ``auto`` decides by the
+    file name (.ndjson, .jsonl) and else by whether the first line is a whole object."""
+    record_path: str | None = None
+    """Where the records are: ``$.data.people[*]`` or ``data.people``. Unset: the top
+    level (an array's items, or the one object); in NDJSON applied to every line."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """Output column -> path inside a record (``address.city``, ``phones[0]``). Empty:
+    every field, nested objects flattened with ``_`` and lists kept as JSON text."""
+    encoding: str = "utf-8"
+    """Text encoding of the file (any Python codec name); a UTF-8 BOM is skipped."""
+
+    @field_validator("record_path")
+    @classmethod
+    def _record_path(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_path(value)
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: dict[str, str]) -> dict[str, str]:
+        for column, path in value.items():
+            if column in BOOKKEEPING_COLUMNS:
+                raise ValueError(f"{column} is added by seamline; name the column differently")
+            try:
+                parse_path(path)
+            except ValueError as exc:
+                raise ValueError(f"field {column!r}: {exc}") from None
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown text encoding {value!r} (e.g. utf-8, cp1251)") from None
+        return value
