@@ -183,6 +183,48 @@ def _load(directory: Path) -> Any:
 
 
 @app.command()
+def inventory(
+    directory: WorkspaceArg = Path("."),
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the inventory as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Profile and classify every dataset (connecting it first) and report governance gaps.
+
+    Records per field: type, null share, distinct count, min/max, lengths, top values,
+    value patterns, date formats, validated identifier schemes, phone numbers, ISO codes,
+    code-list candidates and personal-data class with evidence. Writes
+    reports/inventory.html and reports/inventory.json in the workspace's data folder.
+    """
+    from seamline.inventory.stage import InventoryStage
+    from seamline.pipeline import ConnectStage, run_pipeline
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store, _reporter() as reporter:
+        summary = run_pipeline(
+            ws,
+            store,
+            reporter=reporter,
+            datasets=dataset,
+            stages=[ConnectStage(), InventoryStage()],
+        )
+    if as_json:
+        report = ws.data_dir / "reports" / "inventory.json"
+        if report.is_file():
+            sys.stdout.write(report.read_text(encoding="utf-8") + "\n")
+        for stage in summary.stages:
+            for message in stage.messages:
+                err.print(f"{stage.stage}: {message}", markup=False)
+    else:
+        _print_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
 def run(
     directory: WorkspaceArg = Path("."),
     dataset: Annotated[
@@ -200,11 +242,20 @@ def run(
     raise typer.Exit(summary.exit_code)
 
 
+_LONG_COLUMNS = {"landing", "quarantine"}  # paths: printed once below the table
+
+
 def _print_summary(summary: Any) -> None:
     for stage in summary.stages:
         table = Table(title=f"{stage.stage} ({stage.seconds:.1f} s)", title_justify="left")
         if stage.details:
-            keys = [k for k in stage.details[0] if not isinstance(stage.details[0][k], dict)]
+            keys = [
+                k
+                for k in stage.details[0]
+                if not isinstance(stage.details[0][k], dict | list)
+                and k not in _LONG_COLUMNS
+                and any(row.get(k) is not None for row in stage.details)
+            ]
             for key in keys:
                 table.add_column(key, overflow="fold")
             for row in stage.details:
@@ -212,6 +263,8 @@ def _print_summary(summary: Any) -> None:
             out.print(table)
         for message in stage.messages:
             err.print(f"[red]{stage.stage}:[/red] {message}")
+        for kind, path in stage.reports.items():
+            out.print(f"  {kind}: {path}")
     status = {0: "[green]ok[/green]", 1: "[yellow]checks failed[/yellow]", 3: "[red]failed[/red]"}
     out.print(
         f"Run {summary.run_id}: {status.get(int(summary.exit_code), str(summary.exit_code))} "

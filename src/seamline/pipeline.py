@@ -1,8 +1,9 @@
 """``seamline run``: the stages that exist, in order, each recorded as a run in the store.
 
-Stages plug in through :data:`STAGES`; later stages (inventory, harmonize, reconcile,
+Stages plug in through :func:`default_stages`; later stages (harmonize, reconcile,
 check) add themselves there. A stage returns a :class:`StageResult`; the pipeline
-records it, stops at a failed stage, and turns the outcome into an exit code.
+records it, stops at a failed stage, goes on after a *partial* one (some datasets
+failed; later stages skip them) and turns the outcome into an exit code.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from seamline.sources.landing import LandingResult, land
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
 
-Status = Literal["ok", "failed", "checks_failed"]
+Status = Literal["ok", "partial", "failed", "checks_failed"]
 
 
 @dataclass
@@ -31,6 +32,8 @@ class StageResult:
     counts: dict[str, int] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     details: list[dict[str, Any]] = field(default_factory=list)
+    reports: dict[str, str] = field(default_factory=dict)
+    """Files the stage wrote for people to read (``html``, ``json``...)."""
     seconds: float = 0.0
 
 
@@ -41,6 +44,12 @@ class RunContext:
     run_id: int
     reporter: Reporter = field(default_factory=NullReporter)
     datasets: Sequence[str] | None = None
+    failed: set[str] = field(default_factory=set)
+    """Datasets an earlier stage could not process; later stages leave them out."""
+
+    def usable(self) -> list[str]:
+        """The selected datasets no earlier stage failed on."""
+        return [d for d in self.selected() if d not in self.failed]
 
     def selected(self) -> list[str]:
         if self.datasets:
@@ -85,7 +94,7 @@ class ConnectStage:
             except SeamlineError as exc:
                 task.done()
                 store.finish_run(run_id, "failed", message=str(exc))
-                result.status = "failed"
+                ctx.failed.add(dataset_id)
                 result.messages.append(f"{dataset_id}: {exc}")
                 result.details.append({"dataset": dataset_id, "error": str(exc)})
                 continue
@@ -95,9 +104,19 @@ class ConnectStage:
             for k, v in landed.counts().items():
                 result.counts[k] = result.counts.get(k, 0) + v
             if not landed.ok:
-                result.status = "failed"
+                ctx.failed.add(dataset_id)
                 result.messages.append(f"{dataset_id}: {landed.failed}")
-        return result
+        result.reports["landing zone"] = str(ws.data_dir / "landing")
+        if result.counts.get("quarantined"):
+            result.reports["quarantine"] = str(ws.data_dir / "quarantine")
+        return settle(result, ctx)
+
+
+def settle(result: StageResult, ctx: RunContext) -> StageResult:
+    """``failed`` when no selected dataset is left, ``partial`` when some failed."""
+    if ctx.failed:
+        result.status = "failed" if not ctx.usable() else "partial"
+    return result
 
 
 def _record(
@@ -144,7 +163,11 @@ def _detail(landed: LandingResult) -> dict[str, Any]:
     }
 
 
-STAGES: list[Stage] = [ConnectStage()]
+def default_stages() -> list[Stage]:
+    """The stages of ``seamline run``, in order."""
+    from seamline.inventory.stage import InventoryStage
+
+    return [ConnectStage(), InventoryStage()]
 
 
 @dataclass
@@ -156,7 +179,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> ExitCode:
-        if any(s.status == "failed" for s in self.stages):
+        if any(s.status in ("failed", "partial") for s in self.stages):
             return ExitCode.RUNTIME
         if any(s.status == "checks_failed" for s in self.stages):
             return ExitCode.CHECKS_FAILED
@@ -178,7 +201,7 @@ def run_pipeline(
     results: list[StageResult] = []
     status: Status = "ok"
     try:
-        for stage in stages if stages is not None else STAGES:
+        for stage in stages if stages is not None else default_stages():
             t0 = time.perf_counter()
             res = stage.run(ctx)
             res.seconds = time.perf_counter() - t0
@@ -186,7 +209,9 @@ def run_pipeline(
             if res.status == "failed":
                 status = "failed"
                 break
-            if res.status == "checks_failed":
+            if res.status == "partial":
+                status = "failed"
+            if res.status == "checks_failed" and status == "ok":
                 status = "checks_failed"
     except BaseException as exc:
         store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")

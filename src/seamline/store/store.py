@@ -28,6 +28,7 @@ from seamline.store.models import (
     Finding,
     Landing,
     ObservedField,
+    Profile,
     Run,
     utcnow,
 )
@@ -270,6 +271,41 @@ class Store:
                 .order_by(ObservedField.position)
             )
             return [(r.name, r.physical_type) for r in rows]
+
+    # --- profiles ----------------------------------------------------------------------
+
+    def record_profiles(
+        self, run_id: int, dataset_id: str, stats: dict[str, dict[str, Any]]
+    ) -> None:
+        """Keep one profile per field (statistics as JSON) under the inventory run."""
+        with self.session() as s:
+            s.add_all(
+                Profile(
+                    run_id=run_id,
+                    dataset=dataset_id,
+                    field=name,
+                    stats=json.loads(json.dumps(values, default=str)),
+                )
+                for name, values in stats.items()
+            )
+
+    def latest_profiles(self, dataset_id: str) -> dict[str, dict[str, Any]]:
+        """The field profiles of the dataset's most recent inventory."""
+        with self.session() as s:
+            latest = s.scalar(
+                select(Profile.run_id)
+                .where(Profile.dataset == dataset_id)
+                .order_by(Profile.run_id.desc())
+                .limit(1)
+            )
+            if latest is None:
+                return {}
+            rows = s.scalars(
+                select(Profile)
+                .where(Profile.run_id == latest, Profile.dataset == dataset_id)
+                .order_by(Profile.id)
+            )
+            return {r.field: dict(r.stats) for r in rows}
 
     # --- connector state -------------------------------------------------------------
 
