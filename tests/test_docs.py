@@ -18,6 +18,15 @@ def test_cli_reference_is_generated_from_the_cli() -> None:
     )
 
 
+def test_connector_reference_is_generated_from_the_option_models() -> None:
+    from seamline.sourcedoc import render as render_sources
+
+    committed = (ROOT / "docs" / "connectors.md").read_text(encoding="utf-8")
+    assert committed == render_sources(), (
+        "docs/connectors.md is stale: run `python -m seamline.sourcedoc > docs/connectors.md`"
+    )
+
+
 def test_readme_gives_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make demo" in readme and "make test" in readme

@@ -35,7 +35,8 @@ BOOKKEEPING_COLUMNS = (RECORD_NO, SOURCE_POS)
 class SourceOptions(BaseModel):
     """Base of every connector's options model (the dataset's ``source:`` block)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Attribute docstrings become field descriptions: docs/connectors.md is built from them.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     kind: str
 

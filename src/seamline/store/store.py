@@ -233,6 +233,15 @@ class Store:
                 for r in s.scalars(query)
             ]
 
+    def landing_stats(self) -> dict[str, dict[str, Any]]:
+        """Per dataset: rows of the latest landing, when it landed and when it first did."""
+        out: dict[str, dict[str, Any]] = {}
+        with self.session() as s:
+            for row in s.scalars(select(Landing).order_by(Landing.id)):
+                entry = out.setdefault(row.dataset, {"issued": row.created_at})
+                entry["rows"], entry["modified"] = row.landed_count, row.created_at
+        return out
+
     def record_observed_schema(
         self,
         run_id: int,
