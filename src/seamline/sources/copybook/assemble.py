@@ -21,8 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seamline.errors import SourceError
-from seamline.sources.copybook.decode import PROBLEM, Codec, Mask, decode_field
+from seamline.sources.copybook.decode import PROBLEM, decode_field
 from seamline.sources.copybook.layout import Field, Layout
+from seamline.sources.copybook.text import Codec, Mask, ascii_strings
+
+_HEX = np.array([list(f"{b:02X}".encode()) for b in range(256)], dtype=np.uint8)
 
 
 @dataclass
@@ -56,6 +59,8 @@ class Assembler:
         flatten: bool = True,
         keep_fillers: bool = False,
         lenient: bool = False,
+        replace_text: bool = False,
+        debug: str = "none",
         segment_field: str | None = None,
         segments: dict[str, str] | None = None,
     ) -> None:
@@ -64,6 +69,8 @@ class Assembler:
         self.flatten = flatten
         self.keep_fillers = keep_fillers
         self.lenient_all = lenient
+        self.replace_text = replace_text
+        self.debug = debug
         self.segment_field: Field | None = None
         self.segment_groups: dict[int, list[str]] = {}
         if segment_field is not None:
@@ -132,14 +139,25 @@ class Assembler:
     ) -> tuple[pa.Array[Any], Mask]:
         block = self._block
         fits = block.lengths >= offset + f.size
-        active = active & fits
         width = block.matrix.shape[1]
         if offset + f.size > width:
             empty: pa.Array[Any] = pa.nulls(block.n, type=f.arrow_type())  # type: ignore[call-overload]
-            return empty, active
+            return empty, active & fits
         sub = block.matrix[:, offset : offset + f.size]
+        if f.kind == "alnum" and not fits.all():
+            # variable-length records often lose trailing blanks: text cut off by the end of
+            # the record keeps the part that is there, the rest reads as spaces
+            cut = active & ~fits & (block.lengths > offset)
+            if cut.any():
+                sub = sub.copy()
+                beyond = np.arange(f.size)[None, :] >= (block.lengths - offset)[:, None]
+                sub[cut[:, None] & beyond] = self.codec.space
+                fits = fits | cut
+        active = active & fits
         arr, bad, _null = decode_field(f, sub, self.codec)
         bad = bad & active
+        if f.kind == "alnum" and self.replace_text:
+            bad = np.zeros_like(bad)  # undefined bytes already read as U+FFFD
         lenient = lenient or self.lenient_all
         if bad.any() and not lenient:
             first = int(np.flatnonzero(bad)[0])
@@ -153,6 +171,22 @@ class Assembler:
         if not keep.all():
             arr = pc.if_else(pa.array(keep, type=pa.bool_()), arr, pa.scalar(None, type=arr.type))
         return arr, active
+
+    def _raw(self, f: Field, offset: int, active: Mask) -> pa.Array[Any]:
+        """The field's bytes as hex text or binary (``debug``), null where it is absent."""
+        sub = self._block.matrix[:, offset : offset + f.size]
+        if sub.shape[1] < f.size:
+            return pa.nulls(self._block.n, pa.string() if self.debug == "hex" else pa.binary())
+        if self.debug == "hex":
+            arr = ascii_strings(_HEX[sub].reshape(len(sub), 2 * f.size))
+        else:
+            n, size = sub.shape
+            offsets = pa.py_buffer(np.arange(n + 1, dtype=np.int32) * size)
+            data = pa.py_buffer(sub.tobytes())
+            arr = pa.Array.from_buffers(pa.binary(), n, [None, offsets, data])
+        if not active.all():
+            arr = pc.if_else(pa.array(active), arr, pa.scalar(None, type=arr.type))
+        return arr
 
     def _name(self, prefix: str, f: Field) -> str:
         return f"{prefix}_{f.column_name}" if prefix else f.column_name
@@ -216,9 +250,12 @@ class Assembler:
         arrays: list[pa.Array[Any]],
     ) -> None:
         if not f.is_group:
-            arr, _ = self._leaf(f, offset, active, lenient)
+            arr, act = self._leaf(f, offset, active, lenient)
             names.append(name)
             arrays.append(arr)
+            if self.debug != "none" and not (f.occurs and not self.flatten):
+                names.append(f"{name}_debug")
+                arrays.append(self._raw(f, offset, act))
             return
         child_names: list[str] = []
         child_arrays: list[pa.Array[Any]] = []

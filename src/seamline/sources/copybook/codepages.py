@@ -74,8 +74,11 @@ _ALIASES = {
     "ibm-1025": "cp1025",
     "1025": "cp1025",
     "us-ascii": "ascii",
+    "common": "ebcdic-common",
 }
-EBCDIC_FAMILY_HINT = "cp037, cp500, cp1047, cp273, cp875, cp1025, ascii or a Python codec name"
+EBCDIC_FAMILY_HINT = (
+    "cp037, cp500, cp1047, cp273, cp875, cp1025, ebcdic-common, ascii or a Python codec name"
+)
 
 
 def canonical(encoding: str) -> str:
@@ -85,10 +88,30 @@ def canonical(encoding: str) -> str:
     return name.replace("-", "") if name.startswith("cp") else name
 
 
+def _ebcdic_common() -> npt.NDArray[np.uint32]:
+    """``ebcdic-common``: cp037 cut down to printable ASCII, every other byte a space.
+
+    This is the EBCDIC "invariant" repertoire that Cobrix decodes by default: binary junk
+    or national letters in a text field read as blanks rather than stray Latin-1 letters,
+    which is what extracts checked against Cobrix output expect. Two bytes keep an ASCII
+    look-alike (0x6A broken bar -> ``|``, 0xCA soft hyphen -> ``-``).
+    """
+    table = np.full(256, 0x20, dtype=np.uint32)
+    for byte in range(256):
+        char = bytes([byte]).decode("cp037")
+        if 0x20 <= ord(char) < 0x7F:
+            table[byte] = ord(char)
+    table[0x6A], table[0xCA] = ord("|"), ord("-")
+    table[0x0D], table[0x25] = 0x0D, 0x0A
+    return table
+
+
 @lru_cache(maxsize=32)
 def decode_table(encoding: str) -> npt.NDArray[np.uint32]:
     """Byte -> Unicode code point for all 256 bytes; :data:`UNDEFINED` where undefined."""
     name = canonical(encoding)
+    if name == "ebcdic-common":
+        return _ebcdic_common()
     if name in _HAND_WRITTEN:
         words = " ".join(_HAND_WRITTEN[name]).split()
         return np.array([int(w, 16) for w in words], dtype=np.uint32)

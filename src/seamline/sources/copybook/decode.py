@@ -3,51 +3,33 @@
 A block is a ``(n_records, record_length)`` uint8 matrix. Each decoder slices the field's
 byte columns and turns them into an Arrow array with NumPy array arithmetic (lookup
 tables, nibble splitting, dot products with powers of ten) — no Python loop per record,
-except for the rare numeric-edited pictures and binary items wider than 8 bytes.
+except for the rare numeric-edited pictures. Numbers beyond 18 digits use the 128-bit
+word arithmetic of :mod:`.wide`.
 Every decoder also returns a boolean mask of records whose bytes are invalid.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+import re
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from seamline.sources.copybook.codepages import UNDEFINED, decode_table, is_ebcdic
 from seamline.sources.copybook.layout import Field
+from seamline.sources.copybook.text import U8, Codec, Mask, decode_text
+from seamline.sources.copybook.wide import Wide, from_digits
 
-U8 = npt.NDArray[np.uint8]
-Mask = npt.NDArray[np.bool_]
 I64 = npt.NDArray[np.int64]
 _POW10 = np.array([10**i for i in range(19)], dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class Codec:
-    """What decoding depends on besides the field: code page, float format, trimming."""
-
-    table: npt.NDArray[np.uint32]
-    ebcdic: bool
-    ieee_float: bool = False
-    trim: str = "right"
-    comp5_little_endian: bool = False
-
-    @classmethod
-    def for_encoding(cls, encoding: str, *, control_to_space: bool = False, **kwargs: Any) -> Codec:
-        table = decode_table(encoding)
-        if control_to_space:
-            control = (table < 0x20) | ((table >= 0x7F) & (table < 0xA0))
-            table = np.where(control, np.uint32(0x20), table)
-        return cls(table, is_ebcdic(encoding), **kwargs)
-
-    @property
-    def space(self) -> int:
-        return 0x40 if self.ebcdic else 0x20
+_POW100 = np.array([100**i for i in range(9)], dtype=np.int64)
+_PACKED_PAIR = np.array(
+    [10 * (b >> 4) + (b & 15) if b >> 4 < 10 and b & 15 < 10 else -1 for b in range(256)],
+    dtype=np.int8,
+)
+_PACKED_PAIR64 = _PACKED_PAIR.astype(np.int64)
 
 
 def _luts(ebcdic: bool) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8], npt.NDArray[np.int8]]:
@@ -79,98 +61,59 @@ def _luts(ebcdic: bool) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8], npt
 _LUTS = {True: _luts(True), False: _luts(False)}
 
 
-def utf8_strings(cps: npt.NDArray[np.uint32]) -> pa.Array[Any]:
-    """Code point matrix (n, width) -> StringArray, encoding UTF-8 with array arithmetic."""
-    n, width = cps.shape
-    if width == 0 or n == 0:
-        return pa.array([""] * n, type=pa.string())
-    if int(cps.max()) < 0x80:
-        data = cps.astype(np.uint8).ravel()
-        offsets = np.arange(n + 1, dtype=np.int32) * width
+Values = npt.NDArray[np.int64] | Wide
+"""Unscaled integers of a column: int64 up to 18 digits, :class:`Wide` beyond."""
+
+
+def _to_arrow(values: Values, typ: pa.DataType, valid: Mask, p_shift: int = 0) -> pa.Array[Any]:
+    """Unscaled integers -> int32/int64/decimal128 array (``p_shift``: trailing P digits)."""
+    if isinstance(values, Wide):
+        wide = values.mul_pow10(p_shift)
+        if pa.types.is_decimal(typ):
+            return wide.to_decimal(typ, valid)
+        ints, p_shift = wide.lo.view(np.int64), 0  # the caller checked that it fits
     else:
-        lens = 1 + (cps >= 0x80).astype(np.int32) + (cps >= 0x800) + (cps >= 0x10000)
-        b = np.zeros((n, width, 4), dtype=np.uint8)
-        one, two, three = lens == 1, lens == 2, lens == 3
-        four = lens == 4
-        b[..., 0] = np.select(
-            [one, two, three],
-            [cps, 0xC0 | (cps >> 6), 0xE0 | (cps >> 12)],
-            0xF0 | (cps >> 18),
-        ).astype(np.uint8)
-        b[..., 1] = np.select(
-            [two, three],
-            [0x80 | (cps & 0x3F), 0x80 | ((cps >> 6) & 0x3F)],
-            0x80 | ((cps >> 12) & 0x3F),
-        ).astype(np.uint8)
-        b[..., 2] = np.where(three, 0x80 | (cps & 0x3F), 0x80 | ((cps >> 6) & 0x3F)).astype(
-            np.uint8
-        )
-        b[..., 3] = np.where(four, 0x80 | (cps & 0x3F), 0).astype(np.uint8)
-        data = b[np.arange(4)[None, None, :] < lens[..., None]]
-        offsets = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(lens.sum(axis=1), out=offsets[1:])
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
-
-
-def _trim(arr: pa.Array[Any], how: str) -> pa.Array[Any]:
-    if how == "right":
-        return pc.utf8_rtrim(arr, characters=" ")
-    if how == "both":
-        return pc.utf8_trim(arr, characters=" ")
-    if how == "left":
-        return pc.utf8_ltrim(arr, characters=" ")
-    return arr
-
-
-def decode_text(sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask]:
-    cps = codec.table[sub]
-    undefined = cps == UNDEFINED
-    bad = undefined.any(axis=1)
-    if bad.any():
-        cps = np.where(undefined, np.uint32(0xFFFD), cps)
-    return _trim(utf8_strings(cps), codec.trim), bad
-
-
-def _to_arrow(values: Any, typ: pa.DataType, valid: Mask, p_shift: int = 0) -> pa.Array[Any]:
-    """Unscaled integers (int64 ndarray or object ndarray) -> int32/int64/decimal128 array."""
-    n = len(valid)
+        ints = values
     if p_shift:
-        values = values * (10**p_shift)
+        ints = ints * _POW10[p_shift]
     if pa.types.is_decimal(typ):
-        if values.dtype == object:
-            ints = [int(v) if ok else 0 for v, ok in zip(values, valid, strict=True)]
-            lo = np.array([v & 0xFFFFFFFFFFFFFFFF for v in ints], dtype=np.uint64)
-            hi = np.array([(v >> 64) & 0xFFFFFFFFFFFFFFFF for v in ints], dtype=np.uint64)
-            pair = np.stack([lo, hi], axis=1)
-        else:
-            v = np.where(valid, values, 0).astype(np.int64)
-            pair = np.stack([v, v >> 63], axis=1)
-        mask_buf = pa.array(valid, type=pa.bool_()).buffers()[1]
-        return pa.Array.from_buffers(typ, n, [mask_buf, pa.py_buffer(pair.tobytes())])
-    v = np.where(valid, values, 0).astype(np.int64)
+        return Wide.from_int64(ints).to_decimal(typ, valid)
+    v = np.where(valid, ints, 0)
     if typ == pa.int32():
         return pa.array(v.astype(np.int32), type=pa.int32(), mask=~valid)
     return pa.array(v, type=pa.int64(), mask=~valid)
 
 
-def _digits_value(digits: npt.NDArray[np.int8]) -> Any:
-    """Digit matrix (n, k) -> int64 values (k <= 18) or Python ints in an object array."""
+def _digits_value(digits: npt.NDArray[np.int8]) -> Values:
+    """Digit matrix (n, k) -> int64 values (k <= 18) or 128-bit :class:`Wide` values."""
     k = digits.shape[1]
     if k <= 18:
-        return digits.astype(np.int64) @ _POW10[:k][::-1]
-    lo = digits[:, k - 18 :].astype(np.int64) @ _POW10[:18][::-1]
-    hi = _digits_value(digits[:, : k - 18])
-    return hi.astype(object) * (10**18) + lo.astype(object)
+        out: npt.NDArray[np.int64] = digits.astype(np.int64) @ _POW10[:k][::-1]
+        return out
+    return from_digits(digits)
 
 
-def _too_big(values: Any, digits: int) -> Mask:
-    if values.dtype == object:
-        limit = 10**digits
-        return np.array([abs(int(v)) >= limit for v in values], dtype=np.bool_)
+def _signed(values: Values, negative: Mask) -> Values:
+    if isinstance(values, Wide):
+        return values.negate_where(negative)
+    return np.where(negative, -values, values)
+
+
+def _too_big(values: Values, digits: int) -> Mask:
+    if isinstance(values, Wide):
+        return values.abs_at_least(10**digits)
     if digits >= 19:
         return np.zeros(len(values), dtype=np.bool_)
     out: Mask = np.abs(values) >= _POW10[digits]
     return out
+
+
+def _is_zero(values: Values) -> Mask:
+    if isinstance(values, Wide):
+        out: Mask = (values.hi == 0) & (values.lo == 0)
+        return out
+    zero: Mask = values == 0
+    return zero
 
 
 def decode_zoned(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, Mask]:
@@ -206,90 +149,127 @@ def decode_zoned(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, 
     last = d.shape[1] - 1 - present[:, ::-1].argmax(axis=1)
     bad |= (count > 0) & (last - first + 1 != count)
     bad &= ~null
-    values = _digits_value(np.where(d >= 0, d, 0).astype(np.int8))
-    values = (
-        np.where(negative, -values, values)
-        if values.dtype != object
-        else values * np.where(negative, -1, 1)
-    )
+    values = _signed(_digits_value(np.where(d >= 0, d, 0).astype(np.int8)), negative)
     if not f.signed:
-        bad |= negative & ~null & (values != 0)
+        bad |= negative & ~null & ~_is_zero(values)
     valid = ~(bad | null)
     return _to_arrow(values, f.arrow_type(), valid, f.p_shift), bad, null
+
+
+_EDITED_NUMBER = re.compile(r"[0-9]*\.?[0-9]*")
+_OVERPUNCH = {c: (str(d), False) for d, c in enumerate("{ABCDEFGHI")} | {
+    c: (str(d), True) for d, c in enumerate("}JKLMNOPQR")
+}
 
 
 def _decode_edited(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, Mask]:
     """Numeric-edited text (``-1,234.50``) parsed per value: such pictures are rare."""
-    texts = decode_text(sub, Codec(codec.table, codec.ebcdic, trim="both"))[0].to_pylist()
+    texts = decode_text(sub, replace(codec, trim="both", blank_null=False))[0].to_pylist()
     n = len(texts)
     bad = np.zeros(n, dtype=np.bool_)
     null = np.zeros(n, dtype=np.bool_)
-    values = np.zeros(n, dtype=object)
+    ints = [0] * n
+    limit = 10**f.digits
+    overpunch = "S" in (f.pic or "").upper() and not f.sign_separate
+    explicit_point = "." in (f.pic or "")
     for i, text in enumerate(texts):
         t = (text or "").replace(",", "").replace("$", "").replace(" ", "").replace("*", "")
         neg = t.endswith(("-", "CR", "DB")) or t.startswith("-")
-        t = t.rstrip("+-").removesuffix("CR").removesuffix("DB").lstrip("+-")
+        if overpunch and t:
+            # ``S9(3).99``: the sign is overpunched on the first or last digit
+            at = 0 if f.sign_leading else len(t) - 1
+            punched = _OVERPUNCH.get(t[at])
+            if punched is not None:
+                neg = neg or punched[1]
+                t = t[:at] + punched[0] + t[at + 1 :]
+        t = t.removesuffix("CR").removesuffix("DB").strip("+-")
         if not t:
             null[i] = True
             continue
-        try:
-            dec = Decimal(t)
-        except InvalidOperation:
+        if not _EDITED_NUMBER.fullmatch(t) or t == ".":
             bad[i] = True
             continue
-        scaled = dec.scaleb(f.scale)
-        if scaled != scaled.to_integral_value():
+        whole, point, frac = t.partition(".")
+        if not point and not explicit_point:
+            whole = whole.rjust(f.scale, "0")  # implied point (V): the digits are unscaled
+            whole, frac = whole[: len(whole) - f.scale], whole[len(whole) - f.scale :]
+        frac = frac.rstrip("0") if len(frac) > f.scale else frac
+        if len(frac) > f.scale:
             bad[i] = True
             continue
-        values[i] = -int(scaled) if neg else int(scaled)
-    arr_values = values if f.digits > 18 else values.astype(np.int64)
-    bad |= _too_big(arr_values, f.digits) & ~null & ~bad
-    return _to_arrow(arr_values, f.arrow_type(), ~(bad | null)), bad, null
+        value = int((whole + frac.ljust(f.scale, "0")) or "0")
+        if value >= limit:
+            bad[i] = True
+            continue
+        ints[i] = -value if neg else value
+    values: Values = Wide.from_ints(ints) if f.digits > 18 else np.array(ints, dtype=np.int64)
+    return _to_arrow(values, f.arrow_type(), ~(bad | null)), bad, null
 
 
 def decode_packed(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, Mask]:
     n, size = sub.shape
-    nibbles = np.empty((n, 2 * size), dtype=np.int8)
-    nibbles[:, 0::2] = sub >> 4
-    nibbles[:, 1::2] = sub & 0x0F
-    digs, sign = nibbles[:, :-1], nibbles[:, -1]
-    null = (sub == codec.space).all(axis=1) | (sub == 0).all(axis=1)
-    bad = ((digs > 9).any(axis=1) | (sign < 10)) & ~null
-    values = _digits_value(np.where(digs <= 9, digs, 0).astype(np.int8))
+    last = sub[:, -1]
+    sign = last & 0x0F
     negative = (sign == 0x0D) | (sign == 0x0B)
-    values = (
-        np.where(negative, -values, values)
-        if values.dtype != object
-        else values * np.where(negative, -1, 1)
-    )
-    bad |= _too_big(values, max(f.digits, 2 * size - 1)) & ~null
+    if 2 * size - 1 <= 18:
+        # a byte -> two-digit lookup (0..99, or -1 for a nibble above 9) halves the work
+        body = sub[:, :-1]
+        pairs = _PACKED_PAIR[body]
+        high = (last >> 4).astype(np.int64)
+        bad = (sign < 10) | (high > 9)
+        values: Values = high
+        if size > 1:
+            bad |= pairs.min(axis=1) < 0
+            acc = _PACKED_PAIR64[body[:, 0]]
+            for j in range(1, size - 1):
+                acc = acc * 100 + pairs[:, j]
+            values = acc * 10 + high
+    else:
+        nibbles = np.empty((n, 2 * size), dtype=np.int8)
+        nibbles[:, 0::2] = sub >> 4
+        nibbles[:, 1::2] = sub & 0x0F
+        digs = nibbles[:, :-1]
+        bad = (digs > 9).any(axis=1) | (sign < 10)
+        values = _digits_value(np.where(digs <= 9, digs, 0).astype(np.int8))
+    # all blanks or all zero bytes mean "no value"; both have an invalid sign nibble, so
+    # only those rows need the (costly) whole-field comparison
+    null = np.zeros(n, dtype=np.bool_)
+    maybe = np.flatnonzero(sign < 10)
+    if len(maybe):
+        rows = sub[maybe]
+        null[maybe] = (rows == codec.space).all(axis=1) | (rows == 0).all(axis=1)
+        bad &= ~null
+    values = _signed(values, negative)
+    # the spare high nibble of an even-digit picture may hold a digit if the type has room
+    typ = f.arrow_type()
+    room = typ.precision if isinstance(typ, pa.Decimal128Type) else 9 if typ == pa.int32() else 18
+    bad |= _too_big(values, min(max(f.digits, 2 * size - 1), room)) & ~null
     valid = ~(bad | null)
-    return _to_arrow(values, f.arrow_type(), valid, f.p_shift), bad, null
+    return _to_arrow(values, typ, valid, f.p_shift), bad, null
 
 
 def decode_binary(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, Mask]:
     n, size = sub.shape
     null = np.zeros(n, dtype=np.bool_)
     little = f.little_endian or (f.usage == "COMP-5" and codec.comp5_little_endian)
-    if size > 8:
-        order: Literal["little", "big"] = "little" if little else "big"
-        ints = [int.from_bytes(bytes(row), order, signed=f.signed) for row in sub]
-        values: Any = np.array(ints, dtype=object)
-        bad = _too_big(values, 38)
-    else:
-        dtype = np.dtype(("<" if little else ">") + ("i" if f.signed else "u") + str(size))
-        raw = np.ascontiguousarray(sub).view(dtype).ravel()
-        bad = np.zeros(n, dtype=np.bool_)
-        if raw.dtype == np.uint64:
-            bad = raw > np.uint64(2**63 - 1)
-        values = raw.astype(np.int64)
     typ = f.arrow_type()
+    if size > 8:
+        wide = Wide.from_bytes(sub, little=little, signed=f.signed)
+        bad = _too_big(wide, typ.precision if isinstance(typ, pa.Decimal128Type) else 38)
+        if not f.signed:
+            bad |= wide.is_negative()
+        return _to_arrow(wide, typ, ~bad, f.p_shift), bad, null
+    dtype = np.dtype(("<" if little else ">") + ("i" if f.signed else "u") + str(size))
+    raw = np.ascontiguousarray(sub).view(dtype).ravel()
+    bad = np.zeros(n, dtype=np.bool_)
+    if raw.dtype == np.uint64:
+        bad = raw > np.uint64(2**63 - 1)
+    values = raw.astype(np.int64)
     if typ == pa.int32():
         bad |= (values > 2**31 - 1) | (values < -(2**31))
     elif pa.types.is_decimal(typ):
         bad |= _too_big(values, typ.precision)
-    valid = ~bad
-    return _to_arrow(values, typ, valid, f.p_shift), bad, null
+    return _to_arrow(values, typ, ~bad, f.p_shift), bad, null
 
 
 def decode_float(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, Mask]:

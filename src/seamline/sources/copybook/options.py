@@ -28,6 +28,9 @@ class CopybookOptions(SourceOptions):
     """Whether the RDW length is big-endian (mainframe) or little-endian."""
     rdw_adjustment: int = 0
     """Added to every RDW length (e.g. -4 when the RDW counts itself)."""
+    rdw_in_record: bool = False
+    """The copybook describes the 4-byte RDW too (e.g. a ``RECORD-LENGTH PIC 9(4) COMP``
+    field first): records are decoded from the RDW on instead of after it."""
     file_start_offset: int = Field(default=0, ge=0)
     """Bytes of file header to skip."""
     file_end_offset: int = Field(default=0, ge=0)
@@ -47,14 +50,23 @@ class CopybookOptions(SourceOptions):
     comp5_little_endian: bool = False
     """Read COMP-5 (native binary) fields little-endian, as on x86 rather than z/OS."""
     variable_size_occurs: bool = False
-    """Records are shortened to the OCCURS DEPENDING ON count (no padding to the maximum)."""
+    """Records are shortened to the OCCURS DEPENDING ON count (no padding to the maximum).
+    Not supported yet: setting it raises an error rather than misreading the file."""
     string_trim: Literal["right", "both", "left", "none"] = "right"
     """Which spaces to trim from text fields."""
-    control_chars: Literal["keep", "space"] = "keep"
-    """Control characters in text fields: keep them, or turn them into spaces (then trimmed)."""
-    invalid_values: Literal["quarantine", "null"] = "quarantine"
-    """Record with undecodable bytes in a field: quarantine it, or keep it with a null value.
-    Fields under a REDEFINES become null either way (one overlay is usually invalid)."""
+    control_chars: Literal["keep", "space", "drop"] = "keep"
+    """Control characters in text fields: keep them, turn them into spaces (then trimmed), or
+    leave them out of the text."""
+    blank_text: Literal["empty", "null"] = "empty"
+    """Text fields that are empty after trimming: empty strings, or nulls."""
+    invalid_values: Literal["quarantine", "null", "replace"] = "quarantine"
+    """Record with undecodable bytes in a field: quarantine it, or keep it with a null value
+    (``replace``: like null, but text keeps its readable part, bytes the code page lacks
+    becoming U+FFFD). Fields under a REDEFINES become null either way (one overlay is
+    usually invalid)."""
+    debug: Literal["none", "hex", "raw"] = "none"
+    """Add a ``<field>_debug`` column after every field with its bytes, as hex text or raw
+    binary, to check a decoding against the data."""
     keep_fillers: bool = False
     """Also output FILLER fields (named FILLER_1, FILLER_2, ...)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from seamline.sources.copybook.layout import Field
@@ -34,7 +35,10 @@ def binary_size(digits: int) -> int:
         return 4
     if digits <= 18:
         return 8
-    return 16
+    # Beyond 18 digits COBOL compilers differ; this is Cobrix's rule (the smallest byte
+    # count holding the digits plus a sign bit): 19-20 digits in 9 bytes, 37-38 in 16.
+    bits = math.ceil(digits * math.log2(10)) + 1
+    return (bits + 7) // 8
 
 
 def apply_picture(f: Field) -> None:
@@ -68,7 +72,8 @@ def apply_picture(f: Field) -> None:
         raise ValueError(f"PIC {pic}: S must come first, once")
     if body.count("V") > 1:
         raise ValueError(f"PIC {pic}: more than one V")
-    f.signed = body.startswith("S")
+    # a SIGN SEPARATE clause on an unsigned picture still stores a sign (Cobrix reads it)
+    f.signed = body.startswith("S") or f.sign_separate
     core = body.lstrip("S")
     int_part, _, frac_part = core.partition("V")
     nines = core.count("9")
@@ -108,7 +113,7 @@ def _edited(f: Field, pic: str, body: str) -> None:
         raise ValueError(f"PIC {pic}: an edited picture must be USAGE DISPLAY")
     f.kind = "zoned"
     f.signed = "S" in body or "-" in body or "+" in body
-    point = body.find(".")
+    point = body.find(".") if "." in body else body.find("V")
     digit_chars = set("9Z*")
     if point >= 0:
         f.scale = sum(1 for c in body[point + 1 :] if c in digit_chars)

@@ -52,6 +52,7 @@ class Framing:
     record_end_offset: int = 0
     rdw_big_endian: bool = True
     rdw_adjustment: int = 0
+    rdw_in_record: bool = False
     file_start_offset: int = 0
     file_end_offset: int = 0
     batch_size: int = 65_536
@@ -163,8 +164,11 @@ def _variable(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) ->
                 offsets.append(pos)
                 pos = end
                 break
-            starts.append(pos + 4 + fr.record_start_offset)
-            lengths.append(max(0, length - fr.record_start_offset - fr.record_end_offset))
+            head = 0 if fr.rdw_in_record else 4
+            starts.append(pos + head + fr.record_start_offset)
+            lengths.append(
+                max(0, length + 4 - head - fr.record_start_offset - fr.record_end_offset)
+            )
             offsets.append(pos)
             pos += 4 + length
         st = np.array(starts, dtype=np.int64)
