@@ -22,6 +22,7 @@ from seamline.workspace.models import (
     CodeListSpec,
     DatasetSpec,
     EntityFile,
+    IdentifierSchemeSpec,
     ProjectSpec,
     SeamSpec,
     SystemSpec,
@@ -37,6 +38,7 @@ FOLDERS: dict[str, type[BaseModel]] = {
     "codelists": CodeListSpec,
     "entities": EntityFile,
     "seams": SeamSpec,
+    "identifiers": IdentifierSchemeSpec,
 }
 DEFAULT_STORE = "sqlite:///.seamline/seamline.db"
 
@@ -66,6 +68,7 @@ class Workspace:
     codelists: dict[str, CodeListSpec] = field(default_factory=dict)
     entities: dict[str, EntitySpec] = field(default_factory=dict)
     seams: dict[str, SeamSpec] = field(default_factory=dict)
+    identifiers: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
     sources: dict[str, SourceOptions] = field(default_factory=dict)
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
     incomplete: set[str] = field(default_factory=set)
@@ -269,6 +272,7 @@ _KIND = {
     "datasets": "dataset",
     "codelists": "codelist",
     "seams": "seam",
+    "identifiers": "identifier scheme",
 }
 
 

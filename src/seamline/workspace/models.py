@@ -142,6 +142,53 @@ class CodeListSpec(Spec):
         return [c.code for c in self.codes]
 
 
+CheckAlgorithm = Literal[
+    "none",
+    "luhn",
+    "mod11",
+    "iso7064_mod11_2",
+    "iso7064_mod11_10",
+    "iso7064_mod97_10",
+    "verhoeff",
+    "damm",
+]
+
+
+class EmbeddedPart(Spec):
+    """A part of an identifier that encodes another fact (sex, birth date)."""
+
+    name: str
+    start: int = Field(ge=1)
+    """1-based position in the compact identifier."""
+    length: int = Field(ge=1)
+    kind: Literal["date", "code", "digits"] = "digits"
+    format: str | None = None
+    """For ``kind: date``: a strptime format of the part, e.g. ``%d%m%Y``."""
+    values: dict[str, str] = Field(default_factory=dict)
+    """For ``kind: code``: part value -> canonical value, e.g. {"1": male, "2": female}."""
+    attribute: str | None = None
+    """The entity attribute this part must agree with, e.g. ``birth_date``."""
+
+
+class IdentifierSchemeSpec(Spec):
+    """``identifiers/*.yaml``: an identifier scheme python-stdnum lacks, declared as data."""
+
+    id: str = Field(pattern=ID)
+    title: str
+    description: str = ""
+    length: int | None = Field(default=None, ge=1)
+    """Length of the compact form (separators removed)."""
+    pattern: str | None = None
+    """A regular expression the compact form must match in full, e.g. ``[12][0-9]{13}``."""
+    separators: str = " -./"
+    """Characters removed to get the compact form."""
+    check: CheckAlgorithm = "none"
+    """The check-digit algorithm over the compact form (the last character is the check)."""
+    restore_leading_zeros: bool = False
+    """Pad shorter all-digit values with zeros to ``length`` (spreadsheets lose them)."""
+    embedded: list[EmbeddedPart] = Field(default_factory=list)
+
+
 class EntityFile(Spec):
     """``entities/*.yaml``: extends a built-in entity or declares a new one."""
 

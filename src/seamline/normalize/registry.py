@@ -1,0 +1,73 @@
+"""The normalizer registry: built-ins register like third-party plugins would."""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from seamline.errors import SpecError
+from seamline.normalize.base import Normalizer, StepContext
+from seamline.plugins import did_you_mean
+
+BUILTIN_MODULES = (
+    "seamline.normalize.identifiers",
+    "seamline.normalize.dates",
+    "seamline.normalize.names",
+    "seamline.normalize.contact",
+    "seamline.normalize.text",
+    "seamline.normalize.address",
+)
+
+
+class NormalizerRegistry:
+    def __init__(self) -> None:
+        self.normalizers: dict[str, type[Normalizer]] = {}
+
+    def register(self, cls: type[Normalizer]) -> None:
+        if cls.key in self.normalizers:
+            raise SpecError(f"normalizer {cls.key!r} is registered twice")
+        self.normalizers[cls.key] = cls
+
+    def get(self, key: str) -> type[Normalizer]:
+        try:
+            return self.normalizers[key]
+        except KeyError:
+            guess = did_you_mean(key, list(self.normalizers))
+            raise SpecError(
+                f"unknown normalizer {key!r}" + (f" (did you mean {guess!r}?)" if guess else ""),
+                allowed=", ".join(sorted(self.normalizers)),
+            ) from None
+
+    def build(self, step: dict[str, Any], context: StepContext) -> Normalizer:
+        """A normalizer from one ``normalize:`` list item: ``{key: {options}}``."""
+        if not isinstance(step, dict) or len(step) != 1:
+            raise SpecError(
+                "a normalize step is a mapping with one key, e.g. {date: {formats: [DD.MM.YYYY]}}",
+                allowed=", ".join(sorted(self.normalizers)),
+            )
+        ((key, options),) = step.items()
+        cls = self.get(str(key))
+        try:
+            parsed = cls.options_model.model_validate(options or {})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise SpecError(f"normalizer {key}: {where}: {first['msg']}") from None
+        return cls(parsed, context)
+
+
+@lru_cache(maxsize=1)
+def default_normalizers() -> NormalizerRegistry:
+    registry = NormalizerRegistry()
+    for name in BUILTIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(registry)
+    return registry
