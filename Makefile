@@ -36,6 +36,7 @@ unit: setup  ## the pytest suite alone
 test: lint typecheck unit  ## everything CI runs: lint, types, the whole test suite
 
 bench: setup  ## run the benchmarks in bench/ (seamline against its baselines, same run)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:  ## remove the virtualenv, caches and the demo workspace

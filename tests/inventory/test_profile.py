@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 
 from seamline.inventory import profiler
 from seamline.inventory.detectors import detect
-from seamline.inventory.profile_sql import DATE_FORMATS, EMAIL_RE, FieldRef, pass1
+from seamline.inventory.profile_sql import (
+    DATE_FORMATS,
+    EMAIL_RE,
+    FieldRef,
+    date_candidates,
+    grouped_values,
+    pass1,
+    value_stats,
+)
 from seamline.inventory.profiler import profile_parquet
 
 IBANS = [
@@ -139,10 +147,18 @@ def test_a_clean_iban_column_is_typed_as_iban() -> None:
     assert found[0].share == 1.0
 
 
-def test_pass1_is_one_statement_over_every_field() -> None:
-    sql = pass1("landing", [FieldRef("a b", 0, True), FieldRef("n", 1, False, True)]).sql("duckdb")
-    assert sql.count("FROM") == 1
-    assert '"a b"' in sql and "f1__date0" in sql and "f1__email" not in sql
+def test_regex_and_date_work_runs_on_grouped_values_not_rows() -> None:
+    fields = [FieldRef("a b", 0, True), FieldRef("n", 1, False, True), FieldRef("x", 2, False)]
+    first = pass1("landing", fields).sql("duckdb")
+    assert first.count("FROM") == 1 and '"a b"' in first
+    assert "REGEXP" not in first.upper() and "STRPTIME" not in first.upper()
+    grouped = grouped_values("landing", fields, {1}, 1000, 7).sql("duckdb")
+    assert grouped.count("UNION ALL") == 2
+    assert "USING SAMPLE RESERVOIR (1000 ROWS) REPEATABLE (7)" in grouped.upper()
+    stats = value_stats({0: [0, 1], 1: [5]}, [2]).sql("duckdb")
+    assert "profile_values" in stats and "IN (0)" in stats and "IN (0, 1)" not in stats
+    assert date_candidates(["99.99.9999", "9999-99-99", "A"]) == [0, 1]
+    assert date_candidates(["99999999"]) == [5]
 
 
 @settings(max_examples=30, deadline=None)

@@ -1,10 +1,12 @@
 """The profiling queries, built as sqlglot trees (pure functions, testable without a database).
 
-Pass 1 is one scan computing every per-field aggregate at once: counts, empties,
-approximate distinct counts (HyperLogLog), min/max, length range, e-mail and date
-format matches. Pass 2 groups each field by value and by value *pattern* (digits
-become ``9``, a run of letters of any script becomes ``A``), and counts exact distinct
-values of the fields whose approximate count is under a bound.
+Pass 1 is one scan for the cheap aggregates of every field: counts, empties,
+approximate distinct counts (HyperLogLog), min/max and the length range. Pass 2 groups
+each field by value into one table ``(col, value, n)`` — over all rows when the field
+has at most a bound of distinct values, over a reproducible reservoir sample otherwise —
+and everything that needs a regular expression or a date parse (value patterns, date
+formats, e-mail shares) runs on those distinct values weighted by their counts, never
+once per row.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ DATE_FORMATS: dict[str, tuple[str, str]] = {
     "YYYY-MM-DD HH:MM:SS": ("%Y-%m-%d %H:%M:%S", r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"),
     "YYYY-MM-DDTHH:MM:SS": ("%Y-%m-%dT%H:%M:%S", r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"),
 }
+VALUES_TABLE = "profile_values"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ def _s(text: str) -> exp.Literal:
     return exp.Literal.string(text)
 
 
+def _n(value: int) -> exp.Expr:
+    return exp.Literal.number(value)
+
+
 def _col(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
@@ -59,17 +66,19 @@ def as_text(name: str) -> exp.Expr:
 
 
 def _count_if(condition: exp.Expr) -> exp.Expr:
-    return exp.Sum(
-        this=exp.If(this=condition, true=exp.Literal.number(1), false=exp.Literal.number(0))
-    )
+    return exp.Sum(this=exp.If(this=condition, true=_n(1), false=_n(0)))
 
 
 def alias(field: FieldRef, what: str) -> str:
     return f"f{field.index}__{what}"
 
 
+def _not_null(e: exp.Expr) -> exp.Expr:
+    return exp.Not(this=exp.Is(this=e, expression=exp.Null()))
+
+
 def pass1(table: str, fields: Sequence[FieldRef]) -> exp.Select:
-    """One scan: every aggregate of every field."""
+    """One scan: the cheap aggregates of every field."""
     select = exp.select(exp.alias_(exp.Count(this=exp.Star()), "rows")).from_(
         exp.to_table(table, quoted=True)
     )
@@ -80,72 +89,168 @@ def pass1(table: str, fields: Sequence[FieldRef]) -> exp.Select:
             ("approx_distinct", _fn("approx_count_distinct", col)),
             ("min", exp.cast(exp.Min(this=col), "VARCHAR")),
             ("max", exp.cast(exp.Max(this=col), "VARCHAR")),
-            ("min_len", exp.Min(this=exp.Length(this=text))),
-            ("max_len", exp.Max(this=exp.Length(this=text))),
         ]
         if f.is_text:
-            trimmed = exp.Trim(this=col)
-            parts.append(("empty", _count_if(exp.EQ(this=trimmed, expression=_s("")))))
-            parts.append(("email", _count_if(_fn("regexp_full_match", col, _s(EMAIL_RE)))))
-        if f.is_text or f.is_integer:
-            trimmed = exp.Trim(this=text)
-            for i, (fmt, shape) in enumerate(DATE_FORMATS.values()):
-                ok = exp.and_(
-                    _fn("regexp_full_match", trimmed, _s(shape)),
-                    exp.Not(
-                        this=exp.Is(
-                            this=_fn("try_strptime", trimmed, _s(fmt)), expression=exp.Null()
-                        )
-                    ),
-                )
-                parts.append((f"date{i}", _count_if(ok)))
+            # Lengths of text only: turning every number into text to measure it costs
+            # more than the rest of the scan and says little.
+            parts.append(("min_len", exp.Min(this=exp.Length(this=text))))
+            parts.append(("max_len", exp.Max(this=exp.Length(this=text))))
+            parts.append(("empty", _count_if(exp.EQ(this=exp.Trim(this=col), expression=_s("")))))
         select = select.select(*(exp.alias_(e, alias(f, what)) for what, e in parts))
     return select
 
 
-def pattern_of(name: str) -> exp.Expr:
+def grouped_values(
+    table: str, fields: Sequence[FieldRef], sampled: set[int], sample_rows: int, seed: int
+) -> exp.Expr:
+    """``(col, value, n)`` for every field: its distinct non-null values with counts.
+
+    Fields in ``sampled`` (too many distinct values) are grouped over a reproducible
+    reservoir sample of ``sample_rows`` rows instead of all rows.
+    """
+    branches: list[exp.Select] = []
+    for f in fields:
+        source: exp.Expr = exp.to_table(table, quoted=True)
+        if f.index in sampled:
+            inner = (
+                exp.select(_col(f.name))
+                .from_(exp.to_table(table, quoted=True))
+                .where(_not_null(_col(f.name)))
+            )
+            inner.set(
+                "sample",
+                exp.TableSample(
+                    method=exp.var("reservoir"), size=_n(sample_rows), rows=True, seed=_n(seed)
+                ),
+            )
+            source = inner.subquery("s")
+        branch = (
+            exp.select(
+                exp.alias_(_n(f.index), "col"),
+                exp.alias_(as_text(f.name), "value"),
+                exp.alias_(exp.Count(this=exp.Star()), "n"),
+            )
+            .from_(source)
+            .where(_not_null(_col(f.name)))
+            .group_by(_n(2))
+        )
+        branches.append(branch)
+    union: exp.Expr = branches[0]
+    for b in branches[1:]:
+        union = exp.union(union, b, distinct=False)
+    return union
+
+
+def pattern_of(value: exp.Expr) -> exp.Expr:
     """The value's shape: digits -> 9, each run of letters (any script) -> A."""
-    digits = _fn("regexp_replace", as_text(name), _s("[0-9]"), _s("9"), _s("g"))
+    digits = _fn("regexp_replace", value, _s("[0-9]"), _s("9"), _s("g"))
     return _fn("regexp_replace", digits, _s(r"\p{L}+"), _s("A"), _s("g"))
 
 
-def grouped(table: str, expression: exp.Expr, name: str, limit: int) -> exp.Select:
-    """The ``limit`` most frequent values of ``expression`` over the non-null rows."""
+def date_candidates(patterns: Sequence[str]) -> list[int]:
+    """Indexes of the date formats some of a field's value patterns could be."""
+    import re
+
+    found = []
+    for i, (_, shape) in enumerate(DATE_FORMATS.values()):
+        rx = re.compile(shape.replace("(19|20)", "99"))  # patterns hold 9 for every digit
+        if any(
+            rx.fullmatch(p.replace("9", "0").replace("0", "9")) or rx.fullmatch(p) for p in patterns
+        ):
+            found.append(i)
+    return found
+
+
+def value_stats(dates: dict[int, list[int]], emails: Sequence[int]) -> exp.Select:
+    """Per field over the grouped values: distinct values, rows, e-mail and date-format rows.
+
+    Only the (field, format) pairs in ``dates`` and the fields in ``emails`` are tested,
+    chosen from the fields' value patterns, so no regular expression runs in vain.
+    """
+    value, n = exp.column("value"), exp.column("n")
+    trimmed = exp.Trim(this=value)
+
+    def weighted(condition: exp.Expr) -> exp.Expr:
+        return exp.Sum(this=exp.If(this=condition, true=n, false=_n(0)))
+
+    def among(cols: Sequence[int]) -> exp.Expr:
+        return exp.In(this=exp.column("col"), expressions=[_n(c) for c in cols] or [_n(-1)])
+
+    cols: list[exp.Expr] = [
+        exp.column("col"),
+        exp.alias_(exp.Count(this=exp.Star()), "distinct_values"),
+        exp.alias_(exp.Sum(this=n), "rows"),
+        exp.alias_(
+            weighted(exp.and_(among(emails), _fn("regexp_full_match", value, _s(EMAIL_RE)))),
+            "email",
+        ),
+    ]
+    for i, (fmt, shape) in enumerate(DATE_FORMATS.values()):
+        wanted = [c for c, formats in dates.items() if i in formats]
+        ok = exp.and_(
+            among(wanted),
+            _fn("regexp_full_match", trimmed, _s(shape)),
+            _not_null(_fn("try_strptime", trimmed, _s(fmt))),
+        )
+        cols.append(exp.alias_(weighted(ok), f"date{i}"))
+    return exp.select(*cols).from_(VALUES_TABLE).group_by(exp.column("col"))
+
+
+def ranked(expression: exp.Expr, limit: int) -> exp.Select:
+    """The ``limit`` most frequent values of ``expression`` per field, with counts."""
+    inner = (
+        exp.select(
+            exp.column("col"),
+            exp.alias_(expression, "value"),
+            exp.alias_(exp.Sum(this=exp.column("n")), "n"),
+        )
+        .from_(VALUES_TABLE)
+        .group_by(_n(1), _n(2))
+    )
+    window = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[exp.column("col")],
+        order=exp.Order(
+            expressions=[
+                exp.Ordered(this=exp.column("n"), desc=True),
+                exp.Ordered(this=exp.column("value")),
+            ]
+        ),
+    )
     return (
-        exp.select(exp.alias_(expression, "value"), exp.alias_(exp.Count(this=exp.Star()), "n"))
-        .from_(exp.to_table(table, quoted=True))
-        .where(exp.Not(this=exp.Is(this=_col(name), expression=exp.Null())))
-        .group_by(exp.Literal.number(1))
-        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("value"))
-        .limit(limit)
+        exp.select("col", "value", "n")
+        .from_(inner.subquery("g"))
+        .qualify(exp.LTE(this=window, expression=_n(limit)))
+        .order_by("col", exp.Ordered(this=exp.column("n"), desc=True), "value")
     )
 
 
-def exact_distinct(table: str, fields: Sequence[FieldRef]) -> exp.Select:
-    """Exact distinct counts of the given fields, in one scan."""
-    return exp.select(
-        *(
-            exp.alias_(
-                exp.Count(this=exp.Distinct(expressions=[_col(f.name)])), alias(f, "distinct")
-            )
-            for f in fields
-        )
-    ).from_(exp.to_table(table, quoted=True))
+def top_values(limit: int) -> exp.Select:
+    return ranked(exp.column("value"), limit)
 
 
-def sample(table: str, name: str, size: int, seed: int) -> exp.Expr:
-    """A reproducible sample of the field's distinct non-empty text values with counts."""
-    text = exp.Trim(this=as_text(name))
+def top_patterns(limit: int) -> exp.Select:
+    return ranked(pattern_of(exp.column("value")), limit)
+
+
+def sample(col: int, size: int, seed: int) -> exp.Select:
+    """A reproducible choice of a field's distinct non-empty values, with counts."""
+    value = exp.Trim(this=exp.column("value"))
     inner = (
-        exp.select(exp.alias_(text, "value"), exp.alias_(exp.Count(this=exp.Star()), "n"))
-        .from_(exp.to_table(table, quoted=True))
+        exp.select(exp.alias_(value, "v"), exp.alias_(exp.Sum(this=exp.column("n")), "total"))
+        .from_(VALUES_TABLE)
         .where(
             exp.and_(
-                exp.Not(this=exp.Is(this=_col(name), expression=exp.Null())),
-                exp.NEQ(this=text, expression=_s("")),
+                exp.EQ(this=exp.column("col"), expression=_n(col)),
+                exp.NEQ(this=value, expression=_s("")),
             )
         )
-        .group_by(exp.Literal.number(1))
+        .group_by(_n(1))
     )
-    # Hash-ordered: a stable pseudo-random choice of values, the same on every run.
-    return inner.order_by(_fn("hash", exp.column("value"), exp.Literal.number(seed))).limit(size)
+    return (
+        exp.select("v", "total")
+        .from_(inner.subquery("d"))
+        # Hash-ordered: a stable pseudo-random choice of values, the same on every run.
+        .order_by(_fn("hash", exp.column("v"), _n(seed)))
+        .limit(size)
+    )

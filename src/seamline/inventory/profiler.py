@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlglot import exp
 
 from seamline.engine import Engine
 from seamline.inventory import profile_sql as q
@@ -20,6 +21,8 @@ TOP_VALUES = 10
 TOP_PATTERNS = 8
 SAMPLE_VALUES = 1_000
 SAMPLE_SEED = 20_261_127
+SAMPLE_ROWS = 50_000
+"""Rows sampled for patterns, formats and top values of fields above the distinct bound."""
 CODE_MAX_DISTINCT = 50
 
 
@@ -43,6 +46,8 @@ class FieldProfile:
     detections: list[Detection] = field(default_factory=list)
     logical_type: str = "text"
     code_candidate: bool = False
+    sampled_rows: int | None = None
+    """Patterns, formats and top values come from a sample of this many rows (else all)."""
 
     @property
     def null_share(self) -> float:
@@ -103,18 +108,38 @@ def profile_parquet(
 def _profile(
     eng: Engine, dataset: str, schema: pa.Schema, refs: list[q.FieldRef], country: str | None
 ) -> DatasetProfile:
-    first = (
-        eng.arrow(q.pass1("landing", refs)).to_pylist()[0]
-        if refs
-        else {"rows": eng.rows("SELECT count(*) FROM landing")[0][0]}
-    )
+    if not refs:
+        return DatasetProfile(dataset, int(eng.rows("SELECT count(*) FROM landing")[0][0]), [])
+    first = eng.arrow(q.pass1("landing", refs)).to_pylist()[0]
     rows = int(first["rows"] or 0)
-    small = [
-        r for r in refs if int(first[q.alias(r, "approx_distinct")] or 0) <= EXACT_DISTINCT_BOUND
-    ]
-    exact: dict[str, Any] = (
-        eng.arrow(q.exact_distinct("landing", small)).to_pylist()[0] if small else {}
+    sampled = {
+        r.index
+        for r in refs
+        if int(first[q.alias(r, "approx_distinct")] or 0) > EXACT_DISTINCT_BOUND
+    }
+    grouped = q.grouped_values("landing", refs, sampled, SAMPLE_ROWS, SAMPLE_SEED)
+    eng.execute(
+        exp.Create(
+            this=exp.to_table(q.VALUES_TABLE),
+            kind="TABLE",
+            replace=True,
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+            expression=grouped,
+        )
     )
+    tops: dict[int, list[tuple[str, int]]] = {}
+    for col, value, n in eng.rows(q.top_values(TOP_VALUES)):
+        tops.setdefault(int(col), []).append((str(value), int(n)))
+    patterns: dict[int, list[tuple[str, int]]] = {}
+    for col, value, n in eng.rows(q.top_patterns(TOP_PATTERNS)):
+        patterns.setdefault(int(col), []).append((str(value), int(n)))
+    dates = {
+        r.index: q.date_candidates([p for p, _ in patterns.get(r.index, [])])
+        for r in refs
+        if r.is_text or r.is_integer
+    }
+    emails = [i for i, ps in patterns.items() if any("@" in p for p, _ in ps)]
+    stats = {int(row["col"]): row for row in eng.arrow(q.value_stats(dates, emails)).to_pylist()}
     fields = []
     for ref in refs:
 
@@ -122,9 +147,11 @@ def _profile(
             return first.get(q.alias(r, what))
 
         non_null = int(get("non_null") or 0)
-        is_exact = q.alias(ref, "distinct") in exact
+        st = stats.get(ref.index, {})
+        grouped_rows = int(st.get("rows") or 0)
+        is_exact = ref.index not in sampled
         distinct = (
-            int(exact[q.alias(ref, "distinct")]) if is_exact else int(get("approx_distinct") or 0)
+            int(st.get("distinct_values") or 0) if is_exact else int(get("approx_distinct") or 0)
         )
         fp = FieldProfile(
             name=ref.name,
@@ -138,35 +165,28 @@ def _profile(
             max=get("max"),
             min_length=get("min_len"),
             max_length=get("max_len"),
+            sampled_rows=None if is_exact else grouped_rows,
         )
-        if non_null:
-            _grouped(eng, ref, fp, non_null)
-            if ref.is_text or ref.is_integer:
-                fp.email_share = int(get("email") or 0) / non_null
-                shares = [
-                    (label, int(get(f"date{i}") or 0) / non_null)
-                    for i, label in enumerate(q.DATE_FORMATS)
-                ]
-                fp.date_formats = sorted(
-                    ((lbl, s) for lbl, s in shares if s > 0), key=lambda x: -x[1]
-                )
+        if grouped_rows:
+            fp.top_values = tops.get(ref.index, [])
+            fp.patterns = [(p, n / grouped_rows) for p, n in patterns.get(ref.index, [])]
+            fp.email_share = int(st.get("email") or 0) / grouped_rows
+            shares = [
+                (label, int(st.get(f"date{i}") or 0) / grouped_rows)
+                for i, label in enumerate(q.DATE_FORMATS)
+            ]
+            fp.date_formats = sorted(((lbl, v) for lbl, v in shares if v > 0), key=lambda x: -x[1])
             if ref.is_text:
                 values = [
                     (str(v), int(n))
-                    for v, n in eng.rows(q.sample("landing", ref.name, SAMPLE_VALUES, SAMPLE_SEED))
+                    for v, n in eng.rows(q.sample(ref.index, SAMPLE_VALUES, SAMPLE_SEED))
                 ]
                 fp.detections = detect(values, country=country)
         fp.logical_type = logical_type(fp, schema.field(ref.name).type)
         fp.code_candidate = is_code_like(fp)
         fields.append(fp)
+    eng.execute(exp.Drop(tables=[exp.to_table(q.VALUES_TABLE)], kind="TABLE", exists=True))
     return DatasetProfile(dataset, rows, fields)
-
-
-def _grouped(eng: Engine, ref: q.FieldRef, fp: FieldProfile, non_null: int) -> None:
-    top = eng.rows(q.grouped("landing", q.as_text(ref.name), ref.name, TOP_VALUES))
-    fp.top_values = [(str(v), int(n)) for v, n in top]
-    patterns = eng.rows(q.grouped("landing", q.pattern_of(ref.name), ref.name, TOP_PATTERNS))
-    fp.patterns = [(str(p), int(n) / non_null) for p, n in patterns]
 
 
 def is_code_like(fp: FieldProfile) -> bool:
