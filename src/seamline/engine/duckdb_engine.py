@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import duckdb.func as duckdb_func
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
@@ -87,6 +89,38 @@ class Engine:
         """Make an Arrow table queryable under ``name``."""
         self._con.register(name, table)
 
+    def register_udf(
+        self,
+        name: str,
+        function: Callable[[pa.Array[Any]], pa.StructArray],
+        parameter: pa.DataType,
+        value_type: pa.DataType,
+    ) -> None:
+        """A vectorized function ``name(x) -> STRUCT(value, flag VARCHAR)`` over Arrow batches.
+
+        ``function`` receives a whole batch as one Arrow array and returns a struct array
+        with the fields ``value`` (of ``value_type``) and ``flag`` (text, null when fine).
+        """
+
+        # Annotated with Any: DuckDB evaluates the annotations, and pyarrow's classes are
+        # not subscriptable at run time.
+        def call(values: Any) -> Any:
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
+            return function(values)
+
+        returns = duckdb.struct_type({"value": _sqltype(value_type), "flag": _sqltype(pa.string())})
+        with contextlib.suppress(duckdb.Error):  # not registered yet
+            self._con.remove_function(name)
+        self._con.create_function(
+            name,
+            call,
+            [_sqltype(parameter)],
+            returns,
+            type=duckdb_func.PythonUDFType.ARROW,
+            null_handling=duckdb_func.FunctionNullHandling.SPECIAL,
+        )
+
     def parquet_view(self, name: str, path: Path) -> None:
         """A view ``name`` over a Parquet file (the path is a bound literal, never spliced text)."""
         select = exp.select("*").from_(exp.func("read_parquet", exp.Literal.string(str(path))))
@@ -104,6 +138,25 @@ class Engine:
             self._con.sql(query.sql(dialect=DIALECT)).write_parquet(str(path), compression="zstd")
         except duckdb.Error as exc:
             raise EngineError(f"the engine could not write {path}: {exc}") from exc
+
+
+_SQL_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "large_string": "VARCHAR",
+    "date32[day]": "DATE",
+    "int64": "BIGINT",
+    "int32": "INTEGER",
+    "double": "DOUBLE",
+    "bool": "BOOLEAN",
+    "timestamp[us]": "TIMESTAMP",
+}
+
+
+def _sqltype(t: pa.DataType) -> Any:
+    name = _SQL_TYPES.get(str(t))
+    if name is None:
+        raise EngineError(f"no engine type for the Arrow type {t}")
+    return duckdb.sqltype(name)
 
 
 def parse(sql: str) -> exp.Expr:

@@ -1,0 +1,73 @@
+"""What a dataset column holds: its values with counts, and copybook 88-level names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from seamline.engine import Engine
+from seamline.errors import SourceError, UsageError
+from seamline.plugins import did_you_mean
+from seamline.workspace.loader import Workspace
+
+
+def split_target(target: str) -> tuple[str, str]:
+    """``DATASET.FIELD`` into its two parts."""
+    if "." not in target:
+        raise UsageError(
+            f"{target!r} is not DATASET.FIELD",
+            hint="name the column as dataset.column, e.g. civil_persons.MARITAL_CD",
+        )
+    dataset, column = target.split(".", 1)
+    return dataset, column
+
+
+def values_seen(
+    ws: Workspace, dataset_id: str, column: str, limit: int = 500
+) -> list[tuple[str, int]]:
+    """The column's distinct trimmed values in the landing zone, most frequent first."""
+    ws.dataset(dataset_id)
+    path = ws.data_dir / "landing" / f"{dataset_id}.parquet"
+    if not path.is_file():
+        raise SourceError(
+            f"nothing landed for {dataset_id} yet",
+            hint=f"run `seamline run {ws.root}` first",
+        )
+    names = [n for n in pq.read_schema(path).names if not n.startswith("_")]
+    if column not in names:
+        guess = did_you_mean(column, names)
+        raise UsageError(
+            f"dataset {dataset_id} has no column {column!r}"
+            + (f" (did you mean {guess!r}?)" if guess else ""),
+            allowed=", ".join(names),
+        )
+    value = exp.Trim(this=exp.cast(exp.column(column, quoted=True), "VARCHAR"))
+    query = (
+        exp.select(exp.alias_(value, "v"), exp.alias_(exp.Count(this=exp.Star()), "n"))
+        .from_("landing")
+        .where(exp.Not(this=exp.Is(this=exp.column(column, quoted=True), expression=exp.Null())))
+        .group_by(exp.Literal.number(1))
+        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("v"))
+        .limit(limit)
+    )
+    with Engine() as engine:
+        engine.parquet_view("landing", path)
+        return [(str(v), int(n)) for v, n in engine.rows(query) if str(v) != ""]
+
+
+def copybook_labels(ws: Workspace, dataset_id: str, column: str) -> dict[str, str]:
+    """Level-88 names of the column's field, when the dataset is a copybook file."""
+    source: Any = ws.sources.get(dataset_id)
+    if source is None or getattr(source, "kind", None) != "copybook":
+        return {}
+    from seamline.sources.copybook import load_copybook
+
+    layout = load_copybook(Path(ws.root) / source.copybook)
+    try:
+        found = layout.find(column)
+    except KeyError:
+        return {}
+    return {k.strip(): v for k, v in found.values88.items()}

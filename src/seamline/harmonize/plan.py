@@ -1,0 +1,290 @@
+"""Compile a dataset's mapping into one SQL plan over its landing zone.
+
+The plan is a chain of projections, one per normalizer step, each holding for every
+mapped field a struct ``{value, flag}``: a step the engine can do in SQL is written as
+SQL (sqlglot trees); any other step is a vectorized Arrow function registered with the
+engine and called from the same plan. Code lists are left joins against code tables
+built from the crosswalks. The final projection keeps the source row id and position,
+and for every field the harmonized value, the original text and the first flag raised.
+Nothing is filtered: the plan has as many rows as the landing zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+from sqlglot import exp
+
+from seamline.errors import SpecError
+from seamline.normalize import Normalizer, NormalizerRegistry, StepContext, default_normalizers
+from seamline.sources.base import RECORD_NO, SOURCE_POS
+from seamline.workspace.loader import Workspace
+from seamline.workspace.models import CodeListSpec, DatasetSpec
+
+LANDING = "landing"
+UNMAPPED = "unmapped_code"
+
+
+@dataclass
+class Udf:
+    name: str
+    step: Normalizer
+    parameter: pa.DataType
+    value_type: pa.DataType
+
+
+@dataclass
+class FieldPlan:
+    index: int
+    column: str
+    attribute: str
+    steps: list[Normalizer]
+    codelist: str | None = None
+    code_table: str | None = None
+    output_type: pa.DataType | None = None
+    """None: the landed type is kept (no step changed it)."""
+
+
+@dataclass
+class HarmonizePlan:
+    dataset: str
+    query: exp.Select
+    fields: list[FieldPlan]
+    udfs: list[Udf] = field(default_factory=list)
+    code_tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    def explain(self) -> str:
+        lines = [f"-- harmonize {self.dataset}: {len(self.fields)} mapped fields"]
+        for u in self.udfs:
+            lines.append(f"-- {u.name}: the {u.step.key} step as a vectorized Arrow function")
+        for name, table in self.code_tables.items():
+            lines.append(f"-- {name}: code table with {table.num_rows} entries")
+        lines.append(self.query.sql(dialect="duckdb", pretty=True))
+        return "\n".join(lines) + "\n"
+
+
+def _s(name: str) -> str:
+    return f"s_{name}"
+
+
+def _ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def _struct(value: exp.Expr, flag: exp.Expr) -> exp.Expr:
+    return exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier("value"), expression=value),
+            exp.PropertyEQ(this=exp.to_identifier("flag"), expression=flag),
+        ]
+    )
+
+
+def _part(column: str, part: str) -> exp.Expr:
+    return exp.Dot(this=exp.column(column, quoted=True), expression=exp.to_identifier(part))
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "_", text.lower())
+
+
+def code_table(cl: CodeListSpec, dataset: str, column: str, today: dt.date) -> pa.Table:
+    """``(local, code)`` pairs for one dataset column: its crosswalk, valid today, plus
+    the canonical codes themselves (a value already canonical maps to itself)."""
+    pairs: dict[str, str] = {c.code: c.code for c in cl.codes}
+    for cw in cl.crosswalks:
+        if cw.dataset != dataset or cw.column != column:
+            continue
+        for entry in cw.map:
+            if entry.valid_from is not None and entry.valid_from > today:
+                continue
+            if entry.valid_to is not None and entry.valid_to < today:
+                continue
+            local = entry.local.strip()
+            if (
+                local in pairs
+                and pairs[local] != entry.code
+                and local not in {c.code for c in cl.codes}
+            ):
+                raise SpecError(
+                    f"code list {cl.id}: {dataset}.{column} maps {local!r} to both "
+                    f"{pairs[local]!r} and {entry.code!r} on {today}",
+                    hint="give the entries valid_from/valid_to dates that do not overlap",
+                )
+            pairs[local] = entry.code
+    return pa.table({"local": list(pairs), "code": list(pairs.values())})
+
+
+def compile_dataset(
+    ws: Workspace,
+    dataset_id: str,
+    *,
+    landed_schema: pa.Schema,
+    registry: NormalizerRegistry | None = None,
+    today: dt.date | None = None,
+) -> HarmonizePlan:
+    """The plan of one dataset. Raises SpecError for a mapping that cannot be compiled."""
+    spec: DatasetSpec = ws.dataset(dataset_id)
+    registry = registry or default_normalizers()
+    context = StepContext(country=ws.project.country, extras={"schemes": dict(ws.identifiers)})
+    fields = _field_plans(ws, spec, registry, context, landed_schema)
+    plan = HarmonizePlan(dataset_id, exp.select("*"), fields)
+    today = today or dt.date.today()
+    for f in fields:
+        if f.codelist is not None:
+            f.code_table = f"codes_{f.index}"
+            plan.code_tables[f.code_table] = code_table(
+                ws.codelists[f.codelist], spec.id, f.column, today
+            )
+    plan.query = _build_query(plan, landed_schema)
+    return plan
+
+
+def _field_plans(
+    ws: Workspace,
+    spec: DatasetSpec,
+    registry: NormalizerRegistry,
+    context: StepContext,
+    schema: pa.Schema,
+) -> list[FieldPlan]:
+    plans: list[FieldPlan] = []
+    seen: dict[str, str] = {}
+    for f in spec.fields:
+        if f.attribute is None:
+            continue
+        if f.column not in schema.names:
+            raise SpecError(
+                f"dataset {spec.id} maps column {f.column!r}, which the landing zone does not have",
+                allowed=", ".join(n for n in schema.names if not n.startswith("_")),
+                hint="check the column name against `seamline read` output",
+            )
+        if f.attribute in seen:
+            raise SpecError(
+                f"dataset {spec.id} maps both {seen[f.attribute]!r} and {f.column!r} to "
+                f"{f.attribute!r}; one column per attribute",
+                hint="map one of them to another attribute, or leave it unmapped",
+            )
+        seen[f.attribute] = f.column
+        steps = []
+        for i, step in enumerate(f.normalize):
+            try:
+                steps.append(registry.build(step, context))
+            except SpecError as exc:
+                raise SpecError(
+                    f"dataset {spec.id}, field {f.column}, normalize step {i + 1}: {exc.message}",
+                    allowed=exc.allowed,
+                    hint=exc.hint,
+                ) from None
+        plans.append(FieldPlan(len(plans), f.column, f.attribute, steps, f.codelist))
+    return plans
+
+
+def _build_query(plan: HarmonizePlan, schema: pa.Schema) -> exp.Select:
+    fields = plan.fields
+    base: list[exp.Expr] = [exp.column(RECORD_NO), exp.column(SOURCE_POS)]
+    types: dict[int, pa.DataType] = {}
+    for f in fields:
+        source = exp.column(f.column, quoted=True)
+        text = exp.cast(source, "VARCHAR")
+        changes = bool(f.steps) or f.codelist is not None
+        start = text if changes else source
+        types[f.index] = pa.string() if changes else schema.field(f.column).type
+        base.append(exp.alias_(text, f"o_{f.index}", quoted=True))
+        base.append(
+            exp.alias_(
+                _struct(start, exp.cast(exp.Null(), "VARCHAR")), _s(str(f.index)), quoted=True
+            )
+        )
+    query: exp.Select = exp.select(*base).from_(exp.to_table(LANDING))
+    depth = max((len(f.steps) for f in fields), default=0)
+    for k in range(depth):
+        cols: list[exp.Expr] = [exp.column(RECORD_NO), exp.column(SOURCE_POS)]
+        for f in fields:
+            cols.append(exp.column(f"o_{f.index}", quoted=True))
+            name = _s(str(f.index))
+            if k >= len(f.steps):
+                cols.append(exp.column(name, quoted=True))
+                continue
+            step = f.steps[k]
+            value, flag = _part(name, "value"), _part(name, "flag")
+            sql = step.sql(value) if types[f.index] == pa.string() else None
+            if sql is not None:
+                new = _struct(sql.value, exp.func("coalesce", flag, sql.flag))
+            else:
+                udf = Udf(
+                    f"seamline_{_safe(plan.dataset)}_{f.index}_{k}",
+                    step,
+                    types[f.index],
+                    step.output_for(types[f.index]),
+                )
+                plan.udfs.append(udf)
+                call = exp.Anonymous(this=udf.name, expressions=[value])
+                new = _struct(
+                    _part_of(call, "value"), exp.func("coalesce", flag, _part_of(call, "flag"))
+                )
+            types[f.index] = step.output_for(types[f.index])
+            cols.append(exp.alias_(new, name, quoted=True))
+        query = exp.select(*cols).from_(query.subquery(f"l{k + 1}"))
+    return _final(plan, query, types)
+
+
+def _part_of(call: exp.Expr, part: str) -> exp.Expr:
+    # struct_extract: the UDF's struct result, one field of it
+    return exp.Anonymous(this="struct_extract", expressions=[call, exp.Literal.string(part)])
+
+
+def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]) -> exp.Select:
+    cols: list[exp.Expr] = [exp.column(RECORD_NO, table="h"), exp.column(SOURCE_POS, table="h")]
+    query = exp.select().from_(inner.subquery("h"))
+    for f in plan.fields:
+        name = _s(str(f.index))
+        value: exp.Expr = exp.Dot(
+            this=exp.column(name, table="h", quoted=True), expression=exp.to_identifier("value")
+        )
+        flag: exp.Expr = exp.Dot(
+            this=exp.column(name, table="h", quoted=True), expression=exp.to_identifier("flag")
+        )
+        if f.code_table is not None:
+            alias = f"c{f.index}"
+            trimmed = exp.Trim(this=exp.cast(value, "VARCHAR"))
+            query = query.join(
+                exp.to_table(f.code_table).as_(alias),
+                on=exp.EQ(this=exp.column("local", table=alias), expression=trimmed),
+                join_type="left",
+            )
+            code = exp.column("code", table=alias)
+            unmapped = exp.If(
+                this=exp.and_(
+                    exp.Not(this=exp.Is(this=value, expression=exp.Null())),
+                    exp.NEQ(this=trimmed, expression=exp.Literal.string("")),
+                    exp.Is(this=code, expression=exp.Null()),
+                ),
+                true=exp.Literal.string(UNMAPPED),
+            )
+            value, flag = code, exp.func("coalesce", flag, exp.Case(ifs=[unmapped]))
+            f.output_type = pa.string()
+        elif f.steps or f.codelist:
+            f.output_type = types[f.index]
+        cols.append(exp.alias_(value, f.attribute, quoted=True))
+        cols.append(
+            exp.alias_(
+                exp.column(f"o_{f.index}", table="h", quoted=True),
+                f"{f.attribute}__orig",
+                quoted=True,
+            )
+        )
+        cols.append(exp.alias_(flag, f"{f.attribute}__flag", quoted=True))
+    return query.select(*cols).order_by(exp.column(RECORD_NO, table="h"))
+
+
+def output_columns(plan: HarmonizePlan) -> list[str]:
+    out = [RECORD_NO, SOURCE_POS]
+    for f in plan.fields:
+        out += [f.attribute, f"{f.attribute}__orig", f"{f.attribute}__flag"]
+    return out
+
+
+__all__ = ["HarmonizePlan", "compile_dataset", "output_columns"]

@@ -1,0 +1,88 @@
+"""The harmonize stage of ``seamline run`` and ``seamline harmonize``."""
+
+from __future__ import annotations
+
+from seamline.errors import SeamlineError
+from seamline.harmonize.plan import UNMAPPED
+from seamline.harmonize.run import HarmonizeResult, harmonize_dataset
+from seamline.pipeline import RunContext, StageResult, settle
+from seamline.store import Store
+from seamline.workspace.loader import Workspace
+
+
+class HarmonizeStage:
+    """Compile and run every mapped dataset's plan into ``harmonized/``."""
+
+    name = "harmonize"
+
+    def run(self, ctx: RunContext) -> StageResult:
+        result = StageResult(self.name)
+        ws, store = ctx.workspace, ctx.store
+        for did in ctx.usable():
+            if not any(f.attribute for f in ws.datasets[did].fields):
+                continue
+            run_id = store.start_run(
+                "harmonize", workspace=ws.name, dataset=did, parent_id=ctx.run_id
+            )
+            task = ctx.reporter.task(f"harmonize {did}")
+            try:
+                done = harmonize_dataset(ws, did)
+            except SeamlineError as exc:
+                task.done()
+                store.finish_run(run_id, "failed", message=str(exc))
+                ctx.failed.add(did)
+                result.messages.append(f"{did}: {exc}")
+                continue
+            task.advance(done.rows)
+            task.done()
+            _record(store, run_id, ws, done)
+            result.details.append(
+                {
+                    "dataset": did,
+                    "rows": done.rows,
+                    "fields": len(done.plan.fields),
+                    "flagged values": done.flagged_values,
+                    "flags": ", ".join(f"{f.attribute}:{f.flag}={f.count}" for f in done.flags[:4])
+                    + (" ..." if len(done.flags) > 4 else ""),
+                }
+            )
+            result.counts["rows"] = result.counts.get("rows", 0) + done.rows
+            result.counts["flagged_values"] = (
+                result.counts.get("flagged_values", 0) + done.flagged_values
+            )
+        result.reports["harmonized"] = str(ws.data_dir / "harmonized")
+        return settle(result, ctx)
+
+
+def _record(store: Store, run_id: int, ws: Workspace, done: HarmonizeResult) -> None:
+    spec = ws.datasets[done.dataset]
+    for f in done.flags:
+        share = f.count / done.rows if done.rows else 0.0
+        evidence: dict[str, object] = {
+            "count": f.count,
+            "share": round(share, 6),
+            "examples": f.positions,
+        }
+        message = f"{done.dataset}.{f.column} ({f.attribute}): {f.count:,} values flagged {f.flag} ({share:.1%})"
+        if f.flag == UNMAPPED:
+            field = spec.field_by_column(f.column)
+            codelist = field.codelist if field else None
+            evidence["values"] = f.values
+            evidence["suggested_action"] = (
+                f"seamline codes suggest {codelist} {done.dataset}.{f.column}"
+            )
+            message += "; local codes without a mapping: " + ", ".join(v for v, _ in f.values[:5])
+        store.upsert_finding(
+            kind=f"harmonize.{f.flag}",
+            subject=f"{done.dataset}.{f.column}",
+            message=message,
+            severity="warning",
+            evidence=evidence,
+            owner=spec.steward or spec.owner,
+            run_id=run_id,
+        )
+    store.finish_run(
+        run_id,
+        "ok",
+        counts={"rows": done.rows, "flagged_values": done.flagged_values},
+    )
