@@ -80,8 +80,11 @@ def duckdb_csv(path: str, out: str) -> int:
         "TO '" + out + "/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)",
         [path],
     )
-    n = con.sql("SELECT count(*) FROM read_parquet(?)", params=[f"{out}/duckdb.parquet"]).fetchone()
-    return int(n[0]) if n else 0
+    return int(
+        con.sql(
+            "SELECT count(*) FROM read_parquet(?)", params=[f"{out}/duckdb.parquet"]
+        ).fetchall()[0][0]
+    )
 
 
 def run(scale: float) -> dict[str, Any]:

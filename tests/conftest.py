@@ -14,6 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests run the same examples on every run (derandomized) so CI is reproducible;
+# `HYPOTHESIS_PROFILE=explore` draws new random examples (hypothesis prints the seed and
+# the failing example to replay).
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
+settings.register_profile("explore", print_blob=True, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REQUIRE = os.environ.get("SEAMLINE_REQUIRE_SERVICES") == "1"
 

@@ -165,9 +165,10 @@ def _detail(landed: LandingResult) -> dict[str, Any]:
 
 def default_stages() -> list[Stage]:
     """The stages of ``seamline run``, in order."""
+    from seamline.harmonize.stage import HarmonizeStage
     from seamline.inventory.stage import InventoryStage
 
-    return [ConnectStage(), InventoryStage()]
+    return [ConnectStage(), InventoryStage(), HarmonizeStage()]
 
 
 @dataclass

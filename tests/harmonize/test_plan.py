@@ -90,7 +90,7 @@ def land(root: Path) -> None:
     from seamline.pipeline import ConnectStage, run_pipeline
     from seamline.store import Store
 
-    ws = load_workspace(root, env={})
+    ws = load_workspace(root, env={}, normalizers=registry())
     with Store.open(ws.store_url(env={})) as store:
         run_pipeline(ws, store, stages=[ConnectStage()])
 
@@ -107,7 +107,7 @@ ROWS = (
 def test_plan_matches_the_golden_sql(tmp_path: Path) -> None:
     root = example(tmp_path)
     land(root)
-    ws = load_workspace(root, env={})
+    ws = load_workspace(root, env={}, normalizers=registry())
     schema = pq.read_schema(ws.data_dir / "landing" / "civil_persons.parquet")
     plan = compile_dataset(ws, "civil_persons", landed_schema=schema, registry=registry())
     golden = GOLDEN / "civil_persons.sql"
@@ -147,7 +147,7 @@ def test_execution_matches_the_python_reference_and_keeps_every_row(tmp_path: Pa
 
     root = example(tmp_path, ROWS)
     land(root)
-    ws = load_workspace(root, env={})
+    ws = load_workspace(root, env={}, normalizers=registry())
     done = harmonize_dataset(ws, "civil_persons", registry=registry())
     got = pq.read_table(done.path).to_pylist()
     expected = reference(list(csv.DictReader(io.StringIO(ROWS))))
@@ -166,7 +166,7 @@ def test_execution_matches_the_python_reference_and_keeps_every_row(tmp_path: Pa
 def test_unknown_normalizer_and_column_are_spec_errors(tmp_path: Path) -> None:
     root = example(tmp_path)
     land(root)
-    ws = load_workspace(root, env={})
+    ws = load_workspace(root, env={}, normalizers=registry())
     schema = pq.read_schema(ws.data_dir / "landing" / "civil_persons.parquet")
     with pytest.raises(SpecError, match=r"normalize step 1: unknown normalizer 'upper'"):
         compile_dataset(ws, "civil_persons", landed_schema=schema, registry=NormalizerRegistry())

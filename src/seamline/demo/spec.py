@@ -131,10 +131,10 @@ source:
   table: taxpayers
   key: [tin]
 fields:
-  - {column: tin, attribute: tax_number, description: "10 digits with leading zeros"}
+  - {column: tin, attribute: tax_number, description: "10 digits with leading zeros", normalize: [{identifier: {scheme: kg_tin}}]}
   - {column: pin, attribute: national_id, normalize: [{identifier: {scheme: kg_pin}}]}
   - {column: full_name, attribute: full_name, description: "Cyrillic, family name first (mostly)"}
-  - {column: birth_date, attribute: birth_date, description: "ISO yyyy-mm-dd"}
+  - {column: birth_date, attribute: birth_date, description: "ISO yyyy-mm-dd", normalize: [{date: {format: "YYYY-MM-DD"}}]}
   - {column: status, attribute: status, codelist: person_status}
   - {column: address, attribute: address_full, description: "Free text, several styles"}
   - {column: updated_at, description: "Last change of the row"}
@@ -160,7 +160,7 @@ SOCIAL_TAIL = """\
 fields:
   - {column: case_id, description: "Case number"}
   - {column: pin, attribute: national_id, description: "Text, sometimes a JSON number", normalize: [{identifier: {scheme: kg_pin}}]}
-  - {column: tin, attribute: tax_number, description: "A JSON number: leading zeros lost"}
+  - {column: tin, attribute: tax_number, description: "A JSON number: leading zeros lost", normalize: [{identifier: {scheme: kg_tin}}]}
   - {column: last_name, attribute: family_name}
   - {column: first_name, attribute: given_name}
   - {column: middle_name, attribute: patronymic}
@@ -357,6 +357,35 @@ contract:
 }
 
 
+IDENTIFIERS = {
+    "identifiers/kg_pin.yaml": """\
+# The personal identification number (PIN) of this invented country, declared as data
+# because python-stdnum has no module for it: 14 digits, the first the sex (1 male,
+# 2 female), then the birth date as ddmmyyyy, then a 5-digit serial. No check digit.
+id: kg_pin
+title: "Personal identification number (PIN)"
+length: 14
+pattern: "[12][0-9]{13}"
+separators: " -./"
+check: none
+embedded:
+  - {name: sex, start: 1, length: 1, kind: code, values: {"1": male, "2": female}, attribute: sex}
+  - {name: birth_date, start: 2, length: 8, kind: date, format: "%d%m%Y", attribute: birth_date}
+""",
+    "identifiers/kg_tin.yaml": """\
+# The taxpayer identification number: 10 digits, leading zeros significant. Exports that
+# went through a spreadsheet or a JSON number lost them; the scheme restores them.
+id: kg_tin
+title: "Taxpayer identification number (TIN)"
+length: 10
+pattern: "[0-9]{10}"
+separators: " -"
+check: none
+restore_leading_zeros: true
+""",
+}
+
+
 def _social() -> str:
     mapping = "".join(f"    {col}: {path}\n" for col, path in SOCIAL_FIELDS.items())
     return SOCIAL_HEAD + mapping + SOCIAL_TAIL
@@ -374,6 +403,7 @@ def spec_files(*, people: int, addresses: int) -> dict[str, str]:
         "datasets/social_cases.yaml": _social(),
         "datasets/addresses.yaml": ADDRESSES,
         "entities/person.yaml": ENTITY,
+        **IDENTIFIERS,
         **CODELISTS,
         **{name: Template(text).substitute(values) for name, text in SEAMS.items()},
         ".gitignore": ".seamline/\n",

@@ -22,10 +22,11 @@ from seamline.errors import SpecError
 from seamline.normalize import Normalizer, NormalizerRegistry, StepContext, default_normalizers
 from seamline.sources.base import RECORD_NO, SOURCE_POS
 from seamline.workspace.loader import Workspace
-from seamline.workspace.models import CodeListSpec, DatasetSpec
+from seamline.workspace.models import CodeListSpec, DatasetSpec, IdentifierSchemeSpec
 
 LANDING = "landing"
 UNMAPPED = "unmapped_code"
+MISMATCH = "identifier_mismatch"
 
 
 @dataclass
@@ -210,7 +211,8 @@ def _build_query(plan: HarmonizePlan, schema: pa.Schema) -> exp.Select:
                 continue
             step = f.steps[k]
             value, flag = _part(name, "value"), _part(name, "flag")
-            sql = step.sql(value) if types[f.index] == pa.string() else None
+            wanted = types[f.index] == pa.string() and step.prefer_sql
+            sql = step.sql(value) if wanted else None
             if sql is not None:
                 new = _struct(sql.value, exp.func("coalesce", flag, sql.flag))
             else:
@@ -239,6 +241,8 @@ def _part_of(call: exp.Expr, part: str) -> exp.Expr:
 def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]) -> exp.Select:
     cols: list[exp.Expr] = [exp.column(RECORD_NO, table="h"), exp.column(SOURCE_POS, table="h")]
     query = exp.select().from_(inner.subquery("h"))
+    values: dict[str, exp.Expr] = {}
+    flags: dict[str, exp.Expr] = {}
     for f in plan.fields:
         name = _s(str(f.index))
         value: exp.Expr = exp.Dot(
@@ -268,7 +272,13 @@ def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]
             f.output_type = pa.string()
         elif f.steps or f.codelist:
             f.output_type = types[f.index]
-        cols.append(exp.alias_(value, f.attribute, quoted=True))
+        values[f.attribute], flags[f.attribute] = value, flag
+    for f in plan.fields:
+        mismatch = _embedded_mismatch(f, values)
+        if mismatch is not None:
+            flags[f.attribute] = exp.func("coalesce", flags[f.attribute], mismatch)
+    for f in plan.fields:
+        cols.append(exp.alias_(values[f.attribute], f.attribute, quoted=True))
         cols.append(
             exp.alias_(
                 exp.column(f"o_{f.index}", table="h", quoted=True),
@@ -276,8 +286,59 @@ def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]
                 quoted=True,
             )
         )
-        cols.append(exp.alias_(flag, f"{f.attribute}__flag", quoted=True))
+        cols.append(exp.alias_(flags[f.attribute], f"{f.attribute}__flag", quoted=True))
     return query.select(*cols).order_by(exp.column(RECORD_NO, table="h"))
+
+
+def _embedded_mismatch(f: FieldPlan, values: dict[str, exp.Expr]) -> exp.Expr | None:
+    """``identifier_mismatch`` where a declared scheme's embedded part (a birth date, a
+    sex digit) disagrees with the record's own harmonized attribute."""
+    scheme = next((getattr(s, "spec", None) for s in f.steps if s.key == "identifier"), None)
+    if not isinstance(scheme, IdentifierSchemeSpec):
+        return None
+    checks: list[exp.Expr] = []
+    ident = exp.cast(values[f.attribute], "VARCHAR")
+    for part in scheme.embedded:
+        if part.attribute is None or part.attribute not in values or part.attribute == f.attribute:
+            continue
+        raw = exp.Substring(
+            this=ident,
+            start=exp.Literal.number(part.start),
+            length=exp.Literal.number(part.length),
+        )
+        other = values[part.attribute]
+        embedded: exp.Expr
+        if part.kind == "date" and part.format:
+            embedded = exp.cast(
+                exp.Anonymous(
+                    this="try_strptime", expressions=[raw, exp.Literal.string(part.format)]
+                ),
+                "DATE",
+            )
+            other = exp.TryCast(this=other, to=exp.DataType.build("DATE"))
+        elif part.kind == "code" and part.values:
+            embedded = exp.Case(
+                ifs=[
+                    exp.If(
+                        this=exp.EQ(this=raw.copy(), expression=exp.Literal.string(k)),
+                        true=exp.Literal.string(v),
+                    )
+                    for k, v in part.values.items()
+                ]
+            )
+            other = exp.cast(other, "VARCHAR")
+        else:
+            embedded, other = raw, exp.cast(other, "VARCHAR")
+        checks.append(
+            exp.and_(
+                exp.Not(this=exp.Is(this=embedded, expression=exp.Null())),
+                exp.Not(this=exp.Is(this=other, expression=exp.Null())),
+                exp.NEQ(this=embedded.copy(), expression=other.copy()),
+            )
+        )
+    if not checks:
+        return None
+    return exp.Case(ifs=[exp.If(this=exp.or_(*checks), true=exp.Literal.string(MISMATCH))])
 
 
 def output_columns(plan: HarmonizePlan) -> list[str]:

@@ -119,7 +119,7 @@ def post_code_pattern(country: str | None) -> re.Pattern[str]:
 
 def word_key(token: str) -> str:
     """A token as a table key: lower case, "ё" folded, trailing dots dropped."""
-    return token.lower().replace("ё", "е").rstrip(".")
+    return token.lower().replace("ё", "е").strip(".")
 
 
 _HOUSE = re.compile(r"(\d{1,4})(?:-?([^\W\d_]))?(?:/(\d{1,4}[^\W\d_]?))?")

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +29,9 @@ from seamline.workspace.models import (
 )
 from seamline.workspace.pydantic_issues import issues_from
 from seamline.workspace.yamlpos import Loc, Positions, load_yaml
+
+if TYPE_CHECKING:
+    from seamline.normalize import NormalizerRegistry
 
 PROJECT_FILE = "seamline.yaml"
 AGENCIES_FILE = "agencies.yaml"
@@ -168,9 +171,10 @@ def load_workspace(
     *,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    normalizers: NormalizerRegistry | None = None,
 ) -> Workspace:
     """Load and validate the workspace at ``root``; raise :class:`SpecErrors` listing every problem."""
-    workspace, issues = check_workspace(root, env=env, registry=registry)
+    workspace, issues = check_workspace(root, env=env, registry=registry, normalizers=normalizers)
     if issues or workspace is None:
         raise SpecErrors(issues)
     return workspace
@@ -181,6 +185,7 @@ def check_workspace(
     *,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    normalizers: NormalizerRegistry | None = None,
 ) -> tuple[Workspace | None, list[Issue]]:
     """Validate the workspace at ``root``; return it (if loadable) and every problem found."""
     root = Path(root)
@@ -235,9 +240,10 @@ def check_workspace(
                 _validate_source(col, ws, obj, loaded, origin, registry)
     ws.entities = merge_entities([EntitySpec.model_validate(e.model_dump()) for e in own_entities])
 
-    from seamline.workspace.references import check_references
+    from seamline.workspace.references import check_normalizers, check_references
 
     col.issues.extend(check_references(ws))
+    col.issues.extend(check_normalizers(ws, normalizers))
     if project is None:
         return None, col.issues
     return ws, col.issues

@@ -10,6 +10,7 @@ from seamline.workspace.issues import Issue
 from seamline.workspace.pydantic_issues import allowed_list
 
 if TYPE_CHECKING:
+    from seamline.normalize import NormalizerRegistry
     from seamline.workspace.loader import Workspace
 
 
@@ -220,4 +221,28 @@ def check_references(ws: Workspace) -> list[Issue]:
                     list(w.datasets),
                     target="datasets",
                 )
+    return r.issues
+
+
+def check_normalizers(ws: Workspace, registry: NormalizerRegistry | None = None) -> list[Issue]:
+    """Every field's ``normalize:`` steps exist and their options are valid."""
+    from seamline.errors import SeamlineError
+    from seamline.normalize import StepContext, default_normalizers
+
+    registry = registry or default_normalizers()
+    context = StepContext(country=ws.project.country, extras={"schemes": dict(ws.identifiers)})
+    r = _Refs(ws)
+    for did, ds in ws.datasets.items():
+        for i, f in enumerate(ds.fields):
+            for j, step in enumerate(f.normalize):
+                try:
+                    registry.build(step, context)
+                except SeamlineError as exc:
+                    origin = ws.origin("dataset", did)
+                    path, (line, column) = (
+                        (origin.path, origin.at("fields", i, "normalize", j))
+                        if origin
+                        else ("", (0, 0))
+                    )
+                    r.issues.append(Issue(path, line, column, exc.message, exc.allowed, exc.hint))
     return r.issues
