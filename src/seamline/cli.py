@@ -264,6 +264,230 @@ def harmonize(
     raise typer.Exit(summary.exit_code)
 
 
+@app.command()
+def check(
+    seams: Annotated[list[str] | None, typer.Argument(help="Only these seams.")] = None,
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+    junit: Annotated[
+        Path | None, typer.Option(help="Also write the results as JUnit XML to FILE.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Run each seam's contract on the current data; exit 1 when one fails.
+
+    Checks the schema, every rule (with its tolerated share), volume and freshness on
+    the provider's harmonized data, then compares the delivery with the seam's history
+    (drift) and its agreement (expiry, attributes). Results and findings go to the
+    store, each finding with the seam's owner. Run `seamline run` first.
+    """
+    from seamline.seams import check_agreements, detect_drift, run_checks, write_junit
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store:
+        run_id = store.start_run("check", workspace=ws.name)
+        try:
+            report = run_checks(ws, store, seams, run_id)
+            drift = detect_drift(ws, store, run_id, seams=seams)
+            check_agreements(ws, store, run_id, seams=seams)
+        except BaseException as exc:
+            store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
+            raise
+        store.finish_run(run_id, "checks_failed" if report.failed else "ok", counts=report.counts())
+    if junit is not None:
+        write_junit(report, junit)
+    if as_json:
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        rows = report.table()
+        table = Table(title="Seam contracts", title_justify="left")
+        for key in rows[0] if rows else ("seam",):
+            table.add_column(key, overflow="fold")
+        for row in rows:
+            status = row.get("status", "")
+            color = {"pass": "green", "fail": "red", "error": "yellow"}.get(status)
+            table.add_row(
+                *[
+                    f"[{color}]{v}[/{color}]" if k == "status" and color else v
+                    for k, v in row.items()
+                ]
+            )
+        out.print(table)
+        for d in drift.drifts:
+            out.print(f"drift on {d.seam} ({d.owner}): {d.message}. Next: {d.suggested_action}")
+        if junit is not None:
+            out.print(f"JUnit XML: {junit}")
+    raise typer.Exit(ExitCode.CHECKS_FAILED if report.failed else ExitCode.OK)
+
+
+@app.command(name="seams")
+def seams_health(directory: WorkspaceArg = Path(".")) -> None:
+    """Every seam: owner, last delivery, last check, open findings, agreement expiry."""
+    from seamline.seams import seam_health
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store:
+        rows = seam_health(ws, store)
+    table = Table(title="Seam health", title_justify="left")
+    for col in (
+        "seam",
+        "owner",
+        "provider -> consumer",
+        "last delivery",
+        "last check",
+        "open findings",
+        "agreement",
+    ):
+        table.add_column(col, overflow="fold")
+    for h in rows:
+        delivery = (
+            f"{h.last_delivery:%Y-%m-%d %H:%M} ({h.last_delivery_rows or 0:,} rows)"
+            if h.last_delivery
+            else "never"
+        )
+        check_text = h.last_check or "never checked"
+        if h.failed_rules:
+            check_text += ": " + ", ".join(h.failed_rules[:3])
+        expires = f", expires {h.agreement_expires}" if h.agreement_expires else ""
+        table.add_row(
+            h.seam,
+            h.owner,
+            f"{h.provider} -> {h.consumer}",
+            delivery,
+            check_text,
+            str(h.open_findings),
+            f"{h.agreement} ({h.agreement_status}{expires})",
+        )
+    out.print(table)
+
+
+reconcile_app = typer.Typer(
+    help="Reconcile: link records across agencies, stewards' worklist and decisions.",
+    no_args_is_help=True,
+)
+app.add_typer(reconcile_app, name="reconcile")
+
+
+@reconcile_app.command("run")
+def reconcile_run(directory: WorkspaceArg = Path(".")) -> None:
+    """Link, compare and publish golden records (connects and harmonizes first).
+
+    Records sharing a validated identifier are linked outright; the rest are scored by
+    Splink on Latin name keys, birth date, sex and tax number. Writes
+    reference/<entity>.parquet and stores the discrepancies and review links.
+    """
+    from seamline.harmonize.stage import HarmonizeStage
+    from seamline.pipeline import ConnectStage, run_pipeline
+    from seamline.reconcile.stage import ReconcileStage
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store, _reporter() as reporter:
+        summary = run_pipeline(
+            ws,
+            store,
+            reporter=reporter,
+            stages=[ConnectStage(), HarmonizeStage(), ReconcileStage()],
+        )
+    _print_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+@reconcile_app.command("worklist")
+def reconcile_worklist(
+    directory: WorkspaceArg = Path("."),
+    attribute: Annotated[str | None, typer.Option(help="Only this attribute.")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Only items involving this dataset.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to a .csv, .json or .html file."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many items.")] = 50,
+) -> None:
+    """Conflicts and review-band links for stewards, the most impactful first."""
+    from seamline.reconcile.worklist import load_worklist, write_worklist
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store:
+        rows = load_worklist(
+            store, attribute=attribute, dataset=dataset, limit=None if output else limit
+        )
+    if output is not None:
+        fmt = output.suffix.lstrip(".").lower()
+        if fmt not in ("csv", "json", "html"):
+            raise UsageError(
+                f"cannot write a worklist as {output.suffix!r}", allowed=".csv, .json, .html"
+            )
+        write_worklist(rows, output, fmt)  # type: ignore[arg-type]
+        out.print(f"Wrote {len(rows):,} worklist items to {output}.")
+        return
+    if not rows:
+        out.print(
+            "Nothing to review. Run `seamline run` (or `seamline reconcile run`) first if you expected items."
+        )
+        return
+    table = Table(title=f"Worklist: {len(rows)} items", title_justify="left")
+    for col in (
+        "kind",
+        "entity_id",
+        "attribute",
+        "values",
+        "chosen",
+        "left",
+        "right",
+        "probability",
+    ):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            *[
+                "" if r.get(c) is None else str(r.get(c))
+                for c in (
+                    "kind",
+                    "entity_id",
+                    "attribute",
+                    "values",
+                    "chosen",
+                    "left",
+                    "right",
+                    "probability",
+                )
+            ]
+        )
+    out.print(table)
+
+
+@reconcile_app.command("decide")
+def reconcile_decide(
+    kind: Annotated[str, typer.Argument(help="accept_value, reject_link or force_link.")],
+    subject: Annotated[
+        str,
+        typer.Argument(help="An entity id (accept_value) or two record keys LEFT|RIGHT (links)."),
+    ],
+    actor: Annotated[str, typer.Option("--by", help="Who decides (recorded).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+    attribute: Annotated[str | None, typer.Option(help="For accept_value: the attribute.")] = None,
+    value: Annotated[str | None, typer.Option(help="For accept_value: the accepted value.")] = None,
+) -> None:
+    """Record a steward's decision; it is re-applied on every later run."""
+    from seamline.reconcile.decisions import record_decision
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store:
+        decision = record_decision(
+            store, kind, subject, actor=actor, reason=reason, attribute=attribute, value=value
+        )
+    out.print(f"Recorded decision {decision} ({kind} {subject}); the next run applies it.")
+
+
 codes_app = typer.Typer(
     help="Code lists: crosswalk suggestions, SKOS export and import.", no_args_is_help=True
 )

@@ -167,8 +167,10 @@ def default_stages() -> list[Stage]:
     """The stages of ``seamline run``, in order."""
     from seamline.harmonize.stage import HarmonizeStage
     from seamline.inventory.stage import InventoryStage
+    from seamline.reconcile.stage import ReconcileStage
+    from seamline.seams.stage import CheckStage
 
-    return [ConnectStage(), InventoryStage(), HarmonizeStage()]
+    return [ConnectStage(), InventoryStage(), HarmonizeStage(), ReconcileStage(), CheckStage()]
 
 
 @dataclass

@@ -65,7 +65,11 @@ class Reverse(Normalizer):
 
 
 def registry() -> NormalizerRegistry:
+    from seamline.normalize import default_normalizers
+
     reg = NormalizerRegistry()
+    for cls in default_normalizers().normalizers.values():
+        reg.register(cls)
     reg.register(Upper)
     reg.register(Reverse)
     return reg
@@ -168,7 +172,7 @@ def test_unknown_normalizer_and_column_are_spec_errors(tmp_path: Path) -> None:
     land(root)
     ws = load_workspace(root, env={}, normalizers=registry())
     schema = pq.read_schema(ws.data_dir / "landing" / "civil_persons.parquet")
-    with pytest.raises(SpecError, match=r"normalize step 1: unknown normalizer 'upper'"):
+    with pytest.raises(SpecError, match=r"normalize step 1: unknown normalizer '(upper|date)'"):
         compile_dataset(ws, "civil_persons", landed_schema=schema, registry=NormalizerRegistry())
     renamed = schema.remove(schema.get_field_index("marital"))
     with pytest.raises(SpecError, match="landing zone does not have"):

@@ -61,15 +61,46 @@ def plan_for(
     return compile_dataset(ws, dataset_id, landed_schema=pq.read_schema(path), registry=registry)
 
 
+MEMO_LIMIT = 500_000
+"""Distinct values a memoized step remembers across batches before it starts afresh."""
+
+
 def _udf_function(udf: Udf) -> Any:
-    def call(values: pa.Array[Any]) -> pa.StructArray:
+    """The step as the engine calls it: one Arrow batch in, a {value, flag} struct out.
+
+    The engine hands over small batches (a few thousand rows). Steps that run Python
+    per distinct value (``memoize``) remember their results across batches, so a value
+    repeated over millions of rows (an address, a name) is worked out once per run.
+    """
+    memo: dict[Any, tuple[Any, Any]] = {}
+
+    def plain(values: pa.Array[Any]) -> tuple[pa.Array[Any], pa.Array[Any]]:
         result = udf.step.arrow(values)
         out = result.values
         if out.type != udf.value_type:
             out = out.cast(udf.value_type)
-        return pa.StructArray.from_arrays(
-            [out, result.flags.cast(pa.string())], names=["value", "flag"]
-        )
+        return out, result.flags.cast(pa.string())
+
+    def memoized(values: pa.Array[Any]) -> tuple[pa.Array[Any], pa.Array[Any]]:
+        encoded: Any = pc.dictionary_encode(values)
+        uniques = encoded.dictionary.to_pylist()
+        unseen = [u for u in uniques if u not in memo]
+        if unseen:
+            if len(memo) + len(unseen) > MEMO_LIMIT:
+                memo.clear()
+            out, flags = plain(pa.array(unseen, type=values.type))
+            memo.update(
+                zip(unseen, zip(out.to_pylist(), flags.to_pylist(), strict=True), strict=True)
+            )
+        found = [memo[u] for u in uniques]
+        dict_out = pa.array([f[0] for f in found], type=udf.value_type)
+        dict_flags = pa.array([f[1] for f in found], type=pa.string())
+        indices = encoded.indices
+        return dict_out.take(indices), dict_flags.take(indices)
+
+    def call(values: pa.Array[Any]) -> pa.StructArray:
+        out, flags = memoized(values) if udf.step.memoize else plain(values)
+        return pa.StructArray.from_arrays([out, flags], names=["value", "flag"])
 
     return call
 

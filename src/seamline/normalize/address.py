@@ -16,7 +16,7 @@ Matching to a reference register lives in :mod:`seamline.normalize.address_match
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -242,6 +242,7 @@ class AddressOptions(StepOptions):
 class AddressNormalizer(Normalizer):
     """Parse free-text addresses; output the standardized address or one part of it."""
 
+    memoize: ClassVar[bool] = True
     key = "address"
     options_model = AddressOptions
     flags = (

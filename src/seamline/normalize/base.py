@@ -77,6 +77,8 @@ class Normalizer(ABC):
     output_type: ClassVar[pa.DataType] = pa.string()
     flags: ClassVar[tuple[str, ...]] = ()
     """Every flag this step can raise (for docs and findings)."""
+    memoize: ClassVar[bool] = False
+    """Whether results per distinct value are kept across batches (Python-per-value steps)."""
     prefer_sql: ClassVar[bool] = True
     """Whether the compiler uses :meth:`sql` when offered (False: the Arrow path is faster)."""
 

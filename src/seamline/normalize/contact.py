@@ -8,7 +8,7 @@ addresses are checked with one RE2 pattern that DuckDB and Arrow both run.
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import phonenumbers
 import pyarrow as pa
@@ -55,6 +55,7 @@ class PhoneOptions(StepOptions):
 class PhoneNormalizer(Normalizer):
     """Telephone numbers to E.164 text (+996555123456)."""
 
+    memoize: ClassVar[bool] = True
     key = "phone"
     options_model = PhoneOptions
     flags = ("invalid_phone",)

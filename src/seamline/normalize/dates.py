@@ -367,6 +367,12 @@ class DateNormalizer(Normalizer):
         flags = pc.coalesce(flags, pc.if_else(outside, "implausible_date", None))
         return StepResult(dates, flags.cast(pa.string()))
 
+    @property
+    def prefer_sql(self) -> bool:  # type: ignore[override]
+        # One format: SQL is faster. Several: the SQL builds a list of readings per row to
+        # spot ambiguous values and measured about 2.3x slower than the Arrow path.
+        return len(self.opts.compiled()) <= 1
+
     def sql(self, value: exp.Expr) -> SqlStep | None:
         text = clean_text_sql(value)
         if self.opts.zero_is_null:

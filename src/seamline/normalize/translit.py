@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import pyarrow as pa
 
@@ -237,6 +237,7 @@ class TransliterateOptions(StepOptions):
 class TransliterateNormalizer(Normalizer):
     """Cyrillic to Latin (or back) with a named standard scheme."""
 
+    memoize: ClassVar[bool] = True
     key = "transliterate"
     options_model = TransliterateOptions
     flags = ("untransliterated",)

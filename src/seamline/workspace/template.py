@@ -62,7 +62,7 @@ fields:
   - {column: pin, attribute: national_id, description: "Personal identification number"}
   - {column: family_name, attribute: family_name}
   - {column: given_name, attribute: given_name}
-  - {column: birth_date, attribute: birth_date, description: "DD.MM.YYYY"}
+  - {column: birth_date, attribute: birth_date, description: "DD.MM.YYYY", normalize: [{date: {format: "DD.MM.YYYY"}}]}
   - {column: marital, attribute: marital_status, codelist: marital_status}
 """,
     "codelists/marital_status.yaml": """\

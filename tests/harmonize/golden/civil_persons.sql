@@ -52,7 +52,32 @@ FROM (
       "o_2",
       "s_2",
       "o_3",
-      "s_3",
+      {'value': CAST(TRY_STRPTIME(
+        REGEXP_REPLACE(
+          NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), ''),
+          '(?s)^([0-9]{1,2})\x{2E}([0-9]{1,2})\x{2E}([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)$|^.*$',
+          '\3-\2-\1',
+          'g'
+        ),
+        '%Y-%m-%d'
+      ) AS DATE), 'flag': COALESCE(
+        "s_3".flag,
+        CASE
+          WHEN FALSE
+          THEN 'ambiguous_date'
+          WHEN NOT NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), '') IS NULL
+          AND CAST(TRY_STRPTIME(
+            REGEXP_REPLACE(
+              NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), ''),
+              '(?s)^([0-9]{1,2})\x{2E}([0-9]{1,2})\x{2E}([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)$|^.*$',
+              '\3-\2-\1',
+              'g'
+            ),
+            '%Y-%m-%d'
+          ) AS DATE) IS NULL
+          THEN 'unparseable_date'
+        END
+      )} AS "s_3",
       "o_4",
       "s_4"
     FROM (
@@ -66,7 +91,7 @@ FROM (
         CAST("given_name" AS TEXT) AS "o_2",
         {'value': "given_name", 'flag': CAST(NULL AS TEXT)} AS "s_2",
         CAST("birth_date" AS TEXT) AS "o_3",
-        {'value': "birth_date", 'flag': CAST(NULL AS TEXT)} AS "s_3",
+        {'value': CAST("birth_date" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_3",
         CAST("marital" AS TEXT) AS "o_4",
         {'value': CAST("marital" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_4"
       FROM landing

@@ -1,0 +1,286 @@
+"""Gather the harmonized records of one entity into one table, with comparison features.
+
+Every record gets a row id (``rid``), its dataset, its ``_record_no``, a source key
+that survives re-runs (``uid`` = ``dataset:key``), a recency stamp, the harmonized
+attribute values (with their originals and flags) and the linkage features: validated
+identifiers, Latin name keys (``name_key``: Cyrillic and Latin spellings meet), the
+birth date as text and the sex.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from seamline.errors import SpecError
+from seamline.normalize.names import name_key
+from seamline.reconcile.spec import ReconcileSpec
+from seamline.workspace.loader import Workspace
+
+NAME_PARTS = ("family_name", "given_name", "patronymic")
+_KEY_NAME = re.compile(r"(?i)(^|_)(id|no|nr|key|number|num)$")
+_RECENCY_NAME = re.compile(r"(?i)(updated|changed|modified|last_change|last_update)")
+_FAMILY_ENDINGS = ("ov", "ova", "ev", "eva", "in", "ina", "iev", "ieva")
+_MALE_PATRONYMIC = ("vich", "ulu")
+_FEMALE_PATRONYMIC = ("vna", "kizi", "chna")
+_MARKERS = frozenset(("kizi", "ulu"))
+
+
+@dataclass
+class Prepared:
+    """The records of one entity, ready for linking and comparing."""
+
+    table: pa.Table
+    attributes: list[str]
+    """Attributes compared and published, in order."""
+    holders: dict[str, list[str]]
+    """Attribute -> datasets that map it."""
+    authoritative: dict[str, list[str]]
+    """Attribute -> datasets declared authoritative for it."""
+    datasets: list[str] = field(default_factory=list)
+    key_columns: dict[str, list[str]] = field(default_factory=dict)
+
+    def column(self, name: str) -> list[Any]:
+        values: list[Any] = self.table.column(name).to_pylist()
+        return values
+
+
+def entity_datasets(
+    ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None
+) -> list[str]:
+    """The datasets the spec links (all of its entity's datasets by default)."""
+    if spec.datasets:
+        for d in spec.datasets:
+            ws.dataset(d)  # raises with a did-you-mean
+        chosen = list(spec.datasets)
+    else:
+        chosen = sorted(
+            d for d, s in ws.datasets.items() if s.entity == spec.entity and not s.reference
+        )
+    return [d for d in chosen if d not in (exclude or set())]
+
+
+def _key_columns(ws: Workspace, spec: ReconcileSpec, dataset: str, landing: pa.Table) -> list[str]:
+    if dataset in spec.keys:
+        missing = [c for c in spec.keys[dataset] if c not in landing.column_names]
+        if missing:
+            raise SpecError(
+                f"reconcile spec {spec.id!r}: key columns {missing} are not in {dataset}",
+                allowed=", ".join(landing.column_names),
+            )
+        return list(spec.keys[dataset])
+    source_key = getattr(ws.sources.get(dataset), "key", None)
+    if isinstance(source_key, list) and source_key and set(source_key) <= set(landing.column_names):
+        return [str(c) for c in source_key]
+    ds = ws.datasets[dataset]
+    for f in ds.fields:
+        if f.attribute or not _KEY_NAME.search(f.column) or f.column not in landing.column_names:
+            continue
+        col = landing.column(f.column)
+        if col.null_count == 0 and pc.count_distinct(col).as_py() == len(col):
+            return [f.column]
+    return ["_record_no"]
+
+
+def _recency_column(
+    ws: Workspace, spec: ReconcileSpec, dataset: str, names: list[str]
+) -> str | None:
+    if dataset in spec.recency:
+        return spec.recency[dataset]
+    for f in ws.datasets[dataset].fields:
+        if not f.attribute and _RECENCY_NAME.search(f.column) and f.column in names:
+            return f.column
+    return None
+
+
+def _digits_stamp(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> list[str | None]:
+    """A sortable stamp: the digits of a date or timestamp, padded to 14 (yyyymmddhhmmss)."""
+    out: list[str | None] = []
+    for v in values.to_pylist():
+        digits = re.sub(r"\D", "", str(v)) if v is not None else ""
+        out.append(digits[:14].ljust(14, "0") if len(digits) >= 8 and digits != "0" else None)
+    return out
+
+
+def _as_text(col: pa.ChunkedArray[Any]) -> pa.ChunkedArray[Any]:
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        return col
+    return pc.cast(col, pa.string())
+
+
+def _split_full(text: str | None, key: Any) -> tuple[str | None, str | None, str | None]:
+    """FAMILY GIVEN PATRONYMIC (or GIVEN FAMILY) -> name keys of the three parts."""
+    if not text:
+        return None, None, None
+    tokens = [k for k in (key(t) for t in text.split()) if k]
+    if not tokens:
+        return None, None, None
+    if len(tokens) >= 2 and tokens[-1] in _MARKERS:
+        tokens = [*tokens[:-2], tokens[-2] + tokens[-1]]
+    if len(tokens) == 1:
+        return tokens[0], None, None
+    if len(tokens) == 2:
+        a, b = tokens
+        # "Назира Жумабаева": the family name is the one with a family-name ending.
+        if b.endswith(_FAMILY_ENDINGS) and not a.endswith(_FAMILY_ENDINGS):
+            return b, a, None
+        return a, b, None
+    return tokens[0], tokens[1], "".join(tokens[2:])
+
+
+def _sex_from_patronymic(pat: str | None) -> str | None:
+    if not pat:
+        return None
+    if pat.endswith(_MALE_PATRONYMIC):
+        return "male"
+    if pat.endswith(_FEMALE_PATRONYMIC):
+        return "female"
+    return None
+
+
+def _dataset_rows(
+    ws: Workspace, spec: ReconcileSpec, dataset: str, attributes: list[str]
+) -> tuple[dict[str, list[Any]], list[str]]:
+    hpath = ws.data_dir / "harmonized" / f"{dataset}.parquet"
+    lpath = ws.data_dir / "landing" / f"{dataset}.parquet"
+    if not hpath.exists():
+        raise SpecError(
+            f"no harmonized data for {dataset}",
+            where=str(hpath),
+            hint="Run `seamline run` (or `seamline harmonize`) first.",
+        )
+    h = pq.read_table(hpath)
+    landing = pq.read_table(lpath) if lpath.exists() else h.select(["_record_no"])
+    keys = _key_columns(ws, spec, dataset, landing)
+    rec_col = _recency_column(ws, spec, dataset, landing.column_names)
+    wanted = ["_record_no", *[k for k in keys if k != "_record_no"]]
+    if rec_col and rec_col in landing.column_names:
+        wanted.append(rec_col)
+    side = landing.select(list(dict.fromkeys(wanted)))
+    joined = h.join(side, "_record_no", join_type="left outer", right_suffix="__landing")
+    joined = joined.sort_by("_record_no")
+    n = joined.num_rows
+    key_parts = [_as_text(joined.column(k)).to_pylist() for k in keys]
+    key_text = [
+        "|".join("" if p is None else str(p) for p in parts)
+        for parts in zip(*key_parts, strict=True)
+    ]
+    rows: dict[str, list[Any]] = {
+        "dataset": [dataset] * n,
+        "record_no": joined.column("_record_no").to_pylist(),
+        "key": key_text,
+        "recency": _digits_stamp(joined.column(rec_col)) if rec_col else [None] * n,
+    }
+    for attr in attributes:
+        if attr in joined.column_names:
+            rows[attr] = _as_text(joined.column(attr)).to_pylist()
+            orig = f"{attr}__orig"
+            rows[orig] = (
+                _as_text(joined.column(orig)).to_pylist()
+                if orig in joined.column_names
+                else rows[attr]
+            )
+            flag = f"{attr}__flag"
+            rows[flag] = (
+                joined.column(flag).to_pylist() if flag in joined.column_names else [None] * n
+            )
+        else:
+            rows[attr] = rows[f"{attr}__orig"] = rows[f"{attr}__flag"] = [None] * n
+    return rows, keys
+
+
+def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None) -> Prepared:
+    """Read every linked dataset's harmonized file into one table of records."""
+    datasets = entity_datasets(ws, spec, exclude)
+    if not datasets:
+        raise SpecError(
+            f"reconcile spec {spec.id!r}: no dataset holds the entity {spec.entity!r}",
+            hint="Set `entity:` in a dataset spec or list `datasets:` in reconcile/.",
+        )
+    holders: dict[str, list[str]] = {}
+    authoritative: dict[str, list[str]] = {}
+    for d in datasets:
+        ds = ws.datasets[d]
+        for f in ds.fields:
+            if f.attribute:
+                holders.setdefault(f.attribute, [])
+                if d not in holders[f.attribute]:
+                    holders[f.attribute].append(d)
+        for a in ds.authoritative_for:
+            authoritative.setdefault(a, []).append(d)
+    attributes = list(spec.attributes) if spec.attributes else list(holders)
+    columns: dict[str, list[Any]] = {}
+    key_columns: dict[str, list[str]] = {}
+    for d in datasets:
+        rows, keys = _dataset_rows(ws, spec, d, attributes)
+        key_columns[d] = keys
+        for name, values in rows.items():
+            columns.setdefault(name, []).extend(values)
+    n = len(columns["dataset"])
+    columns["uid"] = [f"{d}:{k}" for d, k in zip(columns["dataset"], columns["key"], strict=True)]
+    table = pa.table({"rid": pa.array(range(n), pa.int64()), **columns})
+    table = _add_features(table, spec)
+    return Prepared(table, attributes, holders, authoritative, datasets, key_columns)
+
+
+def _keyer(texts: list[str | None], spec: ReconcileSpec) -> dict[str, str | None]:
+    """Name keys of every word of the given texts, in one vectorized call."""
+    words = sorted({w for t in texts if t for w in t.split()})
+    keys = name_key(pa.array(words, pa.string()), spec.name_scheme).to_pylist()
+    return dict(zip(words, keys, strict=True))
+
+
+def _add_features(table: pa.Table, spec: ReconcileSpec) -> pa.Table:
+    """Linkage features: validated ids, name keys, birth date text, sex."""
+    n = table.num_rows
+    cols = set(table.column_names)
+
+    def valid(attr: str) -> pa.Array[Any]:
+        if attr not in cols:
+            return pa.nulls(n, pa.string())
+        value, flag = table.column(attr), table.column(f"{attr}__flag")
+        kept: pa.ChunkedArray[Any] = pc.if_else(
+            pc.is_null(flag), value, pa.scalar(None, pa.string())
+        )
+        return kept.combine_chunks()
+
+    keys = {
+        p: (
+            name_key(table.column(p).combine_chunks(), spec.name_scheme)
+            if p in cols
+            else pa.nulls(n, pa.string())
+        ).to_pylist()
+        for p in NAME_PARTS
+    }
+    full: list[str | None] = (
+        table.column("full_name").to_pylist() if "full_name" in cols else [None] * n
+    )
+    keyed = _keyer(full, spec)
+    fam, giv, pat = keys["family_name"], keys["given_name"], keys["patronymic"]
+    for i, text in enumerate(full):
+        if text and not (fam[i] or giv[i]):
+            fam[i], giv[i], split_pat = _split_full(text, keyed.get)
+            pat[i] = pat[i] or split_pat
+    sex = table.column("sex").to_pylist() if "sex" in cols else [None] * n
+    sex = [s or _sex_from_patronymic(p) for s, p in zip(sex, pat, strict=True)]
+    tax = table.column("tax_number") if "tax_number" in cols else pa.nulls(n, pa.string())
+    birth = table.column("birth_date") if "birth_date" in cols else pa.nulls(n, pa.string())
+    features: dict[str, pa.Array[Any] | pa.ChunkedArray[Any]] = {
+        "f_national_id": valid("national_id"),
+        "f_tax_number": tax,
+        "f_family": pa.array(fam, pa.string()),
+        "f_given": pa.array(giv, pa.string()),
+        "f_patronymic": pa.array(pat, pa.string()),
+        "f_birth_date": birth,
+        "f_sex": pa.array(sex, pa.string()),
+    }
+    for det in spec.deterministic:
+        features[f"f_det_{det}"] = valid(det)
+    for name, col in features.items():
+        table = table.append_column(name, col)
+    return table

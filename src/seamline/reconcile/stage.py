@@ -1,0 +1,46 @@
+"""The reconcile stage of ``seamline run`` (add it after harmonize in ``default_stages``)."""
+
+from __future__ import annotations
+
+from seamline.errors import SeamlineError
+from seamline.pipeline import RunContext, StageResult
+from seamline.reconcile.run import reconcile
+
+
+class ReconcileStage:
+    """Link, compare and publish every reconcile spec's entity."""
+
+    name = "reconcile"
+
+    def run(self, ctx: RunContext) -> StageResult:
+        result = StageResult(self.name)
+        ws, store = ctx.workspace, ctx.store
+        run_id = store.start_run("reconcile", workspace=ws.name, parent_id=ctx.run_id)
+        task = ctx.reporter.task("reconcile")
+        try:
+            done = reconcile(ws, store, run_id, exclude=set(ctx.failed))
+        except SeamlineError as exc:
+            task.done()
+            store.finish_run(run_id, "failed", message=str(exc))
+            result.status = "failed"
+            result.messages.append(str(exc))
+            return result
+        task.done()
+        result.counts = done.counts()
+        store.finish_run(run_id, "ok", counts=result.counts)
+        for s in done.specs:
+            detail: dict[str, object] = {
+                "spec": s.spec,
+                "records": s.records,
+                "entities": s.entities,
+                "links": ", ".join(f"{k}={v}" for k, v in s.links.items() if v),
+                "review links": s.review_links,
+            }
+            if s.metrics:
+                links = s.metrics["links"]
+                detail["F1"] = links["f1"]
+                detail["precision"] = links["precision"]
+                detail["recall"] = links["recall"]
+            result.details.append(detail)
+            result.reports[f"{s.spec} golden records"] = str(s.golden)
+        return result

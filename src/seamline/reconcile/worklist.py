@@ -1,0 +1,149 @@
+"""The stewards' worklist: real conflicts and review-band links, ordered by impact.
+
+Rows are stored with the run's discrepancies (review links as classification
+``review_link``), so ``seamline reconcile worklist`` reads them back from the store
+without re-running the linkage.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import func, insert, select
+
+from seamline.errors import UsageError
+from seamline.store import Store
+from seamline.store.models import Discrepancy
+
+LINK_ATTRIBUTE = "_link"
+WEIGHTS = {
+    "national_id": 5.0,
+    "birth_date": 4.0,
+    "death_date": 4.0,
+    "status": 4.0,
+    "tax_number": 3.0,
+    "family_name": 3.0,
+    "given_name": 3.0,
+    "patronymic": 2.0,
+    "full_name": 2.0,
+    "sex": 3.0,
+}
+"""How much a wrong value of an attribute costs a citizen (wrong person, wrong benefit)."""
+COLUMNS = (
+    "kind", "impact", "entity_id", "attribute", "datasets", "values", "chosen", "reason",
+    "left", "right", "probability",
+)  # fmt: skip
+Format = Literal["csv", "json", "html"]
+
+
+def conflict_impact(attribute: str, records: int) -> float:
+    return round(WEIGHTS.get(attribute, 1.0) * records, 2)
+
+
+def link_impact(probability: float, records: int) -> float:
+    return round(4.0 * probability * records, 2)
+
+
+def store_rows(store: Store, run_id: int, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert discrepancy rows (dicts of the model's columns, without run_id) in bulk."""
+    if not rows:
+        return
+    with store.session() as s:
+        for start in range(0, len(rows), 5000):
+            chunk = [{**r, "run_id": run_id} for r in rows[start : start + 5000]]
+            s.execute(insert(Discrepancy), chunk)
+
+
+def _row(d: Discrepancy) -> dict[str, Any]:
+    obs = d.observed or {}
+    if d.classification == "review_link":
+        return {
+            "kind": "review_link",
+            "impact": obs.get("impact", 0.0),
+            "entity_id": d.entity_id,
+            "attribute": None,
+            "datasets": ";".join(obs.get("datasets", [])),
+            "values": "",
+            "chosen": None,
+            "reason": d.reason,
+            "left": obs.get("left"),
+            "right": obs.get("right"),
+            "probability": obs.get("probability"),
+        }
+    values = obs.get("values", [])
+    return {
+        "kind": "conflict",
+        "impact": obs.get("impact", 0.0),
+        "entity_id": d.entity_id,
+        "attribute": d.attribute,
+        "datasets": ";".join(sorted({v["dataset"] for v in values})),
+        "values": "; ".join(f"{v['dataset']}={v['value']}" for v in values),
+        "chosen": d.chosen,
+        "reason": d.reason,
+        "left": None,
+        "right": None,
+        "probability": None,
+    }
+
+
+def load_worklist(
+    store: Store,
+    run_id: int | None = None,
+    *,
+    attribute: str | None = None,
+    dataset: str | None = None,
+    entity_type: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The worklist of a reconcile run (the latest one by default), highest impact first."""
+    with store.session() as s:
+        if run_id is None:
+            run_id = s.scalar(select(func.max(Discrepancy.run_id)))
+            if run_id is None:
+                return []
+        q = select(Discrepancy).where(
+            Discrepancy.run_id == run_id,
+            Discrepancy.classification.in_(("conflict", "review_link")),
+        )
+        if attribute:
+            q = q.where(Discrepancy.attribute == attribute)
+        if entity_type:
+            q = q.where(Discrepancy.entity_type == entity_type)
+        rows = [_row(d) for d in s.scalars(q)]
+    if dataset:
+        rows = [r for r in rows if dataset in str(r["datasets"]).split(";")]
+    rows.sort(key=lambda r: (-float(r["impact"] or 0), r["entity_id"], r["attribute"] or ""))
+    return rows[:limit] if limit else rows
+
+
+def write_worklist(rows: Sequence[dict[str, Any]], path: Path, fmt: Format = "csv") -> Path:
+    """Write worklist rows as CSV, JSON or a plain HTML table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, COLUMNS, lineterminator="\n")
+            w.writeheader()
+            w.writerows({k: r.get(k) for k in COLUMNS} for r in rows)
+    elif fmt == "json":
+        path.write_text(json.dumps(list(rows), ensure_ascii=False, indent=1), encoding="utf-8")
+    elif fmt == "html":
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+        body = "".join(
+            "<tr>"
+            + "".join(f"<td>{html.escape(str(r.get(c) or ''))}</td>" for c in COLUMNS)
+            + "</tr>"
+            for r in rows
+        )
+        path.write_text(
+            '<!doctype html><meta charset="utf-8"><title>Reconcile worklist</title>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n",
+            encoding="utf-8",
+        )
+    else:
+        raise UsageError(f"unknown worklist format {fmt!r}", allowed="csv, json, html")
+    return path

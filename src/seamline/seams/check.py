@@ -1,0 +1,211 @@
+"""``seamline check``: run every seam's contract on the current data, record the results.
+
+Per seam: the schema, then all rules in one scan of the provider's harmonized file
+(see :mod:`seamline.seams.contract`), then volume and freshness. Each result is a
+``CheckResult`` row in the store; each rule that fails (or cannot run) is also a
+finding owned by the seam's accountable owner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from seamline.engine import Engine, EngineError
+from seamline.errors import UsageError
+from seamline.plugins import did_you_mean
+from seamline.seams.contract import DATA, CompiledRule, check_query, compile_rules
+from seamline.seams.history import deliveries
+from seamline.seams.report import CheckReport, CheckRow, SeamInfo, owner_text
+from seamline.seams.structure import freshness_row, parquet_columns, schema_rows, volume_rows
+from seamline.store import Store
+from seamline.store.models import CheckResult
+from seamline.workspace.loader import Workspace
+from seamline.workspace.models import SeamSpec
+
+
+def select_seams(ws: Workspace, seams: Sequence[str] | None) -> list[SeamSpec]:
+    """The named seams (all when none are named); an unknown name is a usage error."""
+    if not seams:
+        return [ws.seams[k] for k in sorted(ws.seams)]
+    out = []
+    for name in seams:
+        if name not in ws.seams:
+            guess = did_you_mean(name, list(ws.seams))
+            raise UsageError(
+                f"no seam {name!r} in the workspace"
+                + (f" (did you mean {guess!r}?)" if guess else ""),
+                allowed=", ".join(sorted(ws.seams)) or "none: add a file under seams/",
+            )
+        out.append(ws.seams[name])
+    return out
+
+
+def run_checks(
+    ws: Workspace,
+    store: Store,
+    seams: Sequence[str] | None,
+    run_id: int,
+    *,
+    now: dt.datetime | None = None,
+) -> CheckReport:
+    """Check the contracts of ``seams`` (all when None) under the store run ``run_id``.
+
+    ``now`` is the moment freshness and ``today`` are measured against (default: now).
+    """
+    started = time.perf_counter()
+    now = now or dt.datetime.now(dt.UTC)
+    report = CheckReport(run_id)
+    with Engine() as engine:
+        for seam in select_seams(ws, seams):
+            report.seams.append(
+                SeamInfo(
+                    seam.id,
+                    seam.title,
+                    seam.provider,
+                    seam.consumer,
+                    owner_text(seam),
+                    seam.owner.email,
+                )
+            )
+            report.rows.extend(check_seam(ws, store, seam, engine, now))
+    report.seconds = time.perf_counter() - started
+    record(store, report)
+    return report
+
+
+def check_seam(
+    ws: Workspace, store: Store, seam: SeamSpec, engine: Engine, now: dt.datetime
+) -> list[CheckRow]:
+    owner = owner_text(seam)
+    paths = {
+        "harmonized": ws.data_dir / "harmonized" / f"{seam.provider}.parquet",
+        "landing": ws.data_dir / "landing" / f"{seam.provider}.parquet",
+    }
+    columns = {k: parquet_columns(p) for k, p in paths.items()}
+    if not columns["harmonized"]:
+        return [
+            CheckRow(
+                seam.id, owner, "data", None, "harmonized data of the provider", "error",
+                message=f"no harmonized data for {seam.provider} at {paths['harmonized']}; "
+                "run `seamline run` first",
+            )
+        ]  # fmt: skip
+    rows: list[CheckRow] = []
+    if columns["landing"] and _older(paths["harmonized"], paths["landing"]):
+        rows.append(
+            CheckRow(
+                seam.id, owner, "data", None, "harmonized data as new as the latest delivery", "error",
+                message=f"the harmonized data of {seam.provider} is older than its latest landing "
+                "(did harmonize fail?); the rules below ran on the older data",
+            )
+        )  # fmt: skip
+    rows.extend(schema_rows(ws, seam, columns["harmonized"], columns["landing"]))
+    references = {
+        r.reference.split(".", 1)[0]: set(
+            parquet_columns(ws.data_dir / "harmonized" / f"{r.reference.split('.', 1)[0]}.parquet")
+        )
+        for r in seam.contract.rules
+        if r.check == "referential" and r.reference
+    }
+    compiled = compile_rules(seam, columns["harmonized"], today=now.date(), references=references)
+    engine.parquet_view(DATA, paths["harmonized"])
+    for c in compiled:
+        if c.runnable and c.reference:
+            engine.parquet_view(
+                f"ref_{c.index}", ws.data_dir / "harmonized" / f"{c.reference}.parquet"
+            )
+    query = check_query(compiled)
+    try:
+        table = engine.arrow(query)
+    except EngineError as exc:
+        # One bad rule must not hide the others: say which query failed, keep going.
+        return [
+            *rows,
+            *(_row(seam, c, None, None, error=f"the check query failed: {exc}") for c in compiled),
+        ]
+    values = table.to_pylist()[0]
+    total = int(values["rows"])
+    for c in compiled:
+        if not c.runnable:
+            rows.append(_row(seam, c, None, None, error=c.error))
+            continue
+        fail = int(values[f"r{c.index}_fail"] or 0)
+        n = int(values[f"r{c.index}_n"] or 0)
+        rows.append(_row(seam, c, fail, n))
+    history = deliveries(store, seam.provider)
+    rows.extend(volume_rows(seam, total, history))
+    fresh = freshness_row(engine, seam, history, paths, columns, now)
+    if fresh is not None:
+        rows.append(fresh)
+    return rows
+
+
+def _older(a: Path, b: Path) -> bool:
+    return a.stat().st_mtime_ns < b.stat().st_mtime_ns
+
+
+def _row(
+    seam: SeamSpec, c: CompiledRule, fail: int | None, n: int | None, *, error: str | None = None
+) -> CheckRow:
+    owner = owner_text(seam)
+    if error is not None or fail is None or n is None:
+        return CheckRow(
+            seam.id, owner, c.name, None, c.expected, "error",
+            attribute=c.spec.attribute, message=error or "not run", details={"check": c.spec.check},
+        )  # fmt: skip
+    share = fail / n if n else 0.0
+    ok = share <= c.spec.tolerance
+    return CheckRow(
+        seam.id,
+        owner,
+        c.name,
+        share,
+        c.expected,
+        "pass" if ok else "fail",
+        attribute=c.spec.attribute,
+        message="" if ok else f"{fail:,} of {n:,} rows fail",
+        details={"check": c.spec.check, "failing": fail, "considered": n, "unit": "share"},
+    )
+
+
+def record(store: Store, report: CheckReport) -> None:
+    """Keep every result as a ``CheckResult``; a non-passing one also becomes a finding."""
+    with store.session() as s:
+        s.add_all(
+            CheckResult(
+                run_id=report.run_id,
+                seam=r.seam,
+                rule=r.rule,
+                attribute=r.attribute,
+                observed=r.observed,
+                expected=r.expected,
+                status=r.status,
+                details={**r.details, "message": r.message, "owner": r.owner},
+            )
+            for r in report.rows
+        )
+    for r in report.rows:
+        if r.status == "pass":
+            continue
+        store.upsert_finding(
+            kind="contract.failed" if r.status == "fail" else "contract.error",
+            subject=r.seam,
+            message=f"seam {r.seam}: {r.rule} {'failed' if r.status == 'fail' else 'could not run'}: "
+            f"observed {r.observed_text}, expected {r.expected}"
+            + (f" ({r.message})" if r.message else ""),
+            severity="error",
+            evidence={
+                "key": r.rule,
+                "rule": r.rule,
+                "attribute": r.attribute,
+                "observed": r.observed,
+                "expected": r.expected,
+                **r.details,
+            },
+            owner=r.owner,
+            run_id=report.run_id,
+            key=r.rule,
+        )

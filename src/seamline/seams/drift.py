@@ -1,0 +1,364 @@
+"""Drift between a seam's latest delivery and its history, each drift a finding.
+
+Schema drift compares the observed schemas of the last two landings (columns added,
+removed, renamed — a removed and an added column with a similar name and profile —
+or retyped). Format drift compares the last two inventory profiles (a dominant date
+format or value pattern losing its share). New code values are the provider's values
+harmonize could not map, reported once per value. Null rates and volume are compared
+with the seam's own history by median and MAD, and only once there is a minimum of
+history, so a young seam does not raise noise.
+
+Comparing the latest delivery with the one before means a change is seen once, when
+it arrives; the store's fingerprint keeps the same problem one finding if it is seen
+again (e.g. ``check`` run twice on one delivery).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from seamline.engine import Engine
+from seamline.seams.check import select_seams
+from seamline.seams.history import deliveries, profiles, reported_keys, schemas
+from seamline.seams.report import owner_text
+from seamline.seams.structure import parquet_columns, required_attributes
+from seamline.store import Store
+from seamline.workspace.loader import Workspace
+from seamline.workspace.models import SeamSpec
+
+MIN_HISTORY = 5
+"""Deliveries of history needed before null-rate and volume anomalies are raised."""
+MAD_SCALE = 1.4826  # MAD * this estimates the standard deviation of normal data
+THRESHOLD = 4.0
+NULL_FLOOR = 0.02
+"""Smallest spread assumed for a null rate: a steady 0 % never alerts on 1 %."""
+VOLUME_FLOOR = 0.05
+"""Smallest spread assumed for volume, as a share of the median row count."""
+SHIFT = 0.25
+"""A dominant format (share >= 0.5 before) losing this much share has shifted."""
+RENAME_SIMILARITY = 0.6
+
+
+@dataclass
+class Drift:
+    seam: str
+    owner: str
+    what: str
+    key: str
+    message: str
+    suggested_action: str
+    severity: str = "warning"
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return f"drift.{self.what}"
+
+
+@dataclass
+class DriftReport:
+    run_id: int
+    drifts: list[Drift] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        body = {
+            "run_id": self.run_id,
+            "drifts": [asdict(d) | {"kind": d.kind} for d in self.drifts],
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False, default=str)
+
+
+@dataclass
+class _Change:
+    """A drift of the provider dataset, before it is attributed to each seam."""
+
+    what: str
+    key: str
+    message: str
+    action: str
+    severity: str = "warning"
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def robust_anomaly(
+    value: float, history: Sequence[float], floor: float
+) -> tuple[bool, float, float]:
+    """(is it an outlier, median, robust z) of ``value`` against ``history``."""
+    med = statistics.median(history)
+    mad = statistics.median(abs(h - med) for h in history)
+    scale = max(MAD_SCALE * mad, floor)
+    z = (value - med) / scale
+    return abs(z) > THRESHOLD, med, z
+
+
+def detect_drift(
+    ws: Workspace,
+    store: Store,
+    run_id: int,
+    *,
+    seams: Sequence[str] | None = None,
+    min_history: int = MIN_HISTORY,
+) -> DriftReport:
+    """Find drift in the latest delivery of every selected seam; record each as a finding."""
+    report = DriftReport(run_id)
+    chosen = select_seams(ws, seams)
+    per_dataset: dict[str, list[_Change]] = {}
+    for seam in chosen:
+        if seam.provider not in per_dataset:
+            per_dataset[seam.provider] = dataset_changes(ws, store, seam.provider, min_history)
+        changes = per_dataset[seam.provider] + new_codes(ws, store, seam)
+        for c in changes:
+            report.drifts.append(
+                Drift(
+                    seam.id,
+                    owner_text(seam),
+                    c.what,
+                    c.key,
+                    f"seam {seam.id}: {c.message}",
+                    c.action,
+                    c.severity,
+                    {**c.evidence, "dataset": seam.provider},
+                )
+            )
+    for d in report.drifts:
+        store.upsert_finding(
+            kind=d.kind,
+            subject=d.seam,
+            message=d.message,
+            severity=d.severity,
+            evidence={**d.evidence, "key": d.key, "suggested_action": d.suggested_action},
+            owner=d.owner,
+            run_id=run_id,
+            key=d.key,
+        )
+    return report
+
+
+def dataset_changes(ws: Workspace, store: Store, dataset: str, min_history: int) -> list[_Change]:
+    spec = ws.datasets[dataset]
+    provider = ws.systems[spec.system].agency if spec.system in ws.systems else spec.owner
+    hist = profiles(store, dataset, min_history + 1)
+    latest_profile = hist[-1][1] if hist else {}
+    previous_profile = hist[-2][1] if len(hist) > 1 else {}
+    out: list[_Change] = []
+    out += _schema_changes(store, dataset, provider, previous_profile, latest_profile)
+    if previous_profile:
+        out += _format_changes(dataset, previous_profile, latest_profile)
+    out += _null_changes(dataset, hist, min_history)
+    out += _volume_changes(store, dataset, provider, min_history)
+    return out
+
+
+def _top(pairs: Any) -> tuple[str, float] | None:
+    items = [(str(p[0]), float(p[1])) for p in pairs or [] if len(p) == 2]
+    return max(items, key=lambda p: p[1]) if items else None
+
+
+def _similar(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+    if not old or not new:
+        return True  # no profile to contradict the name
+    same_type = old.get("logical_type") == new.get("logical_type")
+    a, b = _top(old.get("patterns")), _top(new.get("patterns"))
+    return same_type and (a is None or b is None or a[0] == b[0])
+
+
+def _schema_changes(
+    store: Store, dataset: str, provider: str, prev_prof: dict[str, Any], cur_prof: dict[str, Any]
+) -> list[_Change]:
+    seen = schemas(store, dataset, 2)
+    if len(seen) < 2:
+        return []
+    (prev_run, prev_cols), (cur_run, cur_cols) = seen
+    prev = {n: t for n, t in prev_cols if not n.startswith("_")}
+    cur = {n: t for n, t in cur_cols if not n.startswith("_")}
+    added = [n for n in cur if n not in prev]
+    removed = [n for n in prev if n not in cur]
+    ev = {"previous_delivery": prev_run, "delivery": cur_run}
+    out: list[_Change] = []
+    for old in list(removed):
+        candidates = [
+            (difflib.SequenceMatcher(None, old.lower(), new.lower()).ratio(), new)
+            for new in added
+            if cur[new] == prev[old] and _similar(prev_prof.get(old), cur_prof.get(new))
+        ]
+        best = max(candidates, default=None)
+        if best and best[0] >= RENAME_SIMILARITY:
+            new = best[1]
+            removed.remove(old)
+            added.remove(new)
+            out.append(
+                _Change(
+                    "column_renamed", f"{old}->{new}",
+                    f"{dataset}: column {old} seems renamed to {new} (similar name and profile)",
+                    f"update datasets/{dataset}.yaml: column {old} -> {new}, after confirming with {provider}",
+                    "error", {**ev, "old": old, "new": new, "similarity": round(best[0], 3)},
+                )
+            )  # fmt: skip
+    for name in removed:
+        out.append(
+            _Change(
+                "column_removed", name,
+                f"{dataset}: column {name} is missing from the latest delivery",
+                f"ask {provider} whether {name} was dropped on purpose; "
+                f"then update datasets/{dataset}.yaml or the agreement",
+                "error", {**ev, "column": name, "type": prev[name]},
+            )
+        )  # fmt: skip
+    for name in added:
+        out.append(
+            _Change(
+                "column_added", name,
+                f"{dataset}: new column {name} ({cur[name]}) in the latest delivery",
+                f"describe or map {name} in datasets/{dataset}.yaml, or ask {provider} why it appeared",
+                "warning", {**ev, "column": name, "type": cur[name]},
+            )
+        )  # fmt: skip
+    for name in cur:
+        if name in prev and prev[name] != cur[name]:
+            out.append(
+                _Change(
+                    "column_retyped", f"{name}:{prev[name]}->{cur[name]}",
+                    f"{dataset}: column {name} changed type from {prev[name]} to {cur[name]}",
+                    f"check the normalizers of {name} in datasets/{dataset}.yaml and ask {provider}",
+                    "error", {**ev, "column": name, "before": prev[name], "after": cur[name]},
+                )
+            )  # fmt: skip
+    return out
+
+
+def _format_changes(dataset: str, prev: dict[str, Any], cur: dict[str, Any]) -> list[_Change]:
+    out: list[_Change] = []
+    for name, now in cur.items():
+        before = prev.get(name)
+        if not before:
+            continue
+        for key, label in (("date_formats", "date format"), ("patterns", "value pattern")):
+            old = _top(before.get(key))
+            if old is None or old[1] < 0.5:
+                continue
+            share_now = dict((str(p[0]), float(p[1])) for p in now.get(key) or [] if len(p) == 2)
+            kept = share_now.get(old[0], 0.0)
+            if old[1] - kept < SHIFT:
+                continue
+            new = _top(now.get(key))
+            shown = f"{new[0]} ({new[1]:.0%})" if new else "none"
+            out.append(
+                _Change(
+                    "format_shift", f"{name}:{key}:{old[0]}->{new[0] if new else ''}",
+                    f"{dataset}.{name}: dominant {label} {old[0]} fell from {old[1]:.0%} to "
+                    f"{kept:.0%}; now {shown}",
+                    f"add the new format to the normalizers of {name} in datasets/{dataset}.yaml, "
+                    "or ask the provider to restore the agreed format",
+                    "warning", {"column": name, "what": key, "before": before.get(key), "after": now.get(key)},
+                )
+            )  # fmt: skip
+            break  # a date format shift is also a pattern shift: report it once
+    return out
+
+
+def _null_share(p: dict[str, Any]) -> float:
+    return float(p.get("null_share") or 0.0) + float(p.get("empty_share") or 0.0)
+
+
+def _null_changes(
+    dataset: str, hist: list[tuple[int, dict[str, Any]]], min_history: int
+) -> list[_Change]:
+    if len(hist) < min_history + 1:
+        return []
+    *past, (_, cur) = hist
+    out: list[_Change] = []
+    for name, prof in cur.items():
+        series = [_null_share(p[name]) for _, p in past if name in p]
+        if len(series) < min_history:
+            continue
+        value = _null_share(prof)
+        odd, med, z = robust_anomaly(value, series, NULL_FLOOR)
+        if odd:
+            way = "up" if value > med else "down"
+            out.append(
+                _Change(
+                    "null_rate", f"{name}:{way}",
+                    f"{dataset}.{name}: empty values {value:.1%}, usually {med:.1%} ({len(series)} deliveries)",
+                    f"ask the provider why {name} is {'empty more' if way == 'up' else 'filled more'} often than usual",
+                    "warning", {"column": name, "value": value, "median": med, "z": round(z, 2), "history": series},
+                )
+            )  # fmt: skip
+    return out
+
+
+def _volume_changes(store: Store, dataset: str, provider: str, min_history: int) -> list[_Change]:
+    hist = deliveries(store, dataset)
+    if len(hist) < min_history + 1:
+        return []
+    *past, cur = hist[-(4 * min_history + 1) :]
+    series = [float(d.rows) for d in past]
+    med = statistics.median(series)
+    odd, med, z = robust_anomaly(float(cur.rows), series, max(VOLUME_FLOOR * med, 1.0))
+    if not odd:
+        return []
+    way = "collapse" if cur.rows < med else "spike"
+    return [
+        _Change(
+            "volume", way,
+            f"{dataset}: volume {way}: {cur.rows:,} rows, usually {med:,.0f} ({len(series)} deliveries)",
+            f"ask {provider} whether delivery {cur.run_id} is complete",
+            "error" if way == "collapse" else "warning",
+            {"rows": cur.rows, "median": med, "z": round(z, 2), "delivery": cur.run_id, "history": series},
+        )
+    ]  # fmt: skip
+
+
+def new_codes(ws: Workspace, store: Store, seam: SeamSpec) -> list[_Change]:
+    """Local codes of the seam's coded attributes that harmonize could not map, once each."""
+    spec = ws.datasets[seam.provider]
+    path = ws.data_dir / "harmonized" / f"{spec.id}.parquet"
+    columns = parquet_columns(path)
+    wanted = set(required_attributes(seam))
+    fields = [
+        f for f in spec.fields
+        if f.codelist and f.attribute in wanted and f"{f.attribute}__flag" in columns
+    ]  # fmt: skip
+    if not fields:
+        return []
+    known = reported_keys(store, "drift.new_code", seam.id)
+    out: list[_Change] = []
+    with Engine() as engine:
+        engine.parquet_view("seam_codes", path)
+        for f in fields:
+            if f.attribute is None:
+                continue
+            orig = exp.Trim(
+                this=exp.cast(exp.column(f"{f.attribute}__orig", quoted=True), "VARCHAR")
+            )
+            query = (
+                exp.select(exp.alias_(orig, "v"), exp.alias_(exp.Count(this=exp.Star()), "n"))
+                .from_(exp.to_table("seam_codes", quoted=True))
+                .where(
+                    exp.EQ(
+                        this=exp.column(f"{f.attribute}__flag", quoted=True),
+                        expression=exp.Literal.string("unmapped_code"),
+                    )
+                )
+                .group_by(exp.Literal.number(1))
+                .order_by(exp.column("v"))
+            )
+            for value, n in engine.rows(query):
+                key = f"{f.column}={value}"
+                if key in known:
+                    continue
+                out.append(
+                    _Change(
+                        "new_code", key,
+                        f"{spec.id}.{f.column}: new code {value!r} in {n:,} rows, not in code list {f.codelist}",
+                        f"seamline codes suggest {f.codelist} {spec.id}.{f.column}",
+                        "warning", {"column": f.column, "attribute": f.attribute, "value": value, "rows": int(n), "codelist": f.codelist},
+                    )
+                )  # fmt: skip
+    return out

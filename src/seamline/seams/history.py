@@ -1,0 +1,141 @@
+"""History queries over the store for the seams: deliveries, schemas, profiles, checks.
+
+These read the store's tables through :meth:`Store.session` (the store's own API has
+only the latest of each); they live here so the store package stays generic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from seamline.store import Store
+from seamline.store.models import CheckResult, Finding, Landing, ObservedField, Profile
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One landing of a dataset: the connect run, the rows landed, when."""
+
+    run_id: int
+    rows: int
+    read: int
+    at: datetime
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the store writes UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def deliveries(store: Store, dataset: str) -> list[Delivery]:
+    """Every landing of ``dataset``, oldest first."""
+    query = select(Landing).where(Landing.dataset == dataset).order_by(Landing.id)
+    with store.session() as s:
+        return [
+            Delivery(r.run_id, r.landed_count, r.read_count, aware(r.created_at))
+            for r in s.scalars(query)
+        ]
+
+
+def schemas(store: Store, dataset: str, last: int = 2) -> list[tuple[int, list[tuple[str, str]]]]:
+    """The observed schemas of the ``last`` landings of ``dataset``, oldest first.
+
+    Only the connect runs' schemas (those with a landing): the inventory stage records
+    the same columns again under its own run.
+    """
+    with store.session() as s:
+        run_ids = list(
+            s.scalars(
+                select(Landing.run_id)
+                .where(Landing.dataset == dataset)
+                .order_by(Landing.id.desc())
+                .limit(last)
+            )
+        )
+        out = []
+        for rid in sorted(run_ids):
+            rows = s.scalars(
+                select(ObservedField)
+                .where(ObservedField.run_id == rid, ObservedField.dataset == dataset)
+                .order_by(ObservedField.position)
+            )
+            out.append((rid, [(r.name, r.physical_type) for r in rows]))
+        return out
+
+
+def profiles(store: Store, dataset: str, last: int) -> list[tuple[int, dict[str, dict[str, Any]]]]:
+    """The field profiles of the ``last`` inventories of ``dataset``, oldest first."""
+    with store.session() as s:
+        run_ids = list(
+            s.scalars(
+                select(Profile.run_id)
+                .where(Profile.dataset == dataset)
+                .group_by(Profile.run_id)
+                .order_by(Profile.run_id.desc())
+                .limit(last)
+            )
+        )
+        out = []
+        for rid in sorted(run_ids):
+            rows = s.scalars(
+                select(Profile).where(Profile.run_id == rid, Profile.dataset == dataset)
+            )
+            out.append((rid, {r.field: dict(r.stats) for r in rows}))
+        return out
+
+
+def reported_keys(store: Store, kind: str, subject: str) -> set[str]:
+    """Evidence ``key`` of every finding of ``kind`` on ``subject``, open or not."""
+    query = select(Finding.evidence).where(Finding.kind == kind, Finding.subject == subject)
+    with store.session() as s:
+        return {str(e.get("key")) for e in s.scalars(query) if isinstance(e, dict)}
+
+
+@dataclass(frozen=True)
+class LastCheck:
+    run_id: int
+    status: str
+    failed: list[str]
+
+
+def last_checks(store: Store) -> dict[str, LastCheck]:
+    """Per seam: the status of its most recent check run (fail > error > pass)."""
+    with store.session() as s:
+        query = select(CheckResult.seam, func.max(CheckResult.run_id)).group_by(CheckResult.seam)
+        latest = {str(seam): int(run_id) for seam, run_id in s.execute(query)}
+        out: dict[str, LastCheck] = {}
+        for seam, run_id in latest.items():
+            rows = list(
+                s.scalars(
+                    select(CheckResult).where(
+                        CheckResult.seam == seam, CheckResult.run_id == run_id
+                    )
+                )
+            )
+            failed = [r.rule for r in rows if r.status != "pass"]
+            statuses = {r.status for r in rows}
+            status = "fail" if "fail" in statuses else "error" if "error" in statuses else "pass"
+            out[seam] = LastCheck(run_id, status, failed)
+        return out
+
+
+def open_findings(store: Store) -> dict[str, int]:
+    """Open findings per subject."""
+    query = (
+        select(Finding.subject, func.count())
+        .where(Finding.status == "open")
+        .group_by(Finding.subject)
+    )
+    with store.session() as s:
+        return {subject: int(n) for subject, n in s.execute(query)}
+
+
+def first_runs(store: Store, kind_prefix: str) -> list[tuple[str, str, int | None, str | None]]:
+    """(kind, subject, first run, owner) of every finding whose kind starts with the prefix."""
+    query = select(Finding).where(Finding.kind.startswith(kind_prefix)).order_by(Finding.id)
+    with store.session() as s:
+        return [(f.kind, f.subject, f.first_run_id, f.owner) for f in s.scalars(query)]
