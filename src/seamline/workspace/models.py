@@ -22,6 +22,28 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class NotificationsSpec(Spec):
+    """Where new findings and failed checks are delivered (``notifications:``)."""
+
+    webhook: str | None = None
+    """A URL receiving one JSON POST per new finding; usually ``${FINDINGS_WEBHOOK}``."""
+    retries: int = Field(default=3, ge=0, le=10)
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    dead_letter: str = ".seamline/data/notifications/dead-letter.jsonl"
+    """Findings the webhook did not take after every retry, one JSON line each."""
+    console: bool = True
+
+
+class LineageSpec(Spec):
+    """OpenLineage run events for existing lineage tools (``lineage:``)."""
+
+    transport: Literal["file", "http", "none"] = "file"
+    path: str = ".seamline/data/lineage/events.jsonl"
+    url: str | None = None
+    """For ``transport: http``: the OpenLineage endpoint, e.g. ``${OPENLINEAGE_URL}``."""
+    namespace: str = "seamline"
+
+
 class ProjectSpec(Spec):
     """``seamline.yaml``: the program's name and where its store and data live."""
 
@@ -33,6 +55,8 @@ class ProjectSpec(Spec):
     store: str | None = None
     data_dir: str = ".seamline/data"
     quarantine_max_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    notifications: NotificationsSpec = Field(default_factory=NotificationsSpec)
+    lineage: LineageSpec = Field(default_factory=LineageSpec)
 
 
 class Contact(Spec):
