@@ -131,6 +131,22 @@ class Reader(ABC):
         """A short human description of the source, free of secrets."""
         return self.kind
 
+    def source_file(self, option: str, *, what: str, hint: str | None = None) -> Path:
+        """The file a ``path:`` option names; a clear SourceError if it is missing or a folder."""
+        from seamline.errors import SourceError
+
+        path = self.context.resolve(option)
+        where = f"dataset {self.context.dataset}"
+        if not path.exists():
+            raise SourceError(
+                f"the file {option} does not exist",
+                where=where,
+                hint=f"Looked for {path}; check the path option (relative to the workspace).",
+            )
+        if path.is_dir():
+            raise SourceError(f"{option} is a folder, not {what}", where=where, hint=hint)
+        return path
+
 
 def with_bookkeeping(
     table: pa.Table | pa.RecordBatch,

@@ -225,20 +225,11 @@ class FixedWidthReader(Reader):
                     yield n, raw, None
 
     def _file(self) -> Path:
-        path = self.context.resolve(self.opts.path)
-        if not path.exists():
-            raise SourceError(
-                f"the file {self.opts.path} does not exist",
-                where=f"dataset {self.context.dataset}",
-                hint=f"Looked for {path}; check the path option (relative to the workspace).",
-            )
-        if path.is_dir():
-            raise SourceError(
-                f"{self.opts.path} is a folder, not a text file",
-                where=f"dataset {self.context.dataset}",
-                hint="Point the path option at the fixed-width file.",
-            )
-        return path
+        return self.source_file(
+            self.opts.path,
+            what="a text file",
+            hint="Point the path option at the fixed-width file.",
+        )
 
     def _open(self, path: Path) -> BinaryIO:
         try:

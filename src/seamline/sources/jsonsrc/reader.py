@@ -249,20 +249,11 @@ class JsonReader(Reader):
     # -- files and errors -------------------------------------------------------------
 
     def _file(self) -> Path:
-        path = self.context.resolve(self.opts.path)
-        if not path.exists():
-            raise SourceError(
-                f"the file {self.opts.path} does not exist",
-                where=f"dataset {self.context.dataset}",
-                hint=f"Looked for {path}; check the path option (relative to the workspace).",
-            )
-        if path.is_dir():
-            raise SourceError(
-                f"{self.opts.path} is a folder, not a JSON file",
-                where=f"dataset {self.context.dataset}",
-                hint="Point the path option at a .json or .ndjson file.",
-            )
-        return path
+        return self.source_file(
+            self.opts.path,
+            what="a JSON file",
+            hint="Point the path option at a .json or .ndjson file.",
+        )
 
     def _open(self, path: Path) -> BinaryIO:
         try:

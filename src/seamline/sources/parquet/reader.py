@@ -148,20 +148,11 @@ class ParquetReader(Reader):
         return list(self.opts.columns)
 
     def _file(self) -> Path:
-        path = self.context.resolve(self.opts.path)
-        if not path.exists():
-            raise SourceError(
-                f"the file {self.opts.path} does not exist",
-                where=f"dataset {self.context.dataset}",
-                hint=f"Looked for {path}; check the path option (relative to the workspace).",
-            )
-        if path.is_dir():
-            raise SourceError(
-                f"{self.opts.path} is a folder; partitioned datasets are not read",
-                where=f"dataset {self.context.dataset}",
-                hint="Point the path option at one .parquet or .arrow file.",
-            )
-        return path
+        return self.source_file(
+            self.opts.path,
+            what="a single file: partitioned datasets are not read",
+            hint="Point the path option at one .parquet or .arrow file.",
+        )
 
     def _error(
         self, message: str, path: Path, *, allowed: str | None = None, hint: str | None = None

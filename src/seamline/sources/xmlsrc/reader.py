@@ -210,19 +210,7 @@ class XmlReader(Reader):
         return PendingRecord(record_no, position, values, raw)
 
     def _file(self) -> Path:
-        path = self.context.resolve(self.opts.path)
-        if not path.exists():
-            raise SourceError(
-                f"the file {self.opts.path} does not exist",
-                where=f"dataset {self.context.dataset}",
-                hint=f"Looked for {path}; check the path option (relative to the workspace).",
-            )
-        if path.is_dir():
-            raise SourceError(
-                f"{self.opts.path} is a folder, not an XML file",
-                where=f"dataset {self.context.dataset}",
-            )
-        return path
+        return self.source_file(self.opts.path, what="an XML file", hint=None)
 
 
 def _release(elem: Any) -> None:
