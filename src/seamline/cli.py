@@ -488,6 +488,178 @@ def reconcile_decide(
     out.print(f"Recorded decision {decision} ({kind} {subject}); the next run applies it.")
 
 
+@app.command()
+def serve(
+    directory: WorkspaceArg = Path("."),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    rate_limit: Annotated[
+        float, typer.Option(help="Requests per second per client (0: no limit).")
+    ] = 0.0,
+) -> None:
+    """Serve the golden records to consumer systems: authenticated, by agreement, audited.
+
+    Every request needs an API key (`seamline clients add`) and a purpose
+    (X-Seamline-Purpose); it is answered only under an active agreement of a seam to the
+    caller's system, with only the agreement's attributes, after its audit event is
+    durably written to the hash-chained log. Run `seamline run` first.
+    """
+    from seamline.exchange.serve import serve as run_server
+    from seamline.exchange.service import ExchangeConfig
+
+    run_server(directory, host=host, port=port, config=ExchangeConfig(rate_limit=rate_limit))
+
+
+clients_app = typer.Typer(
+    help="Consumer systems allowed to call the API: keys shown once, only hashes kept.",
+    no_args_is_help=True,
+)
+app.add_typer(clients_app, name="clients")
+
+
+def _client_store(directory: Path) -> Any:
+    from seamline.store import Store
+
+    return Store.open(_load(directory).store_url())
+
+
+@clients_app.command("add")
+def clients_add(
+    name: Annotated[str, typer.Argument(help="A name for the client, e.g. tax-service-portal.")],
+    system: Annotated[str, typer.Option(help="The consumer system it speaks for (systems/).")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+) -> None:
+    """Create a client and print its API key once (only its hash is stored)."""
+    from seamline.exchange.clients import add_client
+
+    ws = _load(directory)
+    if system not in ws.systems:
+        from seamline.plugins import did_you_mean
+
+        guess = did_you_mean(system, list(ws.systems))
+        raise UsageError(
+            f"unknown system {system!r}" + (f" (did you mean {guess!r}?)" if guess else ""),
+            allowed=", ".join(sorted(ws.systems)),
+        )
+    with _client_store(directory) as store:
+        info, key = add_client(store, name, system)
+    out.print(f"Client {info.name} for system {info.system}. Its API key, shown this once:")
+    out.print(key, markup=False)
+
+
+@clients_app.command("rotate")
+def clients_rotate(
+    name: Annotated[str, typer.Argument(help="The client.")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+) -> None:
+    """Give a client a new key (printed once); the old key stops working."""
+    from seamline.exchange.clients import rotate_client
+
+    with _client_store(directory) as store:
+        info, key = rotate_client(store, name)
+    out.print(f"New API key for {info.name}, shown this once:")
+    out.print(key, markup=False)
+
+
+@clients_app.command("revoke")
+def clients_revoke(
+    name: Annotated[str, typer.Argument(help="The client.")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+) -> None:
+    """Revoke a client's key at once."""
+    from seamline.exchange.clients import revoke_client
+
+    with _client_store(directory) as store:
+        info = revoke_client(store, name)
+    out.print(f"Revoked {info.name}.")
+
+
+@clients_app.command("list")
+def clients_list(
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+) -> None:
+    """The clients, their systems and whether they are active (never their keys)."""
+    from seamline.exchange.clients import list_clients
+
+    with _client_store(directory) as store:
+        rows = list_clients(store)
+    table = Table()
+    for col in ("name", "system", "key id", "created", "status"):
+        table.add_column(col)
+    for c in rows:
+        table.add_row(
+            c.name,
+            c.system,
+            c.key_id,
+            f"{c.created_at:%Y-%m-%d}",
+            "active" if c.active else "revoked",
+        )
+    out.print(table)
+
+
+audit_app = typer.Typer(help="The tamper-evident access log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    directory: WorkspaceArg = Path("."),
+) -> None:
+    """Check the audit log's hash chain and signatures; name the first broken event."""
+    from seamline.exchange.keys import default_key_path, load_or_create_key, public_text
+    from seamline.exchange.verify import verify_audit
+
+    ws = _load(directory)
+    public = public_text(load_or_create_key(default_key_path(ws.data_dir)))
+    with _client_store(directory) as store:
+        result = verify_audit(store, public_key=public)
+    out.print(str(result))
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)
+
+
+@audit_app.command("export")
+def audit_export(
+    output: Annotated[Path, typer.Argument(help="The bundle file to write.")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+    start: Annotated[
+        str | None, typer.Option("--from", help="ISO date or time, inclusive.")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="ISO date or time, exclusive.")] = None,
+) -> None:
+    """Write the events in a period to a signed bundle an auditor can verify offline."""
+    from datetime import UTC, datetime
+
+    from seamline.exchange.keys import default_key_path, load_or_create_key
+    from seamline.exchange.verify import export_audit
+
+    def when(text: str | None) -> datetime | None:
+        if text is None:
+            return None
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise UsageError(
+                f"{text!r} is not an ISO date or time", hint="e.g. 2026-11-01"
+            ) from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    ws = _load(directory)
+    key = load_or_create_key(default_key_path(ws.data_dir))
+    with _client_store(directory) as store:
+        count = export_audit(store, when(start), when(end), output, key)
+    out.print(f"Wrote {count:,} signed audit events to {output}.")
+
+
 codes_app = typer.Typer(
     help="Code lists: crosswalk suggestions, SKOS export and import.", no_args_is_help=True
 )

@@ -1,0 +1,170 @@
+"""Exchange API lookups per second and latency, with the durable audit log on and off.
+
+``run(scale)`` builds a demo workspace (2,000*scale people, at least 500), then for each
+mode starts ``seamline.exchange.serve`` with uvicorn in a subprocess on loopback and
+drives identifier lookups from this process with 50 concurrent keep-alive connections
+(threads) for 10*scale seconds (at least 3). With audit on, it then checks that
+the log holds exactly one event per request and that the chain verifies.
+
+The load generator shares the machine's cores with the server, so absolute numbers
+are a floor; the audit-on / audit-off ratio is the figure to watch.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow.parquet as pq
+
+CONCURRENCY = 50
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _build(root: Path, people: int) -> tuple[str, list[str]]:
+    from seamline.demo import generate_demo
+    from seamline.exchange import add_client
+    from seamline.harmonize.stage import HarmonizeStage
+    from seamline.pipeline import ConnectStage, run_pipeline
+    from seamline.reconcile.stage import ReconcileStage
+    from seamline.store import Store
+    from seamline.workspace import load_workspace
+
+    generate_demo(root, people=people, seed=5)
+    ws = load_workspace(root)
+    with Store.open(ws.store_url()) as store:
+        run_pipeline(ws, store, stages=[ConnectStage(), HarmonizeStage(), ReconcileStage()])
+        _, key = add_client(store, "bench-tax", "tax-db")
+    table = pq.read_table(ws.data_dir / "reference" / "person.parquet", columns=["national_id"])
+    pins = [p for p in table.column("national_id").to_pylist() if p]
+    return key, pins
+
+
+def _load(port: int, key: str, pins: list[str], seconds: float) -> dict[str, Any]:
+    # Threads over http.client keep-alive connections: httpx's asyncio pool topped out
+    # near 150 requests/s here and would have measured itself, not the server.
+    headers = {"Authorization": f"Bearer {key}", "X-Seamline-Purpose": "tax-registration"}
+    latencies: list[list[float]] = [[] for _ in range(CONCURRENCY)]
+    errors = [0] * CONCURRENCY
+    stop_at = time.perf_counter() + seconds
+
+    def worker(i: int) -> None:
+        rnd = random.Random(i)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = latencies[i]
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            conn.request("GET", f"/v1/persons/kg_pin:{rnd.choice(pins)}", headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            mine.append(time.perf_counter() - t0)
+            if resp.status != 200:
+                errors[i] += 1
+        conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONCURRENCY)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    flat = sorted(x for per in latencies for x in per)
+    n = len(flat)
+    return {
+        "requests": n,
+        "errors": sum(errors),
+        "seconds": round(elapsed, 2),
+        "lookups_per_s": round(n / elapsed, 1),
+        "p50_ms": round(flat[n // 2] * 1000, 2) if n else None,
+        "p99_ms": round(flat[min(n - 1, int(n * 0.99))] * 1000, 2) if n else None,
+    }
+
+
+def _serve(root: Path, port: int, audit: bool) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "seamline.exchange.serve", str(root), "--port", str(port)]
+    if not audit:
+        cmd.append("--no-audit")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+            )
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not become ready")
+
+
+def _audit_count(root: Path) -> tuple[int, bool]:
+    from sqlalchemy import func, select
+
+    from seamline.exchange import verify_audit
+    from seamline.store import Store
+    from seamline.store.models import AuditEvent
+    from seamline.workspace import load_workspace
+
+    ws = load_workspace(root)
+    with Store.open(ws.store_url()) as store:
+        with store.session() as s:
+            n = int(s.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+        return n, verify_audit(store).ok
+
+
+def run(scale: float = 1.0) -> dict[str, Any]:
+    people = max(500, int(2000 * scale))
+    seconds = max(3.0, 10.0 * scale)
+    out: dict[str, Any] = {"people": people, "concurrency": CONCURRENCY, "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "ws"
+        key, pins = _build(root, people)
+        for mode, audit in (("audit_off", False), ("audit_on", True)):
+            before = _audit_count(root)[0]
+            port = _port()
+            proc = _serve(root, port, audit)
+            try:
+                out[mode] = _load(port, key, pins, seconds)
+            finally:
+                proc.terminate()
+                proc.wait(30)
+            if audit:
+                count, ok = _audit_count(root)
+                out[mode]["audit_events"] = count - before
+                out[mode]["audit_exact"] = count - before == out[mode]["requests"]
+                out[mode]["audit_verifies"] = ok
+    on, off = out["audit_on"]["lookups_per_s"], out["audit_off"]["lookups_per_s"]
+    out["throughput_ratio_on_vs_off"] = round(on / off, 3) if off else None
+    print(
+        f"exchange lookups: audit on {on}/s p50 {out['audit_on']['p50_ms']} ms "
+        f"p99 {out['audit_on']['p99_ms']} ms | audit off {off}/s p50 "
+        f"{out['audit_off']['p50_ms']} ms p99 {out['audit_off']['p99_ms']} ms | ratio "
+        f"{out['throughput_ratio_on_vs_off']}"
+    )
+    return out
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(float(os.environ.get("SEAMLINE_BENCH_SCALE", "0.5"))), indent=2))

@@ -1,0 +1,87 @@
+"""Which agreement, if any, lets a consumer system read Person data for a purpose.
+
+A request is served only under an agreement of a seam whose consumer is the caller's
+system and whose provider dataset holds Person records, for the purpose the caller
+names, on a day between the agreement's start and expiry. The answer carries only the
+agreement's attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from seamline.exchange.errors import ApiError
+from seamline.workspace.loader import Workspace
+from seamline.workspace.models import SeamSpec
+
+ENTITY = "Person"
+
+
+@dataclass(frozen=True)
+class Grant:
+    seam: str
+    agreement: str
+    purpose: str
+    legal_basis: str
+    attributes: tuple[str, ...]
+
+
+def person_seams(ws: Workspace, system: str) -> list[SeamSpec]:
+    out = []
+    for seam in ws.seams.values():
+        ds = ws.datasets.get(seam.provider)
+        if seam.consumer == system and ds is not None and ds.entity == ENTITY:
+            out.append(seam)
+    return out
+
+
+def grant_for(ws: Workspace, system: str, purpose: str | None, today: dt.date) -> Grant:
+    """The grant for this system and purpose today, or an ApiError 400/403 saying why not."""
+    if not purpose:
+        raise ApiError(
+            400,
+            "purpose_required",
+            "name the purpose of the request in the X-Seamline-Purpose header",
+        )
+    seams = person_seams(ws, system)
+    if not seams:
+        raise ApiError(
+            403,
+            "no_agreement",
+            f"system {system!r} has no data-sharing agreement for Person data",
+        )
+    matching = [s for s in seams if s.agreement.purpose == purpose]
+    if not matching:
+        allowed = ", ".join(sorted({s.agreement.purpose for s in seams}))
+        raise ApiError(
+            403,
+            "wrong_purpose",
+            f"no agreement of system {system!r} covers the purpose {purpose!r}; "
+            f"its agreements allow: {allowed}",
+        )
+    attrs: dict[str, None] = {}
+    active = []
+    for seam in matching:
+        a = seam.agreement
+        if a.starts <= today and (a.expires is None or a.expires >= today):
+            active.append(seam)
+            attrs.update(dict.fromkeys(a.attributes))
+    if not active:
+        seam = matching[0]
+        a = seam.agreement
+        if a.starts > today:
+            why = f"only starts on {a.starts}"
+            code = "agreement_not_started"
+        else:
+            why = f"expired on {a.expires}"
+            code = "agreement_expired"
+        raise ApiError(403, code, f"agreement {a.reference} (seam {seam.id}) {why}")
+    first = active[0]
+    return Grant(
+        seam=",".join(s.id for s in active),
+        agreement=",".join(s.agreement.reference for s in active),
+        purpose=purpose,
+        legal_basis=first.agreement.legal_basis,
+        attributes=tuple(attrs),
+    )

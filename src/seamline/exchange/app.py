@@ -1,0 +1,302 @@
+"""The exchange API (``seamline serve``): a FastAPI app over the golden Person records.
+
+Handlers return plain JSON responses built from the in-memory index rather than
+pydantic models: at thousands of lookups a second the validation layer would cost
+more than the lookup itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from seamline.exchange.agreements import Grant
+from seamline.exchange.data import Person, parse_ref
+from seamline.exchange.errors import HTTP_CODES, ApiError, envelope
+from seamline.exchange.service import Exchange, ExchangeConfig, request_id
+from seamline.exchange.tracker import accesses
+from seamline.store import Store
+from seamline.workspace.loader import Workspace
+
+log = logging.getLogger("seamline.exchange")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Observe:
+    """Pure ASGI middleware: metrics and one JSON log line per request, without PII.
+
+    It logs the route template (``/v1/persons/{ref}``), never the path, which would
+    carry the identifier asked for.
+    """
+
+    def __init__(self, app: ASGIApp, exchange: Exchange) -> None:
+        self.app, self.exchange = app, exchange
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def wrapped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, wrapped)
+        finally:
+            seconds = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            state = scope.get("state") or {}
+            client = str(state.get("client_name") or "-")
+            outcome = "ok" if status < 400 else "refused" if status < 500 else "error"
+            m = self.exchange.metrics
+            m.requests.labels(client, route, outcome).inc()
+            m.latency.labels(route).observe(seconds)
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    json.dumps(
+                        {
+                            "event": "request",
+                            "request_id": state.get("request_id"),
+                            "client": client,
+                            "method": scope.get("method"),
+                            "route": route,
+                            "status": status,
+                            "ms": round(seconds * 1000, 2),
+                        }
+                    )
+                )
+
+
+def _person_body(person: Person, grant: Grant) -> dict[str, Any]:
+    return {
+        "id": person.entity_id,
+        "attributes": {a: person.values.get(a) for a in grant.attributes},
+    }
+
+
+def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None) -> FastAPI:
+    """The API app; start it with uvicorn (``seamline serve``) or FastAPI's TestClient."""
+    ex = Exchange(ws, store, config or ExchangeConfig())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        ex.start()
+        try:
+            yield
+        finally:
+            ex.stop()
+
+    app = FastAPI(
+        title="seamline exchange",
+        version="1",
+        description="Golden Person records served under data-sharing agreements; "
+        "every request is audited.",
+        lifespan=lifespan,
+    )
+    app.state.exchange = ex
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return await ex.refuse(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 404:
+            message = "no such endpoint"
+        return await ex.refuse(request, ApiError(exc.status_code, code, message))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path"))
+            parts.append(f"{where}: {e.get('msg', 'invalid')}")
+        return await ex.refuse(request, ApiError(422, "invalid_request", "; ".join(parts)))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.error(json.dumps({"event": "crash", "error": type(exc).__name__}))
+        return envelope(500, "internal_error", "internal error", request_id(request))
+
+    app.add_middleware(_Observe, exchange=ex)
+
+    def lookup(ref: str) -> Person:
+        parsed = parse_ref(ref)
+        if parsed is None:
+            raise ApiError(
+                400,
+                "malformed_identifier",
+                "give the person as <scheme>:<identifier>, e.g. kg_pin:…",
+            )
+        scheme, raw = parsed
+        attr = ex.index.schemes.get(scheme)
+        if attr is None:
+            allowed = ", ".join(sorted(ex.index.schemes))
+            raise ApiError(
+                400, "unknown_scheme", f"unknown identifier scheme; use one of: {allowed}"
+            )
+        try:
+            person = ex.index.resolve(scheme, attr, raw)
+        except ValueError:
+            raise ApiError(400, "invalid_identifier", f"not a valid {scheme} identifier") from None
+        if person is None:
+            raise ApiError(404, "person_not_found", f"no person with this {scheme} identifier")
+        return person
+
+    @app.get("/v1/persons/{ref}", summary="Look a person up by an identifier")
+    async def get_person(request: Request, ref: str) -> Response:
+        ctx = ex.begin(request, "person.lookup")
+        grant = ex.authorize(ctx)
+        request.state.audit_details = {"resource": f"person:{ref[:80]}"}
+        person = lookup(ref)
+        return await ex.answer(
+            request,
+            ctx,
+            _person_body(person, grant),
+            {
+                "resource": f"person:{person.entity_id}",
+                "identifier": ref[:80],
+                "subjects": [person.entity_id],
+                "attributes": list(grant.attributes),
+            },
+        )
+
+    @app.get("/v1/persons", summary="Find persons by family name and/or birth date")
+    async def search_persons(
+        request: Request,
+        family_name: str | None = Query(default=None, max_length=100),
+        birth_date: str | None = Query(default=None, max_length=10),
+        page: int = Query(default=1, ge=1, le=100_000),
+        size: int = Query(default=20, ge=1, le=100),
+    ) -> Response:
+        ctx = ex.begin(request, "person.search")
+        grant = ex.authorize(ctx)
+        query = {k: v for k, v in (("family_name", family_name), ("birth_date", birth_date)) if v}
+        request.state.audit_details = {"resource": "persons", "query": query}
+        if not query:
+            raise ApiError(400, "query_required", "give family_name and/or birth_date")
+        outside = [k for k in query if k not in grant.attributes]
+        if outside:
+            raise ApiError(
+                403,
+                "attribute_not_agreed",
+                f"the agreement does not cover searching by {', '.join(outside)}",
+            )
+        if birth_date is not None and not DATE.match(birth_date):
+            raise ApiError(400, "invalid_date", "birth_date must be YYYY-MM-DD")
+        size = min(size, ex.config.max_page_size)
+        found = ex.index.search(family_name, birth_date)
+        chunk = found[(page - 1) * size : page * size]
+        body = {
+            "items": [_person_body(p, grant) for p in chunk],
+            "page": page,
+            "size": size,
+            "total": len(found),
+            "next_page": page + 1 if page * size < len(found) else None,
+        }
+        return await ex.answer(
+            request,
+            ctx,
+            body,
+            {
+                "resource": "persons",
+                "query": query,
+                "subjects": [p.entity_id for p in chunk],
+                "attributes": list(grant.attributes),
+            },
+        )
+
+    @app.get("/v1/persons/{ref}/provenance/{attribute}", summary="Where one attribute came from")
+    async def get_provenance(request: Request, ref: str, attribute: str) -> Response:
+        ctx = ex.begin(request, "person.provenance")
+        grant = ex.authorize(ctx)
+        request.state.audit_details = {
+            "resource": f"person:{ref[:80]}",
+            "attribute": attribute[:80],
+        }
+        if attribute not in ex.index.attributes:
+            raise ApiError(404, "unknown_attribute", "Person has no such attribute")
+        if attribute not in grant.attributes:
+            raise ApiError(403, "attribute_not_agreed", f"the agreement does not cover {attribute}")
+        person = lookup(ref)
+        body = {
+            "id": person.entity_id,
+            "attribute": attribute,
+            "value": person.values.get(attribute),
+            **person.provenance.get(attribute, {}),
+        }
+        return await ex.answer(
+            request,
+            ctx,
+            body,
+            {
+                "resource": f"person:{person.entity_id}",
+                "identifier": ref[:80],
+                "subjects": [person.entity_id],
+                "attributes": [attribute],
+            },
+        )
+
+    @app.get("/v1/tracker/{ref}", summary="Who accessed this person's data (citizen portal)")
+    async def tracker(request: Request, ref: str) -> Response:
+        ctx = ex.begin(request, "tracker.read")
+        ctx.purpose = ctx.purpose or "data-tracker"
+        request.state.audit_details = {"resource": f"tracker:{ref[:80]}"}
+        if ctx.caller.system not in ex.config.tracker_systems:
+            raise ApiError(
+                403, "not_a_tracker_client", "only the citizens' portal may read the tracker"
+            )
+        person = lookup(ref)
+        from starlette.concurrency import run_in_threadpool
+
+        found = await run_in_threadpool(accesses, ex.store, person.entity_id)
+        return await ex.answer(
+            request,
+            ctx,
+            {"id": person.entity_id, "accesses": found},
+            {"resource": f"tracker:{person.entity_id}", "tracker_subject": person.entity_id},
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return Response('{"status":"ok"}', media_type="application/json")
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        problems = []
+        if ex.writer is not None and not ex.writer.alive:
+            problems.append("the audit writer is not running")
+        if len(ex.index) == 0:
+            problems.append("no golden records are loaded")
+        if problems:
+            return envelope(503, "not_ready", "; ".join(problems), request_id(request))
+        return Response(
+            json.dumps(
+                {"status": "ready", "persons": len(ex.index), "audit": ex.writer is not None}
+            ),
+            media_type="application/json",
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(ex.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return app

@@ -1,0 +1,186 @@
+"""Consumer systems' API keys: created, rotated and revoked; only a salted hash is kept.
+
+A key reads ``sl_<key_id>_<secret>``. ``key_id`` is public and indexes the client row, so
+authentication hashes one candidate instead of scanning every hash. The secret is
+hashed with scrypt (memory-hard, in the standard library); since that costs tens of
+milliseconds by design, :class:`KeyCache` remembers a verified key for a short time and
+re-reads only the row (not the hash) to notice rotation and revocation.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seamline.errors import SeamlineError
+from seamline.store import Store
+from seamline.store.models import ApiClient, utcnow
+
+KEY_PREFIX = "sl"
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+class ClientError(SeamlineError):
+    """A client cannot be added, rotated or revoked (unknown name, duplicate)."""
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    name: str
+    system: str
+    key_id: str
+    created_at: datetime
+    rotated_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+def _info(row: ApiClient) -> ClientInfo:
+    return ClientInfo(
+        row.name, row.system, row.key_id, row.created_at, row.rotated_at, row.revoked_at
+    )
+
+
+def hash_secret(secret: str, *, salt: bytes | None = None) -> str:
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        secret.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
+    b64 = base64.urlsafe_b64encode
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def check_secret(secret: str, stored: str) -> bool:
+    try:
+        algo, n, r, p, salt_b64, digest_b64 = stored.split("$")
+        if algo != "scrypt":
+            return False
+        salt = base64.urlsafe_b64decode(salt_b64)
+        want = base64.urlsafe_b64decode(digest_b64)
+        got = hashlib.scrypt(
+            secret.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(want)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, want)
+
+
+def split_key(key: str) -> tuple[str, str] | None:
+    """(key_id, secret) of a well-formed key, else None."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
+        return None
+    if len(parts[1]) > 32 or not parts[1].isalnum():
+        return None
+    return parts[1], parts[2]
+
+
+def _new_key() -> tuple[str, str, str]:
+    key_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    return key_id, secret, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+def add_client(store: Store, name: str, system: str) -> tuple[ClientInfo, str]:
+    """Register a consumer system; return it and its API key (shown this once only)."""
+    key_id, secret, key = _new_key()
+    with store.session() as s:
+        if s.scalar(select(ApiClient).where(ApiClient.name == name)) is not None:
+            raise ClientError(
+                f"there is already a client named {name!r}",
+                hint=f"rotate its key with `seamline clients rotate {name}`",
+            )
+        row = ApiClient(
+            name=name,
+            system=system,
+            key_id=key_id,
+            key_hash=hash_secret(secret),
+            created_at=utcnow(),
+        )
+        s.add(row)
+        s.flush()
+        return _info(row), key
+
+
+def _get(s: Session, name: str) -> ApiClient:
+    row = s.scalar(select(ApiClient).where(ApiClient.name == name))
+    if row is None:
+        raise ClientError(
+            f"there is no client named {name!r}", hint="list them with `seamline clients list`"
+        )
+    return row
+
+
+def rotate_client(store: Store, name: str) -> tuple[ClientInfo, str]:
+    """Give a client a new key; the old one stops working. Returns the new key once."""
+    key_id, secret, key = _new_key()
+    with store.session() as s:
+        row = _get(s, name)
+        if row.revoked_at is not None:
+            raise ClientError(f"client {name!r} is revoked; add a new client instead")
+        row.key_id, row.key_hash, row.rotated_at = key_id, hash_secret(secret), utcnow()
+        s.flush()
+        return _info(row), key
+
+
+def revoke_client(store: Store, name: str) -> ClientInfo:
+    """Revoke a client's key for good (the row stays, for the audit trail)."""
+    with store.session() as s:
+        row = _get(s, name)
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+        s.flush()
+        return _info(row)
+
+
+def list_clients(store: Store) -> list[ClientInfo]:
+    with store.session() as s:
+        return [_info(r) for r in s.scalars(select(ApiClient).order_by(ApiClient.name))]
+
+
+class KeyCache:
+    """Authenticate keys against the store, remembering verified keys for ``ttl`` seconds."""
+
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        # key_id -> (sha256 of the whole key, stored hash, client, checked at)
+        self._seen: dict[str, tuple[bytes, str, ClientInfo, float]] = {}
+
+    def authenticate(self, key: str) -> ClientInfo | None:
+        parts = split_key(key)
+        if parts is None:
+            return None
+        key_id, secret = parts
+        fingerprint = hashlib.sha256(key.encode("utf-8")).digest()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._seen.get(key_id)
+        if hit is not None and hmac.compare_digest(hit[0], fingerprint) and now - hit[3] < self.ttl:
+            return hit[2]
+        with self.store.session() as s:
+            row = s.scalar(select(ApiClient).where(ApiClient.key_id == key_id))
+            if row is None or row.revoked_at is not None:
+                with self._lock:
+                    self._seen.pop(key_id, None)
+                return None
+            stored, client = row.key_hash, _info(row)
+        same = hit is not None and hmac.compare_digest(hit[0], fingerprint) and hit[1] == stored
+        if not same and not check_secret(secret, stored):
+            return None
+        with self._lock:
+            self._seen[key_id] = (fingerprint, stored, client, now)
+        return client

@@ -1,0 +1,156 @@
+"""The golden Person records in memory, indexed for identifier and name lookups.
+
+The reference table (``<data_dir>/reference/person.parquet``) is small enough for a
+national register's pilot scale to sit in memory; a dict per identifier gives the
+API constant-time lookups without a query engine on the request path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from seamline.errors import SeamlineError
+from seamline.normalize.schemes import check as check_scheme
+from seamline.workspace.loader import Workspace
+from seamline.workspace.models import IdentifierSchemeSpec
+
+REFERENCE = Path("reference") / "person.parquet"
+_SCHEME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class DataUnavailable(SeamlineError):
+    """The reference data has not been built (run the pipeline first)."""
+
+
+@dataclass
+class Person:
+    entity_id: str
+    values: dict[str, Any]
+    provenance: dict[str, dict[str, Any]]
+
+
+@dataclass
+class PersonIndex:
+    people: list[Person] = field(default_factory=list)
+    by_identifier: dict[str, dict[str, int]] = field(default_factory=dict)
+    """attribute -> compact identifier -> row."""
+    by_family: dict[str, list[int]] = field(default_factory=dict)
+    schemes: dict[str, str] = field(default_factory=dict)
+    """identifier scheme -> the attribute it identifies (``kg_pin`` -> ``national_id``)."""
+    specs: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
+    attributes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    def compact(self, scheme: str, raw: str) -> str | None:
+        """The compact form of a valid identifier of ``scheme``, else None."""
+        spec = self.specs.get(scheme)
+        if spec is None:
+            return raw if raw and len(raw) <= 64 and raw.isalnum() else None
+        checked = check_scheme(spec, pa.array([raw], pa.string()))
+        if not checked.valid[0].as_py():
+            return None
+        value = checked.compact[0].as_py()
+        return str(value) if value is not None else None
+
+    def resolve(self, scheme: str, attribute: str, raw: str) -> Person | None:
+        """The person with this identifier, or None when no one has it.
+
+        Raises ValueError when the identifier is not valid for the scheme. A value found
+        as-is (separators removed) in the golden records is a registered identifier, so
+        the full scheme check — a few arrow kernels, ~0.5 ms — runs only on a miss.
+        """
+        spec = self.specs.get(scheme)
+        quick = raw
+        if spec is not None:
+            quick = raw.translate({ord(c): None for c in spec.separators}).upper()
+        hit = self.find(attribute, quick)
+        if hit is not None:
+            return hit
+        value = self.compact(scheme, raw)
+        if value is None:
+            raise ValueError(f"not a valid {scheme} identifier")
+        return self.find(attribute, value)
+
+    def find(self, attribute: str, value: str) -> Person | None:
+        row = self.by_identifier.get(attribute, {}).get(value)
+        return None if row is None else self.people[row]
+
+    def search(self, family_name: str | None, birth_date: str | None) -> list[Person]:
+        if family_name is not None:
+            rows = self.by_family.get(family_name.strip().casefold(), [])
+            found = [self.people[r] for r in rows]
+        else:
+            found = list(self.people)
+        if birth_date is not None:
+            found = [p for p in found if p.values.get("birth_date") == birth_date]
+        return found
+
+
+def identifier_schemes(ws: Workspace) -> dict[str, str]:
+    """scheme -> attribute, read from the Person datasets' ``identifier`` steps."""
+    out: dict[str, str] = {}
+    for ds in ws.datasets.values():
+        if ds.entity != "Person":
+            continue
+        for f in ds.fields:
+            for step in f.normalize:
+                opts = step.get("identifier") if isinstance(step, dict) else None
+                if f.attribute and isinstance(opts, dict) and isinstance(opts.get("scheme"), str):
+                    out.setdefault(opts["scheme"], f.attribute)
+    return out
+
+
+def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
+    path = path or ws.data_dir / REFERENCE
+    if not path.exists():
+        raise DataUnavailable(
+            "there are no golden Person records yet",
+            where=str(path),
+            hint="build them with `seamline run`",
+        )
+    table: pa.Table = pq.read_table(path)
+    names = table.column_names
+    attrs = [
+        n for n in names if "__" not in n and n not in ("entity_id", "record_count", "datasets")
+    ]
+    index = PersonIndex(attributes=attrs)
+    index.schemes = identifier_schemes(ws)
+    index.specs = {s: ws.identifiers[s] for s in index.schemes if s in ws.identifiers}
+    id_attrs = set(index.schemes.values())
+    for a in id_attrs:
+        index.by_identifier[a] = {}
+    for i, row in enumerate(table.to_pylist()):
+        values = {a: row.get(a) for a in attrs}
+        prov = {
+            a: {
+                "dataset": row.get(f"{a}__dataset"),
+                "record": row.get(f"{a}__record"),
+                "rule": row.get(f"{a}__rule"),
+            }
+            for a in attrs
+        }
+        index.people.append(Person(str(row["entity_id"]), values, prov))
+        for a in id_attrs:
+            v = values.get(a)
+            if v is not None:
+                index.by_identifier[a].setdefault(str(v), i)
+        fam = values.get("family_name")
+        if isinstance(fam, str):
+            index.by_family.setdefault(fam.strip().casefold(), []).append(i)
+    return index
+
+
+def parse_ref(ref: str) -> tuple[str, str] | None:
+    """``kg_pin:10712199782415`` -> (scheme, id), or None when malformed."""
+    scheme, sep, ident = ref.partition(":")
+    if not sep or not _SCHEME.match(scheme) or not ident or len(ident) > 64:
+        return None
+    return scheme, ident

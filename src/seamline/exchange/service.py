@@ -1,0 +1,252 @@
+"""The exchange's request pipeline: authenticate, authorize, audit, answer.
+
+Every ``/v1`` request — served or refused — becomes one audit event before the answer
+leaves; if the event cannot be committed the caller gets a 503 and no data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from seamline.exchange.agreements import Grant, grant_for
+from seamline.exchange.audit import AuditUnavailable, AuditWriter, Event
+from seamline.exchange.clients import ClientInfo, KeyCache
+from seamline.exchange.data import PersonIndex, load_people
+from seamline.exchange.errors import ApiError, envelope
+from seamline.exchange.keys import default_key_path, load_or_create_key
+from seamline.exchange.metrics import Metrics
+from seamline.store import Store
+from seamline.workspace.loader import Workspace
+
+log = logging.getLogger("seamline.exchange")
+HEADER_MAX = 200
+
+
+@dataclass
+class ExchangeConfig:
+    audit: bool = True
+    """Write the audit log (off only to measure its cost: requests are then unaudited)."""
+    key_path: Path | None = None
+    """Ed25519 key signing audit checkpoints; default ``<data_dir>/keys/audit-ed25519.pem``."""
+    checkpoint_events: int = 1000
+    """Sign the chain's head after this many new events..."""
+    checkpoint_seconds: float = 5.0
+    """...or after this many seconds with unsigned events."""
+    tracker_systems: frozenset[str] = frozenset({"citizen-portal"})
+    """Client systems allowed to call the data tracker (the citizens' portal)."""
+    auth_cache_seconds: float = 1.0
+    """How long a verified key is trusted before its row is re-read (revocation delay)."""
+    rate_limit: float = 0.0
+    """Requests per second per client (token bucket); 0 turns limiting off."""
+    rate_burst: int = 200
+    max_request_bytes: int = 16 * 1024
+    max_page_size: int = 100
+    today: dt.date | None = None
+    """The day agreements are judged on (tests pin it); default: today."""
+    audit_timeout: float = 10.0
+
+
+@dataclass
+class Context:
+    request_id: str
+    action: str
+    client: ClientInfo | None = None
+    end_user: str | None = None
+    purpose: str | None = None
+    xroad: dict[str, str] = field(default_factory=dict)
+    grant: Grant | None = None
+
+    @property
+    def caller(self) -> ClientInfo:
+        if self.client is None:  # begin() sets it or raises; this guards misuse
+            raise ApiError(401, "missing_credentials", "the request is not authenticated")
+        return self.client
+
+
+class _Bucket:
+    __slots__ = ("at", "tokens")
+
+    def __init__(self, tokens: float) -> None:
+        self.tokens, self.at = tokens, time.monotonic()
+
+
+def _header(request: Request, name: str) -> str | None:
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value[:HEADER_MAX] if value else None
+
+
+def request_id(request: Request) -> str:
+    rid = getattr(request.state, "request_id", None)
+    if not isinstance(rid, str):
+        rid = uuid.uuid4().hex
+        request.state.request_id = rid
+    return rid
+
+
+class Exchange:
+    """The app's state: workspace, store, data, keys, audit writer, metrics."""
+
+    def __init__(self, ws: Workspace, store: Store, config: ExchangeConfig) -> None:
+        self.ws, self.store, self.config = ws, store, config
+        self.index: PersonIndex = load_people(ws)
+        self.keys = KeyCache(store, ttl=config.auth_cache_seconds)
+        self.metrics = Metrics()
+        self.writer: AuditWriter | None = None
+        if config.audit:
+            key = load_or_create_key(config.key_path or default_key_path(ws.data_dir))
+            self.writer = AuditWriter(
+                store,
+                key,
+                checkpoint_events=config.checkpoint_events,
+                checkpoint_seconds=config.checkpoint_seconds,
+                observe=self.metrics.observe_commit,
+            )
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        if self.writer is not None:
+            self.writer.start()
+
+    def stop(self) -> None:
+        if self.writer is not None:
+            self.writer.stop()
+
+    @property
+    def today(self) -> dt.date:
+        return self.config.today or dt.date.today()
+
+    # --- the steps of a request ----------------------------------------------------------
+
+    def begin(self, request: Request, action: str, *, needs_purpose: bool = True) -> Context:
+        """Authenticate the caller and read its headers; raise ApiError when refused."""
+        ctx = Context(request_id(request), action)
+        request.state.ctx = ctx
+        ctx.end_user = _header(request, "X-Seamline-User") or _header(request, "X-Road-UserId")
+        ctx.purpose = _header(request, "X-Seamline-Purpose")
+        for h in ("X-Road-Client", "X-Road-UserId", "X-Road-Issue", "X-Road-Id"):
+            v = _header(request, h)
+            if v is not None:
+                ctx.xroad[h.removeprefix("X-Road-").lower()] = v
+        size = request.headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > self.config.max_request_bytes):
+            raise ApiError(413, "request_too_large", "the request body is too large")
+        key = _header(request, "X-API-Key")
+        auth = request.headers.get("authorization")
+        if key is None and auth is not None:
+            scheme, _, token = auth.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError(401, "bad_credentials", "use 'Authorization: Bearer <key>'")
+            key = token.strip()
+        if key is None:
+            raise ApiError(
+                401, "missing_credentials", "send an API key (Authorization: Bearer or X-API-Key)"
+            )
+        client = self.keys.authenticate(key)
+        if client is None:
+            raise ApiError(401, "bad_credentials", "the API key is unknown, rotated or revoked")
+        ctx.client = client
+        request.state.client_name = client.name
+        self._rate(client.name)
+        return ctx
+
+    def authorize(self, ctx: Context) -> Grant:
+        ctx.grant = grant_for(self.ws, ctx.caller.system, ctx.purpose, self.today)
+        return ctx.grant
+
+    def _rate(self, name: str) -> None:
+        rate = self.config.rate_limit
+        if rate <= 0:
+            return
+        with self._lock:
+            b = self._buckets.get(name)
+            if b is None:
+                b = self._buckets[name] = _Bucket(float(self.config.rate_burst))
+            now = time.monotonic()
+            b.tokens = min(float(self.config.rate_burst), b.tokens + (now - b.at) * rate)
+            b.at = now
+            if b.tokens < 1.0:
+                raise ApiError(429, "rate_limited", f"more than {rate:g} requests per second")
+            b.tokens -= 1.0
+
+    def _event(
+        self, request: Request, ctx: Context | None, outcome: str, details: dict[str, Any]
+    ) -> Event:
+        route = request.scope.get("route")
+        base: dict[str, Any] = {
+            "request_id": request_id(request),
+            "endpoint": getattr(route, "path", None) or "unmatched",
+            "method": request.method,
+        }
+        if ctx is not None and ctx.client is not None:
+            base["system"] = ctx.client.system
+        if ctx is not None:
+            if ctx.end_user:
+                base["end_user"] = ctx.end_user
+            if ctx.xroad:
+                base["xroad"] = ctx.xroad
+            if ctx.grant is not None:
+                base["seam"], base["agreement"] = ctx.grant.seam, ctx.grant.agreement
+        base.update(details)
+        client = ctx.client.name if ctx is not None and ctx.client is not None else None
+        actor = (ctx.end_user if ctx is not None else None) or client or "anonymous"
+        return Event(
+            actor=actor,
+            client=client,
+            action=ctx.action if ctx is not None else "request",
+            resource=details.get("resource"),
+            purpose=ctx.purpose if ctx is not None else None,
+            outcome=outcome,
+            details=base,
+        )
+
+    async def _append(self, event: Event) -> None:
+        if self.writer is None:
+            return
+        try:
+            await self.writer.append(event)
+        except AuditUnavailable:
+            raise ApiError(
+                503,
+                "audit_unavailable",
+                "the request could not be audited; try again",
+                audited=True,
+            ) from None
+
+    async def answer(
+        self, request: Request, ctx: Context, body: dict[str, Any], details: dict[str, Any]
+    ) -> Response:
+        await self._append(self._event(request, ctx, "ok", {"status": 200, **details}))
+        return Response(
+            json.dumps(body, ensure_ascii=False),
+            media_type="application/json",
+            headers={"X-Request-Id": ctx.request_id},
+        )
+
+    async def refuse(self, request: Request, err: ApiError) -> Response:
+        rid = request_id(request)
+        extra = {k: v for k, v in err.extra.items() if k != "audited"}
+        if request.url.path.startswith("/v1/") and not err.extra.get("audited"):
+            ctx = getattr(request.state, "ctx", None)
+            details = {"status": err.status, "code": err.code, "reason": err.message}
+            details.update(getattr(request.state, "audit_details", {}))
+            outcome = "error" if err.status >= 500 else "refused"
+            try:
+                await self._append(self._event(request, ctx, outcome, details))
+            except ApiError as failed:
+                return envelope(failed.status, failed.code, failed.message, rid)
+        return envelope(err.status, err.code, err.message, rid, **extra)
