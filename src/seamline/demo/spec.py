@@ -93,7 +93,7 @@ owner: civil-registry
 steward: "Aigul Toktogulova"
 entity: Person
 sensitivity: personal
-authoritative_for: [national_id, family_name, given_name, patronymic, birth_date, sex, death_date, marital_status]
+authoritative_for: [national_id, family_name, given_name, patronymic, birth_date, sex, death_date, marital_status, status]
 source:
   kind: copybook
   path: data/civil/persons.dat

@@ -22,6 +22,7 @@ from seamline.reconcile.evaluate import evaluate
 from seamline.reconcile.golden import write_golden
 from seamline.reconcile.prepare import Prepared, prepare
 from seamline.reconcile.probabilistic import ScoredPair, score_pairs
+from seamline.reconcile.report import examples
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
 from seamline.reconcile.worklist import (
     LINK_ATTRIBUTE,
@@ -52,6 +53,8 @@ class SpecResult:
     """Records linked across each dataset pair ("a|b": entities holding both)."""
     metrics: dict[str, Any] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Value-free discrepancy and review examples for the report (:func:`report.examples`)."""
 
 
 @dataclass
@@ -173,6 +176,7 @@ def _one(
         pair_links=_pair_links(compared, datasets),
         metrics=metrics,
         seconds={k: round(v, 3) for k, v in seconds.items()},
+        examples=examples(rows),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from seamline.errors import SeamlineError
 from seamline.pipeline import RunContext, StageResult
+from seamline.reconcile.report import write_report
 from seamline.reconcile.run import reconcile
 
 
@@ -43,4 +44,7 @@ class ReconcileStage:
                 detail["recall"] = links["recall"]
             result.details.append(detail)
             result.reports[f"{s.spec} golden records"] = str(s.golden)
+        result.reports["reconcile report"] = str(
+            write_report(ws.data_dir / "reports", ws.name, done)
+        )
         return result

@@ -1,0 +1,179 @@
+"""The reconciliation report: one self-contained HTML page per run.
+
+It shows what the stage found (entities, links per dataset pair), what it saved people
+from checking by hand (the differences per attribute and class) and, where the
+workspace has ground truth, how good the links and the golden values are. Examples
+name entities, datasets and record numbers only: the page may be read by people who
+may not see the personal values, so no value of a person is ever put on it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from seamline.reconcile.compare import CLASSES
+
+if TYPE_CHECKING:
+    from seamline.reconcile.run import ReconcileResult, SpecResult
+
+REPORT_FILE = "reconcile.html"
+PER_GROUP = 2
+"""Examples kept per (attribute, class)."""
+MAX_EXAMPLES = 40
+MAX_REVIEW_EXAMPLES = 10
+_ORDER = {"conflict": 0, "missing_in": 1, "format_only": 2}
+
+
+def _state(value: Any, chosen: Any) -> str:
+    if value is None:
+        return "missing"
+    return "agrees" if value == chosen else "differs"
+
+
+def _reason(rule: str, reason: str) -> tuple[str, str]:
+    """A steward's free-text reason may name people: the page shows only that one exists."""
+    if rule == "decision":
+        return rule, "a steward's decision"
+    return rule, reason
+
+
+def _impact(row: dict[str, Any]) -> float:
+    return float((row.get("observed") or {}).get("impact") or 0.0)
+
+
+def _example(row: dict[str, Any]) -> dict[str, Any]:
+    observed = row.get("observed") or {}
+    rule, _, reason = str(row.get("reason") or "").partition(": ")
+    rule, reason = _reason(rule, reason)
+    chosen = row.get("chosen")
+    return {
+        "entity_id": row["entity_id"],
+        "attribute": row["attribute"],
+        "classification": row["classification"],
+        "records": [
+            {
+                "dataset": v["dataset"],
+                "record_no": v.get("record_no"),
+                "state": _state(v.get("value"), chosen),
+            }
+            for v in observed.get("values", [])
+        ],
+        "missing_in": list(observed.get("missing_in", [])),
+        "rule": rule,
+        "reason": reason,
+        "impact": _impact(row),
+    }
+
+
+def examples(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Value-free examples from the store rows of one spec.
+
+    ``discrepancies``: per attribute and class the :data:`PER_GROUP` of highest impact
+    (conflicts first), each record reduced to dataset, record number and whether its
+    value agrees with the golden one. ``review_links``: the pairs stewards should look
+    at first. Rows are ranked before any is copied: a large run has 10^5 of them.
+    """
+    groups: dict[tuple[str, str], list[tuple[float, str, int]]] = {}
+    reviews: list[tuple[float, str, int]] = []
+    listed = list(rows)
+    for i, row in enumerate(listed):
+        rank = (-_impact(row), str(row["entity_id"]), i)
+        if row["classification"] == "review_link":
+            reviews.append(rank)
+        else:
+            groups.setdefault((row["attribute"], row["classification"]), []).append(rank)
+    chosen: list[tuple[int, str, float, str, int]] = []
+    for (attr, cls), ranks in groups.items():
+        for neg, eid, i in heapq.nsmallest(PER_GROUP, ranks):
+            chosen.append((_ORDER.get(cls, 3), attr, neg, eid, i))
+    chosen.sort(key=lambda c: (c[0], c[2], c[1], c[3]))
+    found = [_example(listed[c[4]]) for c in chosen[:MAX_EXAMPLES]]
+    top = [
+        listed[i].get("observed") or {} for _, _, i in heapq.nsmallest(MAX_REVIEW_EXAMPLES, reviews)
+    ]
+    review_links = [
+        {
+            "left_entity": o.get("left_entity"),
+            "right_entity": o.get("right_entity"),
+            "datasets": list(o.get("datasets", [])),
+            "probability": o.get("probability"),
+            "impact": o.get("impact", 0.0),
+        }
+        for o in top
+    ]
+    return {"discrepancies": found, "review_links": review_links}
+
+
+def _spec_section(s: SpecResult) -> dict[str, Any]:
+    attrs = []
+    totals = dict.fromkeys(CLASSES, 0)
+    for attr, counts in s.discrepancies.items():
+        row = {c: counts.get(c, 0) for c in CLASSES}
+        compared = sum(row.values())
+        if not compared:
+            continue
+        for c in CLASSES:
+            totals[c] += row[c]
+        attrs.append(
+            {"attribute": attr, **row, "compared": compared, "differ": compared - row["equal"]}
+        )
+    compared = sum(totals.values())
+    pairs = []
+    for key, n in sorted(s.pair_links.items()):
+        a, _, b = key.partition("|")
+        pairs.append({"a": a, "b": b, "entities": n, "within": a == b})
+    metrics = s.metrics
+    return {
+        "spec": s.spec,
+        "entity": s.entity,
+        "records": s.records,
+        "entities": s.entities,
+        "links": s.links,
+        "review_links": s.review_links,
+        "pairs": pairs,
+        "attributes": attrs,
+        "totals": {**totals, "compared": compared, "differ": compared - totals["equal"]},
+        "metrics": metrics,
+        "golden_accuracy": sorted((metrics or {}).get("golden_accuracy", {}).items()),
+        "examples": s.examples.get("discrepancies", []),
+        "review_examples": s.examples.get("review_links", []),
+        "seconds": s.seconds,
+    }
+
+
+def build(workspace: str, result: ReconcileResult) -> dict[str, Any]:
+    """The report's content, as plain data (what the template renders)."""
+    return {
+        "workspace": workspace,
+        "run_id": result.run_id,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "specs": [_spec_section(s) for s in result.specs],
+    }
+
+
+def render_html(report: dict[str, Any]) -> str:
+    env = Environment(
+        loader=PackageLoader("seamline.reconcile", "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
+    env.filters["pct"] = lambda x: f"{100 * x:.2f} %" if isinstance(x, int | float) else "—"
+    return env.get_template("reconcile.html.j2").render(r=report)
+
+
+def write_report(reports_dir: Path, workspace: str, result: ReconcileResult) -> Path:
+    """Write ``<reports_dir>/reconcile.html`` and return its path."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    path = reports_dir / REPORT_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(render_html(build(workspace, result)), "utf-8")
+    tmp.replace(path)
+    return path
