@@ -292,6 +292,14 @@ def check(
             report = run_checks(ws, store, seams, run_id)
             drift = detect_drift(ws, store, run_id, seams=seams)
             check_agreements(ws, store, run_id, seams=seams)
+            from seamline.seams.notify import notify_new_findings
+
+            notify_new_findings(
+                ws,
+                store,
+                run_id,
+                console=lambda line: out.print(line, markup=False, highlight=False),
+            )
         except BaseException as exc:
             store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
             raise
@@ -362,6 +370,74 @@ def seams_health(directory: WorkspaceArg = Path(".")) -> None:
             f"{h.agreement} ({h.agreement_status}{expires})",
         )
     out.print(table)
+
+
+contract_app = typer.Typer(
+    help="Exchange seam contracts as Open Data Contract Standard (ODCS v3) documents.",
+    no_args_is_help=True,
+)
+app.add_typer(contract_app, name="contract")
+
+
+@contract_app.command("export")
+def contract_export(
+    seam: Annotated[str, typer.Argument(help="The seam id.")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """Write a seam's contract, owner, SLA and agreement as an ODCS document (YAML)."""
+    from seamline.seams.odcs import export_odcs
+
+    text = export_odcs(_load(directory), seam)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote the contract of {seam} to {output}")
+
+
+@contract_app.command("import")
+def contract_import(
+    path: Annotated[Path, typer.Argument(help="An ODCS v3 document (YAML).")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+    write: Annotated[
+        bool, typer.Option(help="Write seams/<id>.yaml into the workspace (never overwrites).")
+    ] = False,
+) -> None:
+    """Read an ODCS contract into a seam spec; print it, or write it with --write."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    from seamline.seams.odcs import import_odcs
+
+    if not path.is_file():
+        raise UsageError(f"no file at {path}")
+    got = import_odcs(path.read_text(encoding="utf-8"))
+    spec = got.seam()
+    yaml = YAML()
+    yaml.default_flow_style = None
+    buffer = io.StringIO()
+    yaml.dump(spec.model_dump(mode="json", exclude_defaults=True), buffer)
+    for item in got.skipped:
+        err.print(f"not checkable here, left out: {item}", markup=False)
+    if not write:
+        sys.stdout.write(buffer.getvalue())
+        return
+    target = directory / "seams" / f"{spec.id}.yaml"
+    if target.exists():
+        raise UsageError(
+            f"{target} exists; not overwritten", hint="remove it or import without --write"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(buffer.getvalue(), encoding="utf-8")
+    out.print(f"Wrote {target}; check it with `seamline validate {directory}`.")
 
 
 reconcile_app = typer.Typer(

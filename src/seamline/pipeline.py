@@ -218,6 +218,7 @@ def run_pipeline(
                 status = "checks_failed"
     except BaseException as exc:
         store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
+        _lineage(ws, store, run_id)
         raise
     summary = RunSummary(
         run_id, results, _write_report(ws, run_id, results), time.perf_counter() - started
@@ -232,7 +233,19 @@ def run_pipeline(
         counts=totals,
         message="; ".join(m for r in results for m in r.messages) or None,
     )
+    _lineage(ws, store, run_id)
     return summary
+
+
+def _lineage(ws: Workspace, store: Store, run_id: int) -> None:
+    """OpenLineage events of the run (never fails the run: a transport error is logged)."""
+    import logging
+
+    from seamline.seams.lineage import emit_run_events
+
+    result = emit_run_events(ws, store, run_id)
+    if result.error:
+        logging.getLogger(__name__).warning("lineage events not delivered: %s", result.error)
 
 
 def _write_report(ws: Workspace, run_id: int, results: list[StageResult]) -> Path:

@@ -12,6 +12,7 @@ from seamline.seams.agreements import check_agreements
 from seamline.seams.check import run_checks
 from seamline.seams.drift import detect_drift
 from seamline.seams.junit import write_junit
+from seamline.seams.notify import notify_new_findings
 
 
 class CheckStage:
@@ -28,7 +29,14 @@ class CheckStage:
         report = run_checks(ws, store, None, run_id)
         drift = detect_drift(ws, store, run_id)
         issues = check_agreements(ws, store, run_id)
-        counts = {**report.counts(), "drift": len(drift.drifts), "agreement_issues": len(issues)}
+        notified = notify_new_findings(ws, store, ctx.run_id)  # every stage's new findings
+        counts = {
+            **report.counts(),
+            "drift": len(drift.drifts),
+            "agreement_issues": len(issues),
+            "notified": len(notified.sent),
+            "dead_lettered": len(notified.dead_lettered),
+        }
         store.finish_run(run_id, "failed" if report.failed else "ok", counts=counts)
         result.counts = counts
         result.details = [*report.table()]
@@ -37,6 +45,8 @@ class CheckStage:
             for r in report.rows
             if r.status != "pass"
         ]
+        if notified.dead_letter:
+            result.reports["dead letter"] = str(notified.dead_letter)
         reports = ws.data_dir / "reports"
         reports.mkdir(parents=True, exist_ok=True)
         (reports / "check-latest.json").write_text(report.to_json(), encoding="utf-8")
