@@ -681,6 +681,45 @@ def clients_list(
     out.print(table)
 
 
+ui_app = typer.Typer(
+    help="Accounts of the web UI (served by `seamline serve` at /ui/).", no_args_is_help=True
+)
+app.add_typer(ui_app, name="ui")
+
+
+@ui_app.command("add-user")
+def ui_add_user(
+    name: Annotated[str, typer.Argument(help="The person's user name.")],
+    role: Annotated[str, typer.Option(help="viewer, steward, owner, auditor or admin.")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+) -> None:
+    """Create or update a UI account; the password is asked for and stored hashed."""
+    from seamline.ui import add_user
+
+    password = typer.prompt(
+        "Password (10 characters or more)", hide_input=True, confirmation_prompt=True
+    )
+    add_user(_load(directory), name, password, role)
+    out.print(f"User {name} ({role}) can now sign in at /ui/login.")
+
+
+@ui_app.command("remove-user")
+def ui_remove_user(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    directory: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("."),
+) -> None:
+    """Remove a UI account; its sessions end at once."""
+    from seamline.ui import remove_user
+
+    if not remove_user(_load(directory), name):
+        raise UsageError(f"there is no UI user {name!r}")
+    out.print(f"Removed {name}.")
+
+
 audit_app = typer.Typer(help="The tamper-evident access log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

@@ -1,0 +1,151 @@
+"""Local UI accounts: ``<data_dir>/ui/users.json`` with scrypt-hashed passwords and a role.
+
+A JSON file, not a store table, so adding the UI needs no store migration; a program
+has tens of UI users, not thousands. Writes go through a temporary file and a rename so
+a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seamline.errors import UsageError
+from seamline.workspace.loader import Workspace
+
+ROLES = ("viewer", "steward", "owner", "auditor", "admin")
+"""viewer reads; steward decides conflicts; owner answers for seams; auditor reads the
+audit trail; admin may do everything."""
+NAME = re.compile(r"^[^\s\x00-\x1f<>\"'&]{1,80}$")
+MIN_PASSWORD = 10
+# scrypt cost: n=2**14, r=8 takes ~50 ms and 16 MiB per attempt, which makes guessing
+# slow without making sign-in noticeably slow.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+
+def ui_dir(ws: Workspace) -> Path:
+    return ws.data_dir / "ui"
+
+
+def users_path(ws: Workspace) -> Path:
+    return ui_dir(ws) / "users.json"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt$hash`` (base64), self-describing so the cost can rise later."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        want = base64.b64decode(digest)
+        got = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(want),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, want)
+
+
+# Checked when the name is unknown, so a wrong name costs as long as a wrong password
+# and the answer time does not tell which names exist.
+_DUMMY = hash_password("not a password", b"seamline-dummy!!")
+
+
+def load_users(ws: Workspace) -> dict[str, dict[str, Any]]:
+    path = users_path(ws)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"cannot read the UI accounts file: {exc}",
+            where=str(path),
+            hint="Restore it from a backup or delete it and add the users again.",
+        ) from None
+    users = data.get("users", {}) if isinstance(data, dict) else {}
+    return {str(k): v for k, v in users.items() if isinstance(v, dict)}
+
+
+def _save(ws: Workspace, users: dict[str, dict[str, Any]]) -> None:
+    path = users_path(ws)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"users": users}, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def add_user(ws: Workspace, name: str, password: str, role: str) -> User:
+    """Create or update a UI account (the CLI's ``seamline ui add-user``)."""
+    if not NAME.match(name):
+        raise UsageError(
+            f"invalid user name {name!r}",
+            allowed="1-80 characters, no spaces, quotes or angle brackets",
+        )
+    if role not in ROLES:
+        raise UsageError(f"unknown role {role!r}", allowed=", ".join(ROLES))
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(f"the password must have at least {MIN_PASSWORD} characters")
+    users = load_users(ws)
+    users[name] = {"role": role, "password": hash_password(password)}
+    _save(ws, users)
+    return User(name, role)
+
+
+def remove_user(ws: Workspace, name: str) -> bool:
+    users = load_users(ws)
+    if users.pop(name, None) is None:
+        return False
+    _save(ws, users)
+    return True
+
+
+def authenticate(ws: Workspace, name: str, password: str) -> User | None:
+    entry = load_users(ws).get(name)
+    if entry is None:
+        check_password(password, _DUMMY)
+        return None
+    if not check_password(password, str(entry.get("password", ""))):
+        return None
+    role = str(entry.get("role", ""))
+    return User(name, role) if role in ROLES else None
+
+
+def current_user(ws: Workspace, name: str) -> User | None:
+    """The account as it is now: a removed user or a changed role counts at once."""
+    entry = load_users(ws).get(name)
+    if entry is None or entry.get("role") not in ROLES:
+        return None
+    return User(name, str(entry["role"]))

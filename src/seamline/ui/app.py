@@ -1,0 +1,324 @@
+"""The web UI: server-rendered pages for stewards, owners and auditors.
+
+``create_ui_app(ws, store)`` builds a FastAPI app on its own (own error pages, so the
+exchange's JSON error envelope never answers a browser); ``mount_ui(app, ws, store)``
+mounts it under ``/ui`` of the exchange app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import FastAPI, Query, Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from seamline.catalog.search import search_catalog
+from seamline.errors import SeamlineError
+from seamline.exchange.audit import AuditWriter
+from seamline.reconcile.decisions import KINDS, record_decision
+from seamline.store import Store
+from seamline.ui import views
+from seamline.ui.accounts import User, authenticate, current_user, ui_dir
+from seamline.ui.auditlog import UiAudit
+from seamline.ui.session import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Session,
+    Signer,
+    load_secret,
+    new_session,
+    read_session,
+    same_token,
+)
+from seamline.workspace.loader import Workspace
+
+HERE = Path(__file__).parent
+MAX_FORM_BYTES = 64 * 1024
+READ_ROLES = frozenset({"viewer", "steward", "owner", "auditor", "admin"})
+WORKLIST_ROLES = frozenset({"steward", "owner", "auditor", "admin"})
+"""The worklist shows people's values: not for plain viewers."""
+DECIDE_ROLES = frozenset({"steward", "admin"})
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class _NeedLogin(Exception):
+    pass
+
+
+def _safe_next(target: str | None, base: str) -> str:
+    # Only a path on this site: "//evil.example" or "https://..." would be an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return base + "/"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The urlencoded form body.
+
+    Starlette's ``request.form()`` needs python-multipart, which seamline does not
+    depend on; the UI's forms are small urlencoded ones, parsed here with a size cap.
+    """
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raise HTTPException(415, "forms must be sent as application/x-www-form-urlencoded")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise HTTPException(413, "the form is too large")
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "the form could not be read") from None
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def create_ui_app(
+    ws: Workspace,
+    store: Store,
+    *,
+    today: dt.date | None = None,
+    audit_writer: Any = None,
+) -> FastAPI:
+    """The UI app. ``audit_writer`` is a callable returning the exchange's AuditWriter
+    (or None), so events join the hash-chained audit log when it runs."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    templates = Jinja2Templates(env=env)
+    signer = Signer(load_secret(ui_dir(ws) / "secret.key"))
+    audit = UiAudit(ui_dir(ws) / "audit.jsonl", audit_writer)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    def base(request: Request) -> str:
+        return str(request.scope.get("root_path", "")).rstrip("/")
+
+    def render(
+        request: Request,
+        name: str,
+        context: dict[str, Any],
+        status: int = 200,
+        session: Session | None = None,
+        user: User | None = None,
+    ) -> Response:
+        ctx = {
+            "base": base(request),
+            "user": user,
+            "csrf": session.csrf if session else "",
+            "title": "",
+            **context,
+        }
+        resp = templates.TemplateResponse(request, name, ctx, status_code=status)
+        resp.headers.update(HEADERS)
+        return resp
+
+    def signed_in(request: Request) -> tuple[User, Session]:
+        session = read_session(signer, request.cookies.get(SESSION_COOKIE))
+        user = current_user(ws, session.user) if session else None
+        if session is None or user is None:
+            raise _NeedLogin()
+        return user, session
+
+    def require(user: User, roles: frozenset[str]) -> None:
+        if user.role not in roles:
+            raise HTTPException(403, f"the {user.role} role may not do this")
+
+    @app.exception_handler(_NeedLogin)
+    async def _login_first(request: Request, exc: _NeedLogin) -> Response:
+        if request.method != "GET":
+            return render(request, "error.html", {"status": 401, "message": "sign in first"}, 401)
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"{base(request)}/login?next={target}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _error(request: Request, exc: HTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404:
+            message = "there is no such page"
+        ctx = {"status": exc.status_code, "message": message, "title": "Error"}
+        return render(request, "error.html", ctx, exc.status_code)
+
+    # --- sign in / out ---------------------------------------------------------------
+
+    @app.get("/login")
+    async def login_page(request: Request, next_: str = Query("", alias="next")) -> Response:
+        # A signed random token in a cookie and in the form (double submit): the login
+        # form has no session to bind its CSRF token to yet.
+        token = signer.dumps("login", {"n": secrets.token_urlsafe(16)}, 3600)
+        ctx = {"next": next_[:500], "login_csrf": token, "title": "Sign in", "error": None}
+        resp = render(request, "login.html", ctx)
+        resp.set_cookie(
+            LOGIN_COOKIE, token, max_age=3600, path=base(request) or "/",
+            httponly=True, samesite="lax", secure=request.url.scheme == "https",
+        )  # fmt: skip
+        return resp
+
+    @app.post("/login")
+    async def login(request: Request) -> Response:
+        form = await _form(request)
+        cookie = request.cookies.get(LOGIN_COOKIE)
+        if not same_token(form.get("csrf"), cookie) or signer.loads("login", cookie) is None:
+            await audit.record("-", "login", None, "refused", {"reason": "csrf"})
+            raise HTTPException(403, "the form expired or was not sent from this site; reload it")
+        name = form.get("username", "").strip()
+        user = authenticate(ws, name, form.get("password", ""))
+        if user is None:
+            await audit.record(name[:80] or "-", "login", None, "refused", {"reason": "password"})
+            ctx = {
+                "next": form.get("next", ""),
+                "login_csrf": cookie,
+                "title": "Sign in",
+                "error": "The user name or the password is wrong.",
+            }
+            return render(request, "login.html", ctx, 401)
+        await audit.record(user.name, "login", None, "ok", {"role": user.role})
+        _, token = new_session(signer, user.name)
+        resp = RedirectResponse(_safe_next(form.get("next"), base(request)), status_code=303)
+        resp.set_cookie(
+            SESSION_COOKIE, token, max_age=SESSION_SECONDS, path=base(request) or "/",
+            httponly=True, samesite="lax", secure=request.url.scheme == "https",
+        )  # fmt: skip
+        resp.delete_cookie(LOGIN_COOKIE, path=base(request) or "/")
+        return resp
+
+    @app.post("/logout")
+    async def logout(request: Request) -> Response:
+        user, session = signed_in(request)
+        form = await _form(request)
+        if not same_token(form.get("csrf"), session.csrf):
+            raise HTTPException(403, "missing or wrong CSRF token")
+        await audit.record(user.name, "logout")
+        resp = RedirectResponse(f"{base(request)}/login", status_code=303)
+        resp.delete_cookie(SESSION_COOKIE, path=base(request) or "/")
+        return resp
+
+    # --- pages -----------------------------------------------------------------------
+
+    @app.get("/")
+    async def home(request: Request) -> Response:
+        user, session = signed_in(request)
+        await audit.record(user.name, "view", "home")
+        ctx = {"title": "Overview", **views.home(ws, store, today)}
+        return render(request, "home.html", ctx, session=session, user=user)
+
+    @app.get("/catalogue")
+    async def catalogue(request: Request, q: str = "") -> Response:
+        user, session = signed_in(request)
+        q = q[:200]
+        try:
+            hits = search_catalog(ws, q, limit=50)
+        except SeamlineError as exc:
+            raise HTTPException(400, exc.message) from None
+        await audit.record(user.name, "view", "catalogue", details={"query": q})
+        ctx = {"title": "Catalogue", "q": q, "hits": hits}
+        return render(request, "catalogue.html", ctx, session=session, user=user)
+
+    @app.get("/datasets/{ident}")
+    async def dataset(request: Request, ident: str) -> Response:
+        user, session = signed_in(request)
+        if ident not in ws.datasets:
+            raise HTTPException(404)
+        await audit.record(user.name, "view", f"dataset:{ident}")
+        ctx = {"title": f"Dataset {ident}", **views.dataset_page(ws, store, ident)}
+        return render(request, "dataset.html", ctx, session=session, user=user)
+
+    @app.get("/seams")
+    async def seams(request: Request) -> Response:
+        user, session = signed_in(request)
+        await audit.record(user.name, "view", "seams")
+        ctx = {"title": "Seams", "board": views.seams_board(ws, store, today)}
+        return render(request, "seams.html", ctx, session=session, user=user)
+
+    @app.get("/seams/{ident}")
+    async def seam(request: Request, ident: str) -> Response:
+        user, session = signed_in(request)
+        if ident not in ws.seams:
+            raise HTTPException(404)
+        await audit.record(user.name, "view", f"seam:{ident}")
+        ctx = {"title": f"Seam {ident}", **views.seam_page(ws, store, ident, today)}
+        return render(request, "seam.html", ctx, session=session, user=user)
+
+    @app.get("/worklist")
+    async def worklist(request: Request, attribute: str = "", done: int = 0) -> Response:
+        user, session = signed_in(request)
+        require(user, WORKLIST_ROLES)
+        await audit.record(user.name, "view", "worklist", details={"attribute": attribute})
+        ctx = {
+            "title": "Reconciliation worklist",
+            "rows": views.worklist(store, attribute[:200], limit=200),
+            "attribute": attribute,
+            "decisions": views.recent_decisions(store),
+            "can_decide": user.role in DECIDE_ROLES,
+            "done": done,
+            "error": None,
+        }
+        return render(request, "worklist.html", ctx, session=session, user=user)
+
+    @app.post("/worklist/decide")
+    async def decide(request: Request) -> Response:
+        user, session = signed_in(request)
+        form = await _form(request)
+        if not same_token(form.get("csrf"), session.csrf):
+            await audit.record(user.name, "decide", None, "refused", {"reason": "csrf"})
+            raise HTTPException(403, "missing or wrong CSRF token; reload the page")
+        if user.role not in DECIDE_ROLES:
+            await audit.record(user.name, "decide", None, "refused", {"reason": "role"})
+            raise HTTPException(403, f"the {user.role} role may not record decisions")
+        kind = form.get("kind", "")
+        if kind not in KINDS:
+            raise HTTPException(400, f"unknown decision kind; use one of {', '.join(KINDS)}")
+        reason = form.get("reason", "").strip()[:2000]
+        if kind == "accept_value":
+            entity, attribute = form.get("entity_id", ""), form.get("attribute", "")
+            value = form.get("value")
+            choices = views.conflict_values(store).get((entity, attribute))
+            if choices is None:
+                raise HTTPException(404, "no such conflict in the latest run")
+            if value not in {str(c["value"]) for c in choices if c["value"] is not None}:
+                raise HTTPException(400, "choose one of the values the datasets hold")
+            subject: str = entity
+        else:
+            attribute, value = "", None
+            subject = f"{form.get('left', '')}|{form.get('right', '')}"
+        try:
+            decision_id = record_decision(
+                store, kind, subject, actor=user.name, reason=reason,
+                attribute=attribute or None, value=value,
+            )  # fmt: skip
+        except SeamlineError as exc:
+            raise HTTPException(400, exc.message) from None
+        await audit.record(
+            user.name, "decide", f"decision:{decision_id}", "ok",
+            {"kind": kind, "subject": subject, "attribute": attribute or None},
+        )  # fmt: skip
+        return RedirectResponse(f"{base(request)}/worklist?done={decision_id}", status_code=303)
+
+    return app
+
+
+def mount_ui(app: FastAPI, ws: Workspace, store: Store, *, path: str = "/ui") -> FastAPI:
+    """Mount the UI under ``path`` of the exchange app; UI events join its audit chain."""
+
+    def writer() -> AuditWriter | None:
+        ex = getattr(app.state, "exchange", None)
+        return getattr(ex, "writer", None)
+
+    today = getattr(getattr(getattr(app.state, "exchange", None), "config", None), "today", None)
+    ui = create_ui_app(ws, store, today=today, audit_writer=writer)
+    app.mount(path, ui, name="ui")
+    return ui

@@ -1,0 +1,168 @@
+"""What each page shows, gathered from the workspace and the store (no HTML here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+
+from seamline.reconcile.decisions import link_subject
+from seamline.reconcile.worklist import load_worklist
+from seamline.seams import SeamHealth, seam_health
+from seamline.store import Store
+from seamline.store.models import Decision, Discrepancy
+from seamline.workspace.loader import Workspace
+
+SHOWN_SENSITIVITY = ("public", "internal")
+"""Top values of a field are shown only for these; personal values stay off the page."""
+
+
+def seam_status(h: SeamHealth, drifting: set[str]) -> str:
+    """``failing`` (last check failed), ``drifting`` (open drift), ``healthy`` or
+    ``unchecked``."""
+    if h.last_check in ("fail", "error"):
+        return "failing"
+    if h.seam in drifting:
+        return "drifting"
+    return "healthy" if h.last_check == "pass" else "unchecked"
+
+
+def seams_board(ws: Workspace, store: Store, today: dt.date | None) -> list[dict[str, Any]]:
+    drifting = {f.subject for f in store.findings() if f.kind.startswith("drift.")}
+    return [
+        {**h.as_dict(), "status": seam_status(h, drifting)}
+        for h in seam_health(ws, store, today=today)
+    ]
+
+
+def home(ws: Workspace, store: Store, today: dt.date | None) -> dict[str, Any]:
+    board = seams_board(ws, store, today)
+    findings = store.findings()
+    worklist = load_worklist(store)
+    decided = decided_subjects(store)
+    waiting = [r for r in worklist if row_subject(r) not in decided]
+    return {
+        "systems": [
+            {"id": s.id, "name": s.name, "agency": s.agency, "interface": s.interface}
+            for s in sorted(ws.systems.values(), key=lambda s: s.id)
+        ],
+        "datasets": [
+            {"id": d.id, "title": d.title, "owner": d.owner, "system": d.system}
+            for d in sorted(ws.datasets.values(), key=lambda d: d.id)
+        ],
+        "by_status": Counter(r["status"] for r in board),
+        "board": board,
+        "findings": findings[:10],
+        "findings_total": len(findings),
+        "findings_by_kind": sorted(Counter(f.kind for f in findings).items()),
+        "conflicts_waiting": len(waiting),
+        "expiring": [r for r in board if r["agreement_status"] in ("expiring", "expired")],
+    }
+
+
+def row_subject(row: dict[str, Any]) -> tuple[str, str | None]:
+    if row["kind"] == "review_link":
+        return (link_subject(str(row["left"]), str(row["right"])), None)
+    return (str(row["entity_id"]), row["attribute"])
+
+
+def decided_subjects(store: Store) -> set[tuple[str, str | None]]:
+    with store.session() as s:
+        rows = s.execute(
+            select(Decision.subject, Decision.attribute).where(Decision.active.is_(True))
+        )
+        return {(subject, attribute) for subject, attribute in rows}
+
+
+def recent_decisions(store: Store, limit: int = 20) -> list[dict[str, Any]]:
+    with store.session() as s:
+        rows = s.scalars(select(Decision).order_by(Decision.id.desc()).limit(limit))
+        return [
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "subject": d.subject,
+                "attribute": d.attribute,
+                "value": d.value,
+                "actor": d.actor,
+                "reason": d.reason,
+                "at": d.created_at,
+                "active": d.active,
+            }
+            for d in rows
+        ]
+
+
+def conflict_values(store: Store) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(entity, attribute) -> the values each dataset holds, for the latest run.
+
+    Read from the stored rows (not the worklist's joined text) so a value containing
+    ``;`` or ``=`` stays one choice.
+    """
+    with store.session() as s:
+        run_id = s.scalar(select(func.max(Discrepancy.run_id)))
+        if run_id is None:
+            return {}
+        q = select(Discrepancy.entity_id, Discrepancy.attribute, Discrepancy.observed).where(
+            Discrepancy.run_id == run_id, Discrepancy.classification == "conflict"
+        )
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for entity, attribute, observed in s.execute(q):
+            values = (observed or {}).get("values", [])
+            out[(str(entity), str(attribute))] = [
+                {"dataset": str(v.get("dataset")), "value": v.get("value")}
+                for v in values
+                if isinstance(v, dict)
+            ]
+        return out
+
+
+def worklist(store: Store, attribute: str | None, limit: int) -> list[dict[str, Any]]:
+    rows = load_worklist(store, attribute=attribute or None, limit=limit)
+    values = conflict_values(store)
+    decided = decided_subjects(store)
+    for r in rows:
+        r["choices"] = values.get((str(r["entity_id"]), str(r["attribute"])), [])
+        r["decided"] = row_subject(r) in decided
+    return rows
+
+
+def dataset_page(ws: Workspace, store: Store, ident: str) -> dict[str, Any]:
+    ds = ws.datasets[ident]
+    owner = ws.agencies.get(ds.owner)
+    system = ws.systems.get(ds.system)
+    profiles = store.latest_profiles(ident)
+    fields = []
+    for f in ds.fields:
+        p = profiles.get(f.column, {})
+        sensitivity = f.sensitivity or ds.sensitivity
+        show_values = sensitivity in SHOWN_SENSITIVITY and not p.get("pii")
+        fields.append(
+            {
+                "column": f.column,
+                "attribute": f.attribute,
+                "description": f.description,
+                "sensitivity": sensitivity,
+                "codelist": f.codelist,
+                "profile": p,
+                "top_values": (p.get("top_values") or [])[:5] if show_values else None,
+                "patterns": (p.get("patterns") or [])[:3],
+            }
+        )
+    return {
+        "ds": ds,
+        "owner": owner.name if owner else ds.owner,
+        "system": system.name if system else ds.system,
+        "fields": fields,
+        "profiled": bool(profiles),
+        "seams": sorted(s.id for s in ws.seams.values() if s.provider == ident),
+    }
+
+
+def seam_page(ws: Workspace, store: Store, ident: str, today: dt.date | None) -> dict[str, Any]:
+    seam = ws.seams[ident]
+    board = {r["seam"]: r for r in seams_board(ws, store, today)}
+    findings = [f for f in store.findings() if f.subject == ident]
+    return {"seam": seam, "health": board[ident], "findings": findings}
