@@ -90,19 +90,23 @@ def test_discrepancies_stored_per_run(demo: Demo) -> None:
             select(Discrepancy).where(
                 Discrepancy.run_id == run_id,
                 Discrepancy.attribute == "national_id",
-                Discrepancy.classification == "format_only",
+                Discrepancy.classification == "missing_in",
             )
         ).first()
-    assert classes.get("format_only", 0) > 0
-    assert classes.get("conflict", 0) > 0
-    assert "equal" not in classes
-    expected = sum(c["conflict"] for c in res.discrepancies.values())
-    assert classes["conflict"] == expected
+    # Rows only for what a steward acts on; format-only and equal are counts.
+    assert set(classes) <= {"conflict", "missing_in", "review_link"}
+    for cls in ("conflict", "missing_in"):
+        assert classes[cls] == sum(c[cls] for c in res.discrepancies.values()) > 0
+    assert sum(c["format_only"] for c in res.discrepancies.values()) > 0
+    assert res.discrepancies["national_id"]["format_only"] > 0
     assert example is not None
-    originals = {v["original"] for v in example.observed["values"]}
-    harmonized = {v["value"] for v in example.observed["values"]}
-    assert len(originals) > 1 and len(harmonized) == 1
-    assert example.chosen in harmonized
+    values = example.observed["values"]
+    assert example.observed["missing_in"] == sorted(
+        {v["dataset"] for v in values if v["value"] is None}
+    )
+    present = {v["value"] for v in values if v["value"] is not None}
+    assert example.chosen in present
+    assert all(v["record"].startswith(v["dataset"] + ":") for v in values)
 
 
 def test_ids_are_stable_across_runs(demo: Demo) -> None:

@@ -5,37 +5,61 @@ Per entity and attribute, over the linked records whose dataset maps the attribu
 the originals differed, or a name is the same in another script), ``missing_in``
 (some of those datasets lack a value the others have), ``conflict`` (the values
 disagree). Each comes with the value the truth rules chose and why.
+
+Every entity is classified and decided at once in the engine (:mod:`.truth_sql`).
+Only what a steward acts on becomes a stored row (``conflict`` and ``missing_in``);
+``equal`` and ``format_only`` are counted per attribute, with a few ``format_only``
+examples kept for the report.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from seamline.engine import Engine
 from seamline.normalize.names import name_key
 from seamline.reconcile.decisions import Decisions
-from seamline.reconcile.golden import Candidate, Choice, choose
+from seamline.reconcile.golden import Candidate, Picks, choose
 from seamline.reconcile.prepare import NAME_PARTS, Prepared
 from seamline.reconcile.spec import ReconcileSpec
+from seamline.reconcile.truth_sql import ENTITIES_SQL, PAIRS_SQL, attribute_sql, observed_sql
+from seamline.reconcile.worklist import conflict_impact
 
 CLASSES = ("equal", "format_only", "missing_in", "conflict")
+STORED = ("conflict", "missing_in")
+"""Classes stored row by row; the others are counted."""
+EXAMPLES = 2
+"""``format_only`` rows kept per attribute for the report's examples."""
 
 
 @dataclass
 class Compared:
     entity_ids: list[str]
     """One per entity, sorted."""
-    members: dict[str, list[int]]
-    choices: dict[str, list[Choice]]
+    record_counts: list[int]
+    """Records per entity (in ``entity_ids`` order)."""
+    datasets: list[str]
+    """Per entity, the datasets holding it, sorted and joined by ``;``."""
+    choices: dict[str, Picks]
     """Attribute -> the choice per entity (in ``entity_ids`` order)."""
     discrepancies: list[dict[str, Any]] = field(default_factory=list)
-    """Rows for the store's ``discrepancies`` table (everything but ``equal``)."""
+    """Rows for the store's ``discrepancies`` table: the classes in :data:`STORED`."""
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    """Rows like ``discrepancies`` for a few ``format_only`` cases (the report's examples)."""
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     """Attribute -> class -> count (``equal`` included)."""
+    pair_links: dict[str, int] = field(default_factory=dict)
+    """"a|b" -> entities holding records of both (two records of ``a`` when a == b)."""
+
+    def sizes(self) -> dict[str, int]:
+        return dict(zip(self.entity_ids, self.record_counts, strict=True))
 
 
 def token_keys(values: list[str | None], spec: ReconcileSpec) -> list[str | None]:
@@ -53,81 +77,168 @@ def token_keys(values: list[str | None], spec: ReconcileSpec) -> list[str | None
     return [joined[v] if v else None for v in values]
 
 
-def _compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> list[str | None]:
+def _text_key(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip().casefold()
+
+
+def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
     """The values as compared: name keys for names, spacing and case folded for text."""
     col = p.table.column(attr).combine_chunks()
     if attr in NAME_PARTS:
-        out: list[str | None] = name_key(col, spec.name_scheme).to_pylist()
-        return out
-    values = col.to_pylist()
+        return name_key(col, spec.name_scheme)
+    # Keyed once per distinct value: registers repeat the same dates and codes a lot.
+    distinct = pc.unique(col).drop_null()
+    texts: list[Any] = distinct.to_pylist()
     if attr == "full_name":
-        return token_keys(values, spec)
-    return [re.sub(r"\s+", " ", v).strip().casefold() if v is not None else None for v in values]
+        keyed: list[str | None] = token_keys(list(texts), spec)
+    else:
+        keyed = [_text_key(v) for v in texts]
+    return pc.take(pa.array(keyed, pa.string()), pc.index_in(col, value_set=distinct))
+
+
+def _records(
+    p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str]
+) -> tuple[pa.Table, pa.Array[Any]]:
+    """The engine's input, entities numbered in id order (grouping on numbers is faster)."""
+    t = p.table
+    entity = pa.array(record_entity, pa.string())
+    ids = pc.unique(entity)
+    ids = ids.take(pc.sort_indices(ids))
+    cols: dict[str, Any] = {
+        "rid": t.column("rid"),
+        "entity": pc.index_in(entity, value_set=ids),
+        "dataset": t.column("dataset"),
+        "uid": t.column("uid"),
+        "record_no": t.column("record_no"),
+        "recency": t.column("recency"),
+    }
+    for i, attr in enumerate(p.attributes):
+        cols[f"v{i}"] = t.column(attr)
+        cols[f"o{i}"] = t.column(f"{attr}__orig")
+        cols[f"k{i}"] = compare_keys(p, spec, attr)
+    return pa.table(cols), ids
+
+
+def _holders(p: Prepared) -> pa.Table:
+    attr: list[int] = []
+    dataset: list[str] = []
+    auth: list[bool] = []
+    for i, a in enumerate(p.attributes):
+        for d in dict.fromkeys(p.holders.get(a, [])):
+            attr.append(i)
+            dataset.append(d)
+            auth.append(d in p.authoritative.get(a, []))
+    return pa.table(
+        {
+            "attr": pa.array(attr, pa.int64()),
+            "dataset": pa.array(dataset, pa.string()),
+            "auth": pa.array(auth, pa.bool_()),
+        }
+    )
 
 
 def compare(
     p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str], decisions: Decisions
 ) -> Compared:
     """Classify every (entity, attribute) and choose the golden values."""
-    members: dict[str, list[int]] = {}
-    for rid, eid in enumerate(record_entity):
-        members.setdefault(eid, []).append(rid)
-    entity_ids = sorted(members)
-    datasets = p.column("dataset")
-    uids = p.column("uid")
-    recency = p.column("recency")
-    record_nos = p.column("record_no")
-    out = Compared(entity_ids, members, {})
-    for attr in p.attributes:
-        holders = set(p.holders.get(attr, []))
-        values = p.column(attr)
-        origs = p.column(f"{attr}__orig")
-        keys = _compare_keys(p, spec, attr)
-        rules = spec.rules_for(attr)
-        auth = p.authoritative.get(attr, [])
-        picks: list[Choice] = []
-        counts = out.counts.setdefault(attr, dict.fromkeys(CLASSES, 0))
-        for eid in entity_ids:
-            rows = [r for r in members[eid] if datasets[r] in holders]
-            cands = [
-                Candidate(r, datasets[r], uids[r], values[r], keys[r] or values[r], recency[r])
-                for r in rows
-                if values[r] is not None
-            ]
-            choice = choose(cands, rules, auth, decisions.values.get((eid, attr)))
-            picks.append(choice)
-            if len(rows) < 2 or not cands:
-                continue
-            cls = _classify(rows, values, origs, keys)
-            counts[cls] += 1
-            if cls == "equal":
-                continue
-            observed = {
-                "values": [
-                    {
-                        "dataset": datasets[r],
-                        "record": uids[r],
-                        "record_no": record_nos[r],
-                        "value": values[r],
-                        "original": origs[r],
-                    }
-                    for r in rows
-                ],
-                "missing_in": sorted({datasets[r] for r in rows if values[r] is None}),
-            }
-            out.discrepancies.append(
-                {
-                    "entity_type": spec.entity,
-                    "entity_id": eid,
-                    "attribute": attr,
-                    "classification": cls,
-                    "observed": observed,
-                    "chosen": choice.value,
-                    "reason": f"{choice.rule}: {choice.reason}",
-                }
-            )
-        out.choices[attr] = picks
+    with Engine() as engine:
+        recs, ids = _records(p, spec, record_entity)
+        engine.register_arrow("recs_in", recs)
+        engine.register_arrow("hold", _holders(p))
+        # Ranked once by (dataset, uid, rid): ``choose`` breaks ties in that order.
+        engine.execute(
+            "CREATE TEMP TABLE recs AS SELECT *, "
+            "row_number() OVER (ORDER BY dataset, uid, rid) AS ord FROM recs_in"
+        )
+        ents = engine.arrow(ENTITIES_SQL)
+        engine.register_arrow("ents", ents.select(["entity"]))
+        entity_ids: list[Any] = ids.to_pylist()
+        records: list[Any] = ents.column("records").to_pylist()
+        held: list[Any] = ents.column("datasets").to_pylist()
+        out = Compared(entity_ids, records, held, {})
+        pairs = engine.arrow(PAIRS_SQL)
+        names: list[Any] = pairs.column("pair").to_pylist()
+        found: list[Any] = pairs.column("entities").to_pylist()
+        out.pair_links = dict(zip(names, found, strict=True))
+        for i, attr in enumerate(p.attributes):
+            decided = engine.arrow(attribute_sql(i, spec.rules_for(attr)))
+            picks = Picks.from_table(entity_ids, decided)
+            overrides = {e: d for (e, a), d in decisions.values.items() if a == attr}
+            if overrides:
+                picks = _apply_decisions(p, spec, attr, record_entity, picks, overrides)
+            out.choices[attr] = picks
+            classes: list[Any] = decided.column("cls").to_pylist()
+            counts = dict.fromkeys(CLASSES, 0)
+            counts.update(Counter(c for c in classes if c is not None))
+            out.counts[attr] = counts
+            _rows(engine, out, spec, i, attr, classes, picks)
     return out
+
+
+def _rows(
+    engine: Engine,
+    out: Compared,
+    spec: ReconcileSpec,
+    i: int,
+    attr: str,
+    classes: list[Any],
+    picks: Picks,
+) -> None:
+    """Stored rows for the stored classes, example rows for a few ``format_only``."""
+    fmt = [n for n, c in enumerate(classes) if c == "format_only"][:EXAMPLES]
+    positions = sorted([*(n for n, c in enumerate(classes) if c in STORED), *fmt])
+    if not positions:
+        return
+    engine.register_arrow("want", pa.table({"entity": pa.array(positions, pa.int64())}))
+    observed = engine.arrow(observed_sql(i))
+    vals: list[Any] = observed.column("vals").to_pylist()
+    sizes = out.record_counts
+    for pos, values in zip(positions, vals, strict=True):
+        c = classes[pos]
+        choice = picks[pos]
+        eid = out.entity_ids[pos]
+        row = {
+            "entity_type": spec.entity,
+            "entity_id": eid,
+            "attribute": attr,
+            "classification": c,
+            "observed": {
+                "values": values,
+                "missing_in": sorted({v["dataset"] for v in values if v["value"] is None}),
+                "impact": conflict_impact(attr, sizes[pos]) if c == "conflict" else 0.0,
+            },
+            "chosen": choice.value,
+            "reason": f"{choice.rule}: {choice.reason}",
+        }
+        (out.discrepancies if c in STORED else out.examples).append(row)
+
+
+def _apply_decisions(
+    p: Prepared,
+    spec: ReconcileSpec,
+    attr: str,
+    record_entity: Sequence[str],
+    picks: Picks,
+    overrides: dict[str, Any],
+) -> Picks:
+    """A steward's accepted value replaces the rules' choice (few entities: plain Python)."""
+    index = {e: n for n, e in enumerate(picks.entity)}
+    wanted = {e for e in overrides if e in index}
+    if not wanted:
+        return picks
+    holders = set(p.holders.get(attr, []))
+    datasets, uids = p.column("dataset"), p.column("uid")
+    values, recency = p.column(attr), p.column("recency")
+    keys: list[str | None] = compare_keys(p, spec, attr).to_pylist()
+    cands: dict[str, list[Candidate]] = {e: [] for e in wanted}
+    for r, eid in enumerate(record_entity):
+        if eid in wanted and datasets[r] in holders and values[r] is not None:
+            cands[eid].append(
+                Candidate(r, datasets[r], uids[r], values[r], keys[r] or values[r], recency[r])
+            )
+    auth = p.authoritative.get(attr, [])
+    changed = {index[e]: choose(cands[e], spec.rules_for(attr), auth, overrides[e]) for e in wanted}
+    return picks.replaced(changed)
 
 
 def _classify(
@@ -136,6 +247,7 @@ def _classify(
     origs: list[Any],
     keys: list[str | None],
 ) -> str:
+    """The classification of one entity's records (the definition the engine query follows)."""
     present = [r for r in rows if values[r] is not None]
     if len({keys[r] or values[r] for r in present}) > 1:
         return "conflict"

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from seamline.normalize.names import name_key
-from seamline.reconcile.golden import Choice
+from seamline.reconcile.golden import Picks
 
 TRUTH_COLUMNS = {
     "national_id": "pin",
@@ -85,7 +85,7 @@ def evaluate(
     uids: Sequence[str],
     record_entity: Sequence[str],
     entity_ids: Sequence[str],
-    choices: dict[str, list[Choice]],
+    choices: dict[str, Picks],
     validated_ids: Sequence[str | None] | None = None,
 ) -> dict[str, Any] | None:
     """Metrics against ``<root>/_truth``; None when the workspace has no ground truth.
@@ -137,7 +137,7 @@ def _golden_accuracy(
     people: list[dict[str, str]],
     scored: list[tuple[str, str]],
     entity_ids: Sequence[str],
-    choices: dict[str, list[Choice]],
+    choices: dict[str, Picks],
 ) -> dict[str, float]:
     by_id = {p["person_id"]: p for p in people}
     votes: dict[str, Counter[str]] = {}
@@ -149,11 +149,12 @@ def _golden_accuracy(
         if attr not in choices:
             continue
         pairs: list[tuple[str | None, str | None]] = []
+        chosen = choices[attr].values()
         for i, eid in enumerate(entity_ids):
             pid = person_of.get(eid)
             if pid is None:
                 continue
-            pairs.append((_norm(attr, choices[attr][i].value), _norm(attr, by_id[pid][column])))
+            pairs.append((_norm(attr, chosen[i]), _norm(attr, by_id[pid][column])))
         if attr in _NAMES:
             got = name_key(pa.array([g for g, _ in pairs], pa.string())).to_pylist()
             want = name_key(pa.array([t for _, t in pairs], pa.string())).to_pylist()

@@ -42,6 +42,50 @@ class Choice:
     reason: str
 
 
+PICK_COLUMNS = ("value", "dataset", "record", "rule", "reason")
+
+
+@dataclass(frozen=True)
+class Picks:
+    """The choices of one attribute, one per entity, as columns (10^5+ entities)."""
+
+    entity: list[str]
+    columns: dict[str, pa.Array[Any]]
+    """:data:`PICK_COLUMNS` -> a string array in ``entity`` order."""
+
+    @classmethod
+    def from_table(cls, entity: list[str], table: pa.Table) -> Picks:
+        return cls(entity, {c: table.column(c).combine_chunks() for c in PICK_COLUMNS})
+
+    @classmethod
+    def from_choices(cls, entity: list[str], choices: Sequence[Choice]) -> Picks:
+        return cls(
+            entity,
+            {c: pa.array([getattr(x, c) for x in choices], pa.string()) for c in PICK_COLUMNS},
+        )
+
+    def __len__(self) -> int:
+        return len(self.entity)
+
+    def __getitem__(self, i: int) -> Choice:
+        v = {c: self.columns[c][i].as_py() for c in PICK_COLUMNS}
+        return Choice(v["value"], v["dataset"], v["record"], v["rule"], v["reason"])
+
+    def values(self) -> list[str | None]:
+        out: list[str | None] = self.columns["value"].to_pylist()
+        return out
+
+    def replaced(self, changed: dict[int, Choice]) -> Picks:
+        """A copy with the choices at the given positions replaced."""
+        cols: dict[str, pa.Array[Any]] = {}
+        for c in PICK_COLUMNS:
+            items = self.columns[c].to_pylist()
+            for i, choice in changed.items():
+                items[i] = getattr(choice, c)
+            cols[c] = pa.array(items, pa.string())
+        return Picks(self.entity, cols)
+
+
 def _narrow(
     rule: TruthRule, cands: list[Candidate], authoritative: Sequence[str]
 ) -> tuple[list[Candidate], str]:
@@ -113,7 +157,7 @@ def write_golden(
     record_counts: list[int],
     datasets: list[str],
     attributes: Sequence[str],
-    choices: dict[str, list[Choice]],
+    choices: dict[str, Picks],
 ) -> None:
     """One row per entity: the chosen value per attribute and its provenance columns."""
     columns: dict[str, Any] = {
@@ -122,11 +166,11 @@ def write_golden(
         "datasets": pa.array(datasets, pa.string()),
     }
     for attr in attributes:
-        picks = choices[attr]
-        columns[attr] = pa.array([c.value for c in picks], pa.string())
-        columns[f"{attr}__dataset"] = pa.array([c.dataset for c in picks], pa.string())
-        columns[f"{attr}__record"] = pa.array([c.record for c in picks], pa.string())
-        columns[f"{attr}__rule"] = pa.array([c.rule for c in picks], pa.string())
+        picks = choices[attr].columns
+        columns[attr] = picks["value"]
+        columns[f"{attr}__dataset"] = picks["dataset"]
+        columns[f"{attr}__record"] = picks["record"]
+        columns[f"{attr}__rule"] = picks["rule"]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     pq.write_table(pa.table(columns), tmp, compression="zstd")

@@ -3,7 +3,8 @@
 Names are compared on the Latin name keys from :mod:`seamline.reconcile.prepare`
 (DuckDB's string distances count bytes, so Cyrillic would be scored wrongly). The
 u probabilities come from random sampling, the m probabilities from EM over two
-blocking passes, and the family-name key gets term-frequency adjustments.
+blocking passes (birth date; the three name parts), and the family-name key gets
+term-frequency adjustments.
 
 Only pairs where at least one record lacks a validated deterministic identifier are
 scored: pairs that share one are linked already, and pairs whose validated
@@ -148,8 +149,12 @@ def _train_and_predict(linker: Any, spec: ReconcileSpec, det: list[str]) -> list
         )
     training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
     training.estimate_parameters_using_expectation_maximisation("l.f_birth_date = r.f_birth_date")
+    # The second pass estimates what the first cannot (birth date). Blocking on the three
+    # name parts rather than two: at 200,000 people per dataset family + given name gives
+    # 8.6 million pairs (an hour-glass of common names) and cost 57 s; the three give
+    # 0.3 million, still mixing true matches with namesakes, at the same F1.
     training.estimate_parameters_using_expectation_maximisation(
-        "l.f_family = r.f_family and l.f_given = r.f_given"
+        "l.f_family = r.f_family and l.f_given = r.f_given and l.f_patronymic = r.f_patronymic"
     )
     predicted = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
     predictions: pa.Table = predicted.as_pyarrow_table()

@@ -26,7 +26,6 @@ from seamline.reconcile.report import examples
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
 from seamline.reconcile.worklist import (
     LINK_ATTRIBUTE,
-    conflict_impact,
     link_impact,
     store_rows,
 )
@@ -142,12 +141,11 @@ def _one(
     t = time.perf_counter()
     compared = compare(p, spec, record_entity, decisions)
     golden_path = ws.data_dir / "reference" / f"{spec.id}.parquet"
-    datasets = p.column("dataset")
     write_golden(
         golden_path,
         compared.entity_ids,
-        [len(compared.members[e]) for e in compared.entity_ids],
-        [";".join(sorted({datasets[r] for r in compared.members[e]})) for e in compared.entity_ids],
+        compared.record_counts,
+        compared.datasets,
         p.attributes,
         compared.choices,
     )
@@ -173,23 +171,11 @@ def _one(
         discrepancies=compared.counts,
         golden=golden_path,
         mapping=map_path,
-        pair_links=_pair_links(compared, datasets),
+        pair_links=compared.pair_links,
         metrics=metrics,
         seconds={k: round(v, 3) for k, v in seconds.items()},
-        examples=examples(rows),
+        examples=examples([*rows, *compared.examples]),
     )
-
-
-def _pair_links(compared: Compared, datasets: list[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for rows in compared.members.values():
-        held = sorted({datasets[r] for r in rows})
-        for i, a in enumerate(held):
-            for b in held[i:]:
-                if a == b and sum(1 for r in rows if datasets[r] == a) < 2:
-                    continue
-                out[f"{a}|{b}"] = out.get(f"{a}|{b}", 0) + 1
-    return out
 
 
 def _store_rows(
@@ -200,21 +186,16 @@ def _store_rows(
     record_entity: list[str],
     rejected: set[tuple[int, int]],
 ) -> tuple[list[dict[str, Any]], int]:
-    rows = []
-    for d in compared.discrepancies:
-        size = len(compared.members[d["entity_id"]])
-        d["observed"]["impact"] = (
-            conflict_impact(d["attribute"], size) if d["classification"] == "conflict" else 0.0
-        )
-        rows.append(d)
+    rows = list(compared.discrepancies)
     uids, datasets = p.column("uid"), p.column("dataset")
+    sizes = compared.sizes()
     reviews = 0
     for s in scored:
         el, er = record_entity[s.left], record_entity[s.right]
         if el == er or (s.left, s.right) in rejected or (s.right, s.left) in rejected:
             continue
         reviews += 1
-        size = len(compared.members[el]) + len(compared.members[er])
+        size = sizes[el] + sizes[er]
         rows.append(
             {
                 "entity_type": spec.entity,

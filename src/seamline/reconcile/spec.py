@@ -70,8 +70,8 @@ class ReconcileSpec(_Model):
     """Attributes compared and published; empty = every attribute a linked dataset maps."""
     name_scheme: SchemeName = "icao"
     """How Cyrillic names are romanized for the comparison keys."""
-    u_max_pairs: float = Field(default=2e6, gt=0)
-    """Random pairs sampled to estimate the u probabilities."""
+    u_max_pairs: float = Field(default=5e5, gt=0)
+    """Random pairs sampled to estimate the u probabilities (5e5: the F1 of 2e6, faster)."""
     seed: int = 42
     """Seed of the random sampling, so runs on the same data give the same model."""
 
