@@ -572,6 +572,15 @@ def serve(
     rate_limit: Annotated[
         float, typer.Option(help="Requests per second per client (0: no limit).")
     ] = 0.0,
+    oidc_issuer: Annotated[
+        str | None, typer.Option(help="Also accept JWT bearer tokens from this issuer (iss).")
+    ] = None,
+    oidc_audience: Annotated[
+        str | None, typer.Option(help="The audience (aud) tokens must name.")
+    ] = None,
+    oidc_jwks: Annotated[
+        str | None, typer.Option(help="The issuer's JWKS: a URL, or a local file.")
+    ] = None,
 ) -> None:
     """Serve the golden records to consumer systems: authenticated, by agreement, audited.
 
@@ -583,7 +592,22 @@ def serve(
     from seamline.exchange.serve import serve as run_server
     from seamline.exchange.service import ExchangeConfig
 
-    run_server(directory, host=host, port=port, config=ExchangeConfig(rate_limit=rate_limit))
+    config = ExchangeConfig(rate_limit=rate_limit)
+    if oidc_issuer or oidc_audience or oidc_jwks:
+        from seamline.exchange.tokens import OidcConfig
+
+        if not (oidc_issuer and oidc_audience and oidc_jwks):
+            raise UsageError(
+                "bearer tokens need --oidc-issuer, --oidc-audience and --oidc-jwks together"
+            )
+        is_url = oidc_jwks.startswith(("https://", "http://"))
+        config.oidc = OidcConfig(
+            issuer=oidc_issuer,
+            audience=oidc_audience,
+            jwks_url=oidc_jwks if is_url else None,
+            jwks_path=None if is_url else Path(oidc_jwks),
+        )
+    run_server(directory, host=host, port=port, config=config)
 
 
 clients_app = typer.Typer(

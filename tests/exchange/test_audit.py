@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
 from seamline.exchange import export_audit, verify_audit, verify_bundle
@@ -73,7 +75,7 @@ def test_no_answer_when_the_audit_cannot_be_written(demo: Any, headers: H) -> No
     with TestClient(demo.app()) as c:
         writer = c.app.state.exchange.writer  # type: ignore[attr-defined]
 
-        def broken(rows: list[dict[str, Any]]) -> None:
+        def broken(rows: list[Any]) -> None:
             raise OSError("disk full")
 
         writer._insert = broken
@@ -210,3 +212,43 @@ def test_signing_key_is_created_private(tmp_path: Path) -> None:
     key = load_or_create_key(path)
     assert path.stat().st_mode & 0o077 == 0
     assert public_text(load_or_create_key(path)) == public_text(key)
+
+
+@given(
+    details=st.dictionaries(
+        st.text(max_size=8),
+        st.one_of(st.none(), st.integers(), st.text(max_size=12), st.lists(st.text(max_size=5))),
+        max_size=5,
+    ),
+    text=st.text(max_size=20),
+    eid=st.integers(min_value=1, max_value=10**12),
+)
+def test_canonical_halves_splice_to_the_canonical_text(
+    details: dict[str, Any], text: str, eid: int
+) -> None:
+    from seamline.exchange.auditformat import canonical, canonical_halves
+
+    event = {
+        "at": dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC), "actor": text, "client": None,
+        "action": "person.lookup", "resource": text or None, "purpose": "tax-registration",
+        "outcome": "ok", "details": details,
+    }  # fmt: skip
+    head, tail = canonical_halves(event)
+    assert head + str(eid) + tail == canonical({**event, "id": eid})
+
+
+def test_inline_commit_mode_writes_one_event_per_request(demo: Any, headers: H) -> None:
+    pin = demo.people[1]["national_id"]
+    with demo.store.session() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEvent))
+    with TestClient(demo.app(audit_inline=True)) as c:
+        codes = [
+            c.get(f"/v1/persons/kg_pin:{pin}", headers=headers(demo.keys["tax"])).status_code
+            for _ in range(5)
+        ]
+        codes.append(c.get("/v1/persons/kg_pin:1", headers=headers("sl_x_y")).status_code)
+    assert codes == [200] * 5 + [401]
+    with demo.store.session() as s:
+        after = s.scalar(select(func.count()).select_from(AuditEvent))
+    assert after == before + 6
+    assert verify_audit(demo.store).ok

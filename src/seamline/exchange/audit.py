@@ -9,112 +9,111 @@ Durability costs one fsync per commit; a request thread-per-commit would cap the
 a few hundred requests a second. :class:`AuditWriter` instead queues events, commits
 every event waiting at that moment in one transaction (group commit), then resolves
 each request's future; a handler answers only after its event is committed.
+
+The writer thread holds the GIL while it works, and every microsecond it spends there
+is taken from the event loop serving requests. So the request thread does the costly
+part when it submits: the event's canonical JSON (split around the id, which only the
+writer knows) and its database values. The writer only splices ids and hashes, hands
+all rows to the driver's ``executemany`` in one transaction, and wakes each event loop
+once per batch instead of once per request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import hashlib
-import json
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import PoolProxiedConnection
 
-from seamline.exchange.keys import public_text, sign
+from seamline.exchange.auditformat import (
+    AuditUnavailable,
+    Event,
+    RowFormat,
+    _utc,
+    canonical,
+    canonical_parts,
+    chain_hash,
+    checkpoint_message,
+    row_dict,
+    write_checkpoint,
+)
+from seamline.exchange.keys import public_text
 from seamline.store import Store
-from seamline.store.models import AuditEvent, AuditSignature, utcnow
+from seamline.store.models import AuditEvent, AuditSignature
 
 log = logging.getLogger("seamline.exchange.audit")
+# Re-exported: the verifier, the CLI and tests read the formats from here.
+__all__ = [
+    "AuditUnavailable",
+    "AuditWriter",
+    "Event",
+    "append_now",
+    "canonical",
+    "chain_hash",
+    "checkpoint_message",
+    "row_dict",
+    "write_checkpoint",
+]
 
 
-def _utc(at: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-def canonical(event: dict[str, Any]) -> str:
-    """The canonical JSON of an event's content (everything except its hashes)."""
-    body = {
-        "id": event["id"],
-        "at": _utc(event["at"]).isoformat(timespec="microseconds"),
-        "actor": event["actor"],
-        "client": event["client"],
-        "action": event["action"],
-        "resource": event["resource"],
-        "purpose": event["purpose"],
-        "outcome": event["outcome"],
-        "details": event["details"],
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def chain_hash(prev_hash: str | None, event: dict[str, Any]) -> str:
-    return hashlib.sha256(((prev_hash or "") + canonical(event)).encode("utf-8")).hexdigest()
-
-
-def checkpoint_message(last_event_id: int, chain: str) -> bytes:
-    return f"seamline-audit:{last_event_id}:{chain}".encode("ascii")
-
-
-def row_dict(row: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "at": row.at,
-        "actor": row.actor,
-        "client": row.client,
-        "action": row.action,
-        "resource": row.resource,
-        "purpose": row.purpose,
-        "outcome": row.outcome,
-        "details": row.details,
-        "prev_hash": row.prev_hash,
-        "hash": row.hash,
-    }
-
-
-@dataclass
-class Event:
-    """An event before it is written (the writer gives it an id and its hashes)."""
-
-    actor: str
-    client: str | None
-    action: str
-    resource: str | None
-    purpose: str | None
-    outcome: str
-    details: dict[str, Any] = field(default_factory=dict)
-    at: datetime = field(default_factory=utcnow)
-
-
-class AuditUnavailable(Exception):
-    """The event could not be written durably; the request must not be answered."""
-
-
+# A waiter is a thread's future or an event loop's future (resolved in that loop).
+_Waiter = concurrent.futures.Future[int] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[int]"]
 _STOP = object()
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """An event's canonical JSON halves and database values, built by the submitter."""
+
+    head: str
+    tail: str
+    values: dict[str, Any]
+    waiter: _Waiter
+
+
+def _resolve(items: list[tuple[asyncio.Future[int], int | BaseException]]) -> None:
+    for fut, outcome in items:
+        if fut.done():  # the request was cancelled (client gone); its event stays written
+            continue
+        if isinstance(outcome, BaseException):
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)
+
+
 class AuditWriter:
-    """One thread owns the chain's head and commits queued events in batches."""
+    """Owns the chain's head and commits events in batches (group commit).
+
+    With ``inline`` (``ExchangeConfig.audit_inline``) events appended from an event
+    loop are committed on that loop, once per loop iteration, for every request that
+    reached its audit step in that iteration: no thread hand-over, but the loop waits
+    for each fsync. Otherwise (the default), and always for :meth:`submit` from plain
+    threads, the writer thread commits them while the loop goes on serving.
+    The thread also signs checkpoints when the log has been idle.
+    """
 
     def __init__(
         self,
         store: Store,
         key: Ed25519PrivateKey,
         *,
-        max_batch: int = 1000,
+        max_batch: int = 2000,
         checkpoint_events: int = 1000,
         checkpoint_seconds: float = 5.0,
         observe: Callable[[float, int], None] | None = None,
+        inline: bool = False,
     ) -> None:
         self.store = store
         self.key = key
@@ -123,12 +122,20 @@ class AuditWriter:
         self.checkpoint_events = checkpoint_events
         self.checkpoint_seconds = checkpoint_seconds
         self.observe = observe
+        self.inline = inline
+        # Guards the head, the connection and checkpoints: the loop and the thread share them.
+        self._lock = threading.RLock()
+        self._pending: dict[asyncio.AbstractEventLoop, list[_Prepared]] = {}
+        self.format = RowFormat(store.engine.dialect)
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._last_id = 0
         self._last_hash: str | None = None
         self._signed_id = 0
         self._signed_at = time.monotonic()
+        self._conn: PoolProxiedConnection | None = None
+        dbapi = store.engine.dialect.loaded_dbapi
+        self._integrity: tuple[type[Exception], ...] = (IntegrityError, dbapi.IntegrityError)
         self.failures = 0
 
     @property
@@ -157,17 +164,67 @@ class AuditWriter:
         self._thread.join()
         self._thread = None
 
+    def _prepare(self, event: Event, waiter: _Waiter) -> _Prepared:
+        at = _utc(event.at)
+        content = {
+            "at": at,
+            "actor": event.actor,
+            "client": event.client,
+            "action": event.action,
+            "resource": event.resource,
+            "purpose": event.purpose,
+            "outcome": event.outcome,
+            "details": event.details,
+        }
+        head, tail, details = canonical_parts(content)
+        return _Prepared(head, tail, self.format.values(content, details), waiter)
+
+    def _enqueue(self, event: Event, waiter: _Waiter) -> AuditUnavailable | None:
+        if not self.alive:
+            return AuditUnavailable("the audit writer is not running")
+        try:
+            item = self._prepare(event, waiter)
+        except (TypeError, ValueError) as exc:  # details that JSON cannot hold
+            return AuditUnavailable(f"the audit event cannot be serialised: {exc}")
+        self._queue.put(item)
+        return None
+
     def submit(self, event: Event) -> concurrent.futures.Future[int]:
         fut: concurrent.futures.Future[int] = concurrent.futures.Future()
-        if not self.alive:
-            fut.set_exception(AuditUnavailable("the audit writer is not running"))
-            return fut
-        self._queue.put((event, fut))
+        error = self._enqueue(event, fut)
+        if error is not None:
+            fut.set_exception(error)
         return fut
 
     async def append(self, event: Event) -> int:
         """Queue the event and wait until it is committed; return its id."""
-        return await asyncio.wrap_future(self.submit(event))
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[int] = loop.create_future()
+        if not self.inline:
+            error = self._enqueue(event, (loop, fut))
+            if error is not None:
+                raise error
+            return await fut
+        if not self.alive:
+            raise AuditUnavailable("the audit writer is not running")
+        try:
+            item = self._prepare(event, (loop, fut))
+        except (TypeError, ValueError) as exc:
+            raise AuditUnavailable(f"the audit event cannot be serialised: {exc}") from None
+        pending = self._pending.setdefault(loop, [])
+        pending.append(item)
+        if len(pending) == 1:  # the first event of this loop iteration schedules the flush
+            loop.call_soon(self._flush, loop)
+        return await fut
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._pending.pop(loop, [])
+        for start in range(0, len(batch), self.max_batch):
+            with self._lock:
+                self._commit(batch[start : start + self.max_batch], loop)
+        if self._last_id - self._signed_id >= self.checkpoint_events:
+            with self._lock:
+                self._checkpoint()
 
     def write(self, event: Event, timeout: float = 10.0) -> int:
         """Blocking :meth:`append`, for code outside the event loop."""
@@ -179,10 +236,11 @@ class AuditWriter:
             try:
                 first = self._queue.get(timeout=max(self.checkpoint_seconds, 0.05))
             except queue.Empty:
-                if self._checkpoint_due():
-                    self._checkpoint()
+                with self._lock:
+                    if self._checkpoint_due():
+                        self._checkpoint()
                 continue
-            batch: list[tuple[Event, concurrent.futures.Future[int]]] = []
+            batch: list[_Prepared] = []
             if first is _STOP:
                 stopping = True
             else:
@@ -196,47 +254,55 @@ class AuditWriter:
                     stopping = True
                     continue
                 batch.append(item)
-            if batch:
-                self._commit(batch)
-            if stopping or self._checkpoint_due():
-                self._checkpoint()
+            with self._lock:
+                if batch:
+                    self._commit(batch)
+                if stopping or self._checkpoint_due():
+                    self._checkpoint()
+                self._close()
+        self._fail_leftovers()
 
-    def _chain(
-        self, batch: list[tuple[Event, concurrent.futures.Future[int]]]
-    ) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
+    def _fail_leftovers(self) -> None:
+        # An event submitted while the writer was stopping must not wait forever.
+        leftovers: list[_Prepared] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                leftovers.append(item)
+        if leftovers:
+            error = AuditUnavailable("the audit writer stopped")
+            self._settle(leftovers, [error] * len(leftovers))
+
+    def _chain(self, batch: list[_Prepared]) -> tuple[list[Any], int, str | None]:
+        rows: list[Any] = []
         last_id, last_hash = self._last_id, self._last_hash
-        for ev, _ in batch:
+        sha256, row = hashlib.sha256, self.format.row
+        for p in batch:
             last_id += 1
-            row: dict[str, Any] = {
-                "id": last_id,
-                "at": ev.at,
-                "actor": ev.actor,
-                "client": ev.client,
-                "action": ev.action,
-                "resource": ev.resource,
-                "purpose": ev.purpose,
-                "outcome": ev.outcome,
-                "details": ev.details,
-                "prev_hash": last_hash,
-            }
-            row["hash"] = last_hash = chain_hash(last_hash, row)
-            rows.append(row)
-        return rows
+            text = (last_hash or "") + p.head + str(last_id) + p.tail
+            digest = sha256(text.encode("utf-8")).hexdigest()
+            rows.append(row({**p.values, "id": last_id, "prev_hash": last_hash, "hash": digest}))
+            last_hash = digest
+        return rows, last_id, last_hash
 
-    def _commit(self, batch: list[tuple[Event, concurrent.futures.Future[int]]]) -> None:
+    def _commit(
+        self, batch: list[_Prepared], here: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         started = time.perf_counter()
         error: Exception | None = None
-        rows: list[dict[str, Any]] = []
+        last_id, last_hash = self._last_id, self._last_hash
         # The primary key makes appending a compare-and-swap: if another writer (a second
         # server process on the same store) took these ids, reload the head and re-chain.
         for _ in range(5):
-            rows = self._chain(batch)
+            rows, last_id, last_hash = self._chain(batch)
             try:
                 self._insert(rows)
                 error = None
                 break
-            except IntegrityError as exc:
+            except self._integrity as exc:
                 error = exc
             except Exception as exc:  # any store failure: no event, so no answer
                 error = exc
@@ -250,18 +316,66 @@ class AuditWriter:
         if error is not None:
             self.failures += 1
             log.error("audit write failed: %s", type(error).__name__)
-            for _, fut in batch:
-                fut.set_exception(AuditUnavailable(f"audit write failed: {type(error).__name__}"))
+            failed = AuditUnavailable(f"audit write failed: {type(error).__name__}")
+            self._settle(batch, [failed] * len(batch), here)
             return
-        self._last_id, self._last_hash = rows[-1]["id"], rows[-1]["hash"]
+        self._last_id, self._last_hash = last_id, last_hash
         if self.observe is not None:
             self.observe(time.perf_counter() - started, len(batch))
-        for row, (_, fut) in zip(rows, batch, strict=True):
-            fut.set_result(row["id"])
+        self._settle(batch, list(range(last_id - len(batch) + 1, last_id + 1)), here)
 
-    def _insert(self, rows: list[dict[str, Any]]) -> None:
-        with self.store.session() as s:
-            s.execute(insert(AuditEvent), rows)
+    def _settle(
+        self,
+        batch: list[_Prepared],
+        outcomes: Sequence[int | BaseException],
+        here: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        """Resolve waiters: directly on ``here`` (the loop running this), else thread-safely."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+        for p, outcome in zip(batch, outcomes, strict=True):
+            w = p.waiter
+            if isinstance(w, tuple):
+                by_loop.setdefault(w[0], []).append((w[1], outcome))
+            elif isinstance(outcome, BaseException):
+                w.set_exception(outcome)
+            else:
+                w.set_result(outcome)
+        for loop, items in by_loop.items():
+            if loop is here:
+                _resolve(items)
+                continue
+            # A closed loop raises RuntimeError: nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, items)
+
+    def _insert(self, rows: list[Any]) -> None:
+        # The driver directly, on a connection the writer keeps: one transaction and one
+        # fsync per batch, no per-row ORM work, no pool checkout per batch.
+        if self._conn is None:
+            self._conn = self.store.engine.raw_connection()
+        conn = self._conn
+        try:
+            cursor = conn.cursor()
+            for sql, params, many in self.format.statements(rows):
+                if many:
+                    cursor.executemany(sql, params)
+                else:
+                    cursor.execute(sql, params)
+            cursor.close()
+            conn.commit()
+        except BaseException:
+            self._conn = None
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            raise
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def _checkpoint_due(self) -> bool:
         pending = self._last_id - self._signed_id
@@ -279,19 +393,6 @@ class AuditWriter:
             log.error("audit checkpoint failed: %s", type(exc).__name__)
             return
         self._signed_id, self._signed_at = self._last_id, time.monotonic()
-
-
-def write_checkpoint(store: Store, key: Ed25519PrivateKey, last_id: int, chain: str) -> None:
-    with store.session() as s:
-        s.add(
-            AuditSignature(
-                last_event_id=last_id,
-                chain_hash=chain,
-                signature=sign(key, checkpoint_message(last_id, chain)),
-                public_key=public_text(key),
-                created_at=utcnow(),
-            )
-        )
 
 
 def append_now(store: Store, key: Ed25519PrivateKey, events: list[Event]) -> None:

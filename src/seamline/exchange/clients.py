@@ -145,6 +145,13 @@ def revoke_client(store: Store, name: str) -> ClientInfo:
         return _info(row)
 
 
+def client_by_name(store: Store, name: str) -> ClientInfo | None:
+    """The client registered as ``name`` (revoked ones too), else None."""
+    with store.session() as s:
+        row = s.scalar(select(ApiClient).where(ApiClient.name == name))
+        return _info(row) if row is not None else None
+
+
 def list_clients(store: Store) -> list[ClientInfo]:
     with store.session() as s:
         return [_info(r) for r in s.scalars(select(ApiClient).order_by(ApiClient.name))]

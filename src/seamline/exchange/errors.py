@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
 from starlette.responses import Response
 
 
@@ -46,3 +47,22 @@ def envelope(status: int, code: str, message: str, request_id: str, **extra: Any
         media_type="application/json",
         headers=headers,
     )
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str
+
+
+class ErrorBody(BaseModel):
+    """The error envelope, documented in the OpenAPI for every status the API answers."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": code.replace("_", " ")}
+    for status, code in HTTP_CODES.items()
+    if status not in (405, 500)
+}

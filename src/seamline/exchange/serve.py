@@ -30,9 +30,19 @@ def serve(
     logging.basicConfig(level=log_level.upper(), format="%(message)s")
     with Store.open(store_url or ws.store_url()) as store:
         app = create_app(ws, store, config)
+        from seamline.ui import mount_ui
+
+        mount_ui(app, ws, store)  # the web UI at /ui/
         # uvicorn's access log prints the path, which holds the identifier asked for:
         # it stays off; the app logs the route template instead.
         uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level)
+
+
+def _config(args: argparse.Namespace) -> ExchangeConfig:
+    config = ExchangeConfig(audit=not args.no_audit)
+    if args.audit_commit is not None:
+        config.audit_inline = args.audit_commit == "inline"
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,13 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-audit", action="store_true")
+    p.add_argument(
+        "--audit-commit",
+        choices=["inline", "thread"],
+        default=None,
+        help="commit audit batches on the event loop or in the writer thread",
+    )
     p.add_argument("--log-level", default="warning")
     args = p.parse_args(argv)
     serve(
         args.workspace,
         host=args.host,
         port=args.port,
-        config=ExchangeConfig(audit=not args.no_audit),
+        config=_config(args),
         log_level=args.log_level,
     )
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, select
 
-from seamline.exchange.audit import _utc
+from seamline.exchange.auditformat import _utc
 from seamline.store import Store
 from seamline.store.models import AuditEvent
 

@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from seamline.exchange.audit import _utc, chain_hash, checkpoint_message, row_dict
+from seamline.exchange.auditformat import _utc, chain_hash, checkpoint_message, row_dict
 from seamline.exchange.keys import public_text, sign, verify_signature
 from seamline.store import Store
 from seamline.store.models import AuditEvent, AuditSignature
