@@ -174,7 +174,10 @@ from pathlib import Path
 FOLDER = Path(sys.argv[1]); SLICE = int(sys.argv[2])
 {body}
 RESULT["seconds"] = time.perf_counter() - T0
-RESULT["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's across exec)
+RESULT["peak_rss_mb"] = next(
+    int(line.split()[1]) / 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:")
+)
 print(json.dumps(RESULT))
 """
 

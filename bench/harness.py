@@ -35,8 +35,23 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], queue: Any) -> None:
     except Exception as exc:  # reported, not hidden
         result, error = None, f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((seconds, peak_kb / 1024.0, result, error))
+    queue.put((seconds, _peak_mb(), result, error))
+
+
+def _peak_mb() -> float:
+    """This process's own peak resident memory.
+
+    Linux keeps ``ru_maxrss`` across fork and exec, so a spawned child would report its
+    parent's peak if that was higher; ``VmHWM`` belongs to the child's own address space.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def measure(name: str, fn: Callable[..., Any], *args: Any, mb: float = 0.0) -> Measurement:
