@@ -37,6 +37,7 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 WorkspaceArg = Annotated[Path, typer.Argument(help="The workspace folder.", show_default=True)]
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="The workspace folder.")]
 
 
 def _version(value: bool) -> None:
@@ -267,9 +268,7 @@ def harmonize(
 @app.command()
 def check(
     seams: Annotated[list[str] | None, typer.Argument(help="Only these seams.")] = None,
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
     junit: Annotated[
         Path | None, typer.Option(help="Also write the results as JUnit XML to FILE.")
     ] = None,
@@ -382,9 +381,7 @@ app.add_typer(contract_app, name="contract")
 @contract_app.command("export")
 def contract_export(
     seam: Annotated[str, typer.Argument(help="The seam id.")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
@@ -403,9 +400,7 @@ def contract_export(
 @contract_app.command("import")
 def contract_import(
     path: Annotated[Path, typer.Argument(help="An ODCS v3 document (YAML).")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
     write: Annotated[
         bool, typer.Option(help="Write seams/<id>.yaml into the workspace (never overwrites).")
     ] = False,
@@ -546,9 +541,7 @@ def reconcile_decide(
     ],
     actor: Annotated[str, typer.Option("--by", help="Who decides (recorded).")],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
     attribute: Annotated[str | None, typer.Option(help="For accept_value: the attribute.")] = None,
     value: Annotated[str | None, typer.Option(help="For accept_value: the accepted value.")] = None,
 ) -> None:
@@ -627,9 +620,7 @@ def _client_store(directory: Path) -> Any:
 def clients_add(
     name: Annotated[str, typer.Argument(help="A name for the client, e.g. tax-service-portal.")],
     system: Annotated[str, typer.Option(help="The consumer system it speaks for (systems/).")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
 ) -> None:
     """Create a client and print its API key once (only its hash is stored)."""
     from seamline.exchange.clients import add_client
@@ -652,9 +643,7 @@ def clients_add(
 @clients_app.command("rotate")
 def clients_rotate(
     name: Annotated[str, typer.Argument(help="The client.")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
 ) -> None:
     """Give a client a new key (printed once); the old key stops working."""
     from seamline.exchange.clients import rotate_client
@@ -668,9 +657,7 @@ def clients_rotate(
 @clients_app.command("revoke")
 def clients_revoke(
     name: Annotated[str, typer.Argument(help="The client.")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
 ) -> None:
     """Revoke a client's key at once."""
     from seamline.exchange.clients import revoke_client
@@ -682,9 +669,7 @@ def clients_revoke(
 
 @clients_app.command("list")
 def clients_list(
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
 ) -> None:
     """The clients, their systems and whether they are active (never their keys)."""
     from seamline.exchange.clients import list_clients
@@ -715,9 +700,7 @@ app.add_typer(ui_app, name="ui")
 def ui_add_user(
     name: Annotated[str, typer.Argument(help="The person's user name.")],
     role: Annotated[str, typer.Option(help="viewer, steward, owner, auditor or admin.")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
 ) -> None:
     """Create or update a UI account; the password is asked for and stored hashed."""
     from seamline.ui import add_user
@@ -732,9 +715,7 @@ def ui_add_user(
 @ui_app.command("remove-user")
 def ui_remove_user(
     name: Annotated[str, typer.Argument(help="The user name.")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
 ) -> None:
     """Remove a UI account; its sessions end at once."""
     from seamline.ui import remove_user
@@ -767,9 +748,7 @@ def audit_verify(
 @audit_app.command("export")
 def audit_export(
     output: Annotated[Path, typer.Argument(help="The bundle file to write.")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
     start: Annotated[
         str | None, typer.Option("--from", help="ISO date or time, inclusive.")
     ] = None,
@@ -809,9 +788,7 @@ app.add_typer(codes_app, name="codes")
 def codes_suggest(
     codelist: Annotated[str, typer.Argument(help="The canonical code list id.")],
     target: Annotated[str, typer.Argument(help="DATASET.FIELD whose local codes to map.")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
     accept: Annotated[
         bool,
         typer.Option(help="Write each value's best candidate into the code list's YAML file."),
@@ -867,9 +844,7 @@ def codes_suggest(
 @codes_app.command("export")
 def codes_export(
     codelist: Annotated[str, typer.Argument(help="The code list id (or iso3166_1, iso3166_2).")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
@@ -955,9 +930,7 @@ def catalog_export(
 @catalog_app.command("search")
 def catalog_search(
     text: Annotated[str, typer.Argument(help="Words to find; all must match.")],
-    directory: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    directory: WorkspaceOpt = Path("."),
     limit: Annotated[int, typer.Option(help="At most this many datasets.")] = 20,
 ) -> None:
     """Search dataset titles, descriptions, fields, owners, stewards and systems."""
@@ -1034,9 +1007,7 @@ def _cell(value: Any) -> str:
 @app.command()
 def read(
     target: Annotated[str, typer.Argument(help="A dataset id, or with --copybook a data file.")],
-    workspace: Annotated[
-        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
-    ] = Path("."),
+    workspace: WorkspaceOpt = Path("."),
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to .parquet, .jsonl or .csv.")
     ] = None,
