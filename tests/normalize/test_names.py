@@ -8,33 +8,11 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlglot import exp
+from stepcheck import run_arrow, run_sql
 
-from seamline.engine import Engine
 from seamline.errors import SpecError
 from seamline.normalize import StepContext, default_normalizers
-from seamline.normalize.base import Normalizer
 from seamline.normalize.names import NameNormalizer, NameOptions, name_key
-
-
-def run_sql(step: Normalizer, values: list[Any]) -> tuple[list[Any], list[Any]]:
-    sql = step.sql(exp.column("v"))
-    assert sql is not None
-    table = pa.table({"i": list(range(len(values))), "v": pa.array(values, pa.string())})
-    with Engine() as eng:
-        eng.register_arrow("t", table)
-        out = eng.arrow(
-            exp.select(exp.alias_(sql.value, "value"), exp.alias_(sql.flag, "flag"))
-            .from_("t")
-            .order_by("i")
-        )
-    return out.column("value").to_pylist(), out.column("flag").to_pylist()
-
-
-def run_arrow(step: Normalizer, values: list[Any]) -> tuple[list[Any], list[Any]]:
-    result = step.arrow(pa.array(values, pa.string()))
-    assert len(result.values) == len(values) == len(result.flags)
-    return result.values.to_pylist(), result.flags.to_pylist()
 
 
 def name(**options: Any) -> NameNormalizer:

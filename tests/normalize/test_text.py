@@ -9,12 +9,10 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlglot import exp
+from stepcheck import run_arrow, run_sql
 
-from seamline.engine import Engine
 from seamline.errors import SpecError
 from seamline.normalize import StepContext, default_normalizers
-from seamline.normalize.base import Normalizer
 from seamline.normalize.text import WS, WS_CHARS, TextNormalizer, TextOptions
 
 # Latin, Russian and Kyrgyz letters, digits, punctuation and odd spaces (NBSP, tab,
@@ -23,26 +21,6 @@ ALPHABET = st.sampled_from(
     [*"abcXYZ Жылдыз АЙГҮЛ өңү ёЁ 019-'.,\t\n", "\u00a0", "\u3000", "\u0301", "\u200b"]
 )
 TEXTS = st.lists(st.one_of(st.none(), st.text(ALPHABET, max_size=20)), max_size=12)
-
-
-def run_sql(step: Normalizer, values: list[Any]) -> tuple[list[Any], list[Any]]:
-    sql = step.sql(exp.column("v"))
-    assert sql is not None
-    table = pa.table({"i": list(range(len(values))), "v": pa.array(values, pa.string())})
-    with Engine() as eng:
-        eng.register_arrow("t", table)
-        out = eng.arrow(
-            exp.select(exp.alias_(sql.value, "value"), exp.alias_(sql.flag, "flag"))
-            .from_("t")
-            .order_by("i")
-        )
-    return out.column("value").to_pylist(), out.column("flag").to_pylist()
-
-
-def run_arrow(step: Normalizer, values: list[Any]) -> tuple[list[Any], list[Any]]:
-    result = step.arrow(pa.array(values, pa.string()))
-    assert len(result.values) == len(values) == len(result.flags)
-    return result.values.to_pylist(), result.flags.to_pylist()
 
 
 FIXTURE = [
