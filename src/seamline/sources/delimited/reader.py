@@ -97,12 +97,7 @@ class CsvReader(Reader):
         return f"csv {self.opts.path}"
 
     def _prepare(self) -> tuple[str, str]:
-        if not self.path.is_file():
-            raise SourceError(
-                f"the file {self.path} does not exist",
-                where=f"dataset {self.context.dataset}",
-                hint="check source.path (relative paths start at the workspace folder)",
-            )
+        self.path = self.source_file(self.opts.path, what="a delimited text file")
         with self.path.open("rb") as fh:
             sample = fh.read(SAMPLE_BYTES)
         where = str(self.path)

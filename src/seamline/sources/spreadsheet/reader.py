@@ -71,16 +71,7 @@ class SpreadsheetReader(Reader):
     # -- workbook and sheet ---------------------------------------------------------
 
     def _file(self) -> Path:
-        path = self.context.resolve(self.opts.path)
-        where = f"dataset {self.context.dataset}"
-        if not path.exists():
-            raise SourceError(
-                f"the file {self.opts.path} does not exist",
-                where=where,
-                hint=f"Looked for {path}; check the path option (relative to the workspace).",
-            )
-        if path.is_dir():
-            raise SourceError(f"{self.opts.path} is a folder, not a workbook", where=where)
+        path = self.source_file(self.opts.path, what="a workbook")
         if path.suffix.lower() in (".xls", ".ods", ".numbers"):
             raise SourceError(
                 f"{path.suffix} workbooks are not read, only .xlsx/.xlsm",
