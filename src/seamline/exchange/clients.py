@@ -9,7 +9,6 @@ re-reads only the row (not the hash) to notice rotation and revocation.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -22,11 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seamline.errors import SeamlineError
+from seamline.secrethash import check_secret, hash_secret
 from seamline.store import Store
 from seamline.store.models import ApiClient, utcnow
 
 KEY_PREFIX = "sl"
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
 
 class ClientError(SeamlineError):
@@ -51,30 +50,6 @@ def _info(row: ApiClient) -> ClientInfo:
     return ClientInfo(
         row.name, row.system, row.key_id, row.created_at, row.rotated_at, row.revoked_at
     )
-
-
-def hash_secret(secret: str, *, salt: bytes | None = None) -> str:
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        secret.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
-    )
-    b64 = base64.urlsafe_b64encode
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def check_secret(secret: str, stored: str) -> bool:
-    try:
-        algo, n, r, p, salt_b64, digest_b64 = stored.split("$")
-        if algo != "scrypt":
-            return False
-        salt = base64.urlsafe_b64decode(salt_b64)
-        want = base64.urlsafe_b64decode(digest_b64)
-        got = hashlib.scrypt(
-            secret.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(want)
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, want)
 
 
 def split_key(key: str) -> tuple[str, str] | None:

@@ -7,18 +7,15 @@ a crash never leaves half a file.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from seamline.errors import UsageError
+from seamline.secrethash import check_secret, hash_secret
 from seamline.workspace.loader import Workspace
 
 ROLES = ("viewer", "steward", "owner", "auditor", "admin")
@@ -26,9 +23,6 @@ ROLES = ("viewer", "steward", "owner", "auditor", "admin")
 audit trail; admin may do everything."""
 NAME = re.compile(r"^[^\s\x00-\x1f<>\"'&]{1,80}$")
 MIN_PASSWORD = 10
-# scrypt cost: n=2**14, r=8 takes ~50 ms and 16 MiB per attempt, which makes guessing
-# slow without making sign-in noticeably slow.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
 
 @dataclass(frozen=True)
@@ -45,41 +39,9 @@ def users_path(ws: Workspace) -> Path:
     return ui_dir(ws) / "users.json"
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """``scrypt$n$r$p$salt$hash`` (base64), self-describing so the cost can rise later."""
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
-    )
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        want = base64.b64decode(digest)
-        got = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(want),
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, want)
-
-
 # Checked when the name is unknown, so a wrong name costs as long as a wrong password
 # and the answer time does not tell which names exist.
-_DUMMY = hash_password("not a password", b"seamline-dummy!!")
+_DUMMY = hash_secret("not a password", b"seamline-dummy!!")
 
 
 def load_users(ws: Workspace) -> dict[str, dict[str, Any]]:
@@ -119,7 +81,7 @@ def add_user(ws: Workspace, name: str, password: str, role: str) -> User:
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"the password must have at least {MIN_PASSWORD} characters")
     users = load_users(ws)
-    users[name] = {"role": role, "password": hash_password(password)}
+    users[name] = {"role": role, "password": hash_secret(password)}
     _save(ws, users)
     return User(name, role)
 
@@ -135,9 +97,9 @@ def remove_user(ws: Workspace, name: str) -> bool:
 def authenticate(ws: Workspace, name: str, password: str) -> User | None:
     entry = load_users(ws).get(name)
     if entry is None:
-        check_password(password, _DUMMY)
+        check_secret(password, _DUMMY)
         return None
-    if not check_password(password, str(entry.get("password", ""))):
+    if not check_secret(password, str(entry.get("password", ""))):
         return None
     role = str(entry.get("role", ""))
     return User(name, role) if role in ROLES else None
