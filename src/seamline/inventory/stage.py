@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from seamline.errors import SeamlineError
 from seamline.inventory.classify import Classification, classify
 from seamline.inventory.governance import Governance, analyse
@@ -60,6 +62,11 @@ class InventoryStage:
                     redact(fp)
             profiles[did] = profile
             _record(store, run_id, ws, profile, classes[did])
+            store.resolve_findings(
+                run_id,
+                ["inventory.personal_data_declared_public"],
+                _subjects_of(did),
+            )
             pii = sum(1 for c in classes[did].values() if c.pii)
             result.details.append(
                 {
@@ -75,6 +82,9 @@ class InventoryStage:
             result.counts["personal_fields"] = result.counts.get("personal_fields", 0) + pii
         gov = analyse(ws, profiles)
         _gap_findings(store, ctx.run_id, ws, gov)
+        # Governance gaps are looked for in the whole workspace on every run: the
+        # ones not seen again are resolved.
+        store.resolve_findings(ctx.run_id, ["governance"])
         result.counts["governance_gaps"] = gov.gap_count
         report = build(ws, profiles, classes, gov, failures)
         json_path, html_path = write(report, ws.data_dir / "reports")
@@ -129,6 +139,12 @@ def _record(
             "personal_fields": sum(1 for c in classes.values() if c.pii),
         },
     )
+
+
+def _subjects_of(dataset_id: str) -> Callable[[str], bool]:
+    """Whether a finding's subject (``dataset.field``) belongs to ``dataset_id``."""
+    prefix = f"{dataset_id}."
+    return lambda subject: subject.startswith(prefix)
 
 
 def _gap_findings(store: Store, run_id: int, ws: Workspace, gov: Governance) -> None:

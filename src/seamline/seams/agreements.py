@@ -126,7 +126,8 @@ def check_agreements(
 ) -> list[AgreementIssue]:
     """Every agreement problem of the selected seams, each recorded as a finding."""
     today = today or dt.date.today()
-    issues = [i for seam in select_seams(ws, seams) for i in seam_agreement_issues(ws, seam, today)]
+    chosen = select_seams(ws, seams)
+    issues = [i for seam in chosen for i in seam_agreement_issues(ws, seam, today)]
     for i in issues:
         store.upsert_finding(
             kind=i.kind,
@@ -138,6 +139,9 @@ def check_agreements(
             run_id=run_id,
             key=str(i.evidence.get("key", "")),
         )
+    if run_id is not None:
+        checked = {seam.id for seam in chosen}
+        store.resolve_findings(run_id, ["agreement"], checked.__contains__)
     return issues
 
 

@@ -73,6 +73,8 @@ def run_checks(
             report.rows.extend(check_seam(ws, store, seam, engine, now))
     report.seconds = time.perf_counter() - started
     record(store, report)
+    checked = {info.id for info in report.seams}
+    store.resolve_findings(run_id, ["contract.failed", "contract.error"], checked.__contains__)
     return report
 
 

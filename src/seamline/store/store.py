@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +59,27 @@ class FindingInfo:
     evidence: dict[str, Any]
     owner: str | None
     times_seen: int
+
+
+def _history(evidence: Any) -> list[dict[str, Any]]:
+    """The status changes a finding went through (kept in its evidence)."""
+    if isinstance(evidence, dict) and isinstance(evidence.get("status_history"), list):
+        return [dict(h) for h in evidence["status_history"]]
+    return []
+
+
+def _finding_info(f: Finding) -> FindingInfo:
+    return FindingInfo(
+        f.id,
+        f.kind,
+        f.subject,
+        f.severity,
+        f.status,
+        f.message,
+        dict(f.evidence),
+        f.owner,
+        f.times_seen,
+    )
 
 
 def fingerprint(*parts: str) -> str:
@@ -365,29 +386,72 @@ class Store:
                     times_seen=0,
                 )
                 s.add(row)
+            history = _history(row.evidence)
+            if row.status != "open":  # seen again after it was resolved or closed
+                history.append({"status": "open", "run_id": run_id, "at": now.isoformat()})
+                row.status = "open"
             row.severity, row.message, row.owner = severity, message, owner
             row.evidence = json.loads(json.dumps(evidence or {}, default=str))
+            if history:
+                row.evidence = {**row.evidence, "status_history": history}
             row.last_run_id, row.last_seen = run_id, now
             row.times_seen = (row.times_seen or 0) + 1
             s.flush()
             return row.id
 
+    def resolve_findings(
+        self,
+        run_id: int,
+        kinds: Sequence[str],
+        in_scope: Callable[[str], bool] = lambda subject: True,
+    ) -> int:
+        """Resolve the open findings this run looked for again and did not see.
+
+        ``kinds`` are the finding kinds (``contract.failed``) or kind families
+        (``agreement``, meaning ``agreement.*``) the caller re-evaluates on every run;
+        ``in_scope`` says which subjects it looked at (a check of one seam must not
+        resolve another seam's findings). Returns how many were resolved.
+        """
+        now = utcnow()
+        resolved = 0
+        with self.session() as s:
+            rows = s.scalars(select(Finding).where(Finding.status == "open"))
+            for row in rows:
+                family_match = any(row.kind == k or row.kind.startswith(k + ".") for k in kinds)
+                if not family_match or row.last_run_id == run_id or not in_scope(row.subject):
+                    continue
+                history = _history(row.evidence)
+                history.append({"status": "resolved", "run_id": run_id, "at": now.isoformat()})
+                row.status = "resolved"
+                row.evidence = {**dict(row.evidence or {}), "status_history": history}
+                resolved += 1
+        return resolved
+
+    def close_finding(self, finding_id: int, *, by: str, reason: str) -> FindingInfo:
+        """A person closes a finding (accepted, fixed elsewhere, not a problem).
+
+        The finding opens again if a later run sees the same problem.
+        """
+        if not by.strip() or not reason.strip():
+            raise StoreError("closing a finding needs who closes it and why")
+        with self.session() as s:
+            row = s.get(Finding, finding_id)
+            if row is None:
+                raise StoreError(f"there is no finding {finding_id}")
+            history = _history(row.evidence)
+            history.append(
+                {"status": "closed", "by": by, "reason": reason, "at": utcnow().isoformat()}
+            )
+            row.status = "closed"
+            row.evidence = {**dict(row.evidence or {}), "status_history": history}
+            s.flush()
+            return _finding_info(row)
+
     def findings(self, *, kind: str | None = None, status: str = "open") -> list[FindingInfo]:
-        query = select(Finding).where(Finding.status == status).order_by(Finding.id)
+        query = select(Finding).order_by(Finding.id)
+        if status != "all":
+            query = query.where(Finding.status == status)
         if kind is not None:
             query = query.where(Finding.kind == kind)
         with self.session() as s:
-            return [
-                FindingInfo(
-                    f.id,
-                    f.kind,
-                    f.subject,
-                    f.severity,
-                    f.status,
-                    f.message,
-                    dict(f.evidence),
-                    f.owner,
-                    f.times_seen,
-                )
-                for f in s.scalars(query)
-            ]
+            return [_finding_info(f) for f in s.scalars(query)]
