@@ -92,6 +92,10 @@ def quarantine_batch(records: list[QuarantineRecord]) -> pa.RecordBatch:
     )
 
 
+ROW_GROUP_ROWS = 256 * 1024
+ROW_GROUP_BYTES = 64 * 1024 * 1024
+
+
 class _Sink:
     """Parquet writers for landed and quarantined records, finalized by rename."""
 
@@ -102,6 +106,10 @@ class _Sink:
         self.writer: pq.ParquetWriter | None = None
         self.qwriter: pq.ParquetWriter | None = None
         self.schema: pa.Schema | None = None
+        # Readers yield batches of a few thousand rows; each write would be a row group
+        # of its own, slow to write and to scan, so they are gathered first.
+        self.pending: list[pa.RecordBatch] = []
+        self.pending_rows = self.pending_bytes = 0
 
     def write(self, batch: Batch, dataset: str) -> None:
         data = batch.data
@@ -111,15 +119,25 @@ class _Sink:
             self.writer = pq.ParquetWriter(self.tmp_landing, self.schema, compression="zstd")
         elif data.schema != self.schema:
             data = _conform(data, self.schema, dataset)
-        if data.num_rows and self.writer is not None:
-            self.writer.write_batch(data)
+        if data.num_rows:
+            self.pending.append(data)
+            self.pending_rows += data.num_rows
+            self.pending_bytes += data.nbytes
+            if self.pending_rows >= ROW_GROUP_ROWS or self.pending_bytes >= ROW_GROUP_BYTES:
+                self._flush()
         if batch.quarantined:
             if self.qwriter is None:
                 self.quarantine.parent.mkdir(parents=True, exist_ok=True)
                 self.qwriter = pq.ParquetWriter(self.tmp_quarantine, QUARANTINE_SCHEMA)
             self.qwriter.write_batch(quarantine_batch(batch.quarantined))
 
+    def _flush(self) -> None:
+        if self.pending and self.writer is not None:
+            self.writer.write_table(pa.Table.from_batches(self.pending, schema=self.schema))
+        self.pending, self.pending_rows, self.pending_bytes = [], 0, 0
+
     def finish(self, empty_schema: pa.Schema) -> None:
+        self._flush()
         if self.writer is None:
             self.landing.parent.mkdir(parents=True, exist_ok=True)
             self.writer = pq.ParquetWriter(self.tmp_landing, empty_schema)

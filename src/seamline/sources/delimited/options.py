@@ -10,7 +10,12 @@ from seamline.sources.base import SourceOptions
 
 
 class CsvOptions(SourceOptions):
-    """``kind: csv`` — a delimited text file; every column is read as text."""
+    """``kind: csv`` — a delimited text file; every column is read as text.
+
+    UTF-8 files are parsed by pyarrow a chunk of lines at a time while every line is
+    one well-formed record; from the first chunk that is not, the rest of the file is
+    read line by line. Values, line numbers and quarantine are the same either way.
+    """
 
     kind: Literal["csv"] = "csv"
     path: str

@@ -4,11 +4,14 @@ The standard library's C ``csv`` parser does the splitting (quoted delimiters an
 line breaks included); this module adds what a register's export needs around it:
 the encoding, the exact line and raw text of every record, and quarantine for
 rows with the wrong number of fields or bytes the encoding does not define.
+Stretches of UTF-8 files with one well-formed record per line take pyarrow's parser
+instead, with the same values and lines (``fast.py``).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sys
 from collections.abc import Iterator
@@ -27,6 +30,7 @@ from seamline.sources.base import (
     SourceOptions,
     with_bookkeeping,
 )
+from seamline.sources.delimited.fast import FAST_ENCODINGS, fast_batches
 from seamline.sources.delimited.options import CsvOptions
 from seamline.sources.delimited.sniff import (
     SAMPLE_BYTES,
@@ -112,20 +116,60 @@ class CsvReader(Reader):
 
     def batches(self) -> Iterator[Batch]:
         self.encoding, self.delimiter = self._prepare()
-        with self.path.open(encoding=self.encoding, errors="surrogateescape", newline="") as fh:
-            yield from self._read(fh, self.encoding, self.delimiter)
+        encoding, delimiter = self.encoding, self.delimiter
+        with self._open_text(encoding) as fh:
+            tap, rows = self._start(fh, delimiter)
+            names = self._header(rows, tap)
+            offset = self._byte_offset(tap.line_no)
+            if encoding not in FAST_ENCODINGS or len(names) < 2 or offset is None:
+                # Other code pages would need transcoding; with one column a blank
+                # line is a record; a lone CR before the data makes byte offsets
+                # uncertain. These files stay on the exact path.
+                yield from self._records(rows, tap, names, 0)
+                return
+            first_line = tap.line_no + 1
+        resume = yield from fast_batches(
+            self.path, names, offset, first_line, delimiter, self.opts.quotechar, self.context.limit
+        )
+        if resume is None:
+            return
+        with self.path.open("rb") as raw:
+            raw.seek(resume.offset)
+            with io.TextIOWrapper(
+                raw, encoding=encoding, errors="surrogateescape", newline=""
+            ) as fh:
+                tap = _LineTap(fh)
+                tap.line_no = resume.line - 1
+                yield from self._records(self._reader(tap, delimiter), tap, names, resume.records)
 
-    def _read(self, fh: IO[str], encoding: str, delimiter: str) -> Iterator[Batch]:
+    def _start(self, fh: IO[str], delimiter: str) -> tuple[_LineTap, Any]:
+        """Skip ``skip_rows`` lines; the csv reader over the rest, and its line tap."""
         tap = _LineTap(fh)
         for _ in range(self.opts.skip_rows):
             if next(tap, None) is None:
                 break
         tap.take()
-        rows = csv.reader(tap, delimiter=delimiter, quotechar=self.opts.quotechar)
-        names = self._header(rows, tap)
+        return tap, self._reader(tap, delimiter)
+
+    def _byte_offset(self, lines: int) -> int | None:
+        """Where line ``lines + 1`` starts, or None if a lone CR makes that unclear."""
+        with self.path.open("rb") as raw:
+            head = b"".join(raw.readline() for _ in range(lines))
+        return None if head.count(b"\r") != head.count(b"\r\n") else len(head)
+
+    def _open_text(self, encoding: str) -> IO[str]:
+        return self.path.open(encoding=encoding, errors="surrogateescape", newline="")
+
+    def _reader(self, tap: _LineTap, delimiter: str) -> Any:
+        return csv.reader(tap, delimiter=delimiter, quotechar=self.opts.quotechar)
+
+    def _records(
+        self, rows: Any, tap: _LineTap, names: list[str], record_no: int
+    ) -> Iterator[Batch]:
+        """The records after the header, line by line; ``record_no`` were read before."""
+        encoding = self.encoding or "utf-8"
         width = len(names)
         limit = self.context.limit
-        record_no = 0
         values: list[list[str]] = []
         numbers: list[int] = []
         positions: list[str] = []
