@@ -97,11 +97,15 @@ def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
 
 
 def _records(
-    p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str]
+    p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str] | pa.Array[Any]
 ) -> tuple[pa.Table, pa.Array[Any]]:
     """The engine's input, entities numbered in id order (grouping on numbers is faster)."""
     t = p.table
-    entity = pa.array(record_entity, pa.string())
+    entity = (
+        record_entity
+        if isinstance(record_entity, pa.Array)
+        else pa.array(list(record_entity), pa.string())
+    )
     ids = pc.unique(entity)
     ids = ids.take(pc.sort_indices(ids))
     cols: dict[str, Any] = {
@@ -138,7 +142,10 @@ def _holders(p: Prepared) -> pa.Table:
 
 
 def compare(
-    p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str], decisions: Decisions
+    p: Prepared,
+    spec: ReconcileSpec,
+    record_entity: Sequence[str] | pa.Array[Any],
+    decisions: Decisions,
 ) -> Compared:
     """Classify every (entity, attribute) and choose the golden values."""
     with Engine() as engine:
@@ -217,7 +224,7 @@ def _apply_decisions(
     p: Prepared,
     spec: ReconcileSpec,
     attr: str,
-    record_entity: Sequence[str],
+    record_entity: Sequence[str] | pa.Array[Any],
     picks: Picks,
     overrides: dict[str, Any],
 ) -> Picks:
@@ -231,7 +238,8 @@ def _apply_decisions(
     values, recency = p.column(attr), p.column("recency")
     keys: list[str | None] = compare_keys(p, spec, attr).to_pylist()
     cands: dict[str, list[Candidate]] = {e: [] for e in wanted}
-    for r, eid in enumerate(record_entity):
+    entities = record_entity.to_pylist() if isinstance(record_entity, pa.Array) else record_entity
+    for r, eid in enumerate(entities):
         if eid in wanted and datasets[r] in holders and values[r] is not None:
             cands[eid].append(
                 Candidate(r, datasets[r], uids[r], values[r], keys[r] or values[r], recency[r])
