@@ -85,15 +85,16 @@ def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
     """The values as compared: name keys for names, spacing and case folded for text."""
     col = p.table.column(attr).combine_chunks()
     if attr in NAME_PARTS:
-        return name_key(col, spec.name_scheme)
+        keyed = p.name_keys.get(attr)  # computed by prepare already
+        return keyed if keyed is not None else name_key(col, spec.name_scheme)
     # Keyed once per distinct value: registers repeat the same dates and codes a lot.
     distinct = pc.unique(col).drop_null()
     texts: list[Any] = distinct.to_pylist()
     if attr == "full_name":
-        keyed: list[str | None] = token_keys(list(texts), spec)
+        texts_keyed: list[str | None] = token_keys(list(texts), spec)
     else:
-        keyed = [_text_key(v) for v in texts]
-    return pc.take(pa.array(keyed, pa.string()), pc.index_in(col, value_set=distinct))
+        texts_keyed = [_text_key(v) for v in texts]
+    return pc.take(pa.array(texts_keyed, pa.string()), pc.index_in(col, value_set=distinct))
 
 
 def _records(

@@ -45,6 +45,8 @@ class Prepared:
     """Attribute -> datasets declared authoritative for it."""
     datasets: list[str] = field(default_factory=list)
     key_columns: dict[str, list[str]] = field(default_factory=dict)
+    name_keys: dict[str, pa.Array[Any]] = field(default_factory=dict)
+    """Name part -> the name keys of its harmonized values (before full names are split)."""
 
     def column(self, name: str) -> list[Any]:
         values: list[Any] = self.table.column(name).to_pylist()
@@ -231,8 +233,8 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
             "uid": uid,
         }
     )
-    table = _add_features(table, spec)
-    return Prepared(table, attributes, holders, authoritative, datasets, key_columns)
+    table, name_keys = _add_features(table, spec)
+    return Prepared(table, attributes, holders, authoritative, datasets, key_columns, name_keys)
 
 
 def _keyer(texts: list[str | None], spec: ReconcileSpec) -> dict[str, str | None]:
@@ -266,7 +268,9 @@ def _split_rows(rows: Any, full: pa.Array[Any], parts: _Parts, spec: ReconcileSp
     return (pa.array(fam, pa.string()), pa.array(giv, pa.string()), pa.array(pat, pa.string()))
 
 
-def _add_features(table: pa.Table, spec: ReconcileSpec) -> pa.Table:
+def _add_features(
+    table: pa.Table, spec: ReconcileSpec
+) -> tuple[pa.Table, dict[str, pa.Array[Any]]]:
     """Linkage features: validated ids, name keys, birth date text, sex."""
     n = table.num_rows
     cols = set(table.column_names)
@@ -288,6 +292,7 @@ def _add_features(table: pa.Table, spec: ReconcileSpec) -> pa.Table:
         )
         for p in NAME_PARTS
     }
+    name_keys = {p: keys[p] for p in NAME_PARTS if p in cols}
     fam_a, giv_a, pat_a = keys["family_name"], keys["given_name"], keys["patronymic"]
     sex_a: pa.Array[Any] = (
         pc.cast(table.column("sex"), pa.string()).combine_chunks()
@@ -329,4 +334,4 @@ def _add_features(table: pa.Table, spec: ReconcileSpec) -> pa.Table:
         features[f"f_det_{det}"] = valid(det)
     for name, col in features.items():
         table = table.append_column(name, col)
-    return table
+    return table, name_keys

@@ -98,10 +98,17 @@ _PREDICT_RULES = (
     ("f_family", "f_family", "l.f_given = r.f_given"),
     ("f_family", "f_given", "l.f_given = r.f_family"),
     ("f_family", "f_family", "substr(l.f_birth_date, 1, 4) = substr(r.f_birth_date, 1, 4)"),
-    ("f_given", "f_given", "l.f_patronymic = r.f_patronymic"),
+    (
+        "f_given",
+        "f_given",
+        "l.f_patronymic = r.f_patronymic "
+        "and substr(l.f_birth_date, 1, 4) = substr(r.f_birth_date, 1, 4)",
+    ),
 )
 """(left key, right key, further condition): same birth date; same family and given
-name; the two swapped; same family name and birth year; same given name and patronymic."""
+name; the two swapped; same family name and birth year; same given name, patronymic and
+birth year (a changed or mistyped family name with a mistyped birth day; without the
+year this rule made half of all pairs, 1.8 million at 200,000 people per dataset)."""
 
 
 def _open(col: str) -> str:
