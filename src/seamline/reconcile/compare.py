@@ -85,23 +85,28 @@ def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
     """The values as compared: name keys for names, spacing and case folded for text."""
     col = p.table.column(attr).combine_chunks()
     if attr in NAME_PARTS:
-        return name_key(col, spec.name_scheme)
+        keyed = p.name_keys.get(attr)  # computed by prepare already
+        return keyed if keyed is not None else name_key(col, spec.name_scheme)
     # Keyed once per distinct value: registers repeat the same dates and codes a lot.
     distinct = pc.unique(col).drop_null()
     texts: list[Any] = distinct.to_pylist()
     if attr == "full_name":
-        keyed: list[str | None] = token_keys(list(texts), spec)
+        texts_keyed: list[str | None] = token_keys(list(texts), spec)
     else:
-        keyed = [_text_key(v) for v in texts]
-    return pc.take(pa.array(keyed, pa.string()), pc.index_in(col, value_set=distinct))
+        texts_keyed = [_text_key(v) for v in texts]
+    return pc.take(pa.array(texts_keyed, pa.string()), pc.index_in(col, value_set=distinct))
 
 
 def _records(
-    p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str]
+    p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str] | pa.Array[Any]
 ) -> tuple[pa.Table, pa.Array[Any]]:
     """The engine's input, entities numbered in id order (grouping on numbers is faster)."""
     t = p.table
-    entity = pa.array(record_entity, pa.string())
+    entity = (
+        record_entity
+        if isinstance(record_entity, pa.Array)
+        else pa.array(list(record_entity), pa.string())
+    )
     ids = pc.unique(entity)
     ids = ids.take(pc.sort_indices(ids))
     cols: dict[str, Any] = {
@@ -138,7 +143,10 @@ def _holders(p: Prepared) -> pa.Table:
 
 
 def compare(
-    p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str], decisions: Decisions
+    p: Prepared,
+    spec: ReconcileSpec,
+    record_entity: Sequence[str] | pa.Array[Any],
+    decisions: Decisions,
 ) -> Compared:
     """Classify every (entity, attribute) and choose the golden values."""
     with Engine() as engine:
@@ -217,7 +225,7 @@ def _apply_decisions(
     p: Prepared,
     spec: ReconcileSpec,
     attr: str,
-    record_entity: Sequence[str],
+    record_entity: Sequence[str] | pa.Array[Any],
     picks: Picks,
     overrides: dict[str, Any],
 ) -> Picks:
@@ -231,7 +239,8 @@ def _apply_decisions(
     values, recency = p.column(attr), p.column("recency")
     keys: list[str | None] = compare_keys(p, spec, attr).to_pylist()
     cands: dict[str, list[Candidate]] = {e: [] for e in wanted}
-    for r, eid in enumerate(record_entity):
+    entities = record_entity.to_pylist() if isinstance(record_entity, pa.Array) else record_entity
+    for r, eid in enumerate(entities):
         if eid in wanted and datasets[r] in holders and values[r] is not None:
             cands[eid].append(
                 Candidate(r, datasets[r], uids[r], values[r], keys[r] or values[r], recency[r])

@@ -12,12 +12,15 @@ from collections import Counter
 from collections.abc import Sequence
 from math import comb
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from seamline.normalize.names import name_key
 from seamline.reconcile.golden import Picks
+
+if TYPE_CHECKING:
+    _Column = pa.Array[Any] | pa.ChunkedArray[Any]
 
 TRUTH_COLUMNS = {
     "national_id": "pin",
@@ -75,6 +78,13 @@ def _difference(everything: dict[str, float], identified: dict[str, float]) -> d
     }
 
 
+def _listed(values: Sequence[Any] | _Column) -> Sequence[Any]:
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        out: list[Any] = values.to_pylist()
+        return out
+    return values
+
+
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -82,11 +92,11 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def evaluate(
     root: Path,
-    uids: Sequence[str],
-    record_entity: Sequence[str],
+    uids: Sequence[str] | _Column,
+    record_entity: Sequence[str] | _Column,
     entity_ids: Sequence[str],
     choices: dict[str, Picks],
-    validated_ids: Sequence[str | None] | None = None,
+    validated_ids: Sequence[str | None] | _Column | None = None,
 ) -> dict[str, Any] | None:
     """Metrics against ``<root>/_truth``; None when the workspace has no ground truth.
 
@@ -96,6 +106,9 @@ def evaluate(
     truth_dir = root / "_truth"
     if not (truth_dir / "records.csv").exists():
         return None
+    uids, record_entity = _listed(uids), _listed(record_entity)
+    if validated_ids is not None:
+        validated_ids = _listed(validated_ids)
     owner = {
         f"{r['dataset']}:{r['record_key']}": r["person_id"]
         for r in _read(truth_dir / "records.csv")

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -44,6 +45,8 @@ class Prepared:
     """Attribute -> datasets declared authoritative for it."""
     datasets: list[str] = field(default_factory=list)
     key_columns: dict[str, list[str]] = field(default_factory=dict)
+    name_keys: dict[str, pa.Array[Any]] = field(default_factory=dict)
+    """Name part -> the name keys of its harmonized values (before full names are split)."""
 
     def column(self, name: str) -> list[Any]:
         values: list[Any] = self.table.column(name).to_pylist()
@@ -98,13 +101,17 @@ def _recency_column(
     return None
 
 
-def _digits_stamp(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> list[str | None]:
-    """A sortable stamp: the digits of a date or timestamp, padded to 14 (yyyymmddhhmmss)."""
-    out: list[str | None] = []
-    for v in values.to_pylist():
-        digits = re.sub(r"\D", "", str(v)) if v is not None else ""
-        out.append(digits[:14].ljust(14, "0") if len(digits) >= 8 and digits != "0" else None)
-    return out
+def _digits_stamp(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.ChunkedArray[Any]:
+    """A sortable stamp: the digits of a date or timestamp, padded to 14 (yyyymmddhhmmss).
+
+    Null where the value has fewer than eight digits.
+    """
+    text: Any = pc.cast(values, pa.string())
+    digits: Any = pc.replace_substring_regex(text, pattern=r"\D", replacement="")
+    stamp = pc.utf8_rpad(pc.utf8_slice_codeunits(digits, 0, 14), width=14, padding="0")
+    enough = pc.greater_equal(pc.utf8_length(digits), pa.scalar(8))
+    out: Any = pc.if_else(enough, stamp, pa.scalar(None, pa.string()))
+    return pa.chunked_array([out]) if isinstance(out, pa.Array) else out
 
 
 def _as_text(col: pa.ChunkedArray[Any]) -> pa.ChunkedArray[Any]:
@@ -145,7 +152,7 @@ def _sex_from_patronymic(pat: str | None) -> str | None:
 
 def _dataset_rows(
     ws: Workspace, spec: ReconcileSpec, dataset: str, attributes: list[str]
-) -> tuple[dict[str, list[Any]], list[str]]:
+) -> tuple[pa.Table, list[str]]:
     hpath = ws.data_dir / "harmonized" / f"{dataset}.parquet"
     lpath = ws.data_dir / "landing" / f"{dataset}.parquet"
     if not hpath.exists():
@@ -165,33 +172,28 @@ def _dataset_rows(
     joined = h.join(side, "_record_no", join_type="left outer", right_suffix="__landing")
     joined = joined.sort_by("_record_no")
     n = joined.num_rows
-    key_parts = [_as_text(joined.column(k)).to_pylist() for k in keys]
-    key_text = [
-        "|".join("" if p is None else str(p) for p in parts)
-        for parts in zip(*key_parts, strict=True)
-    ]
-    rows: dict[str, list[Any]] = {
-        "dataset": [dataset] * n,
-        "record_no": joined.column("_record_no").to_pylist(),
+    parts: list[Any] = [pc.fill_null(_as_text(joined.column(k)), pa.scalar("")) for k in keys]
+    join: Any = pc.binary_join_element_wise
+    key_text = parts[0] if len(parts) == 1 else join(*parts, "|")
+    none = pa.nulls(n, pa.string())
+    rows: dict[str, Any] = {
+        "dataset": pa.array(np.full(n, dataset, dtype=object), pa.string()),
+        "record_no": pc.cast(joined.column("_record_no"), pa.int64()),
         "key": key_text,
-        "recency": _digits_stamp(joined.column(rec_col)) if rec_col else [None] * n,
+        "recency": _digits_stamp(joined.column(rec_col)) if rec_col else none,
     }
     for attr in attributes:
         if attr in joined.column_names:
-            rows[attr] = _as_text(joined.column(attr)).to_pylist()
+            rows[attr] = _as_text(joined.column(attr))
             orig = f"{attr}__orig"
             rows[orig] = (
-                _as_text(joined.column(orig)).to_pylist()
-                if orig in joined.column_names
-                else rows[attr]
+                _as_text(joined.column(orig)) if orig in joined.column_names else rows[attr]
             )
             flag = f"{attr}__flag"
-            rows[flag] = (
-                joined.column(flag).to_pylist() if flag in joined.column_names else [None] * n
-            )
+            rows[flag] = _as_text(joined.column(flag)) if flag in joined.column_names else none
         else:
-            rows[attr] = rows[f"{attr}__orig"] = rows[f"{attr}__flag"] = [None] * n
-    return rows, keys
+            rows[attr] = rows[f"{attr}__orig"] = rows[f"{attr}__flag"] = none
+    return pa.table(rows), keys
 
 
 def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None) -> Prepared:
@@ -214,18 +216,25 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
         for a in ds.authoritative_for:
             authoritative.setdefault(a, []).append(d)
     attributes = list(spec.attributes) if spec.attributes else list(holders)
-    columns: dict[str, list[Any]] = {}
+    parts: list[pa.Table] = []
     key_columns: dict[str, list[str]] = {}
     for d in datasets:
         rows, keys = _dataset_rows(ws, spec, d, attributes)
         key_columns[d] = keys
-        for name, values in rows.items():
-            columns.setdefault(name, []).extend(values)
-    n = len(columns["dataset"])
-    columns["uid"] = [f"{d}:{k}" for d, k in zip(columns["dataset"], columns["key"], strict=True)]
-    table = pa.table({"rid": pa.array(range(n), pa.int64()), **columns})
-    table = _add_features(table, spec)
-    return Prepared(table, attributes, holders, authoritative, datasets, key_columns)
+        parts.append(rows)
+    combined = pa.concat_tables(parts, promote_options="permissive")
+    n = combined.num_rows
+    join: Any = pc.binary_join_element_wise
+    uid = join(combined.column("dataset"), combined.column("key"), ":")
+    table = pa.table(
+        {
+            "rid": pa.array(np.arange(n, dtype=np.int64)),
+            **{c: combined.column(c) for c in combined.column_names},
+            "uid": uid,
+        }
+    )
+    table, name_keys = _add_features(table, spec)
+    return Prepared(table, attributes, holders, authoritative, datasets, key_columns, name_keys)
 
 
 def _keyer(texts: list[str | None], spec: ReconcileSpec) -> dict[str, str | None]:
@@ -235,7 +244,33 @@ def _keyer(texts: list[str | None], spec: ReconcileSpec) -> dict[str, str | None
     return dict(zip(words, keys, strict=True))
 
 
-def _add_features(table: pa.Table, spec: ReconcileSpec) -> pa.Table:
+def _empty(values: pa.Array[Any]) -> pa.Array[Any]:
+    """True where a name key is null or empty."""
+    out: Any = pc.or_kleene(pc.is_null(values), pc.equal(values, pa.scalar("")))
+    fill: Any = pc.fill_null
+    filled: pa.Array[Any] = fill(out, pa.scalar(True))
+    return filled
+
+
+_Parts = tuple["pa.Array[Any]", "pa.Array[Any]", "pa.Array[Any]"]
+
+
+def _split_rows(rows: Any, full: pa.Array[Any], parts: _Parts, spec: ReconcileSpec) -> _Parts:
+    """Fill family, given and patronymic keys of ``rows`` from their full names."""
+    if not len(rows):
+        return parts
+    texts: list[Any] = full.take(rows).to_pylist()
+    keyed = _keyer(texts, spec)
+    fam, giv, pat = (p.to_pylist() for p in parts)
+    for r, text in zip(rows.tolist(), texts, strict=True):
+        fam[r], giv[r], split_pat = _split_full(text, keyed.get)
+        pat[r] = pat[r] or split_pat
+    return (pa.array(fam, pa.string()), pa.array(giv, pa.string()), pa.array(pat, pa.string()))
+
+
+def _add_features(
+    table: pa.Table, spec: ReconcileSpec
+) -> tuple[pa.Table, dict[str, pa.Array[Any]]]:
     """Linkage features: validated ids, name keys, birth date text, sex."""
     n = table.num_rows
     cols = set(table.column_names)
@@ -254,33 +289,49 @@ def _add_features(table: pa.Table, spec: ReconcileSpec) -> pa.Table:
             name_key(table.column(p).combine_chunks(), spec.name_scheme)
             if p in cols
             else pa.nulls(n, pa.string())
-        ).to_pylist()
+        )
         for p in NAME_PARTS
     }
-    full: list[str | None] = (
-        table.column("full_name").to_pylist() if "full_name" in cols else [None] * n
+    name_keys = {p: keys[p] for p in NAME_PARTS if p in cols}
+    fam_a, giv_a, pat_a = keys["family_name"], keys["given_name"], keys["patronymic"]
+    sex_a: pa.Array[Any] = (
+        pc.cast(table.column("sex"), pa.string()).combine_chunks()
+        if "sex" in cols
+        else pa.nulls(n, pa.string())
     )
-    keyed = _keyer(full, spec)
-    fam, giv, pat = keys["family_name"], keys["given_name"], keys["patronymic"]
-    for i, text in enumerate(full):
-        if text and not (fam[i] or giv[i]):
-            fam[i], giv[i], split_pat = _split_full(text, keyed.get)
-            pat[i] = pat[i] or split_pat
-    sex = table.column("sex").to_pylist() if "sex" in cols else [None] * n
-    sex = [s or _sex_from_patronymic(p) for s, p in zip(sex, pat, strict=True)]
+    if "full_name" in cols:
+        full = table.column("full_name").combine_chunks()
+        # Only records with a full name and neither family nor given name are split.
+        need = pc.and_(
+            pc.and_(pc.is_valid(full), pc.not_equal(full, pa.scalar(""))),
+            pc.and_(_empty(fam_a), _empty(giv_a)),
+        )
+        fam_a, giv_a, pat_a = _split_rows(
+            np.flatnonzero(need.fill_null(False).to_numpy(zero_copy_only=False)),
+            full,
+            (fam_a, giv_a, pat_a),
+            spec,
+        )
+    rows = np.flatnonzero(_empty(sex_a).to_numpy(zero_copy_only=False))
+    if len(rows):
+        sex_list: list[Any] = sex_a.to_pylist()
+        pats: list[Any] = pat_a.take(rows).to_pylist()
+        for r, pat in zip(rows.tolist(), pats, strict=True):
+            sex_list[r] = _sex_from_patronymic(pat)
+        sex_a = pa.array(sex_list, pa.string())
     tax = table.column("tax_number") if "tax_number" in cols else pa.nulls(n, pa.string())
     birth = table.column("birth_date") if "birth_date" in cols else pa.nulls(n, pa.string())
     features: dict[str, pa.Array[Any] | pa.ChunkedArray[Any]] = {
         "f_national_id": valid("national_id"),
         "f_tax_number": tax,
-        "f_family": pa.array(fam, pa.string()),
-        "f_given": pa.array(giv, pa.string()),
-        "f_patronymic": pa.array(pat, pa.string()),
+        "f_family": fam_a,
+        "f_given": giv_a,
+        "f_patronymic": pat_a,
         "f_birth_date": birth,
-        "f_sex": pa.array(sex, pa.string()),
+        "f_sex": sex_a,
     }
     for det in spec.deterministic:
         features[f"f_det_{det}"] = valid(det)
     for name, col in features.items():
         table = table.append_column(name, col)
-    return table
+    return table, name_keys

@@ -7,21 +7,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from seamline.reconcile.cluster import (
     MAP_FILE,
-    Link,
-    assign_ids,
-    cluster,
-    read_mapping,
+    Ints,
+    cluster_arrays,
+    entity_ids,
+    read_previous,
     write_mapping,
 )
 from seamline.reconcile.compare import Compared, compare
 from seamline.reconcile.decisions import Decisions, active_decisions
-from seamline.reconcile.deterministic import deterministic_links
+from seamline.reconcile.deterministic import deterministic_edges
 from seamline.reconcile.evaluate import evaluate
 from seamline.reconcile.golden import write_golden
 from seamline.reconcile.prepare import Prepared, prepare
-from seamline.reconcile.probabilistic import ScoredPair, score_pairs
+from seamline.reconcile.probabilistic import score_pairs
 from seamline.reconcile.report import examples
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
 from seamline.reconcile.worklist import (
@@ -93,15 +97,62 @@ def reconcile(
     return result
 
 
-def _pair_index(p: Prepared, decisions: Decisions) -> tuple[list[Link], list[tuple[int, int]]]:
-    index = {u: i for i, u in enumerate(p.column("uid"))}
-    forced = [
-        Link(index[a], index[b], "decision")
-        for a, b in sorted(decisions.forced)
-        if a in index and b in index
+def _pair_index(
+    p: Prepared, decisions: Decisions
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Steward-forced and rejected links as record index pairs (those whose records exist)."""
+    if not decisions.forced and not decisions.rejected:
+        return [], []
+    pairs = [*sorted(decisions.forced), *decisions.rejected]
+    wanted = pa.array([u for pair in pairs for u in pair], pa.string())
+    found: list[int | None] = pc.index_in(wanted, value_set=p.table.column("uid")).to_pylist()
+    index = [
+        (a, b)
+        for a, b in zip(found[0::2], found[1::2], strict=True)
+        if a is not None and b is not None
     ]
-    rejected = [(index[a], index[b]) for a, b in decisions.rejected if a in index and b in index]
-    return forced, rejected
+    both = [a is not None and b is not None for a, b in zip(found[0::2], found[1::2], strict=True)]
+    n_forced = sum(both[: len(decisions.forced)])
+    return index[:n_forced], index[n_forced:]
+
+
+def _link(
+    p: Prepared, spec: ReconcileSpec, scored: pa.Table, decisions: Decisions
+) -> tuple[Ints, dict[str, int]]:
+    """Cluster the records: decisions, then shared validated ids, then Splink's links."""
+    forced, rejected = _pair_index(p, decisions)
+    edges = [deterministic_edges(p.table.column(f"f_det_{d}")) for d in spec.deterministic]
+    det_l = np.concatenate([np.zeros(0, np.int64), *(e[0] for e in edges)])
+    det_r = np.concatenate([np.zeros(0, np.int64), *(e[1] for e in edges)])
+    forced_l = np.array([a for a, _ in forced], np.int64)
+    forced_r = np.array([b for _, b in forced], np.int64)
+    probs = scored.column("probability").to_numpy()
+    auto = np.flatnonzero(probs >= spec.thresholds.auto_link)
+    auto = auto[np.argsort(-probs[auto], kind="stable")]
+    weak = (
+        scored.column("left").to_numpy()[auto].astype(np.int64),
+        scored.column("right").to_numpy()[auto].astype(np.int64),
+    )
+    n = p.table.num_rows
+    det_ids = (
+        p.table.column(f"f_det_{spec.deterministic[0]}").combine_chunks()
+        if spec.deterministic
+        else pa.nulls(n, pa.string())
+    )
+    clusters = cluster_arrays(
+        n,
+        (np.concatenate([forced_l, det_l]), np.concatenate([forced_r, det_r])),
+        weak,
+        det_ids,
+        rejected,
+    )
+    applied = {
+        "deterministic": len(det_l),
+        "probabilistic": len(auto),
+        "decision": len(forced),
+        "rejected": len(rejected),
+    }
+    return clusters, applied
 
 
 def _one(
@@ -117,25 +168,14 @@ def _one(
     p = prepare(ws, spec, exclude)
     seconds["prepare"] = time.perf_counter() - t
     n = p.table.num_rows
-    det_col = f"f_det_{spec.deterministic[0]}" if spec.deterministic else None
-    det_ids: list[str | None] = p.column(det_col) if det_col else [None] * n
-    links = [
-        link for d in spec.deterministic for link in deterministic_links(p.column(f"f_det_{d}"))
-    ]
     t = time.perf_counter()
     scored = score_pairs(p.table, spec)
     seconds["splink"] = time.perf_counter() - t
-    auto = [
-        Link(s.left, s.right, "probabilistic", s.probability)
-        for s in scored
-        if s.probability >= spec.thresholds.auto_link
-    ]
-    forced, rejected = _pair_index(p, decisions)
     t = time.perf_counter()
-    clusters = cluster(n, [*forced, *links, *auto], det_ids, rejected)
-    uids = p.column("uid")
+    clusters, applied = _link(p, spec, scored, decisions)
+    uids = p.table.column("uid").combine_chunks()
     map_path = ws.data_dir / "reference" / MAP_FILE
-    record_entity = assign_ids(clusters, uids, read_mapping(map_path, spec.id), spec.id)
+    record_entity = entity_ids(clusters, uids, read_previous(map_path, spec.id), spec.id)
     write_mapping(map_path, spec.id, uids, record_entity)
     seconds["cluster"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -149,16 +189,14 @@ def _one(
         p.attributes,
         compared.choices,
     )
-    rows, reviews = _store_rows(p, spec, compared, scored, record_entity, set(rejected))
-    store_rows(store, run_id, rows)
     seconds["compare"] = time.perf_counter() - t
-    applied = {
-        "deterministic": len(links),
-        "probabilistic": len(auto),
-        "decision": len(forced),
-        "rejected": len(rejected),
-    }
     t = time.perf_counter()
+    rows, reviews = _store_rows(p, spec, compared, scored, record_entity, decisions)
+    store_rows(store, run_id, rows)
+    seconds["store"] = time.perf_counter() - t
+    t = time.perf_counter()
+    det_col = f"f_det_{spec.deterministic[0]}" if spec.deterministic else None
+    det_ids = p.table.column(det_col) if det_col else pa.nulls(n, pa.string())
     metrics = evaluate(ws.root, uids, record_entity, compared.entity_ids, compared.choices, det_ids)
     seconds["evaluate"] = time.perf_counter() - t
     return SpecResult(
@@ -182,40 +220,58 @@ def _store_rows(
     p: Prepared,
     spec: ReconcileSpec,
     compared: Compared,
-    scored: list[ScoredPair],
-    record_entity: list[str],
-    rejected: set[tuple[int, int]],
+    scored: pa.Table,
+    record_entity: pa.Array[Any],
+    decisions: Decisions,
 ) -> tuple[list[dict[str, Any]], int]:
+    """The discrepancy rows plus a ``review_link`` row per scored pair left unlinked."""
     rows = list(compared.discrepancies)
-    uids, datasets = p.column("uid"), p.column("dataset")
+    left, right = scored.column("left"), scored.column("right")
+    el, er = record_entity.take(left), record_entity.take(right)
+    apart = pc.not_equal(el, er)
+    if not pc.any(apart).as_py():
+        return rows, 0
+    _, rejected = _pair_index(p, decisions)
+    skip = {(a, b) for a, b in rejected} | {(b, a) for a, b in rejected}
+    pick = np.flatnonzero(apart.to_numpy(zero_copy_only=False))
+    lefts: list[Any] = left.take(pick).to_pylist()
+    rights: list[Any] = right.take(pick).to_pylist()
+    probs: list[Any] = scored.column("probability").take(pick).to_pylist()
+    el_list: list[Any] = el.take(pick).to_pylist()
+    er_list: list[Any] = er.take(pick).to_pylist()
+    ends = pa.array([*lefts, *rights], pa.int64())
+    uid_of: list[Any] = p.table.column("uid").take(ends).to_pylist()
+    dataset_of: list[Any] = p.table.column("dataset").take(ends).to_pylist()
+    k = len(lefts)
     sizes = compared.sizes()
     reviews = 0
-    for s in scored:
-        el, er = record_entity[s.left], record_entity[s.right]
-        if el == er or (s.left, s.right) in rejected or (s.right, s.left) in rejected:
+    for i, (a, b, prob, left_e, right_e) in enumerate(
+        zip(lefts, rights, probs, el_list, er_list, strict=True)
+    ):
+        if (a, b) in skip:
             continue
         reviews += 1
-        size = sizes[el] + sizes[er]
+        size = sizes[left_e] + sizes[right_e]
         rows.append(
             {
                 "entity_type": spec.entity,
-                "entity_id": el,
+                "entity_id": left_e,
                 "attribute": LINK_ATTRIBUTE,
                 "classification": "review_link",
                 "observed": {
-                    "left": uids[s.left],
-                    "right": uids[s.right],
-                    "left_entity": el,
-                    "right_entity": er,
-                    "datasets": sorted({datasets[s.left], datasets[s.right]}),
-                    "probability": round(s.probability, 5),
-                    "impact": link_impact(s.probability, size),
+                    "left": uid_of[i],
+                    "right": uid_of[k + i],
+                    "left_entity": left_e,
+                    "right_entity": right_e,
+                    "datasets": sorted({dataset_of[i], dataset_of[k + i]}),
+                    "probability": round(prob, 5),
+                    "impact": link_impact(prob, size),
                 },
                 "chosen": None,
-                "reason": f"match probability {s.probability:.3f} "
+                "reason": f"match probability {prob:.3f} "
                 + (
                     "in the review band"
-                    if s.probability < spec.thresholds.auto_link
+                    if prob < spec.thresholds.auto_link
                     else "but their validated identifiers differ"
                 ),
             }

@@ -3,7 +3,9 @@
 This is :func:`seamline.reconcile.golden.choose` and the classification of
 :mod:`seamline.reconcile.compare` written as window functions and a group-by, so that
 every entity is decided at once inside the engine instead of in a Python loop per
-entity (10^5..10^6 entities × attributes). ``choose`` stays the readable definition;
+entity (10^5..10^6 entities × attributes). Only the narrow columns go through the rule
+steps; the chosen record (the first kept one by ``ord``) is joined back for its value,
+dataset and source key at the end. ``choose`` stays the readable definition;
 the tests hold the two to the same results.
 
 Inputs (registered by the caller): ``recs`` (one row per record: ``rid``, ``entity``,
@@ -23,27 +25,34 @@ from seamline.reconcile.spec import TruthRule
 
 
 def _step(i: int, rule: TruthRule) -> list[str]:
-    """CTEs narrowing ``k<i-1>`` (the kept candidates) to ``k<i>`` by one rule."""
+    """CTEs narrowing ``k<i-1>`` (the kept candidates) to ``k<i>`` by one rule.
+
+    Per-entity figures are a GROUP BY joined back on the entity, not a window: hash
+    aggregates and joins beat the sorts a window partition costs (about 1.5x here).
+    """
     prev, src = f"k{i - 1}", f"c{i - 1}"
-    whole = "OVER (PARTITION BY entity)"
     if rule == "authoritative":
         return [
-            f"c{i} AS (SELECT *, coalesce({prev} AND (auth OR NOT bool_or({prev} AND auth) "
-            f"{whole}), FALSE) AS k{i}, NULL::VARCHAR AS x{i} FROM {src})"
+            f"a{i} AS (SELECT entity, bool_or({prev} AND auth) AS b{i} FROM {src} GROUP BY entity)",
+            f"c{i} AS (SELECT s.*, coalesce(s.{prev} AND (s.auth OR NOT a.b{i}), FALSE) AS k{i}, "
+            f"NULL::VARCHAR AS x{i} FROM {src} s JOIN a{i} a ON a.entity = s.entity)",
         ]
     if rule == "most_recent":
         return [
-            f"m{i} AS (SELECT *, max(CASE WHEN {prev} THEN recency END) {whole} AS x{i} "
-            f"FROM {src})",
-            f"c{i} AS (SELECT *, coalesce({prev} AND (x{i} IS NULL OR recency = x{i}), FALSE) "
-            f"AS k{i} FROM m{i})",
+            f"m{i} AS (SELECT entity, max(CASE WHEN {prev} THEN recency END) AS x{i} "
+            f"FROM {src} GROUP BY entity)",
+            f"c{i} AS (SELECT s.*, m.x{i}, "
+            f"coalesce(s.{prev} AND (m.x{i} IS NULL OR s.recency = m.x{i}), FALSE) AS k{i} "
+            f"FROM {src} s JOIN m{i} m ON m.entity = s.entity)",
         ]
     return [
-        f"f{i} AS (SELECT *, sum({prev}::INTEGER) OVER (PARTITION BY entity, ckey) AS n{i} "
-        f"FROM {src})",
-        f"g{i} AS (SELECT *, max(CASE WHEN {prev} THEN n{i} END) {whole} AS t{i} FROM f{i})",
-        f"c{i} AS (SELECT *, coalesce({prev} AND n{i} = t{i}, FALSE) AS k{i}, "
-        f"t{i}::VARCHAR AS x{i} FROM g{i})",
+        f"f{i} AS (SELECT entity, ckey, sum({prev}::INTEGER) AS n{i} "
+        f"FROM {src} GROUP BY entity, ckey)",
+        f"g{i} AS (SELECT entity, max(n{i}) AS t{i} FROM f{i} GROUP BY entity)",
+        f"c{i} AS (SELECT s.*, coalesce(s.{prev} AND f.n{i} = g.t{i}, FALSE) AS k{i}, "
+        f"g.t{i}::VARCHAR AS x{i} FROM {src} s "
+        f"JOIN f{i} f ON f.entity = s.entity AND f.ckey = s.ckey "
+        f"JOIN g{i} g ON g.entity = s.entity)",
     ]
 
 
@@ -78,7 +87,8 @@ def attribute_sql(attr: int, rules: Sequence[TruthRule]) -> str:
         "OR (bool_or(orig IS NULL AND value IS NOT NULL) "
         "AND bool_or(orig IS NOT NULL AND value IS NOT NULL)) AS origs_differ "
         "FROM rows GROUP BY entity)",
-        "c0 AS (SELECT *, TRUE AS k0 FROM rows WHERE value IS NOT NULL)",
+        "c0 AS (SELECT entity, dataset, recency, ord, ckey, auth, TRUE AS k0 FROM rows "
+        "WHERE value IS NOT NULL)",
     ]
     for i, rule in enumerate(rules, 1):
         ctes.extend(_step(i, rule))
@@ -91,9 +101,7 @@ def attribute_sql(attr: int, rules: Sequence[TruthRule]) -> str:
     )
     ctes.append(
         "pick AS (SELECT entity, count(*) AS kept0, "
-        f"arg_min(value, ord) FILTER (WHERE k{last}) AS value, "
-        f"arg_min(dataset, ord) FILTER (WHERE k{last}) AS dataset, "
-        f"arg_min(uid, ord) FILTER (WHERE k{last}) AS record"
+        f"min(ord) FILTER (WHERE k{last}) AS pick_ord"
         + (f", {per_step}" if per_step else "")
         + f" FROM c{last} GROUP BY entity)"
     )
@@ -110,7 +118,7 @@ def attribute_sql(attr: int, rules: Sequence[TruthRule]) -> str:
     )
     select = (
         "SELECT e.entity, "
-        f"{classify} AS cls, p.value, p.dataset, p.record, "
+        f"{classify} AS cls, w.v{attr} AS value, w.dataset, w.uid AS record, "
         "CASE WHEN p.kept0 IS NULL THEN 'missing' WHEN p.kept0 = 1 THEN 'only_source' "
         f"WHEN NOT s.keys_differ THEN 'agreed' {rule_case} ELSE 'tie' END AS rule, "
         "CASE WHEN p.kept0 IS NULL THEN 'no linked record has a value' "
@@ -118,7 +126,8 @@ def attribute_sql(attr: int, rules: Sequence[TruthRule]) -> str:
         "WHEN NOT s.keys_differ THEN 'all ' || p.kept0 || ' records agree' "
         f"{reason_case} ELSE 'no rule decided; first by key' END AS reason "
         "FROM ents e LEFT JOIN stats s ON s.entity = e.entity "
-        "LEFT JOIN pick p ON p.entity = e.entity ORDER BY e.entity"
+        "LEFT JOIN pick p ON p.entity = e.entity LEFT JOIN recs w ON w.ord = p.pick_ord "
+        "ORDER BY e.entity"
     )
     return "WITH " + ",\n".join(ctes) + "\n" + select
 
