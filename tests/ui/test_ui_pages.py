@@ -289,6 +289,8 @@ def test_bar_geometry_is_proportional() -> None:
         first.segments[0].y, abs=0.1
     )
     assert cols.columns[1].segments[0].height == pytest.approx(cols.plot_height / 2, abs=0.1)
+    step = cols.columns[1].x - cols.columns[0].x
+    assert step * cols.label_every >= 76 > step * (cols.label_every - 1)  # labels never overlap
 
 
 def test_dataset_and_seam_pages_draw_their_charts(client: TestClient) -> None:

@@ -6,6 +6,7 @@ computed here, so the numbers can be tested without a browser.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,9 +80,12 @@ class Stacked:
     plot_height: int
     column_width: float
     top: int
+    label_every: int
+    """Label every n-th column only, so labels (about 76 px wide) never overlap."""
 
 
 STATUS_ORDER = ("pass", "fail", "error")
+LABEL_WIDTH = 76.0
 
 
 def stacked(
@@ -111,4 +115,7 @@ def stacked(
         columns.append(
             Column(str(p["label"]), round(36 + i * (col_w + gap), 1), tuple(segs), total, title)
         )
-    return Stacked(tuple(columns), width, plot_height + 40, plot_height, round(col_w, 1), top)
+    every = max(1, math.ceil(LABEL_WIDTH / (col_w + gap)))
+    return Stacked(
+        tuple(columns), width, plot_height + 40, plot_height, round(col_w, 1), top, every
+    )

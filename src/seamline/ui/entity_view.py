@@ -93,15 +93,20 @@ def entity_page(
     rows = []
     for attr in attributes:
         value = golden.get(attr)
+        rule = str(golden.get(f"{attr}__rule") or "")
         cells = []
         for r in records:
             v = r.get(attr)
+            other = v is not None and value is not None and str(v) != str(value)
             cells.append(
                 {
                     "value": v,
                     "orig": r.get(f"{attr}__orig"),
                     "flag": r.get(f"{attr}__flag"),
-                    "differs": v is not None and value is not None and str(v) != str(value),
+                    # "agreed" compares keys (Cyrillic and Latin spellings of one name
+                    # meet): another spelling is a variant there, not a difference.
+                    "differs": other and rule != "agreed",
+                    "variant": other and rule == "agreed",
                     "chosen": r["uid"] == golden.get(f"{attr}__record"),
                 }
             )
@@ -109,7 +114,6 @@ def entity_page(
         if not held and value is None:
             continue
         d = stored.get(attr)
-        rule = str(golden.get(f"{attr}__rule") or "")
         rows.append(
             {
                 "attribute": attr,
