@@ -46,6 +46,10 @@ def register(app: FastAPI, kit: Kit) -> None:
             plan = codes_view.preview(kit.ws, codelist, dataset, column, local, code)
         except SeamlineError as exc:
             raise HTTPException(400, exc.message) from None
+        await kit.audit.record(
+            user.name, "codes.preview", f"codelist:{codelist}", "ok",
+            {"dataset": dataset, "column": column, "local": local, "code": code},
+        )  # fmt: skip
         ctx = {
             "title": "Review the change",
             "plan": plan,
