@@ -10,6 +10,7 @@ result is kept per reference-file version (one entry, replaced when a run rewrit
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,28 +41,40 @@ RULE_TEXT = {
 
 @dataclass
 class PreparedCache:
-    """spec id -> (reference file mtime, the prepared table) of the last request."""
+    """Tables read for the entity page, each kept with its source file's mtime and read
+    again when a run rewrites that file: the prepared records and the golden records
+    per spec, and the record -> entity mapping."""
 
     entries: dict[str, tuple[float, pa.Table]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def table(self, ws: Workspace, spec_id: str, stamp: float) -> pa.Table:
+    def _get(self, key: str, stamp: float, load: Callable[[], pa.Table]) -> pa.Table:
         with self.lock:
-            hit = self.entries.get(spec_id)
+            hit = self.entries.get(key)
             if hit is not None and hit[0] == stamp:
                 return hit[1]
-        spec = next(s for s in load_reconcile_specs(Path(ws.root)) if s.id == spec_id)
-        table = prepare(ws, spec).table
+        table = load()
         with self.lock:
-            self.entries[spec_id] = (stamp, table)
+            self.entries[key] = (stamp, table)
         return table
 
+    def prepared(self, ws: Workspace, spec_id: str, stamp: float) -> pa.Table:
+        def load() -> pa.Table:
+            spec = next(s for s in load_reconcile_specs(Path(ws.root)) if s.id == spec_id)
+            return prepare(ws, spec).table
 
-def _mapping(ws: Workspace, entity_id: str) -> tuple[str, list[str]] | None:
+        return self._get(f"prepared:{spec_id}", stamp, load)
+
+    def file(self, path: Path) -> pa.Table:
+        return self._get(f"file:{path}", path.stat().st_mtime, lambda: pq.read_table(path))
+
+
+def _mapping(ws: Workspace, entity_id: str, cache: PreparedCache) -> tuple[str, list[str]] | None:
     path = ws.data_dir / "reference" / MAP_FILE
     if not path.exists():
         return None
-    t = pq.read_table(path, filters=[("entity_id", "=", entity_id)])
+    t = cache.file(path)
+    t = t.filter(pc.equal(t.column("entity_id"), pa.scalar(entity_id)))
     if t.num_rows == 0:
         return None
     specs = t.column("spec").to_pylist()
@@ -72,18 +85,21 @@ def entity_page(
     ws: Workspace, store: Store, entity_id: str, cache: PreparedCache
 ) -> dict[str, Any] | None:
     """Everything the page shows, or None when no entity has this id."""
-    found = _mapping(ws, entity_id)
+    found = _mapping(ws, entity_id, cache)
     if found is None:
         return None
     spec_id, uids = found
     golden_path = ws.data_dir / "reference" / f"{spec_id}.parquet"
     if not golden_path.exists():
         return None
-    golden_rows = pq.read_table(golden_path, filters=[("entity_id", "=", entity_id)]).to_pylist()
+    goldens = cache.file(golden_path)
+    golden_rows = goldens.filter(
+        pc.equal(goldens.column("entity_id"), pa.scalar(entity_id))
+    ).to_pylist()
     if not golden_rows:
         return None
     golden = golden_rows[0]
-    table = cache.table(ws, spec_id, golden_path.stat().st_mtime)
+    table = cache.prepared(ws, spec_id, golden_path.stat().st_mtime)
     mask = pc.is_in(table.column("uid"), value_set=pa.array(uids, pa.string()))
     records = sorted(table.filter(mask).to_pylist(), key=lambda r: (r["dataset"], r["uid"]))
     attributes = [

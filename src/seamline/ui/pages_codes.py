@@ -25,14 +25,15 @@ def _mapping(form: dict[str, str]) -> tuple[str, str, str, str, str]:
 
 
 def register(app: FastAPI, kit: Kit) -> None:
+    cache = codes_view.CodesCache()
+
     @app.get("/codes")
     async def codes(request: Request, done: str = "") -> Response:
         user, session = kit.signed_in(request)
         await kit.audit.record(user.name, "view", "codes")
-        ws = codes_view.fresh_workspace(kit.ws)
         ctx = {
             "title": "Code lists",
-            "lists": codes_view.codelists_page(ws),
+            "lists": cache.page(kit.ws),
             "can_accept": user.role in DECIDE_ROLES,
             "done": done[:300],
         }
