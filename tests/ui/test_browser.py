@@ -27,6 +27,20 @@ def need_browser() -> None:
     pytest.skip(reason)
 
 
+def wait_until(browser: Any, check: Any, what: str) -> None:
+    """Wait (up to 10 s) for ``check(browser)``: a click that submits a form or follows a
+    link returns before the next page has replaced the old one."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(check, message=what)
+
+
+def heading_is(text: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    return lambda b: b.find_element(By.TAG_NAME, "h1").text == text
+
+
 @pytest.fixture(scope="module")
 def server(ui_demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     need_browser()
@@ -53,28 +67,33 @@ def test_a_steward_walks_the_pages_accepts_a_crosswalk_and_decides(
     browser.get(f"{server}/ui/worklist")
     assert "/ui/login" in browser.current_url  # signed out: sent to sign in first
     sign_in(browser, server, "aigul.toktogulova", ui_demo.password, "/worklist")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Reconciliation worklist"
+    wait_until(browser, heading_is("Reconciliation worklist"), "back at the worklist")
 
     # Walk the main pages through the navigation, as a person would.
     for link, heading in (("Overview", "Overview"), ("Catalogue", "Catalogue"),
                           ("Seams", "Seams"), ("Code lists", "Code lists")):  # fmt: skip
         browser.find_element(By.LINK_TEXT, link).click()
-        assert browser.find_element(By.TAG_NAME, "h1").text == heading
+        wait_until(browser, heading_is(heading), f"the {heading} page")
     browser.find_element(By.LINK_TEXT, "Catalogue").click()
+    wait_until(browser, heading_is("Catalogue"), "the catalogue")
     assert browser.find_elements(By.CSS_SELECTOR, "#matrix tbody tr")
     browser.find_element(By.CSS_SELECTOR, '#matrix a[href$="/datasets/civil_persons"]').click()
+    wait_until(browser, heading_is("Civil registry: persons extract"), "the dataset page")
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart.hbars")
     browser.find_element(By.LINK_TEXT, "Seams").click()
+    wait_until(browser, heading_is("Seams"), "the seams board")
     browser.find_element(By.LINK_TEXT, "civil-to-tax").click()
     assert browser.find_element(By.CSS_SELECTOR, "svg.chart.stacked rect").is_displayed()
 
     # Accept the suggestion for the unmapped "W": a diff first, written on confirm.
     before = path.read_text(encoding="utf-8")
     browser.find_element(By.LINK_TEXT, "Code lists").click()
+    wait_until(browser, heading_is("Code lists"), "the code lists")
     form = browser.find_element(By.CSS_SELECTOR, 'form.accept[aria-labelledby$="MARITAL_CD-1"]')
     choice = Select(form.find_element(By.TAG_NAME, "select"))
     assert choice.first_selected_option.get_attribute("value") == "widowed"  # best first
     form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    wait_until(browser, lambda b: "/codes/preview" in b.current_url, "the diff")
     added = browser.find_element(By.CSS_SELECTOR, "pre.diff ins").text
     assert added == '+      - {local: "W", code: widowed}'
     assert path.read_text(encoding="utf-8") == before  # shown, not written
@@ -86,8 +105,9 @@ def test_a_steward_walks_the_pages_accepts_a_crosswalk_and_decides(
     # Open a conflict's entity page from the worklist and decide there.
     row = next(r for r in load_worklist(ui_demo.store) if r["kind"] == "conflict")
     browser.find_element(By.LINK_TEXT, "Worklist").click()
+    wait_until(browser, heading_is("Reconciliation worklist"), "the worklist")
     browser.find_element(By.LINK_TEXT, row["entity_id"]).click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == f"Entity {row['entity_id']}"
+    wait_until(browser, heading_is(f"Entity {row['entity_id']}"), "the entity page")
     assert browser.find_elements(By.CSS_SELECTOR, "mark.differs")
     form = browser.find_element(
         By.CSS_SELECTOR, f'form.decide[aria-labelledby="a-{row["attribute"]}"]'
@@ -130,9 +150,11 @@ def test_an_auditor_filters_the_log_and_tracks_a_person(
     assert resp.status_code == 200
     browser = desktop
     sign_in(browser, server, "gulnara.auditor", ui_demo.password, "/audit")
+    wait_until(browser, heading_is("Audit"), "the audit page")
     assert "audit chain is intact" in browser.find_element(By.ID, "chain").text
     Select(browser.find_element(By.ID, "f-purpose")).select_by_visible_text("tax-registration")
     browser.find_element(By.XPATH, '//button[text()="Filter"]').click()
+    wait_until(browser, lambda b: "purpose=tax-registration" in b.current_url, "the filtered log")
     log = browser.find_element(By.ID, "log").text
     assert "person.lookup" in log and "ui.view" not in log
     field = browser.find_element(By.ID, "ref")

@@ -315,3 +315,13 @@ def test_catalogue_shows_the_attribute_by_dataset_matrix(client: TestClient) -> 
     by_ds = dict(zip(heads, cells, strict=True))
     assert "★" in by_ds["civil_persons"] and "<code>" in by_ds["tax_payers"]
     assert "★" not in by_ds["tax_payers"] and "not held" in by_ds["addresses"]
+
+
+def test_worklist_offers_each_value_once(client: TestClient, ui_demo: Any) -> None:
+    sign_in(client, "aigul.toktogulova")
+    page = client.get("/worklist").text
+    forms = re.findall(r'<form method="post" action="/worklist/decide".*?</form>', page, re.S)
+    assert forms
+    for form in forms:
+        values = re.findall(r'name="value" value="([^"]*)"', form)
+        assert len(values) == len(set(values)), values

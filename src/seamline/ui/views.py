@@ -126,6 +126,11 @@ def worklist(store: Store, attribute: str | None, limit: int) -> list[dict[str, 
     decided = decided_subjects(store)
     for r in rows:
         r["choices"] = values.get((str(r["entity_id"]), str(r["attribute"])), [])
+        options: dict[str, list[str]] = {}
+        for c in r["choices"]:
+            if c["value"] is not None:
+                options.setdefault(str(c["value"]), []).append(c["dataset"])
+        r["options"] = list(options.items())  # one choice per value, with who holds it
         r["decided"] = row_subject(r) in decided
     return rows
 
