@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PEOPLE ?= 20000
 
-.PHONY: help setup demo test lint typecheck unit bench clean docs
+.PHONY: help setup demo test lint typecheck unit bench clean docs screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,6 +38,9 @@ test: lint typecheck unit  ## everything CI runs: lint, types, the whole test su
 bench: setup  ## run the benchmarks in bench/ (seamline against its baselines, same run)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
+
+screenshots: setup  ## regenerate docs/screenshots/*.png (every UI page at 1280x800; needs chromium)
+	$(BIN)/python tests/ui/screenshots.py docs/screenshots
 
 clean:  ## remove the virtualenv, caches and the demo workspace
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-workspace

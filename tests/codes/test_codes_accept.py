@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seamline.codes.yamledit import accept
+from seamline.codes.yamledit import accept, plan_accept
 from seamline.demo import generate_demo
 from seamline.errors import SpecError
 from seamline.workspace import check_workspace, load_workspace
@@ -35,6 +35,22 @@ def test_adds_to_an_existing_block_keeping_comments(tmp_path: Path) -> None:
     assert ws is not None
     walk = ws.codelists["person_status"].crosswalks[2]
     assert walk.map[-1] == CrosswalkEntry(local="4", code="deceased")
+
+
+def test_plan_writes_nothing_and_is_what_accept_writes(tmp_path: Path) -> None:
+    generate_demo(tmp_path, people=300)
+    path = tmp_path / "codelists" / "person_status.yaml"
+    original = path.read_text(encoding="utf-8")
+    where, before, after = plan_accept(
+        tmp_path, "person_status", "social_cases", "status", {"4": "deceased"}
+    )
+    assert where == path and before == original
+    assert path.read_text(encoding="utf-8") == original  # nothing written
+    assert _changes(before, after) == ['+       - {local: "4", code: deceased}']
+    accept(tmp_path, "person_status", "social_cases", "status", {"4": "deceased"})
+    assert path.read_text(encoding="utf-8") == after
+    with pytest.raises(SpecError, match="has no code"):
+        plan_accept(tmp_path, "person_status", "social_cases", "status", {"5": "gone"})
 
 
 def test_creates_a_block_and_the_crosswalks_key(tmp_path: Path) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from uidemo import PASSWORD, TODAY
 
 from seamline.demo import generate_demo
+from seamline.exchange import add_client
 from seamline.harmonize.stage import HarmonizeStage
 from seamline.inventory.stage import InventoryStage
 from seamline.pipeline import ConnectStage, run_pipeline
@@ -20,14 +21,13 @@ from seamline.store import Store
 from seamline.ui import add_user, create_ui_app
 from seamline.workspace import Workspace, load_workspace
 
-PASSWORD = "correct horse battery"
 USERS = {
     "aigul.toktogulova": "steward",
     "bakyt.sadykov": "owner",
     "nurlan.viewer": "viewer",
     "gulnara.auditor": "auditor",
+    "admin.root": "admin",
 }
-TODAY = dt.date(2026, 6, 1)
 
 
 @dataclass
@@ -35,6 +35,7 @@ class UiDemo:
     ws: Workspace
     store: Store
     root: Path
+    api_key: str
     password: str = PASSWORD
 
 
@@ -49,7 +50,8 @@ def ui_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiDemo]:
         assert [s.status for s in summary.stages] == ["ok"] * 5
         for name, role in USERS.items():
             add_user(ws, name, PASSWORD, role)
-        yield UiDemo(ws, store, root)
+        _, key = add_client(store, "tax", "tax-db")
+        yield UiDemo(ws, store, root, key)
 
 
 @pytest.fixture

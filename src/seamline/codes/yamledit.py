@@ -35,7 +35,7 @@ def _yaml() -> YAML:
     return y
 
 
-def accept(
+def plan_accept(
     ws_root: Path | str,
     codelist_id: str,
     dataset_id: str,
@@ -45,13 +45,11 @@ def accept(
     match: Literal["exact", "close"] = "exact",
     valid_from: dt.date | None = None,
     replace: bool = False,
-) -> Path:
-    """Add ``local -> code`` entries to the crosswalk of ``dataset_id.column``; return the file.
+) -> tuple[Path, str, str]:
+    """What :func:`accept` would write, without writing: (file, text now, text after).
 
-    The crosswalk block (and ``crosswalks:``) is created when missing. Unknown codes
-    are refused; a local value already mapped to another code is refused unless
-    ``replace`` (then that entry's code is changed in place). Nothing is written
-    unless the edited file still validates as a code list.
+    The same checks as :func:`accept` run, so a plan that is returned can be written;
+    the UI shows the difference to a steward before anything changes.
     """
     root = Path(ws_root)
     ws, _issues = check_workspace(root)
@@ -80,7 +78,8 @@ def accept(
     path = root / ws.origins[("codelist", codelist_id)].path
     y = _yaml()
     try:
-        doc = y.load(path.read_text(encoding="utf-8"))
+        before = path.read_text(encoding="utf-8")
+        doc = y.load(before)
     except (OSError, YAMLError) as exc:
         raise SpecError(f"cannot read {path}: {exc}", where=str(path)) from None
     _edit(doc, dataset_id, column, mapping, match, valid_from, replace, str(path))
@@ -88,6 +87,31 @@ def accept(
     y.dump(doc, buf)
     text = buf.getvalue()
     _revalidate(text, str(path))
+    return path, before, text
+
+
+def accept(
+    ws_root: Path | str,
+    codelist_id: str,
+    dataset_id: str,
+    column: str,
+    mapping: Mapping[str, str],
+    *,
+    match: Literal["exact", "close"] = "exact",
+    valid_from: dt.date | None = None,
+    replace: bool = False,
+) -> Path:
+    """Add ``local -> code`` entries to the crosswalk of ``dataset_id.column``; return the file.
+
+    The crosswalk block (and ``crosswalks:``) is created when missing. Unknown codes
+    are refused; a local value already mapped to another code is refused unless
+    ``replace`` (then that entry's code is changed in place). Nothing is written
+    unless the edited file still validates as a code list.
+    """
+    path, _before, text = plan_accept(
+        ws_root, codelist_id, dataset_id, column, mapping,
+        match=match, valid_from=valid_from, replace=replace,
+    )  # fmt: skip
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

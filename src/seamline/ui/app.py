@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from fastapi import FastAPI, Query, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -25,38 +25,22 @@ from seamline.errors import SeamlineError
 from seamline.exchange.audit import AuditWriter
 from seamline.reconcile.decisions import KINDS, record_decision
 from seamline.store import Store
-from seamline.ui import views
-from seamline.ui.accounts import User, authenticate, current_user, ui_dir
+from seamline.ui import pages_audit, pages_codes, pages_entity, views
+from seamline.ui.accounts import authenticate, ui_dir
 from seamline.ui.auditlog import UiAudit
+from seamline.ui.kit import DECIDE_ROLES, WORKLIST_ROLES, Kit, NeedLogin, read_form
 from seamline.ui.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     SESSION_SECONDS,
-    Session,
     Signer,
     load_secret,
     new_session,
-    read_session,
     same_token,
 )
 from seamline.workspace.loader import Workspace
 
 HERE = Path(__file__).parent
-MAX_FORM_BYTES = 64 * 1024
-READ_ROLES = frozenset({"viewer", "steward", "owner", "auditor", "admin"})
-WORKLIST_ROLES = frozenset({"steward", "owner", "auditor", "admin"})
-"""The worklist shows people's values: not for plain viewers."""
-DECIDE_ROLES = frozenset({"steward", "admin"})
-HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-
-class _NeedLogin(Exception):
-    pass
 
 
 def _safe_next(target: str | None, base: str) -> str:
@@ -64,26 +48,6 @@ def _safe_next(target: str | None, base: str) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return base + "/"
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The urlencoded form body.
-
-    Starlette's ``request.form()`` needs python-multipart, which seamline does not
-    depend on; the UI's forms are small urlencoded ones, parsed here with a size cap.
-    """
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        raise HTTPException(415, "forms must be sent as application/x-www-form-urlencoded")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise HTTPException(413, "the form is too large")
-    try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
-    except (UnicodeDecodeError, ValueError):
-        raise HTTPException(400, "the form could not be read") from None
-    return {k: v[0] for k, v in parsed.items()}
 
 
 def create_ui_app(
@@ -98,48 +62,27 @@ def create_ui_app(
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
+        autoescape=select_autoescape(["html", "svg"]),
     )
-    templates = Jinja2Templates(env=env)
-    signer = Signer(load_secret(ui_dir(ws) / "secret.key"))
-    audit = UiAudit(ui_dir(ws) / "audit.jsonl", audit_writer)
+    kit = Kit(
+        ws=ws,
+        store=store,
+        templates=Jinja2Templates(env=env),
+        signer=Signer(load_secret(ui_dir(ws) / "secret.key")),
+        audit=UiAudit(ui_dir(ws) / "audit.jsonl", audit_writer),
+        today=today,
+    )
+    signer, audit, render, signed_in, base = (
+        kit.signer,
+        kit.audit,
+        kit.render,
+        kit.signed_in,
+        kit.base,
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    def base(request: Request) -> str:
-        return str(request.scope.get("root_path", "")).rstrip("/")
-
-    def render(
-        request: Request,
-        name: str,
-        context: dict[str, Any],
-        status: int = 200,
-        session: Session | None = None,
-        user: User | None = None,
-    ) -> Response:
-        ctx = {
-            "base": base(request),
-            "user": user,
-            "csrf": session.csrf if session else "",
-            "title": "",
-            **context,
-        }
-        resp = templates.TemplateResponse(request, name, ctx, status_code=status)
-        resp.headers.update(HEADERS)
-        return resp
-
-    def signed_in(request: Request) -> tuple[User, Session]:
-        session = read_session(signer, request.cookies.get(SESSION_COOKIE))
-        user = current_user(ws, session.user) if session else None
-        if session is None or user is None:
-            raise _NeedLogin()
-        return user, session
-
-    def require(user: User, roles: frozenset[str]) -> None:
-        if user.role not in roles:
-            raise HTTPException(403, f"the {user.role} role may not do this")
-
-    @app.exception_handler(_NeedLogin)
-    async def _login_first(request: Request, exc: _NeedLogin) -> Response:
+    @app.exception_handler(NeedLogin)
+    async def _login_first(request: Request, exc: NeedLogin) -> Response:
         if request.method != "GET":
             return render(request, "error.html", {"status": 401, "message": "sign in first"}, 401)
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
@@ -148,7 +91,7 @@ def create_ui_app(
     @app.exception_handler(HTTPException)
     async def _error(request: Request, exc: HTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "error"
-        if exc.status_code == 404:
+        if exc.status_code == 404 and message in ("Not Found", "error"):
             message = "there is no such page"
         ctx = {"status": exc.status_code, "message": message, "title": "Error"}
         return render(request, "error.html", ctx, exc.status_code)
@@ -170,7 +113,7 @@ def create_ui_app(
 
     @app.post("/login")
     async def login(request: Request) -> Response:
-        form = await _form(request)
+        form = await read_form(request)
         cookie = request.cookies.get(LOGIN_COOKIE)
         if not same_token(form.get("csrf"), cookie) or signer.loads("login", cookie) is None:
             await audit.record("-", "login", None, "refused", {"reason": "csrf"})
@@ -199,7 +142,7 @@ def create_ui_app(
     @app.post("/logout")
     async def logout(request: Request) -> Response:
         user, session = signed_in(request)
-        form = await _form(request)
+        form = await read_form(request)
         if not same_token(form.get("csrf"), session.csrf):
             raise HTTPException(403, "missing or wrong CSRF token")
         await audit.record(user.name, "logout")
@@ -225,7 +168,12 @@ def create_ui_app(
         except SeamlineError as exc:
             raise HTTPException(400, exc.message) from None
         await audit.record(user.name, "view", "catalogue", details={"query": q})
-        ctx = {"title": "Catalogue", "q": q, "hits": hits}
+        ctx = {
+            "title": "Catalogue",
+            "q": q,
+            "hits": hits,
+            "matrix": None if q else views.attribute_matrix(ws),
+        }
         return render(request, "catalogue.html", ctx, session=session, user=user)
 
     @app.get("/datasets/{ident}")
@@ -256,7 +204,7 @@ def create_ui_app(
     @app.get("/worklist")
     async def worklist(request: Request, attribute: str = "", done: int = 0) -> Response:
         user, session = signed_in(request)
-        require(user, WORKLIST_ROLES)
+        kit.require(user, WORKLIST_ROLES)
         await audit.record(user.name, "view", "worklist", details={"attribute": attribute})
         ctx = {
             "title": "Reconciliation worklist",
@@ -271,14 +219,7 @@ def create_ui_app(
 
     @app.post("/worklist/decide")
     async def decide(request: Request) -> Response:
-        user, session = signed_in(request)
-        form = await _form(request)
-        if not same_token(form.get("csrf"), session.csrf):
-            await audit.record(user.name, "decide", None, "refused", {"reason": "csrf"})
-            raise HTTPException(403, "missing or wrong CSRF token; reload the page")
-        if user.role not in DECIDE_ROLES:
-            await audit.record(user.name, "decide", None, "refused", {"reason": "role"})
-            raise HTTPException(403, f"the {user.role} role may not record decisions")
+        user, _, form = await kit.posted(request, "decide", DECIDE_ROLES)
         kind = form.get("kind", "")
         if kind not in KINDS:
             raise HTTPException(400, f"unknown decision kind; use one of {', '.join(KINDS)}")
@@ -306,8 +247,14 @@ def create_ui_app(
             user.name, "decide", f"decision:{decision_id}", "ok",
             {"kind": kind, "subject": subject, "attribute": attribute or None},
         )  # fmt: skip
+        if form.get("return") == "entity" and kind == "accept_value":
+            target = f"{base(request)}/entities/{quote(subject, safe='')}?done={decision_id}"
+            return RedirectResponse(target, status_code=303)
         return RedirectResponse(f"{base(request)}/worklist?done={decision_id}", status_code=303)
 
+    pages_codes.register(app, kit)
+    pages_entity.register(app, kit)
+    pages_audit.register(app, kit)
     return app
 
 

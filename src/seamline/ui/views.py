@@ -12,7 +12,8 @@ from seamline.reconcile.decisions import link_subject
 from seamline.reconcile.worklist import load_worklist
 from seamline.seams import SeamHealth, seam_health
 from seamline.store import Store
-from seamline.store.models import Decision, Discrepancy
+from seamline.store.models import CheckResult, Decision, Discrepancy, Run
+from seamline.ui.charts import HBars, Stacked, hbars, stacked
 from seamline.workspace.loader import Workspace
 
 SHOWN_SENSITIVITY = ("public", "internal")
@@ -125,6 +126,11 @@ def worklist(store: Store, attribute: str | None, limit: int) -> list[dict[str, 
     decided = decided_subjects(store)
     for r in rows:
         r["choices"] = values.get((str(r["entity_id"]), str(r["attribute"])), [])
+        options: dict[str, list[str]] = {}
+        for c in r["choices"]:
+            if c["value"] is not None:
+                options.setdefault(str(c["value"]), []).append(c["dataset"])
+        r["options"] = list(options.items())  # one choice per value, with who holds it
         r["decided"] = row_subject(r) in decided
     return rows
 
@@ -149,6 +155,8 @@ def dataset_page(ws: Workspace, store: Store, ident: str) -> dict[str, Any]:
                 "profile": p,
                 "top_values": (p.get("top_values") or [])[:5] if show_values else None,
                 "patterns": (p.get("patterns") or [])[:3],
+                "format_chart": _format_chart(p),
+                "values_chart": _values_chart(p) if show_values else None,
             }
         )
     return {
@@ -161,8 +169,76 @@ def dataset_page(ws: Workspace, store: Store, ident: str) -> dict[str, Any]:
     }
 
 
+def _format_chart(profile: dict[str, Any]) -> HBars | None:
+    """Shares of the detected formats (patterns), the rest grouped as "other"."""
+    patterns = [(str(p), float(share)) for p, share in (profile.get("patterns") or [])[:4]]
+    if not patterns:
+        return None
+    rest = 1.0 - sum(share for _, share in patterns)
+    if rest > 0.005:
+        patterns.append(("other", rest))
+    return hbars(patterns, scale=1.0)
+
+
+def _values_chart(profile: dict[str, Any]) -> HBars | None:
+    rows = profile.get("rows") or 0
+    top = [(str(v), int(n)) for v, n in (profile.get("top_values") or [])[:5]]
+    if not top or not rows:
+        return None
+    return hbars([(v, n / rows) for v, n in top], scale=1.0)
+
+
+def check_history(store: Store, seam: str, limit: int = 30) -> list[dict[str, Any]]:
+    """Rule results per check run of one seam, oldest first (the last ``limit`` runs)."""
+    q = (
+        select(CheckResult.run_id, Run.started_at, CheckResult.status, func.count())
+        .join(Run, Run.id == CheckResult.run_id)
+        .where(CheckResult.seam == seam)
+        .group_by(CheckResult.run_id, Run.started_at, CheckResult.status)
+    )
+    runs: dict[int, dict[str, Any]] = {}
+    with store.session() as s:
+        for run_id, started, status, n in s.execute(q):
+            point = runs.setdefault(
+                int(run_id),
+                {"run": int(run_id), "at": started, "label": started.strftime("%m-%d %H:%M")},
+            )
+            point[str(status)] = point.get(str(status), 0) + int(n)
+    return [runs[k] for k in sorted(runs)][-limit:]
+
+
+def history_chart(points: list[dict[str, Any]]) -> Stacked | None:
+    return stacked(points) if points else None
+
+
+def attribute_matrix(ws: Workspace) -> dict[str, Any]:
+    """Canonical attribute x dataset: which column of which dataset holds each attribute,
+    and which dataset is authoritative for it."""
+    datasets = sorted(ws.datasets.values(), key=lambda d: (d.entity or "", d.id))
+    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    for ds in datasets:
+        for f in ds.fields:
+            if not f.attribute:
+                continue
+            cells.setdefault(f.attribute, {})[ds.id] = {
+                "column": f.column,
+                "authoritative": f.attribute in ds.authoritative_for,
+            }
+    return {
+        "datasets": [{"id": d.id, "entity": d.entity} for d in datasets],
+        "rows": [{"attribute": a, "cells": cells[a]} for a in sorted(cells)],
+    }
+
+
 def seam_page(ws: Workspace, store: Store, ident: str, today: dt.date | None) -> dict[str, Any]:
     seam = ws.seams[ident]
     board = {r["seam"]: r for r in seams_board(ws, store, today)}
     findings = [f for f in store.findings() if f.subject == ident]
-    return {"seam": seam, "health": board[ident], "findings": findings}
+    history = check_history(store, ident)
+    return {
+        "seam": seam,
+        "health": board[ident],
+        "findings": findings,
+        "history": history,
+        "history_chart": history_chart(history),
+    }

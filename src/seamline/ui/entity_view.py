@@ -1,0 +1,170 @@
+"""The entity page: one golden record beside the records each agency holds for it.
+
+The records come from ``reconcile.prepare`` (the harmonized values the linkage
+compared) and the mapping table of the last run; the golden value's provenance from
+the reference table's ``<attribute>__dataset/__record/__rule`` columns and, for
+conflicts, the stored reason. Preparing reads every dataset of the entity, so the
+result is kept per reference-file version (one entry, replaced when a run rewrites it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import func, select
+
+from seamline.reconcile.cluster import MAP_FILE
+from seamline.reconcile.prepare import prepare
+from seamline.reconcile.spec import load_reconcile_specs
+from seamline.store import Store
+from seamline.store.models import Discrepancy
+from seamline.workspace.loader import Workspace
+
+RULE_TEXT = {
+    "agreed": "all sources agree",
+    "only_source": "only one source holds it",
+    "authoritative": "the authoritative dataset",
+    "most_recent": "the most recent record",
+    "most_frequent": "most records agree",
+    "decision": "a steward's decision",
+    "tie": "no rule decided (first by key)",
+    "missing": "no source holds it",
+}
+
+
+@dataclass
+class PreparedCache:
+    """Tables read for the entity page, each kept with its source file's mtime and read
+    again when a run rewrites that file: the prepared records and the golden records
+    per spec, and the record -> entity mapping."""
+
+    entries: dict[str, tuple[float, pa.Table]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _get(self, key: str, stamp: float, load: Callable[[], pa.Table]) -> pa.Table:
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is not None and hit[0] == stamp:
+                return hit[1]
+        table = load()
+        with self.lock:
+            self.entries[key] = (stamp, table)
+        return table
+
+    def prepared(self, ws: Workspace, spec_id: str, stamp: float) -> pa.Table:
+        def load() -> pa.Table:
+            spec = next(s for s in load_reconcile_specs(Path(ws.root)) if s.id == spec_id)
+            return prepare(ws, spec).table
+
+        return self._get(f"prepared:{spec_id}", stamp, load)
+
+    def file(self, path: Path) -> pa.Table:
+        return self._get(f"file:{path}", path.stat().st_mtime, lambda: pq.read_table(path))
+
+
+def _mapping(ws: Workspace, entity_id: str, cache: PreparedCache) -> tuple[str, list[str]] | None:
+    path = ws.data_dir / "reference" / MAP_FILE
+    if not path.exists():
+        return None
+    t = cache.file(path)
+    t = t.filter(pc.equal(t.column("entity_id"), pa.scalar(entity_id)))
+    if t.num_rows == 0:
+        return None
+    specs = t.column("spec").to_pylist()
+    return str(specs[0]), [str(u) for u in t.column("uid").to_pylist()]
+
+
+def entity_page(
+    ws: Workspace, store: Store, entity_id: str, cache: PreparedCache
+) -> dict[str, Any] | None:
+    """Everything the page shows, or None when no entity has this id."""
+    found = _mapping(ws, entity_id, cache)
+    if found is None:
+        return None
+    spec_id, uids = found
+    golden_path = ws.data_dir / "reference" / f"{spec_id}.parquet"
+    if not golden_path.exists():
+        return None
+    goldens = cache.file(golden_path)
+    golden_rows = goldens.filter(
+        pc.equal(goldens.column("entity_id"), pa.scalar(entity_id))
+    ).to_pylist()
+    if not golden_rows:
+        return None
+    golden = golden_rows[0]
+    table = cache.prepared(ws, spec_id, golden_path.stat().st_mtime)
+    mask = pc.is_in(table.column("uid"), value_set=pa.array(uids, pa.string()))
+    records = sorted(table.filter(mask).to_pylist(), key=lambda r: (r["dataset"], r["uid"]))
+    attributes = [
+        c for c in golden if "__" not in c and c not in ("entity_id", "record_count", "datasets")
+    ]
+    stored = _discrepancies(store, entity_id)
+    rows = []
+    for attr in attributes:
+        value = golden.get(attr)
+        rule = str(golden.get(f"{attr}__rule") or "")
+        cells = []
+        for r in records:
+            v = r.get(attr)
+            other = v is not None and value is not None and str(v) != str(value)
+            cells.append(
+                {
+                    "value": v,
+                    "orig": r.get(f"{attr}__orig"),
+                    "flag": r.get(f"{attr}__flag"),
+                    # "agreed" compares keys (Cyrillic and Latin spellings of one name
+                    # meet): another spelling is a variant there, not a difference.
+                    "differs": other and rule != "agreed",
+                    "variant": other and rule == "agreed",
+                    "chosen": r["uid"] == golden.get(f"{attr}__record"),
+                }
+            )
+        held = [c for c in cells if c["value"] is not None]
+        if not held and value is None:
+            continue
+        d = stored.get(attr)
+        rows.append(
+            {
+                "attribute": attr,
+                "golden": value,
+                "dataset": golden.get(f"{attr}__dataset"),
+                "record": golden.get(f"{attr}__record"),
+                "rule": rule,
+                "rule_text": RULE_TEXT.get(rule, rule),
+                "reason": d["reason"] if d else None,
+                "classification": d["classification"] if d else None,
+                "choices": sorted({str(c["value"]) for c in held}),
+                "cells": cells,
+                "differs": any(c["differs"] for c in cells),
+            }
+        )
+    return {
+        "entity_id": entity_id,
+        "spec": spec_id,
+        "record_count": golden.get("record_count"),
+        "records": [
+            {"uid": r["uid"], "dataset": r["dataset"], "key": r.get("key")} for r in records
+        ],
+        "rows": rows,
+    }
+
+
+def _discrepancies(store: Store, entity_id: str) -> dict[str, dict[str, Any]]:
+    with store.session() as s:
+        run_id = s.scalar(select(func.max(Discrepancy.run_id)))
+        if run_id is None:
+            return {}
+        q = select(Discrepancy).where(
+            Discrepancy.run_id == run_id, Discrepancy.entity_id == entity_id
+        )
+        return {
+            d.attribute: {"classification": d.classification, "reason": d.reason}
+            for d in s.scalars(q)
+        }
