@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from seamline.exchange.agreements import Grant
 from seamline.exchange.data import Person, parse_ref
 from seamline.exchange.errors import ERROR_RESPONSES, HTTP_CODES, ApiError, envelope
+from seamline.exchange.export import FORMATS, ndjson_chunks, parquet_chunks, subjects_digest
 from seamline.exchange.service import Exchange, ExchangeConfig, request_id
 from seamline.exchange.tracker import accesses
 from seamline.store import Store
@@ -228,6 +229,55 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
                 "query": query,
                 "subjects": [p.entity_id for p in chunk],
                 "attributes": list(grant.attributes),
+            },
+        )
+
+    export_digest: list[str] = []  # the index never changes while the app runs
+
+    @app.get(
+        "/v1/persons:export",
+        summary="Every person, the agreement's attributes only (bulk export, streamed)",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "NDJSON (one person a line) or a Parquet file",
+                "content": {
+                    FORMATS["ndjson"][0]: {"schema": {"type": "string"}},
+                    FORMATS["parquet"][0]: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        },
+    )
+    async def export_persons(
+        request: Request,
+        format: Literal["ndjson", "parquet"] = Query(default="ndjson"),
+    ) -> Response:
+        ctx = ex.begin(request, "person.export")
+        grant = ex.authorize(ctx)
+        request.state.audit_details = {"resource": "persons:export", "format": format}
+        people = ex.index.people
+        if not export_digest:
+            export_digest.append(subjects_digest(people))
+        attrs = list(grant.attributes)
+        media, ext = FORMATS[format]
+        chunks = (
+            parquet_chunks(ex.index, people, attrs)
+            if format == "parquet"
+            else ndjson_chunks(people, attrs)
+        )
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", grant.agreement)
+        return await ex.stream(
+            request,
+            ctx,
+            chunks,
+            media,
+            f"persons-{name}.{ext}",
+            {
+                "resource": "persons:export",
+                "format": format,
+                "subjects_count": len(people),
+                "subjects_digest": export_digest[0],
+                "attributes": attrs,
             },
         )
 

@@ -12,12 +12,13 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from seamline.exchange.agreements import Grant, grant_for
 from seamline.exchange.audit import AuditUnavailable, AuditWriter, Event
@@ -250,6 +251,26 @@ class Exchange:
             json.dumps(body, ensure_ascii=False),
             media_type="application/json",
             headers={"X-Request-Id": ctx.request_id},
+        )
+
+    async def stream(
+        self,
+        request: Request,
+        ctx: Context,
+        chunks: Iterator[bytes],
+        media_type: str,
+        filename: str,
+        details: dict[str, Any],
+    ) -> StreamingResponse:
+        """Audit, then stream ``chunks`` (made in a worker thread, one at a time)."""
+        await self._append(self._event(request, ctx, "ok", {"status": 200, **details}))
+        return StreamingResponse(
+            chunks,
+            media_type=media_type,
+            headers={
+                "X-Request-Id": ctx.request_id,
+                "Content-Disposition": f'attachment; filename="{filename}"',
+            },
         )
 
     async def refuse(self, request: Request, err: ApiError) -> Response:
