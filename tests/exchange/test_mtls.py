@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import socket
 import ssl
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from liveserver import LiveServer, start_server
 from sqlalchemy import select
 
 from seamline.exchange import add_client, revoke_client
@@ -110,12 +110,6 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     )
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _context(pki: Pki, cert: tuple[Path, Path] | None) -> ssl.SSLContext:
     ctx = ssl.create_default_context(cafile=str(pki.ca))
     if cert is not None:
@@ -123,40 +117,15 @@ def _context(pki: Pki, cert: tuple[Path, Path] | None) -> ssl.SSLContext:
     return ctx
 
 
-@dataclass
-class Server:
-    base: str
-    proc: subprocess.Popen[bytes]
-
-
-def _start(demo: Any, pki: Pki, mode: str) -> Server:
-    port = _port()
-    cmd = [
-        sys.executable, "-m", "seamline.exchange.serve", str(demo.root),
-        "--port", str(port), "--store", str(demo.store.engine.url),
+def _start(demo: Any, pki: Pki, mode: str) -> LiveServer:
+    return start_server(
+        demo.root,
+        str(demo.store.engine.url),
+        pki.dir / f"server-{mode}.log",
         "--tls-cert", str(pki.server[0]), "--tls-key", str(pki.server[1]),
         "--tls-client-ca", str(pki.ca), "--tls-client-cert", mode,
-    ]  # fmt: skip
-    with (pki.dir / f"server-{mode}.log").open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
-    base = f"https://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    ctx = _context(pki, pki.registered)
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((pki.dir / f"server-{mode}.log").read_text()[-2000:])
-        try:
-            if httpx.get(f"{base}/readyz", verify=ctx, timeout=2).status_code == 200:
-                return Server(base, proc)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the TLS server did not become ready")
-
-
-def _stop(server: Server) -> None:
-    server.proc.terminate()
-    server.proc.wait(30)
+        tls=_context(pki, pki.registered),
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -167,13 +136,15 @@ def clients(demo: Any, pki: Pki) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def optional_server(demo: Any, pki: Pki, clients: dict[str, str]) -> Iterator[Server]:
+def optional_server(demo: Any, pki: Pki, clients: dict[str, str]) -> Iterator[LiveServer]:
     server = _start(demo, pki, "optional")
     yield server
-    _stop(server)
+    server.stop()
 
 
-def _lookup(server: Server, pki: Pki, cert: tuple[Path, Path] | None, pin: str, **h: str) -> Any:
+def _lookup(
+    server: LiveServer, pki: Pki, cert: tuple[Path, Path] | None, pin: str, **h: str
+) -> Any:
     return httpx.get(
         f"{server.base}/v1/persons/kg_pin:{pin}",
         headers={"X-Seamline-Purpose": PURPOSE, **h},
@@ -190,7 +161,7 @@ def _last_event(demo: Any) -> AuditEvent:
 
 
 def test_a_registered_certificate_identifies_its_client(
-    demo: Any, pki: Pki, optional_server: Server
+    demo: Any, pki: Pki, optional_server: LiveServer
 ) -> None:
     person = demo.people[0]
     r = _lookup(optional_server, pki, pki.registered, person["national_id"])
@@ -204,7 +175,7 @@ def test_a_registered_certificate_identifies_its_client(
 
 
 def test_without_a_certificate_keys_still_work_when_optional(
-    demo: Any, pki: Pki, optional_server: Server
+    demo: Any, pki: Pki, optional_server: LiveServer
 ) -> None:
     pin = demo.people[1]["national_id"]
     r = _lookup(optional_server, pki, None, pin, **{"X-API-Key": demo.keys["social"]})
@@ -215,7 +186,7 @@ def test_without_a_certificate_keys_still_work_when_optional(
 
 
 def test_unregistered_and_foreign_certificates_are_refused(
-    demo: Any, pki: Pki, optional_server: Server
+    demo: Any, pki: Pki, optional_server: LiveServer
 ) -> None:
     pin = demo.people[1]["national_id"]
     r = _lookup(optional_server, pki, pki.unregistered, pin)
@@ -226,7 +197,7 @@ def test_unregistered_and_foreign_certificates_are_refused(
 
 
 def test_a_revoked_clients_certificate_is_refused(
-    demo: Any, pki: Pki, optional_server: Server
+    demo: Any, pki: Pki, optional_server: LiveServer
 ) -> None:
     pin = demo.people[2]["national_id"]
     fp = pem_fingerprint(pki.unregistered[0])
@@ -247,7 +218,7 @@ def test_required_client_certificates(demo: Any, pki: Pki, clients: dict[str, st
         with pytest.raises(httpx.TransportError):  # no certificate: no connection at all
             _lookup(server, pki, None, pin, **{"X-API-Key": demo.keys["social"]})
     finally:
-        _stop(server)
+        server.stop()
 
 
 def test_fingerprints_are_checked_and_unique(demo: Any, pki: Pki) -> None:
