@@ -1,9 +1,10 @@
 """Exchange API lookups per second and latency, with the durable audit log on and off.
 
-``run(scale)`` builds a demo workspace (2,000*scale people, at least 500), then for each
-mode starts ``seamline.exchange.serve`` with uvicorn in a subprocess on loopback and
-drives identifier lookups from this process with 50 concurrent keep-alive connections
-(threads) for 10*scale seconds (at least 3), after a 1 s warm-up that is not timed. With audit on, it then checks that
+``run(scale)`` builds a demo workspace (2,000*scale people, at least 500), starts
+``seamline.exchange.serve`` with uvicorn twice in subprocesses on loopback, audit off
+and audit on, and drives identifier lookups from this process with 50 concurrent
+keep-alive connections (threads) for 10*scale seconds (at least 3) per mode, after a
+1 s warm-up that is not timed, alternating between the modes in rounds. With audit on, it then checks that
 the log holds exactly one event per request (warm-up included) and that the chain
 verifies.
 
@@ -91,10 +92,9 @@ def _load(port: int, key: str, pins: list[str], seconds: float) -> dict[str, Any
     return {
         "requests": n,
         "errors": sum(errors),
-        "seconds": round(elapsed, 2),
+        "seconds": elapsed,
         "lookups_per_s": round(n / elapsed, 1),
-        "p50_ms": round(flat[n // 2] * 1000, 2) if n else None,
-        "p99_ms": round(flat[min(n - 1, int(n * 0.99))] * 1000, 2) if n else None,
+        "latencies": flat,
     }
 
 
@@ -134,39 +134,102 @@ def _audit_count(root: Path) -> tuple[int, bool]:
         return n, verify_audit(store).ok
 
 
+ROUNDS = 4
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc``), 0.0 where there is none.
+
+    CPU time per request is the figure that other load on a shared machine disturbs
+    least: it counts the server's own work, not the time it waited for a core.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    flat = sorted(x for p in parts for x in p["latencies"])
+    n = len(flat)
+    seconds = sum(p["seconds"] for p in parts)
+    return {
+        "requests": n,
+        "errors": sum(p["errors"] for p in parts),
+        "seconds": round(seconds, 2),
+        "lookups_per_s": round(n / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(flat[n // 2] * 1000, 2) if n else None,
+        "p99_ms": round(flat[min(n - 1, int(n * 0.99))] * 1000, 2) if n else None,
+    }
+
+
 def run(scale: float = 1.0) -> dict[str, Any]:
+    """Both servers run side by side; the load alternates between them in ``ROUNDS``
+    rounds (off, on, off, on...), so a change in the machine's other load during the
+    run falls on both modes alike instead of on whichever ran second."""
     people = max(500, int(2000 * scale))
     seconds = max(3.0, 10.0 * scale)
-    out: dict[str, Any] = {"people": people, "concurrency": CONCURRENCY, "cores": os.cpu_count()}
+    out: dict[str, Any] = {
+        "people": people,
+        "concurrency": CONCURRENCY,
+        "cores": os.cpu_count(),
+        "rounds": ROUNDS,
+        "loadavg_before": os.getloadavg()[0],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "ws"
         key, pins = _build(root, people)
-        for mode, audit in (("audit_off", False), ("audit_on", True)):
-            before = _audit_count(root)[0]
-            port = _port()
-            proc = _serve(root, port, audit)
-            try:
-                # Warm-up, not timed: the first requests pay for the key's scrypt check,
-                # cold caches and the first commits, which is startup, not throughput.
-                warm = _load(port, key, pins, WARMUP_SECONDS)
-                out[mode] = _load(port, key, pins, seconds)
-                out[mode]["warmup_requests"] = warm["requests"]
-            finally:
+        before = _audit_count(root)[0]
+        ports = {"audit_off": _port(), "audit_on": _port()}
+        procs = {}
+        try:
+            for mode, port in ports.items():
+                procs[mode] = _serve(root, port, mode == "audit_on")
+            # Warm-up, not timed: the first requests pay for the key's scrypt check,
+            # cold caches and the first commits, which is startup, not throughput.
+            warm = {mode: _load(port, key, pins, WARMUP_SECONDS) for mode, port in ports.items()}
+            parts: dict[str, list[dict[str, Any]]] = {mode: [] for mode in ports}
+            cpu = dict.fromkeys(ports, 0.0)
+            for _ in range(ROUNDS):
+                for mode, port in ports.items():
+                    start = _cpu_seconds(procs[mode].pid)
+                    parts[mode].append(_load(port, key, pins, seconds / ROUNDS))
+                    cpu[mode] += _cpu_seconds(procs[mode].pid) - start
+        finally:
+            for proc in procs.values():
                 proc.terminate()
                 proc.wait(30)
-            if audit:
-                count, ok = _audit_count(root)
-                sent = out[mode]["requests"] + out[mode]["warmup_requests"]
-                out[mode]["audit_events"] = count - before
-                out[mode]["audit_exact"] = count - before == sent
-                out[mode]["audit_verifies"] = ok
+        for mode in ports:
+            out[mode] = _merge(parts[mode])
+            out[mode]["warmup_requests"] = warm[mode]["requests"]
+            n = out[mode]["requests"]
+            out[mode]["server_cpu_us_per_request"] = round(cpu[mode] / n * 1e6, 1) if n else None
+        count, ok = _audit_count(root)
+        sent = out["audit_on"]["requests"] + out["audit_on"]["warmup_requests"]
+        out["audit_on"]["audit_events"] = count - before
+        out["audit_on"]["audit_exact"] = count - before == sent
+        out["audit_on"]["audit_verifies"] = ok
     on, off = out["audit_on"]["lookups_per_s"], out["audit_off"]["lookups_per_s"]
     out["throughput_ratio_on_vs_off"] = round(on / off, 3) if off else None
+    rounds = [
+        round(a["lookups_per_s"] / b["lookups_per_s"], 3)
+        for a, b in zip(parts["audit_on"], parts["audit_off"], strict=True)
+        if b["lookups_per_s"]
+    ]
+    out["ratio_per_round"] = rounds
+    cpu_on = out["audit_on"]["server_cpu_us_per_request"]
+    cpu_off = out["audit_off"]["server_cpu_us_per_request"]
+    # The throughput one core would give with the audit on, relative to off.
+    out["cpu_ratio_off_vs_on"] = round(cpu_off / cpu_on, 3) if cpu_on and cpu_off else None
+    out["loadavg_after"] = os.getloadavg()[0]
     print(
         f"exchange lookups: audit on {on}/s p50 {out['audit_on']['p50_ms']} ms "
         f"p99 {out['audit_on']['p99_ms']} ms | audit off {off}/s p50 "
         f"{out['audit_off']['p50_ms']} ms p99 {out['audit_off']['p99_ms']} ms | ratio "
-        f"{out['throughput_ratio_on_vs_off']}"
+        f"{out['throughput_ratio_on_vs_off']} (rounds {rounds}) | server CPU per request "
+        f"on {cpu_on} us off {cpu_off} us, ratio {out['cpu_ratio_off_vs_on']} | load "
+        f"{out['loadavg_before']:.1f}->{out['loadavg_after']:.1f}"
     )
     return out
 

@@ -574,6 +574,21 @@ def serve(
     oidc_jwks: Annotated[
         str | None, typer.Option(help="The issuer's JWKS: a URL, or a local file.")
     ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="Serve HTTPS with this certificate chain (PEM).")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The server's private key (PEM).")] = None,
+    tls_client_ca: Annotated[
+        Path | None,
+        typer.Option(help="Accept client certificates signed by these CAs (PEM): mutual TLS."),
+    ] = None,
+    tls_client_cert: Annotated[
+        str,
+        typer.Option(
+            help="With --tls-client-ca: 'required' (no certificate, no connection) or "
+            "'optional' (API keys and tokens still work)."
+        ),
+    ] = "optional",
 ) -> None:
     """Serve the golden records to consumer systems: authenticated, by agreement, audited.
 
@@ -600,7 +615,23 @@ def serve(
             jwks_url=oidc_jwks if is_url else None,
             jwks_path=None if is_url else Path(oidc_jwks),
         )
-    run_server(directory, host=host, port=port, config=config)
+    tls = None
+    if tls_cert or tls_key or tls_client_ca:
+        from seamline.exchange.mtls import TlsConfig
+
+        if not (tls_cert and tls_key):
+            raise UsageError("HTTPS needs --tls-cert and --tls-key together")
+        if tls_client_cert not in ("required", "optional"):
+            raise UsageError(
+                f"unknown --tls-client-cert {tls_client_cert!r}", allowed="required, optional"
+            )
+        tls = TlsConfig(
+            tls_cert,
+            tls_key,
+            tls_client_ca,
+            "required" if tls_client_cert == "required" else "optional",
+        )
+    run_server(directory, host=host, port=port, config=config, tls=tls)
 
 
 clients_app = typer.Typer(
@@ -621,9 +652,22 @@ def clients_add(
     name: Annotated[str, typer.Argument(help="A name for the client, e.g. tax-service-portal.")],
     system: Annotated[str, typer.Option(help="The consumer system it speaks for (systems/).")],
     directory: WorkspaceOpt = Path("."),
+    cert_fingerprint: Annotated[
+        str | None,
+        typer.Option(help="SHA-256 fingerprint of its TLS client certificate (mutual TLS)."),
+    ] = None,
+    cert: Annotated[
+        Path | None,
+        typer.Option(help="Its TLS client certificate (PEM), instead of the fingerprint."),
+    ] = None,
 ) -> None:
-    """Create a client and print its API key once (only its hash is stored)."""
+    """Create a client and print its API key once (only its hash is stored).
+
+    With --cert or --cert-fingerprint it may instead call `seamline serve --tls-client-ca`
+    with that client certificate.
+    """
     from seamline.exchange.clients import add_client
+    from seamline.exchange.clients import cert_fingerprint as parse_fingerprint
 
     ws = _load(directory)
     if system not in ws.systems:
@@ -634,8 +678,25 @@ def clients_add(
             f"unknown system {system!r}" + (f" (did you mean {guess!r}?)" if guess else ""),
             allowed=", ".join(sorted(ws.systems)),
         )
+    if cert is not None and cert_fingerprint is not None:
+        raise UsageError("give --cert or --cert-fingerprint, not both")
+    fingerprint = None
+    if cert is not None:
+        from seamline.exchange.mtls import pem_fingerprint
+
+        try:
+            fingerprint = pem_fingerprint(cert)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read the certificate {cert}: {exc}") from None
+    elif cert_fingerprint is not None:
+        try:
+            fingerprint = parse_fingerprint(cert_fingerprint)
+        except SeamlineError as exc:
+            raise UsageError(exc.message, allowed="64 hex digits, with or without colons") from None
     with _client_store(directory) as store:
-        info, key = add_client(store, name, system)
+        info, key = add_client(store, name, system, cert_fingerprint=fingerprint)
+    if fingerprint is not None:
+        out.print(f"Its TLS client certificate: SHA-256 {fingerprint}.")
     out.print(f"Client {info.name} for system {info.system}. Its API key, shown this once:")
     out.print(key, markup=False)
 

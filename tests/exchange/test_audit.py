@@ -214,19 +214,23 @@ def test_signing_key_is_created_private(tmp_path: Path) -> None:
     assert public_text(load_or_create_key(path)) == public_text(key)
 
 
+_KEYS = st.sampled_from(["id", "outcome", "details", "a", "z"]) | st.text(max_size=8)
+_VALUES = st.recursive(
+    st.none() | st.integers() | st.text(max_size=12) | st.sampled_from([',"id":0,"outcome":']),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=8,
+)
+
+
 @given(
-    details=st.dictionaries(
-        st.text(max_size=8),
-        st.one_of(st.none(), st.integers(), st.text(max_size=12), st.lists(st.text(max_size=5))),
-        max_size=5,
-    ),
-    text=st.text(max_size=20),
+    details=st.dictionaries(_KEYS, _VALUES, max_size=5),
+    text=st.text(max_size=20) | st.sampled_from([',"details":', ',"id":0,"outcome":"ok"']),
     eid=st.integers(min_value=1, max_value=10**12),
 )
 def test_canonical_halves_splice_to_the_canonical_text(
     details: dict[str, Any], text: str, eid: int
 ) -> None:
-    from seamline.exchange.auditformat import canonical, canonical_halves
+    from seamline.exchange.auditformat import canonical, canonical_halves, canonical_parts
 
     event = {
         "at": dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC), "actor": text, "client": None,
@@ -235,6 +239,11 @@ def test_canonical_halves_splice_to_the_canonical_text(
     }  # fmt: skip
     head, tail = canonical_halves(event)
     assert head + str(eid) + tail == canonical({**event, "id": eid})
+    details_json = canonical_parts(event)[2]
+    assert json.loads(details_json) == details
+    assert details_json == json.dumps(
+        details, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def test_inline_commit_mode_writes_one_event_per_request(demo: Any, headers: H) -> None:

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +25,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from seamline.exchange.agreements import Grant
 from seamline.exchange.data import Person, parse_ref
 from seamline.exchange.errors import ERROR_RESPONSES, HTTP_CODES, ApiError, envelope
+from seamline.exchange.export import FORMATS, ndjson_chunks, parquet_chunks, subjects_digest
+from seamline.exchange.openapi import (
+    PAGE_REF,
+    PERSON_REF,
+    add_agreement_schemas,
+    agreement_document,
+    person_agreements,
+)
 from seamline.exchange.service import Exchange, ExchangeConfig, request_id
 from seamline.exchange.tracker import accesses
 from seamline.store import Store
@@ -117,6 +125,15 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         responses=ERROR_RESPONSES,
     )
     app.state.exchange = ex
+    agreements = person_agreements(ws)
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_agreement_schemas(plain_openapi(), agreements, ex.index)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -168,7 +185,16 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             raise ApiError(404, "person_not_found", f"no person with this {scheme} identifier")
         return person
 
-    @app.get("/v1/persons/{ref}", summary="Look a person up by an identifier")
+    def answers(ref: str, what: str) -> dict[int | str, dict[str, Any]]:
+        return {
+            200: {"description": what, "content": {"application/json": {"schema": {"$ref": ref}}}}
+        }
+
+    @app.get(
+        "/v1/persons/{ref}",
+        summary="Look a person up by an identifier",
+        responses=answers(PERSON_REF, "the person, with the caller's agreement's attributes"),
+    )
     async def get_person(request: Request, ref: str) -> Response:
         ctx = ex.begin(request, "person.lookup")
         grant = ex.authorize(ctx)
@@ -186,7 +212,11 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             },
         )
 
-    @app.get("/v1/persons", summary="Find persons by family name and/or birth date")
+    @app.get(
+        "/v1/persons",
+        summary="Find persons by family name and/or birth date",
+        responses=answers(PAGE_REF, "one page of the persons found"),
+    )
     async def search_persons(
         request: Request,
         family_name: str | None = Query(default=None, max_length=100),
@@ -228,6 +258,55 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
                 "query": query,
                 "subjects": [p.entity_id for p in chunk],
                 "attributes": list(grant.attributes),
+            },
+        )
+
+    export_digest: list[str] = []  # the index never changes while the app runs
+
+    @app.get(
+        "/v1/persons:export",
+        summary="Every person, the agreement's attributes only (bulk export, streamed)",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "NDJSON (one person a line) or a Parquet file",
+                "content": {
+                    FORMATS["ndjson"][0]: {"schema": {"type": "string"}},
+                    FORMATS["parquet"][0]: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        },
+    )
+    async def export_persons(
+        request: Request,
+        format: Literal["ndjson", "parquet"] = Query(default="ndjson"),
+    ) -> Response:
+        ctx = ex.begin(request, "person.export")
+        grant = ex.authorize(ctx)
+        request.state.audit_details = {"resource": "persons:export", "format": format}
+        people = ex.index.people
+        if not export_digest:
+            export_digest.append(subjects_digest(people))
+        attrs = list(grant.attributes)
+        media, ext = FORMATS[format]
+        chunks = (
+            parquet_chunks(ex.index, people, attrs)
+            if format == "parquet"
+            else ndjson_chunks(people, attrs)
+        )
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", grant.agreement)
+        return await ex.stream(
+            request,
+            ctx,
+            chunks,
+            media,
+            f"persons-{name}.{ext}",
+            {
+                "resource": "persons:export",
+                "format": format,
+                "subjects_count": len(people),
+                "subjects_digest": export_digest[0],
+                "attributes": attrs,
             },
         )
 
@@ -280,6 +359,26 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             ctx,
             {"id": person.entity_id, "accesses": found},
             {"resource": f"tracker:{person.entity_id}", "tracker_subject": person.entity_id},
+        )
+
+    @app.get(
+        "/v1/agreements/{agreement}/openapi.json",
+        summary="The OpenAPI document as seen under one of the caller's agreements",
+        responses=answers("#/components/schemas/OpenApiDocument", "an OpenAPI 3.1 document"),
+    )
+    async def agreement_openapi(request: Request, agreement: str) -> Response:
+        ctx = ex.begin(request, "agreement.openapi")
+        request.state.audit_details = {"resource": f"agreement:{agreement[:80]}"}
+        doc = agreements.get(agreement)
+        if doc is None or ctx.caller.system not in doc.consumers:
+            raise ApiError(
+                404, "agreement_not_found", "no agreement of this reference with your system"
+            )
+        return await ex.answer(
+            request,
+            ctx,
+            agreement_document(app.openapi(), doc),
+            {"resource": f"agreement:{doc.reference}"},
         )
 
     @app.get("/healthz", include_in_schema=False)

@@ -48,6 +48,8 @@ class AuditUnavailable(Exception):
 
 def _utc(at: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
+    if at.tzinfo is UTC:
+        return at
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 

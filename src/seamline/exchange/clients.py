@@ -40,6 +40,7 @@ class ClientInfo:
     created_at: datetime
     rotated_at: datetime | None
     revoked_at: datetime | None
+    cert_fingerprint: str | None = None
 
     @property
     def active(self) -> bool:
@@ -48,7 +49,13 @@ class ClientInfo:
 
 def _info(row: ApiClient) -> ClientInfo:
     return ClientInfo(
-        row.name, row.system, row.key_id, row.created_at, row.rotated_at, row.revoked_at
+        row.name,
+        row.system,
+        row.key_id,
+        row.created_at,
+        row.rotated_at,
+        row.revoked_at,
+        row.cert_fingerprint,
     )
 
 
@@ -68,8 +75,29 @@ def _new_key() -> tuple[str, str, str]:
     return key_id, secret, f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
-def add_client(store: Store, name: str, system: str) -> tuple[ClientInfo, str]:
-    """Register a consumer system; return it and its API key (shown this once only)."""
+def cert_fingerprint(text: str) -> str:
+    """A SHA-256 certificate fingerprint as 64 lower-case hex digits.
+
+    Accepts ``AB:CD:...`` (``openssl x509 -fingerprint -sha256``) and plain hex.
+    """
+    value = text.strip().lower().removeprefix("sha256:").removeprefix("sha256 fingerprint=")
+    value = value.replace(":", "")
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise ClientError(
+            "a certificate fingerprint is the SHA-256 of the certificate: 64 hex digits",
+            hint="print it with `openssl x509 -in client.pem -noout -fingerprint -sha256`",
+        )
+    return value
+
+
+def add_client(
+    store: Store, name: str, system: str, *, cert_fingerprint: str | None = None
+) -> tuple[ClientInfo, str]:
+    """Register a consumer system; return it and its API key (shown this once only).
+
+    With ``cert_fingerprint`` (see :func:`cert_fingerprint`) the client may also call
+    with that TLS client certificate instead of the key (``seamline serve --tls-*``).
+    """
     key_id, secret, key = _new_key()
     with store.session() as s:
         if s.scalar(select(ApiClient).where(ApiClient.name == name)) is not None:
@@ -77,12 +105,19 @@ def add_client(store: Store, name: str, system: str) -> tuple[ClientInfo, str]:
                 f"there is already a client named {name!r}",
                 hint=f"rotate its key with `seamline clients rotate {name}`",
             )
+        if cert_fingerprint is not None:
+            taken = s.scalar(
+                select(ApiClient.name).where(ApiClient.cert_fingerprint == cert_fingerprint)
+            )
+            if taken is not None:
+                raise ClientError(f"client {taken!r} already has this certificate")
         row = ApiClient(
             name=name,
             system=system,
             key_id=key_id,
             key_hash=hash_secret(secret),
             created_at=utcnow(),
+            cert_fingerprint=cert_fingerprint,
         )
         s.add(row)
         s.flush()
@@ -165,4 +200,30 @@ class KeyCache:
             return None
         with self._lock:
             self._seen[key_id] = (fingerprint, stored, client, now)
+        return client
+
+
+class CertCache:
+    """Clients by TLS certificate fingerprint, re-read after ``ttl`` seconds (revocation)."""
+
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[ClientInfo | None, float]] = {}
+
+    def authenticate(self, fingerprint: str) -> ClientInfo | None:
+        """The active client registered with this certificate, else None."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._seen.get(fingerprint)
+        if hit is not None and now - hit[1] < self.ttl:
+            return hit[0]
+        with self.store.session() as s:
+            row = s.scalar(select(ApiClient).where(ApiClient.cert_fingerprint == fingerprint))
+            client = _info(row) if row is not None and row.revoked_at is None else None
+        with self._lock:
+            if len(self._seen) > 10_000:  # unknown certificates must not grow it for ever
+                self._seen.clear()
+            self._seen[fingerprint] = (client, now)
         return client

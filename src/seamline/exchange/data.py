@@ -45,6 +45,8 @@ class PersonIndex:
     """identifier scheme -> the attribute it identifies (``kg_pin`` -> ``national_id``)."""
     specs: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
     attributes: list[str] = field(default_factory=list)
+    schema: pa.Schema | None = None
+    """The reference table's schema (types for exports and the OpenAPI document)."""
 
     def __len__(self) -> int:
         return len(self.people)
@@ -121,7 +123,7 @@ def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
     attrs = [
         n for n in names if "__" not in n and n not in ("entity_id", "record_count", "datasets")
     ]
-    index = PersonIndex(attributes=attrs)
+    index = PersonIndex(attributes=attrs, schema=table.schema)
     index.schemes = identifier_schemes(ws)
     index.specs = {s: ws.identifiers[s] for s in index.schemes if s in ws.identifiers}
     id_attrs = set(index.schemes.values())

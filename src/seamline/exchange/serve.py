@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from seamline.exchange.mtls import TlsConfig
 from seamline.exchange.service import ExchangeConfig
 from seamline.store import Store
 from seamline.workspace import load_workspace
@@ -20,8 +21,13 @@ def serve(
     config: ExchangeConfig | None = None,
     store_url: str | None = None,
     log_level: str = "info",
+    tls: TlsConfig | None = None,
 ) -> None:
-    """Serve the exchange API until interrupted (one worker: one audit chain head)."""
+    """Serve the exchange API until interrupted (one worker: one audit chain head).
+
+    With ``tls`` it serves HTTPS; with a client CA as well, clients may (or must) present
+    a certificate that CA signed, and a registered certificate identifies its client.
+    """
     import uvicorn
 
     from seamline.exchange.app import create_app
@@ -35,7 +41,8 @@ def serve(
         mount_ui(app, ws, store)  # the web UI at /ui/
         # uvicorn's access log prints the path, which holds the identifier asked for:
         # it stays off; the app logs the route template instead.
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level)
+        options = tls.uvicorn_options() if tls is not None else {}
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level, **options)
 
 
 def _config(args: argparse.Namespace) -> ExchangeConfig:
@@ -58,13 +65,25 @@ def main(argv: list[str] | None = None) -> int:
         help="commit audit batches on the event loop or in the writer thread",
     )
     p.add_argument("--log-level", default="warning")
+    p.add_argument("--store", default=None, help="store URL (default: the workspace's)")
+    p.add_argument("--tls-cert", type=Path, default=None)
+    p.add_argument("--tls-key", type=Path, default=None)
+    p.add_argument("--tls-client-ca", type=Path, default=None)
+    p.add_argument("--tls-client-cert", choices=["required", "optional"], default="optional")
     args = p.parse_args(argv)
+    tls = None
+    if args.tls_cert is not None or args.tls_key is not None:
+        if args.tls_cert is None or args.tls_key is None:
+            p.error("--tls-cert and --tls-key go together")
+        tls = TlsConfig(args.tls_cert, args.tls_key, args.tls_client_ca, args.tls_client_cert)
     serve(
         args.workspace,
         host=args.host,
         port=args.port,
         config=_config(args),
+        store_url=args.store,
         log_level=args.log_level,
+        tls=tls,
     )
     return 0
 

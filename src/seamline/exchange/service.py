@@ -9,23 +9,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 import time
-import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from seamline.exchange.agreements import Grant, grant_for
 from seamline.exchange.audit import AuditUnavailable, AuditWriter, Event
-from seamline.exchange.clients import ClientInfo, KeyCache
+from seamline.exchange.clients import CertCache, ClientInfo, KeyCache
 from seamline.exchange.data import PersonIndex, load_people
 from seamline.exchange.errors import ApiError, envelope
 from seamline.exchange.keys import default_key_path, load_or_create_key
 from seamline.exchange.metrics import Metrics
+from seamline.exchange.mtls import STATE_KEY
 from seamline.exchange.tokens import OidcConfig, TokenValidator, looks_like_jwt
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
@@ -74,6 +76,8 @@ class Context:
     purpose: str | None = None
     xroad: dict[str, str] = field(default_factory=dict)
     grant: Grant | None = None
+    auth: str | None = None
+    """How the caller proved who it is, when not by key or token (``tls-certificate``)."""
 
     @property
     def caller(self) -> ClientInfo:
@@ -100,7 +104,7 @@ def _header(request: Request, name: str) -> str | None:
 def request_id(request: Request) -> str:
     rid = getattr(request.state, "request_id", None)
     if not isinstance(rid, str):
-        rid = uuid.uuid4().hex
+        rid = os.urandom(16).hex()  # as unique as a uuid4, without building a UUID object
         request.state.request_id = rid
     return rid
 
@@ -112,6 +116,7 @@ class Exchange:
         self.ws, self.store, self.config = ws, store, config
         self.index: PersonIndex = load_people(ws)
         self.keys = KeyCache(store, ttl=config.auth_cache_seconds)
+        self.certs = CertCache(store, ttl=config.auth_cache_seconds)
         self.tokens: TokenValidator | None = None
         if config.oidc is not None:
             self.tokens = TokenValidator(config.oidc, store, config.auth_cache_seconds)
@@ -164,16 +169,29 @@ class Exchange:
             if scheme.lower() != "bearer" or not token.strip():
                 raise ApiError(401, "bad_credentials", "use 'Authorization: Bearer <key>'")
             key = token.strip()
+        client: ClientInfo | None
         if key is None:
-            raise ApiError(
-                401, "missing_credentials", "send an API key (Authorization: Bearer or X-API-Key)"
-            )
-        if self.tokens is not None and looks_like_jwt(key):
-            client: ClientInfo | None = self.tokens.authenticate(key)
+            # Mutual TLS: the verified client certificate's fingerprint (see mtls.py).
+            fingerprint = (request.scope.get("state") or {}).get(STATE_KEY)
+            if not fingerprint:
+                raise ApiError(
+                    401,
+                    "missing_credentials",
+                    "send an API key (Authorization: Bearer or X-API-Key)",
+                )
+            client = self.certs.authenticate(str(fingerprint))
+            if client is None:
+                raise ApiError(
+                    401, "unknown_certificate", "no active client has this TLS certificate"
+                )
+        elif self.tokens is not None and looks_like_jwt(key):
+            client = self.tokens.authenticate(key)
         else:
             client = self.keys.authenticate(key)
         if client is None:
             raise ApiError(401, "bad_credentials", "the API key is unknown, rotated or revoked")
+        if key is None:
+            ctx.auth = "tls-certificate"
         ctx.client = client
         request.state.client_name = client.name
         self._rate(client.name)
@@ -214,6 +232,8 @@ class Exchange:
                 base["end_user"] = ctx.end_user
             if ctx.xroad:
                 base["xroad"] = ctx.xroad
+            if ctx.auth:
+                base["auth"] = ctx.auth
             if ctx.grant is not None:
                 base["seam"], base["agreement"] = ctx.grant.seam, ctx.grant.agreement
         base.update(details)
@@ -250,6 +270,26 @@ class Exchange:
             json.dumps(body, ensure_ascii=False),
             media_type="application/json",
             headers={"X-Request-Id": ctx.request_id},
+        )
+
+    async def stream(
+        self,
+        request: Request,
+        ctx: Context,
+        chunks: Iterator[bytes],
+        media_type: str,
+        filename: str,
+        details: dict[str, Any],
+    ) -> StreamingResponse:
+        """Audit, then stream ``chunks`` (made in a worker thread, one at a time)."""
+        await self._append(self._event(request, ctx, "ok", {"status": 200, **details}))
+        return StreamingResponse(
+            chunks,
+            media_type=media_type,
+            headers={
+                "X-Request-Id": ctx.request_id,
+                "Content-Disposition": f'attachment; filename="{filename}"',
+            },
         )
 
     async def refuse(self, request: Request, err: ApiError) -> Response:

@@ -4,19 +4,26 @@ Data events name the entity ids they served in ``details.subjects``. Finding the
 narrows with a text match on the JSON (entity ids are unique hex strings, so the match
 is selective on SQLite and PostgreSQL alike), then checks membership exactly, so the
 answer never mentions anyone else.
+
+A bulk export (``person.export``) names no subjects, only their count and digest: it
+held every person of the reference at the time. The tracker lists each served export
+to every person, marked ``"bulk": true`` — a person who joined the reference later
+sees exports that may predate them, which errs towards telling too much rather than
+hiding an access.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, or_, select
 
 from seamline.exchange.auditformat import _utc
 from seamline.store import Store
 from seamline.store.models import AuditEvent
 
 DATA_ACTIONS = frozenset({"person.lookup", "person.search", "person.provenance"})
+EXPORT_ACTION = "person.export"
 
 
 def accesses(store: Store, entity_id: str, *, limit: int = 500) -> list[dict[str, Any]]:
@@ -24,18 +31,25 @@ def accesses(store: Store, entity_id: str, *, limit: int = 500) -> list[dict[str
     query = (
         select(AuditEvent)
         .where(AuditEvent.outcome == "ok")
-        .where(AuditEvent.action.in_(sorted(DATA_ACTIONS)))
-        .where(cast(AuditEvent.details, String).like(f"%{entity_id}%"))
+        .where(
+            or_(
+                (AuditEvent.action.in_(sorted(DATA_ACTIONS)))
+                & cast(AuditEvent.details, String).like(f"%{entity_id}%"),
+                AuditEvent.action == EXPORT_ACTION,
+            )
+        )
         .order_by(AuditEvent.id.desc())
     )
     out: list[dict[str, Any]] = []
     with store.session() as s:
         for ev in s.scalars(query):
             d = ev.details or {}
-            if entity_id not in (d.get("subjects") or []):
+            bulk = ev.action == EXPORT_ACTION
+            if not bulk and entity_id not in (d.get("subjects") or []):
                 continue
             out.append(
                 {
+                    "bulk": bulk,
                     "at": _utc(ev.at).isoformat(timespec="seconds"),
                     "client": ev.client,
                     "system": d.get("system"),

@@ -210,6 +210,8 @@ class ApiClient(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cert_fingerprint: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """SHA-256 of the client's TLS certificate (DER, hex), when it may call with mutual TLS."""
 
 
 class AuditSignature(Base):
