@@ -89,6 +89,26 @@ class Engine:
         """Make an Arrow table queryable under ``name``."""
         self._con.register(name, table)
 
+    def register_batches(self, name: str, reader: pa.RecordBatchReader) -> None:
+        """Make a stream of record batches queryable under ``name``, read once, in order.
+
+        The engine pulls batches as the query needs them, so a stream larger than memory
+        is fine; the producer runs while the engine works on earlier batches.
+        """
+        self._con.register(name, reader)
+
+    def text_of(self, values: pa.Array[Any]) -> pa.Array[Any]:
+        """``CAST(v AS VARCHAR)`` of an Arrow array, exactly as this engine writes it."""
+        self._con.register("_text_of", pa.table({"v": values}))
+        try:
+            cast = exp.select(exp.alias_(exp.cast(exp.column("v"), "VARCHAR"), "v")).from_(
+                "_text_of"
+            )
+            out: pa.Array[Any] = self.arrow(cast).column("v").combine_chunks()
+        finally:
+            self._con.unregister("_text_of")
+        return out
+
     def register_udf(
         self,
         name: str,

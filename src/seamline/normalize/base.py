@@ -67,6 +67,12 @@ class SqlStep:
     value: exp.Expr
     flag: exp.Expr
     """A text expression, NULL where the value is fine."""
+    shared: tuple[exp.Expr, ...] = ()
+    """Subexpressions of ``value`` and ``flag`` over the input that they repeat (often
+    inside CASE branches, where the engine does not share them), and that are safe to
+    compute for every row. The compiler computes each once, in a projection before the
+    step, and refers to it by name; innermost first (a later one may contain an
+    earlier one)."""
 
 
 class Normalizer(ABC):

@@ -192,7 +192,7 @@ class IdentifierNormalizer(Normalizer):
                 ),
             ]
         )
-        return SqlStep(value=out, flag=flag)
+        return SqlStep(value=out, flag=flag, shared=(checked.stripped, invalid.copy()))
 
 
 def _check_spec(spec: IdentifierSchemeSpec) -> None:
