@@ -50,29 +50,12 @@ FROM (
     "o_2",
     "s_2",
     "o_3",
-    {'value': CAST(TRY_STRPTIME(
-      REGEXP_REPLACE(
-        NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), ''),
-        '(?s)^([0-9]{1,2})\x{2E}([0-9]{1,2})\x{2E}([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)$|^.*$',
-        '\3-\2-\1',
-        'g'
-      ),
-      '%Y-%m-%d'
-    ) AS DATE), 'flag': COALESCE(
+    {'value': "x_3_1", 'flag': COALESCE(
       "s_3".flag,
       CASE
         WHEN FALSE
         THEN 'ambiguous_date'
-        WHEN NOT NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), '') IS NULL
-        AND CAST(TRY_STRPTIME(
-          REGEXP_REPLACE(
-            NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), ''),
-            '(?s)^([0-9]{1,2})\x{2E}([0-9]{1,2})\x{2E}([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)$|^.*$',
-            '\3-\2-\1',
-            'g'
-          ),
-          '%Y-%m-%d'
-        ) AS DATE) IS NULL
+        WHEN NOT "x_3_0" IS NULL AND "x_3_1" IS NULL
         THEN 'unparseable_date'
       END
     )} AS "s_3",
@@ -80,18 +63,36 @@ FROM (
     "s_4"
   FROM (
     SELECT
-      _record_no,
-      _source_pos,
-      CAST("pin" AS TEXT) AS "o_0",
-      {'value': "pin", 'flag': CAST(NULL AS TEXT)} AS "s_0",
-      CAST("family_name" AS TEXT) AS "o_1",
-      "_arrow_1" AS "s_1",
-      CAST("given_name" AS TEXT) AS "o_2",
-      {'value': "given_name", 'flag': CAST(NULL AS TEXT)} AS "s_2",
-      CAST("birth_date" AS TEXT) AS "o_3",
-      {'value': CAST("birth_date" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_3",
-      CAST("marital" AS TEXT) AS "o_4",
-      {'value': CAST("marital" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_4"
-    FROM landing
+      *,
+      CAST(TRY_STRPTIME(
+        REGEXP_REPLACE(
+          "x_3_0",
+          '(?s)^([0-9]{1,2})\x{2E}([0-9]{1,2})\x{2E}([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)$|^.*$',
+          '\3-\2-\1',
+          'g'
+        ),
+        '%Y-%m-%d'
+      ) AS DATE) AS "x_3_1"
+    FROM (
+      SELECT
+        *,
+        NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), '') AS "x_3_0"
+      FROM (
+        SELECT
+          _record_no,
+          _source_pos,
+          CAST("pin" AS TEXT) AS "o_0",
+          {'value': "pin", 'flag': CAST(NULL AS TEXT)} AS "s_0",
+          CAST("family_name" AS TEXT) AS "o_1",
+          "_arrow_1" AS "s_1",
+          CAST("given_name" AS TEXT) AS "o_2",
+          {'value': "given_name", 'flag': CAST(NULL AS TEXT)} AS "s_2",
+          CAST("birth_date" AS TEXT) AS "o_3",
+          {'value': CAST("birth_date" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_3",
+          CAST("marital" AS TEXT) AS "o_4",
+          {'value': CAST("marital" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_4"
+        FROM landing
+      ) AS p1_1
+    ) AS p1_2
   ) AS l1
 ) AS h
