@@ -97,6 +97,18 @@ class Engine:
         """
         self._con.register(name, reader)
 
+    def batches(self, statement: exp.Expr, rows: int) -> pa.RecordBatchReader:
+        """Stream a query's result as record batches of about ``rows`` rows, in order.
+
+        The engine produces batches as they are read; the reader holds this connection
+        until it is read out or closed.
+        """
+        relation = self._run(statement, None)
+        if relation is None:
+            raise EngineError("the statement returned no rows; use execute() for statements")
+        reader: pa.RecordBatchReader = relation.to_arrow_reader(rows)
+        return reader
+
     def text_of(self, values: pa.Array[Any]) -> pa.Array[Any]:
         """``CAST(v AS VARCHAR)`` of an Arrow array, exactly as this engine writes it."""
         self._con.register("_text_of", pa.table({"v": values}))

@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as _pc
 import pyarrow.parquet as pq
+from sqlglot import exp
 
 from seamline.engine import Engine
 from seamline.harmonize.plan import ArrowChain, HarmonizePlan
@@ -105,24 +106,6 @@ class DistinctMemo:
         return self.rows >= MEMO_TRIAL_ROWS and self.computed * 2 > self.rows
 
 
-def as_varchar(values: pa.Array[Any], engine: Callable[[], Engine]) -> pa.Array[Any]:
-    """A column as text the way the plan's ``CAST(column AS VARCHAR)`` writes it.
-
-    Text passes as it is; other types are cast by the engine itself (floats, dates and
-    decimals print differently in Arrow), so both paths see the same strings.
-    """
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if pa.types.is_dictionary(values.type):
-        values = pc.dictionary_decode(values)
-    if pa.types.is_string(values.type):
-        return values
-    if pa.types.is_large_string(values.type):
-        return values.cast(pa.string())
-    text: pa.Array[Any] = engine().text_of(values)
-    return text
-
-
 def stream(
     path: Path,
     plan: HarmonizePlan,
@@ -130,11 +113,23 @@ def stream(
     batch_rows: int = BATCH_ROWS,
     progress: Progress | None = None,
 ) -> pa.RecordBatchReader:
-    """The landing zone's columns the plan reads, plus one struct column per Arrow chain."""
-    source = pq.ParquetFile(path)
-    landed = source.schema_arrow
+    """The landing zone's columns the plan reads, plus one struct column per Arrow chain.
+
+    A reader engine of its own streams the landing zone in batches and writes each
+    chain's input as ``CAST(column AS VARCHAR)``, exactly like the plan would; the
+    chain's struct column replaces that text before the batch moves on.
+    """
+    landed = pq.read_schema(path)
     wanted = [RECORD_NO, SOURCE_POS, *dict.fromkeys(f.column for f in plan.fields)]
     columns = [c for c in wanted if c in landed.names]
+    texts = [f"_text_{n}" for n in range(len(plan.arrow))]
+    query = exp.select(
+        *(exp.column(c, quoted=True) for c in columns),
+        *(
+            exp.alias_(exp.cast(exp.column(chain.column, quoted=True), "VARCHAR"), t, quoted=True)
+            for chain, t in zip(plan.arrow, texts, strict=True)
+        ),
+    ).from_(exp.func("read_parquet", exp.Literal.string(str(path))))
     fields = [landed.field(c) for c in columns]
     for chain in plan.arrow:
         fields.append(
@@ -142,32 +137,22 @@ def stream(
         )
     schema = pa.schema(fields)
     memos = [DistinctMemo(chain) for chain in plan.arrow]
-    caster: list[Engine] = []
-
-    def engine() -> Engine:
-        if not caster:
-            caster.append(Engine(threads=1))
-        return caster[0]
 
     def batches() -> Iterator[pa.RecordBatch]:
-        try:
-            for batch in source.iter_batches(batch_size=batch_rows, columns=columns):
-                arrays = list(batch.columns)
-                for chain, memo in zip(plan.arrow, memos, strict=True):
-                    text = as_varchar(batch.column(chain.column), engine)
-                    value, flag = memo(text)
+        with Engine(threads=1) as reader_engine:
+            reader_engine.execute("SET enable_progress_bar = false")
+            for batch in reader_engine.batches(query, batch_rows):
+                arrays = [batch.column(c) for c in columns]
+                for memo, text in zip(memos, texts, strict=True):
+                    value, flag = memo(batch.column(text))
                     arrays.append(
                         pa.StructArray.from_arrays([value, flag], names=["value", "flag"])
                     )
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
                 if progress is not None:
                     progress(batch.num_rows)
-        finally:
-            for e in caster:
-                e.close()
-            source.close()
 
     return pa.RecordBatchReader.from_batches(schema, batches())
 
 
-__all__ = ["BATCH_ROWS", "DistinctMemo", "as_varchar", "run_chain", "stream"]
+__all__ = ["BATCH_ROWS", "DistinctMemo", "run_chain", "stream"]
