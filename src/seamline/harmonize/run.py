@@ -18,6 +18,9 @@ from seamline.sources.base import SOURCE_POS
 from seamline.workspace.loader import Workspace
 
 EXAMPLES = 5
+MEMORY_LIMIT = "512MB"
+"""The engine's memory while harmonizing: the ordered Parquet writer buffers less (at
+2.5 million rows the peak fell from about 1.25 GB to 0.9 GB, at no cost in CPU time)."""
 
 
 @dataclass
@@ -67,12 +70,14 @@ def harmonize_dataset(
     registry: NormalizerRegistry | None = None,
     progress: Progress | None = None,
     batch_rows: int = BATCH_ROWS,
+    memory_limit: str = MEMORY_LIMIT,
 ) -> HarmonizeResult:
     """Write ``harmonized/<dataset>.parquet``; every landed row is there, none is dropped.
 
     The landing zone streams through the Arrow pre-pass (if the plan has Arrow steps)
     into the SQL plan and on to the Parquet file, batch by batch; ``progress`` is
-    called with the number of rows of each batch done.
+    called with the number of rows of each batch done. The engine keeps to
+    ``memory_limit`` (spilling to ``<data>/tmp`` if a large code list's join must sort).
     """
     plan = plan_for(ws, dataset_id, registry)
     source = landing_path(ws, dataset_id)
@@ -81,8 +86,15 @@ def harmonize_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
-    with Engine() as engine:
+    with Engine(memory_limit=memory_limit) as engine:
         engine.execute("SET enable_progress_bar = false")  # progress is the caller's
+        spill = exp.SetItem(
+            this=exp.EQ(
+                this=exp.column("temp_directory"),
+                expression=exp.Literal.string(str(ws.data_dir / "tmp")),
+            )
+        )
+        engine.execute(exp.Set(expressions=[spill]))
         if plan.arrow:
             reader = stream(source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)
