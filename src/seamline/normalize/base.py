@@ -12,7 +12,9 @@ A dataset field declares its steps in YAML, e.g.::
 
 Each step is a :class:`Normalizer` class registered under its key (``identifier``,
 ``date``, ``name``, ``transliterate``, ``phone``, ``email``, ``text``, ``address``...).
-A step turns a batch of input values into output values plus a **flag** per value:
+A step turns a batch of input values into output values plus a **flag** per value
+(a function of that value alone: the harmonizer computes each distinct value once and
+reuses the result wherever the value repeats):
 null where the value is fine, else a short machine name (``invalid_identifier``,
 ``ambiguous_date``, ``unparseable_date``...). Nothing is dropped: a flagged value keeps
 its best output (often null) and the original stays in the harmonized row.
