@@ -109,18 +109,6 @@ class Engine:
         reader: pa.RecordBatchReader = relation.to_arrow_reader(rows)
         return reader
 
-    def text_of(self, values: pa.Array[Any]) -> pa.Array[Any]:
-        """``CAST(v AS VARCHAR)`` of an Arrow array, exactly as this engine writes it."""
-        self._con.register("_text_of", pa.table({"v": values}))
-        try:
-            cast = exp.select(exp.alias_(exp.cast(exp.column("v"), "VARCHAR"), "v")).from_(
-                "_text_of"
-            )
-            out: pa.Array[Any] = self.arrow(cast).column("v").combine_chunks()
-        finally:
-            self._con.unregister("_text_of")
-        return out
-
     def register_udf(
         self,
         name: str,
