@@ -11,6 +11,8 @@ it into parts), so they do less work there.
 
 from __future__ import annotations
 
+import os
+import resource
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -191,7 +193,26 @@ fields:
     )
 
 
-def seamline_harmonize(path: str, tmp: str) -> int:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def imports_only(path: str, tmp: str) -> tuple[int, float]:
+    """The floor: a process with seamline's libraries imported and an engine opened."""
+    import duckdb  # noqa: F401
+    import pandas  # noqa: F401
+
+    from seamline.engine import Engine
+    from seamline.harmonize import harmonize_dataset  # noqa: F401
+    from seamline.workspace import load_workspace  # noqa: F401
+
+    with Engine() as engine:
+        engine.rows("SELECT 1")
+    return pq.ParquetFile(path).metadata.num_rows, _cpu()
+
+
+def seamline_harmonize(path: str, tmp: str) -> tuple[int, float]:
     import shutil
 
     from seamline.harmonize import harmonize_dataset
@@ -202,7 +223,17 @@ def seamline_harmonize(path: str, tmp: str) -> int:
     ws = load_workspace(root, env={})
     (ws.data_dir / "landing").mkdir(parents=True, exist_ok=True)
     shutil.copy(path, ws.data_dir / "landing" / "people.parquet")
-    return harmonize_dataset(ws, "people").rows
+    rows = harmonize_dataset(ws, "people").rows
+    out = ws.data_dir / "harmonized" / "people.parquet"
+    _check_order(out)
+    return rows, _cpu()
+
+
+def _check_order(path: Path) -> None:
+    """The harmonized rows are in landing order (the plan promises it, without a sort)."""
+    ids = pq.read_table(path, columns=["_record_no"]).column(0).to_numpy()
+    if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+        raise RuntimeError("harmonized rows are not in landing order")
 
 
 def _translit_sql(expr: str) -> str:
@@ -212,7 +243,7 @@ def _translit_sql(expr: str) -> str:
     return out
 
 
-def duckdb_sql(path: str, tmp: str) -> int:
+def duckdb_sql(path: str, tmp: str) -> tuple[int, float]:
     import duckdb
 
     digits = "list_transform(list_reverse(string_split(p, '')), lambda x: CAST(x AS INTEGER))"
@@ -237,13 +268,15 @@ def duckdb_sql(path: str, tmp: str) -> int:
     ) TO '{tmp}/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)
     """
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(sql, [path])
-    return int(
+    rows = int(
         con.sql(f"SELECT count(*) FROM read_parquet('{tmp}/duckdb.parquet')").fetchall()[0][0]
     )
+    return rows, _cpu()
 
 
-def pandas_script(path: str, tmp: str) -> int:
+def pandas_script(path: str, tmp: str) -> tuple[int, float]:
     import pandas as pd
 
     df = pd.read_parquet(path)
@@ -280,38 +313,63 @@ def pandas_script(path: str, tmp: str) -> int:
         .str.replace("г. ", "город ", regex=False)
     )
     out.to_parquet(f"{tmp}/pandas.parquet", compression="zstd")
-    return len(out)
+    return len(out), _cpu()
 
 
 def run(scale: float) -> dict[str, Any]:
     rows = max(10_000, int(5_000_000 * scale))
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "people.parquet"
         generate(path, rows)
         mb = path.stat().st_size / 1e6
+        floor = measure("imports only", imports_only, str(path), tmp, mb=mb)
         results = [
             measure("seamline harmonize", seamline_harmonize, str(path), tmp, mb=mb),
             measure("hand-written DuckDB SQL", duckdb_sql, str(path), tmp, mb=mb),
             measure("pandas script", pandas_script, str(path), tmp, mb=mb),
         ]
     for m in results:
-        if m.result != rows:
-            raise RuntimeError(f"{m.name} wrote {m.result} rows, expected {rows}")
+        if m.result[0] != rows:
+            raise RuntimeError(f"{m.name} wrote {m.result[0]} rows, expected {rows}")
     print(
         table(f"harmonize: {rows:,} rows, {mb:.0f} MB Parquet", results, "hand-written DuckDB SQL")
     )
     seam, sql, pandas = results
+    print(
+        f"load average before the run: {load[0]:.1f} (1 min); CPU seconds: "
+        + ", ".join(f"{m.name} {m.result[1]:.1f}" for m in results)
+    )
+    print(
+        f"input on disk {mb:.0f} MB; imports alone peak at {floor.peak_mb:.0f} MB; "
+        + "; ".join(
+            f"{m.name} peak {m.peak_mb:.0f} MB ({m.peak_mb / mb:.1f}x the input, "
+            f"{m.peak_mb - floor.peak_mb:.0f} MB above the imports)"
+            for m in results
+        )
+    )
+    print(
+        f"seamline throughput vs hand SQL {sql.seconds / seam.seconds:.2f} (goal >= 0.5), "
+        f"speed-up vs pandas {pandas.seconds / seam.seconds:.1f}x (goal >= 10x); by CPU time "
+        f"{sql.result[1] / seam.result[1]:.2f} and {pandas.result[1] / seam.result[1]:.1f}x"
+    )
     return {
         "rows": rows,
         "parquet_mb": round(mb, 1),
+        "load_average_1min": round(load[0], 2),
+        "imports_only_peak_mb": round(floor.peak_mb),
         "contenders": {
             m.name: {
                 "seconds": round(m.seconds, 3),
+                "cpu_seconds": round(m.result[1], 3),
                 "rows_per_s": round(rows / m.seconds),
                 "peak_mb": round(m.peak_mb),
+                "peak_vs_input": round(m.peak_mb / mb, 2),
             }
             for m in results
         },
         "seamline_throughput_vs_sql": round(sql.seconds / seam.seconds, 3),
         "seamline_speedup_vs_pandas": round(pandas.seconds / seam.seconds, 2),
+        "seamline_cpu_vs_sql": round(sql.result[1] / seam.result[1], 3),
+        "seamline_cpu_vs_pandas": round(pandas.result[1] / seam.result[1], 2),
     }

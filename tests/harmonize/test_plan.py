@@ -118,7 +118,9 @@ def test_plan_matches_the_golden_sql(tmp_path: Path) -> None:
     if os.environ.get("SEAMLINE_UPDATE_GOLDEN"):
         golden.write_text(plan.explain(), encoding="utf-8")
     assert plan.explain() == golden.read_text(encoding="utf-8")
-    assert [u.step.key for u in plan.udfs] == ["reverse"]
+    # upper has SQL, but runs in the Arrow chain because reverse, after it, has none
+    assert [[s.key for s in c.steps] for c in plan.arrow] == [["upper", "reverse"]]
+    assert plan.code_tables == {}  # a small code list is a CASE, which keeps row order
 
 
 def reference(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -145,14 +147,28 @@ def reference(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     return out
 
 
-def test_execution_matches_the_python_reference_and_keeps_every_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("case_limit", [256, 0], ids=["code-case", "code-join"])
+@pytest.mark.parametrize("batch_rows", [131_072, 1], ids=["one-batch", "row-batches"])
+def test_execution_matches_the_python_reference_and_keeps_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case_limit: int, batch_rows: int
+) -> None:
+    """Both code list forms (CASE, and a join for large lists), and Arrow batches of
+    any size, give the reference's values in landing order."""
     import csv
     import io
 
+    from seamline.harmonize import plan as plan_module
+
+    monkeypatch.setattr(plan_module, "CODE_CASE_LIMIT", case_limit)
     root = example(tmp_path, ROWS)
     land(root)
     ws = load_workspace(root, env={}, normalizers=registry())
-    done = harmonize_dataset(ws, "civil_persons", registry=registry())
+    seen: list[int] = []
+    done = harmonize_dataset(
+        ws, "civil_persons", registry=registry(), progress=seen.append, batch_rows=batch_rows
+    )
+    assert bool(done.plan.code_tables) == (case_limit == 0)
+    assert sum(seen) == 4 and len(seen) == (4 if batch_rows == 1 else 1)
     got = pq.read_table(done.path).to_pylist()
     expected = reference(list(csv.DictReader(io.StringIO(ROWS))))
     assert len(got) == len(expected) == 4
@@ -203,4 +219,4 @@ def test_harmonize_cli_explains_and_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert explained.returncode == 0
-    assert "LEFT JOIN codes_4" in explained.stdout
+    assert "WHEN 'M'" in explained.stdout

@@ -97,3 +97,20 @@ def test_a_million_values_in_one_pass() -> None:
     data = [str(x) for x in rng.integers(10**12, 10**13, size=2000)]
     values = [luhn.calc_check_digit(d) and d + luhn.calc_check_digit(d) for d in data]
     assert is_valid("luhn", pa.array(values * 50)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.one_of(digits, st.text(max_size=6), st.none()), max_size=40))
+def test_luhn_sql_agrees_with_stdnum(values: list[str | None]) -> None:
+    from sqlglot import exp
+
+    from seamline.engine import Engine
+    from seamline.normalize.checkdigits import luhn_sql
+
+    table = pa.table({"i": list(range(len(values))), "v": pa.array(values, pa.string())})
+    with Engine() as eng:
+        eng.register_arrow("t", table)
+        query = exp.select(exp.alias_(luhn_sql(exp.column("v")), "ok")).from_("t").order_by("i")
+        got = eng.arrow(query).column("ok").to_pylist()
+    want = [v is not None and luhn.is_valid(v) for v in values]
+    assert got == want, [(v, g, w) for v, g, w in zip(values, got, want, strict=True) if g != w]

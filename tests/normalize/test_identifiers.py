@@ -159,18 +159,32 @@ def test_leading_zeros_restored_and_flagged(engine: Engine) -> None:
     assert run(s, [12345678]) == [("0012345678", "leading_zeros_restored")]
 
 
-def test_check_digit_scheme_runs_in_arrow_only() -> None:
+def test_luhn_scheme_in_sql_equals_arrow(engine: Engine) -> None:
     s = step("card")
-    assert s.sql(exp.column("v")) is None
     good = "400000000000000" + luhn.calc_check_digit("400000000000000")
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)
     spaced = " ".join(good[i : i + 4] for i in range(0, 16, 4))
-    assert run(s, [good, spaced, bad, "4000-0000-0000-0002"]) == [
+    values = [good, spaced, bad, "4000-0000-0000-0002", "400000000000000A", "", None]
+    want = [
         (good, None),
         (good, None),
         (None, "invalid_identifier"),
         (None, "invalid_identifier"),  # "-" is not a separator of this scheme
+        (None, "invalid_identifier"),
+        (None, None),
+        (None, None),
     ]
+    assert run(s, values) == want
+    assert run_sql(engine, s, values) == want
+
+
+def test_check_digit_without_sql_runs_in_arrow_only() -> None:
+    spec = CARD.model_copy(update={"id": "card_damm", "check": "damm", "length": 4})
+    s = IdentifierNormalizer(
+        IdentifierOptions(scheme="card_damm"), StepContext(extras={"schemes": {"card_damm": spec}})
+    )
+    assert s.sql(exp.column("v")) is None
+    assert run(s, ["5724", "5723"]) == [("5724", None), (None, "invalid_identifier")]
 
 
 def test_stdnum_schemes() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import pytest
 
 from seamline.demo.generate import generate_demo
 from seamline.errors import StoreError
+from seamline.harmonize.run import harmonize_dataset
+from seamline.harmonize.stage import _record as record_harmonize
 from seamline.pipeline import run_pipeline
 from seamline.seams import run_checks
 from seamline.store import Store
@@ -97,6 +100,25 @@ def test_a_fixed_contract_resolves_its_finding(tmp_path: Path) -> None:
         # Checking another seam must not resolve it.
         run_checks(ws, store, ["civil-to-social"], store.start_run("check", workspace=ws.name))
         assert fid in {f.id for f in store.findings()}
+
+        # A harmonize flag that a later run of the same dataset no longer raises is
+        # resolved; another dataset's flags stay open.
+        flagged = {
+            f.subject.split(".")[0] for f in store.findings() if f.kind.startswith("harmonize.")
+        }
+        assert flagged, "the demo's data raises harmonize flags"
+        dataset = sorted(flagged)[0]
+        other = next(d for d in ws.datasets if d not in flagged)
+        store.upsert_finding(
+            kind="harmonize.invalid_identifier", subject=f"{other}.pin", message="m", run_id=None
+        )
+        rerun = store.start_run("harmonize", workspace=ws.name, dataset=dataset)
+        clean = harmonize_dataset(ws, dataset)
+        record_harmonize(store, rerun, ws, dataclasses.replace(clean, flags=[]))
+        still = {
+            f.subject.split(".")[0] for f in store.findings() if f.kind.startswith("harmonize.")
+        }
+        assert dataset not in still and other in still
 
     seam_file.write_text(text.replace("min_rows: 270,", "min_rows: 10,"), encoding="utf-8")
     ws = load_workspace(root, env={})

@@ -89,6 +89,26 @@ class Engine:
         """Make an Arrow table queryable under ``name``."""
         self._con.register(name, table)
 
+    def register_batches(self, name: str, reader: pa.RecordBatchReader) -> None:
+        """Make a stream of record batches queryable under ``name``, read once, in order.
+
+        The engine pulls batches as the query needs them, so a stream larger than memory
+        is fine; the producer runs while the engine works on earlier batches.
+        """
+        self._con.register(name, reader)
+
+    def batches(self, statement: exp.Expr, rows: int) -> pa.RecordBatchReader:
+        """Stream a query's result as record batches of about ``rows`` rows, in order.
+
+        The engine produces batches as they are read; the reader holds this connection
+        until it is read out or closed.
+        """
+        relation = self._run(statement, None)
+        if relation is None:
+            raise EngineError("the statement returned no rows; use execute() for statements")
+        reader: pa.RecordBatchReader = relation.to_arrow_reader(rows)
+        return reader
+
     def register_udf(
         self,
         name: str,

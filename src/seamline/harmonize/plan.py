@@ -1,25 +1,33 @@
 """Compile a dataset's mapping into one SQL plan over its landing zone.
 
 The plan is a chain of projections, one per normalizer step, each holding for every
-mapped field a struct ``{value, flag}``: a step the engine can do in SQL is written as
-SQL (sqlglot trees); any other step is a vectorized Arrow function registered with the
-engine and called from the same plan. Code lists are left joins against code tables
-built from the crosswalks. The final projection keeps the source row id and position,
-and for every field the harmonized value, the original text and the first flag raised.
-Nothing is filtered: the plan has as many rows as the landing zone.
+mapped field a struct ``{value, flag}``. A step the engine can do in SQL is written as
+SQL (sqlglot trees). Steps that are not SQL run in Arrow *before* the plan: a field's
+leading steps up to its last non-SQL step form an :class:`ArrowChain`, which the run
+computes over large record batches streamed from the landing zone (once per distinct
+value) and hands to the plan as one struct column ``_arrow_<n>``; the steps after it
+are SQL again. Code lists are left joins against code tables built from the
+crosswalks. The final projection keeps the source row id and position, and for every
+field the harmonized value, the original text and the first flag raised. Nothing is
+filtered or reordered: the plan has the landing zone's rows, in its order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 from sqlglot import exp
 
 from seamline.errors import SpecError
-from seamline.normalize import Normalizer, NormalizerRegistry, StepContext, default_normalizers
+from seamline.normalize import (
+    Normalizer,
+    NormalizerRegistry,
+    SqlStep,
+    StepContext,
+    default_normalizers,
+)
 from seamline.sources.base import RECORD_NO, SOURCE_POS
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import CodeListSpec, DatasetSpec, IdentifierSchemeSpec
@@ -27,13 +35,20 @@ from seamline.workspace.models import CodeListSpec, DatasetSpec, IdentifierSchem
 LANDING = "landing"
 UNMAPPED = "unmapped_code"
 MISMATCH = "identifier_mismatch"
+CODE_CASE_LIMIT = 256
+"""Code lists up to this many entries become a CASE expression, which keeps the rows in
+landing order; larger ones a hash join, after which the plan sorts by row id again."""
 
 
 @dataclass
-class Udf:
+class ArrowChain:
+    """A field's leading steps, run in Arrow over the landing zone's text before the plan."""
+
+    column: str
+    """The landing column the chain reads (as text, like ``CAST(column AS VARCHAR)``)."""
     name: str
-    step: Normalizer
-    parameter: pa.DataType
+    """The struct column ``{value, flag}`` the plan reads the chain's result from."""
+    steps: list[Normalizer]
     value_type: pa.DataType
 
 
@@ -45,6 +60,9 @@ class FieldPlan:
     steps: list[Normalizer]
     codelist: str | None = None
     code_table: str | None = None
+    """A large code list: the code table the plan joins."""
+    code_map: dict[str, str] | None = None
+    """A small code list: the ``local -> code`` pairs the plan writes as one CASE."""
     output_type: pa.DataType | None = None
     """None: the landed type is kept (no step changed it)."""
 
@@ -54,13 +72,16 @@ class HarmonizePlan:
     dataset: str
     query: exp.Select
     fields: list[FieldPlan]
-    udfs: list[Udf] = field(default_factory=list)
+    arrow: list[ArrowChain] = field(default_factory=list)
     code_tables: dict[str, pa.Table] = field(default_factory=dict)
 
     def explain(self) -> str:
         lines = [f"-- harmonize {self.dataset}: {len(self.fields)} mapped fields"]
-        for u in self.udfs:
-            lines.append(f"-- {u.name}: the {u.step.key} step as a vectorized Arrow function")
+        for chain in self.arrow:
+            steps = ", ".join(s.key for s in chain.steps)
+            lines.append(
+                f"-- {chain.name}: {chain.column} through {steps} in Arrow, before the plan"
+            )
         for name, table in self.code_tables.items():
             lines.append(f"-- {name}: code table with {table.num_rows} entries")
         lines.append(self.query.sql(dialect="duckdb", pretty=True))
@@ -86,10 +107,6 @@ def _struct(value: exp.Expr, flag: exp.Expr) -> exp.Expr:
 
 def _part(column: str, part: str) -> exp.Expr:
     return exp.Dot(this=exp.column(column, quoted=True), expression=exp.to_identifier(part))
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^a-z0-9_]", "_", text.lower())
 
 
 def code_table(cl: CodeListSpec, dataset: str, column: str, today: dt.date) -> pa.Table:
@@ -136,10 +153,15 @@ def compile_dataset(
     today = today or dt.date.today()
     for f in fields:
         if f.codelist is not None:
-            f.code_table = f"codes_{f.index}"
-            plan.code_tables[f.code_table] = code_table(
-                ws.codelists[f.codelist], spec.id, f.column, today
-            )
+            table = code_table(ws.codelists[f.codelist], spec.id, f.column, today)
+            if table.num_rows <= CODE_CASE_LIMIT:
+                pairs = zip(
+                    table.column("local").to_pylist(), table.column("code").to_pylist(), strict=True
+                )
+                f.code_map = {str(k): str(v) for k, v in pairs}
+            else:
+                f.code_table = f"codes_{f.index}"
+                plan.code_tables[f.code_table] = table
     plan.query = _build_query(plan, landed_schema)
     return plan
 
@@ -183,59 +205,104 @@ def _field_plans(
     return plans
 
 
+def _sql_step(step: Normalizer, input_type: pa.DataType, value: exp.Expr) -> SqlStep | None:
+    """The step as SQL where the engine should run it so, else None."""
+    if input_type != pa.string() or not step.prefer_sql:
+        return None
+    return step.sql(value)
+
+
+def _share(sql: SqlStep, prefix: str, levels: list[list[exp.Expr]]) -> SqlStep:
+    """The step with its shared subexpressions read from columns computed before it.
+
+    The n-th shared expression becomes ``expression AS prefix_<n>`` in the n-th of the
+    projections before the step (``levels``), written over the earlier ones' columns;
+    the step's value and flag then name the column wherever the expression appeared.
+    """
+    value, flag = sql.value, sql.flag
+    done: list[tuple[exp.Expr, exp.Expr]] = []
+
+    def swap(node: exp.Expr) -> exp.Expr:
+        for expr, column in done:
+            if node == expr:
+                return column.copy()
+        return node
+
+    for n, expr in enumerate(sql.shared):
+        written = expr.copy().transform(swap)
+        name = f"{prefix}_{n}"
+        if len(levels) <= n:
+            levels.append([])
+        levels[n].append(exp.alias_(written, name, quoted=True))
+        done.append((written, exp.column(name, quoted=True)))
+        value, flag = value.transform(swap), flag.transform(swap)
+    return SqlStep(value, flag)
+
+
+def _arrow_prefix(f: FieldPlan, start: pa.DataType) -> int:
+    """How many leading steps run in Arrow: up to and including the last non-SQL one."""
+    prefix, current = 0, start
+    for k, step in enumerate(f.steps):
+        if _sql_step(step, current, exp.column("v")) is None:
+            prefix = k + 1
+        current = step.output_for(current)
+    return prefix
+
+
 def _build_query(plan: HarmonizePlan, schema: pa.Schema) -> exp.Select:
     fields = plan.fields
     base: list[exp.Expr] = [exp.column(RECORD_NO), exp.column(SOURCE_POS)]
     types: dict[int, pa.DataType] = {}
+    prefixes: dict[int, int] = {}
     for f in fields:
         source = exp.column(f.column, quoted=True)
         text = exp.cast(source, "VARCHAR")
         changes = bool(f.steps) or f.codelist is not None
         start = text if changes else source
         types[f.index] = pa.string() if changes else schema.field(f.column).type
+        prefixes[f.index] = _arrow_prefix(f, types[f.index])
         base.append(exp.alias_(text, f"o_{f.index}", quoted=True))
-        base.append(
-            exp.alias_(
-                _struct(start, exp.cast(exp.Null(), "VARCHAR")), _s(str(f.index)), quoted=True
-            )
-        )
+        first: exp.Expr = _struct(start, exp.cast(exp.Null(), "VARCHAR"))
+        if prefixes[f.index]:
+            steps = f.steps[: prefixes[f.index]]
+            for step in steps:
+                types[f.index] = step.output_for(types[f.index])
+            chain = ArrowChain(f.column, f"_arrow_{f.index}", steps, types[f.index])
+            plan.arrow.append(chain)
+            first = exp.column(chain.name, quoted=True)
+        base.append(exp.alias_(first, _s(str(f.index)), quoted=True))
     query: exp.Select = exp.select(*base).from_(exp.to_table(LANDING))
     depth = max((len(f.steps) for f in fields), default=0)
+    layer = 0
     for k in range(depth):
+        if not any(prefixes[f.index] <= k < len(f.steps) for f in fields):
+            continue  # every field's step k ran in Arrow already
+        compiled: dict[int, SqlStep] = {}
+        levels: list[list[exp.Expr]] = []
+        for f in fields:
+            if prefixes[f.index] <= k < len(f.steps):
+                value = _part(_s(str(f.index)), "value")
+                as_sql = _sql_step(f.steps[k], types[f.index], value)
+                if as_sql is None:  # _arrow_prefix put every non-SQL step in the chain
+                    raise SpecError(f"step {f.steps[k].key} of {f.column} has no SQL")
+                compiled[f.index] = _share(as_sql, f"x_{f.index}", levels)
+        for n, level in enumerate(levels):
+            query = exp.select(exp.Star(), *level).from_(query.subquery(f"p{layer + 1}_{n + 1}"))
         cols: list[exp.Expr] = [exp.column(RECORD_NO), exp.column(SOURCE_POS)]
         for f in fields:
             cols.append(exp.column(f"o_{f.index}", quoted=True))
             name = _s(str(f.index))
-            if k >= len(f.steps):
+            if not prefixes[f.index] <= k < len(f.steps):
                 cols.append(exp.column(name, quoted=True))
                 continue
-            step = f.steps[k]
-            value, flag = _part(name, "value"), _part(name, "flag")
-            wanted = types[f.index] == pa.string() and step.prefer_sql
-            sql = step.sql(value) if wanted else None
-            if sql is not None:
-                new = _struct(sql.value, exp.func("coalesce", flag, sql.flag))
-            else:
-                udf = Udf(
-                    f"seamline_{_safe(plan.dataset)}_{f.index}_{k}",
-                    step,
-                    types[f.index],
-                    step.output_for(types[f.index]),
-                )
-                plan.udfs.append(udf)
-                call = exp.Anonymous(this=udf.name, expressions=[value])
-                new = _struct(
-                    _part_of(call, "value"), exp.func("coalesce", flag, _part_of(call, "flag"))
-                )
-            types[f.index] = step.output_for(types[f.index])
+            done = compiled[f.index]
+            flag = _part(name, "flag")
+            new = _struct(done.value, exp.func("coalesce", flag, done.flag))
+            types[f.index] = f.steps[k].output_for(types[f.index])
             cols.append(exp.alias_(new, name, quoted=True))
-        query = exp.select(*cols).from_(query.subquery(f"l{k + 1}"))
+        layer += 1
+        query = exp.select(*cols).from_(query.subquery(f"l{layer}"))
     return _final(plan, query, types)
-
-
-def _part_of(call: exp.Expr, part: str) -> exp.Expr:
-    # struct_extract: the UDF's struct result, one field of it
-    return exp.Anonymous(this="struct_extract", expressions=[call, exp.Literal.string(part)])
 
 
 def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]) -> exp.Select:
@@ -251,20 +318,34 @@ def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]
         flag: exp.Expr = exp.Dot(
             this=exp.column(name, table="h", quoted=True), expression=exp.to_identifier("flag")
         )
-        if f.code_table is not None:
-            alias = f"c{f.index}"
+        if f.code_table is not None or f.code_map is not None:
             trimmed = exp.Trim(this=exp.cast(value, "VARCHAR"))
-            query = query.join(
-                exp.to_table(f.code_table).as_(alias),
-                on=exp.EQ(this=exp.column("local", table=alias), expression=trimmed),
-                join_type="left",
-            )
-            code = exp.column("code", table=alias)
+            code: exp.Expr
+            missing: exp.Expr
+            if f.code_map is not None:
+                code = exp.Case(
+                    this=trimmed.copy(),
+                    ifs=[
+                        exp.If(this=exp.Literal.string(k), true=exp.Literal.string(v))
+                        for k, v in f.code_map.items()
+                    ],
+                )
+                keys = [exp.Literal.string(k) for k in f.code_map]
+                missing = exp.Not(this=exp.In(this=trimmed.copy(), expressions=keys))
+            else:
+                alias = f"c{f.index}"
+                query = query.join(
+                    exp.to_table(str(f.code_table)).as_(alias),
+                    on=exp.EQ(this=exp.column("local", table=alias), expression=trimmed),
+                    join_type="left",
+                )
+                code = exp.column("code", table=alias)
+                missing = exp.Is(this=code.copy(), expression=exp.Null())
             unmapped = exp.If(
                 this=exp.and_(
                     exp.Not(this=exp.Is(this=value, expression=exp.Null())),
                     exp.NEQ(this=trimmed, expression=exp.Literal.string("")),
-                    exp.Is(this=code, expression=exp.Null()),
+                    missing,
                 ),
                 true=exp.Literal.string(UNMAPPED),
             )
@@ -287,7 +368,10 @@ def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]
             )
         )
         cols.append(exp.alias_(flags[f.attribute], f"{f.attribute}__flag", quoted=True))
-    return query.select(*cols).order_by(exp.column(RECORD_NO, table="h"))
+    query = query.select(*cols)
+    if plan.code_tables:  # a hash join does not keep the rows' order
+        query = query.order_by(exp.column(RECORD_NO, table="h"))
+    return query
 
 
 def _embedded_mismatch(f: FieldPlan, values: dict[str, exp.Expr]) -> exp.Expr | None:

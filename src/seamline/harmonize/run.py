@@ -5,20 +5,22 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from sqlglot import exp
 
 from seamline.engine import Engine
 from seamline.errors import SourceError
-from seamline.harmonize.plan import UNMAPPED, HarmonizePlan, Udf, compile_dataset
+from seamline.harmonize.plan import LANDING, UNMAPPED, HarmonizePlan, compile_dataset
+from seamline.harmonize.prepass import BATCH_ROWS, Progress, stream
 from seamline.normalize import NormalizerRegistry
 from seamline.sources.base import SOURCE_POS
 from seamline.workspace.loader import Workspace
 
 EXAMPLES = 5
+MEMORY_LIMIT = "512MB"
+"""The engine's memory while harmonizing: the ordered Parquet writer buffers less (at
+2.5 million rows the peak fell from about 1.25 GB to 0.9 GB, at no cost in CPU time)."""
 
 
 @dataclass
@@ -61,106 +63,98 @@ def plan_for(
     return compile_dataset(ws, dataset_id, landed_schema=pq.read_schema(path), registry=registry)
 
 
-MEMO_LIMIT = 500_000
-"""Distinct values a memoized step remembers across batches before it starts afresh."""
-
-
-def _udf_function(udf: Udf) -> Any:
-    """The step as the engine calls it: one Arrow batch in, a {value, flag} struct out.
-
-    The engine hands over small batches (a few thousand rows). Steps that run Python
-    per distinct value (``memoize``) remember their results across batches, so a value
-    repeated over millions of rows (an address, a name) is worked out once per run.
-    """
-    memo: dict[Any, tuple[Any, Any]] = {}
-
-    def plain(values: pa.Array[Any]) -> tuple[pa.Array[Any], pa.Array[Any]]:
-        result = udf.step.arrow(values)
-        out = result.values
-        if out.type != udf.value_type:
-            out = out.cast(udf.value_type)
-        return out, result.flags.cast(pa.string())
-
-    def memoized(values: pa.Array[Any]) -> tuple[pa.Array[Any], pa.Array[Any]]:
-        encoded: Any = pc.dictionary_encode(values)
-        uniques = encoded.dictionary.to_pylist()
-        unseen = [u for u in uniques if u not in memo]
-        if unseen:
-            if len(memo) + len(unseen) > MEMO_LIMIT:
-                memo.clear()
-            out, flags = plain(pa.array(unseen, type=values.type))
-            memo.update(
-                zip(unseen, zip(out.to_pylist(), flags.to_pylist(), strict=True), strict=True)
-            )
-        found = [memo[u] for u in uniques]
-        dict_out = pa.array([f[0] for f in found], type=udf.value_type)
-        dict_flags = pa.array([f[1] for f in found], type=pa.string())
-        indices = encoded.indices
-        return dict_out.take(indices), dict_flags.take(indices)
-
-    def call(values: pa.Array[Any]) -> pa.StructArray:
-        out, flags = memoized(values) if udf.step.memoize else plain(values)
-        return pa.StructArray.from_arrays([out, flags], names=["value", "flag"])
-
-    return call
-
-
 def harmonize_dataset(
-    ws: Workspace, dataset_id: str, *, registry: NormalizerRegistry | None = None
+    ws: Workspace,
+    dataset_id: str,
+    *,
+    registry: NormalizerRegistry | None = None,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+    memory_limit: str = MEMORY_LIMIT,
 ) -> HarmonizeResult:
-    """Write ``harmonized/<dataset>.parquet``; every landed row is there, none is dropped."""
+    """Write ``harmonized/<dataset>.parquet``; every landed row is there, none is dropped.
+
+    The landing zone streams through the Arrow pre-pass (if the plan has Arrow steps)
+    into the SQL plan and on to the Parquet file, batch by batch; ``progress`` is
+    called with the number of rows of each batch done. The engine keeps to
+    ``memory_limit`` (spilling to ``<data>/tmp`` if a large code list's join must sort).
+    """
     plan = plan_for(ws, dataset_id, registry)
+    source = landing_path(ws, dataset_id)
+    landed = pq.ParquetFile(source).metadata.num_rows
     out_dir = ws.data_dir / "harmonized"
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
-    with Engine() as engine:
-        engine.parquet_view("landing", landing_path(ws, dataset_id))
+    with Engine(memory_limit=memory_limit) as engine:
+        engine.execute("SET enable_progress_bar = false")  # progress is the caller's
+        spill = exp.SetItem(
+            this=exp.EQ(
+                this=exp.column("temp_directory"),
+                expression=exp.Literal.string(str(ws.data_dir / "tmp")),
+            )
+        )
+        engine.execute(exp.Set(expressions=[spill]))
+        if plan.arrow:
+            reader = stream(source, plan, batch_rows=batch_rows, progress=progress)
+            engine.register_batches(LANDING, reader)
+        else:
+            engine.parquet_view(LANDING, source)
         for name, table in plan.code_tables.items():
             engine.register_arrow(name, table)
-        for udf in plan.udfs:
-            engine.register_udf(udf.name, _udf_function(udf), udf.parameter, udf.value_type)
         engine.copy_to_parquet(plan.query, partial)
-        landed = int(engine.rows("SELECT count(*) FROM landing")[0][0])
-    written = pq.ParquetFile(partial).metadata.num_rows
-    if written != landed:  # the plan has no filter; this guards the promise
-        partial.unlink(missing_ok=True)
-        raise SourceError(f"harmonizing {dataset_id} wrote {written} rows for {landed} landed")
-    os.replace(partial, final)
-    return HarmonizeResult(dataset_id, written, final, _flags(plan, final), plan)
+        if progress is not None and not plan.arrow:
+            progress(landed)
+        written = pq.ParquetFile(partial).metadata.num_rows
+        if written != landed:  # the plan has no filter; this guards the promise
+            partial.unlink(missing_ok=True)
+            raise SourceError(f"harmonizing {dataset_id} wrote {written} rows for {landed} landed")
+        os.replace(partial, final)
+        flags = _flags(engine, plan, final)
+    return HarmonizeResult(dataset_id, written, final, flags, plan)
 
 
-def _flags(plan: HarmonizePlan, path: Path) -> list[FlagCount]:
-    """Count each field's flags, with example positions (never values of personal fields)."""
+def _flags(engine: Engine, plan: HarmonizePlan, path: Path) -> list[FlagCount]:
+    """Count each field's flags, with example positions (never values of personal fields).
+
+    The engine aggregates the written file column by column; only counts, a few
+    positions and the local values of unmapped codes come back to Python.
+    """
+    engine.parquet_view("harmonized", path)
     found: list[FlagCount] = []
-    columns = [SOURCE_POS]
     for f in plan.fields:
-        columns += [f"{f.attribute}__flag", f"{f.attribute}__orig"]
-    table = pq.read_table(path, columns=columns)
-    for f in plan.fields:
-        flags = table.column(f"{f.attribute}__flag")
-        if flags.null_count == len(flags):
-            continue
-        counts = _counts(flags)
-        for flag, count in counts:
-            mask = pc.equal(flags, pa.scalar(flag))
-            positions = table.column(SOURCE_POS).filter(mask).slice(0, EXAMPLES).to_pylist()
-            entry = FlagCount(f.attribute, f.column, flag, count, [str(p) for p in positions])
-            if flag == UNMAPPED:
-                entry.values = _counts(table.column(f"{f.attribute}__orig").filter(mask))[:20]
+        flag = exp.column(f"{f.attribute}__flag", quoted=True)
+        for name, count in _grouped(
+            engine, flag, exp.Not(this=exp.Is(this=flag, expression=exp.Null()))
+        ):
+            match = exp.EQ(this=flag.copy(), expression=exp.Literal.string(name))
+            examples = (
+                exp.select(exp.column(SOURCE_POS)).from_("harmonized").where(match).limit(EXAMPLES)
+            )
+            positions = [str(row[0]) for row in engine.rows(examples)]
+            entry = FlagCount(f.attribute, f.column, name, count, positions)
+            if name == UNMAPPED:
+                orig = exp.column(f"{f.attribute}__orig", quoted=True)
+                entry.values = _grouped(engine, orig, match.copy(), limit=20)
             found.append(entry)
     return found
 
 
-def _counts(values: pa.ChunkedArray[Any]) -> list[tuple[str, int]]:
-    """Non-null values with their counts, most frequent first."""
-    grouped = pa.table({"v": values}).group_by("v").aggregate([("v", "count")]).to_pydict()
-    pairs = [
-        (str(v), int(n))
-        for v, n in zip(grouped["v"], grouped["v_count"], strict=True)
-        if v is not None
-    ]
-    return sorted(pairs, key=lambda x: (-x[1], x[0]))
+def _grouped(
+    engine: Engine, column: exp.Expr, where: exp.Expr, limit: int | None = None
+) -> list[tuple[str, int]]:
+    """Non-null values of ``column`` among rows matching ``where``, most frequent first."""
+    count = exp.Count(this=exp.Star())
+    query = (
+        exp.select(exp.cast(column, "VARCHAR").as_("v"), count.as_("n"))
+        .from_("harmonized")
+        .where(exp.and_(where, exp.Not(this=exp.Is(this=column.copy(), expression=exp.Null()))))
+        .group_by(exp.column("v"))
+        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("v"))
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [(str(v), int(n)) for v, n in engine.rows(query)]
 
 
 def explain(ws: Workspace, dataset_id: str) -> str:

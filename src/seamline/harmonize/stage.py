@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pyarrow.parquet as pq
+
 from seamline.errors import SeamlineError
 from seamline.harmonize.plan import UNMAPPED
-from seamline.harmonize.run import HarmonizeResult, harmonize_dataset
+from seamline.harmonize.run import HarmonizeResult, harmonize_dataset, landing_path
 from seamline.pipeline import RunContext, StageResult, settle
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
@@ -24,16 +26,15 @@ class HarmonizeStage:
             run_id = store.start_run(
                 "harmonize", workspace=ws.name, dataset=did, parent_id=ctx.run_id
             )
-            task = ctx.reporter.task(f"harmonize {did}")
+            task = ctx.reporter.task(f"harmonize {did}", total=_landed_rows(ws, did))
             try:
-                done = harmonize_dataset(ws, did)
+                done = harmonize_dataset(ws, did, progress=task.advance)
             except SeamlineError as exc:
                 task.done()
                 store.finish_run(run_id, "failed", message=str(exc))
                 ctx.failed.add(did)
                 result.messages.append(f"{did}: {exc}")
                 continue
-            task.advance(done.rows)
             task.done()
             _record(store, run_id, ws, done)
             result.details.append(
@@ -52,6 +53,12 @@ class HarmonizeStage:
             )
         result.reports["harmonized"] = str(ws.data_dir / "harmonized")
         return settle(result, ctx)
+
+
+def _landed_rows(ws: Workspace, dataset_id: str) -> int | None:
+    """The landing zone's row count from its Parquet footer (None if nothing landed)."""
+    path = landing_path(ws, dataset_id)
+    return pq.ParquetFile(path).metadata.num_rows if path.is_file() else None
 
 
 def _record(store: Store, run_id: int, ws: Workspace, done: HarmonizeResult) -> None:
@@ -81,6 +88,10 @@ def _record(store: Store, run_id: int, ws: Workspace, done: HarmonizeResult) -> 
             owner=spec.steward or spec.owner,
             run_id=run_id,
         )
+    # Flags of this dataset that the run no longer sees are resolved.
+    store.resolve_findings(
+        run_id, ["harmonize"], lambda subject: subject.startswith(f"{done.dataset}.")
+    )
     store.finish_run(
         run_id,
         "ok",

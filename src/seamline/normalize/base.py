@@ -12,7 +12,9 @@ A dataset field declares its steps in YAML, e.g.::
 
 Each step is a :class:`Normalizer` class registered under its key (``identifier``,
 ``date``, ``name``, ``transliterate``, ``phone``, ``email``, ``text``, ``address``...).
-A step turns a batch of input values into output values plus a **flag** per value:
+A step turns a batch of input values into output values plus a **flag** per value
+(a function of that value alone: the harmonizer computes each distinct value once and
+reuses the result wherever the value repeats):
 null where the value is fine, else a short machine name (``invalid_identifier``,
 ``ambiguous_date``, ``unparseable_date``...). Nothing is dropped: a flagged value keeps
 its best output (often null) and the original stays in the harmonized row.
@@ -67,6 +69,12 @@ class SqlStep:
     value: exp.Expr
     flag: exp.Expr
     """A text expression, NULL where the value is fine."""
+    shared: tuple[exp.Expr, ...] = ()
+    """Subexpressions of ``value`` and ``flag`` over the input that they repeat (often
+    inside CASE branches, where the engine does not share them), and that are safe to
+    compute for every row. The compiler computes each once, in a projection before the
+    step, and refers to it by name; innermost first (a later one may contain an
+    earlier one)."""
 
 
 class Normalizer(ABC):

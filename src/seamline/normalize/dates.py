@@ -430,7 +430,8 @@ class DateNormalizer(Normalizer):
             limit = exp.CurrentDate() if high == "today" else _date_literal(high)
             cond = exp.GT(this=found.copy(), expression=limit)
             ifs.append(exp.If(this=cond, true=exp.Literal.string("implausible_date")))
-        return SqlStep(value=date, flag=exp.Case(ifs=ifs))
+        shared = (text.copy(), *(p.copy() for p in parsed))
+        return SqlStep(value=date, flag=exp.Case(ifs=ifs), shared=shared)
 
 
 def _date_literal(value: dt.date) -> exp.Expr:

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as _pc
 from sqlglot import exp
 
-from seamline.normalize.checkdigits import is_valid
+from seamline.normalize.checkdigits import SQL_CHECKS, is_valid
 from seamline.normalize.dates import (
     compile_format,
     parse_format,
@@ -143,11 +143,13 @@ class CheckedSql:
     compact: exp.Expr
     valid: exp.Expr
     restored: exp.Expr
+    stripped: exp.Expr
+    """Separators removed and upper case: what ``compact`` and the checks repeat."""
 
 
 def check_sql(spec: IdentifierSchemeSpec, text: exp.Expr) -> CheckedSql | None:
-    """SQL of :func:`check` over clean text; None when a check digit is involved."""
-    if spec.check != "none":
+    """SQL of :func:`check` over clean text; None for a check digit SQL does not have."""
+    if spec.check != "none" and spec.check not in SQL_CHECKS:
         return None
     sep = _separator_re(spec)
     out: exp.Expr = text.copy()
@@ -160,6 +162,7 @@ def check_sql(spec: IdentifierSchemeSpec, text: exp.Expr) -> CheckedSql | None:
             exp.Literal.string("g"),
         )
     out = exp.Upper(this=out)
+    stripped = out.copy()
     restored: exp.Expr = exp.false()
     if spec.restore_leading_zeros and spec.length:
         restored = exp.And(
@@ -182,6 +185,8 @@ def check_sql(spec: IdentifierSchemeSpec, text: exp.Expr) -> CheckedSql | None:
         conds.append(
             sql_fn("regexp_full_match", out.copy(), exp.Literal.string(_full(spec.pattern)))
         )
+    if spec.check in SQL_CHECKS:
+        conds.append(SQL_CHECKS[spec.check](out))
     for part in spec.embedded:
         piece = _part_sql(out, part)
         if part.kind == "date":
@@ -199,7 +204,7 @@ def check_sql(spec: IdentifierSchemeSpec, text: exp.Expr) -> CheckedSql | None:
         ifs=[exp.If(this=exp.Is(this=out.copy(), expression=exp.Null()), true=exp.Null())],
         default=exp.Paren(this=valid),
     )
-    return CheckedSql(out, valid, restored)
+    return CheckedSql(out, valid, restored, stripped)
 
 
 def _part_sql(out: exp.Expr, part: EmbeddedPart) -> exp.Expr:

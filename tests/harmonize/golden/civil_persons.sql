@@ -1,6 +1,5 @@
 -- harmonize civil_persons: 5 mapped fields
--- seamline_civil_persons_1_1: the reverse step as a vectorized Arrow function
--- codes_4: code table with 6 entries
+-- _arrow_1: family_name through upper, reverse in Arrow, before the plan
 SELECT
   h._record_no,
   h._source_pos,
@@ -16,14 +15,27 @@ SELECT
   "h"."s_3".value AS "birth_date",
   "h"."o_3" AS "birth_date__orig",
   "h"."s_3".flag AS "birth_date__flag",
-  c4.code AS "marital_status",
+  CASE TRIM(CAST("h"."s_4".value AS TEXT))
+    WHEN 'single'
+    THEN 'single'
+    WHEN 'married'
+    THEN 'married'
+    WHEN 'widowed'
+    THEN 'widowed'
+    WHEN 'S'
+    THEN 'single'
+    WHEN 'M'
+    THEN 'married'
+    WHEN 'W'
+    THEN 'widowed'
+  END AS "marital_status",
   "h"."o_4" AS "marital_status__orig",
   COALESCE(
     "h"."s_4".flag,
     CASE
       WHEN NOT "h"."s_4".value IS NULL
       AND TRIM(CAST("h"."s_4".value AS TEXT)) <> ''
-      AND c4.code IS NULL
+      AND NOT TRIM(CAST("h"."s_4".value AS TEXT)) IN ('single', 'married', 'widowed', 'S', 'M', 'W')
       THEN 'unmapped_code'
     END
   ) AS "marital_status__flag"
@@ -34,71 +46,53 @@ FROM (
     "o_0",
     "s_0",
     "o_1",
-    {'value': STRUCT_EXTRACT(SEAMLINE_CIVIL_PERSONS_1_1("s_1".value), 'value'), 'flag': COALESCE("s_1".flag, STRUCT_EXTRACT(SEAMLINE_CIVIL_PERSONS_1_1("s_1".value), 'flag'))} AS "s_1",
+    "s_1",
     "o_2",
     "s_2",
     "o_3",
-    "s_3",
+    {'value': "x_3_1", 'flag': COALESCE(
+      "s_3".flag,
+      CASE
+        WHEN FALSE
+        THEN 'ambiguous_date'
+        WHEN NOT "x_3_0" IS NULL AND "x_3_1" IS NULL
+        THEN 'unparseable_date'
+      END
+    )} AS "s_3",
     "o_4",
     "s_4"
   FROM (
     SELECT
-      _record_no,
-      _source_pos,
-      "o_0",
-      "s_0",
-      "o_1",
-      {'value': UPPER("s_1".value), 'flag': COALESCE("s_1".flag, CASE WHEN REGEXP_MATCHES("s_1".value, '[0-9]') THEN 'has_digits' END)} AS "s_1",
-      "o_2",
-      "s_2",
-      "o_3",
-      {'value': CAST(TRY_STRPTIME(
+      *,
+      CAST(TRY_STRPTIME(
         REGEXP_REPLACE(
-          NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), ''),
+          "x_3_0",
           '(?s)^([0-9]{1,2})\x{2E}([0-9]{1,2})\x{2E}([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)$|^.*$',
           '\3-\2-\1',
           'g'
         ),
         '%Y-%m-%d'
-      ) AS DATE), 'flag': COALESCE(
-        "s_3".flag,
-        CASE
-          WHEN FALSE
-          THEN 'ambiguous_date'
-          WHEN NOT NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), '') IS NULL
-          AND CAST(TRY_STRPTIME(
-            REGEXP_REPLACE(
-              NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), ''),
-              '(?s)^([0-9]{1,2})\x{2E}([0-9]{1,2})\x{2E}([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)$|^.*$',
-              '\3-\2-\1',
-              'g'
-            ),
-            '%Y-%m-%d'
-          ) AS DATE) IS NULL
-          THEN 'unparseable_date'
-        END
-      )} AS "s_3",
-      "o_4",
-      "s_4"
+      ) AS DATE) AS "x_3_1"
     FROM (
       SELECT
-        _record_no,
-        _source_pos,
-        CAST("pin" AS TEXT) AS "o_0",
-        {'value': "pin", 'flag': CAST(NULL AS TEXT)} AS "s_0",
-        CAST("family_name" AS TEXT) AS "o_1",
-        {'value': CAST("family_name" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_1",
-        CAST("given_name" AS TEXT) AS "o_2",
-        {'value': "given_name", 'flag': CAST(NULL AS TEXT)} AS "s_2",
-        CAST("birth_date" AS TEXT) AS "o_3",
-        {'value': CAST("birth_date" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_3",
-        CAST("marital" AS TEXT) AS "o_4",
-        {'value': CAST("marital" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_4"
-      FROM landing
-    ) AS l1
-  ) AS l2
+        *,
+        NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), '') AS "x_3_0"
+      FROM (
+        SELECT
+          _record_no,
+          _source_pos,
+          CAST("pin" AS TEXT) AS "o_0",
+          {'value': "pin", 'flag': CAST(NULL AS TEXT)} AS "s_0",
+          CAST("family_name" AS TEXT) AS "o_1",
+          "_arrow_1" AS "s_1",
+          CAST("given_name" AS TEXT) AS "o_2",
+          {'value': "given_name", 'flag': CAST(NULL AS TEXT)} AS "s_2",
+          CAST("birth_date" AS TEXT) AS "o_3",
+          {'value': CAST("birth_date" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_3",
+          CAST("marital" AS TEXT) AS "o_4",
+          {'value': CAST("marital" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_4"
+        FROM landing
+      ) AS p1_1
+    ) AS p1_2
+  ) AS l1
 ) AS h
-LEFT JOIN codes_4 AS c4
-  ON c4.local = TRIM(CAST("h"."s_4".value AS TEXT))
-ORDER BY
-  h._record_no

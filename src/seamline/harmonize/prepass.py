@@ -1,0 +1,158 @@
+"""The Arrow pre-pass: a plan's non-SQL steps over large batches streamed from landing.
+
+The landing zone is read in record batches of :data:`BATCH_ROWS` rows (only the columns
+the plan reads). For each :class:`~seamline.harmonize.plan.ArrowChain` the batch's
+column, as text, goes through the chain's steps and comes out as one struct column
+``{value, flag}``; the batch then flows on into the SQL plan, which the engine runs
+while the next batch is prepared. Memory stays at a few batches whatever the size of
+the landing zone.
+
+Steps are functions of one value, so each chain works out every *distinct* input once:
+a :class:`DistinctMemo` keeps the results across batches (a value repeated over
+millions of rows, a date, a name, an address, is computed once per run). Where nearly
+every value is new (identifiers), the memo notices and steps aside for that chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as _pc
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from seamline.engine import Engine
+from seamline.harmonize.plan import ArrowChain, HarmonizePlan
+from seamline.normalize.base import combine_flags
+from seamline.sources.base import RECORD_NO, SOURCE_POS
+
+# pyarrow-stubs' overloads reject ``pa.Array[Any]`` arguments; results are checked by tests.
+pc: Any = _pc
+
+BATCH_ROWS = 131_072
+"""Rows per streamed batch: large enough that Arrow kernels, not Python, dominate."""
+MEMO_LIMIT = 500_000
+"""Distinct values a chain remembers across batches before it starts afresh."""
+MEMO_TRIAL_ROWS = 3 * BATCH_ROWS
+"""Rows after which a chain that computed more than half its values stops memoizing."""
+
+Progress = Callable[[int], None]
+
+
+def run_chain(chain: ArrowChain, values: pa.Array[Any]) -> tuple[pa.Array[Any], pa.Array[Any]]:
+    """The chain's steps in order over text values; a value flagged early keeps its flag."""
+    flags: pa.Array[Any] = pa.nulls(len(values), pa.string())
+    current = values
+    for step in chain.steps:
+        result = step.arrow(current)
+        current = result.values
+        flags = combine_flags(flags, result.flags.cast(pa.string()))
+    if current.type != chain.value_type:
+        current = current.cast(chain.value_type)
+    return current, flags
+
+
+class DistinctMemo:
+    """A chain run once per distinct value, with its results kept across batches."""
+
+    def __init__(self, chain: ArrowChain, *, limit: int = MEMO_LIMIT) -> None:
+        self.chain = chain
+        self.limit = limit
+        self.keys: pa.Array[Any] = pa.array([], pa.string())
+        self.values: pa.Array[Any] = pa.array([], chain.value_type)
+        self.flags: pa.Array[Any] = pa.array([], pa.string())
+        self.rows = 0
+        self.computed = 0
+        self.active = True
+        # Python-per-value steps always gain from remembering; vectorized ones only
+        # where values repeat.
+        self.always = any(step.memoize for step in chain.steps)
+
+    def __call__(self, values: pa.Array[Any]) -> tuple[pa.Array[Any], pa.Array[Any]]:
+        if not self.active:
+            return run_chain(self.chain, values)
+        uniques = pc.unique(values)
+        if len(self.keys):
+            known = pc.is_valid(pc.index_in(uniques, value_set=self.keys))
+            new = pc.filter(uniques, pc.invert(known))
+        else:
+            new = uniques
+        if len(new):
+            out, flags = run_chain(self.chain, new)
+            if len(self.keys) + len(new) > self.limit:
+                self.keys, self.values, self.flags = new, out, flags
+            else:
+                self.keys = pa.concat_arrays([self.keys, new])
+                self.values = pa.concat_arrays([self.values, out])
+                self.flags = pa.concat_arrays([self.flags, flags])
+        self.rows += len(values)
+        self.computed += len(new)
+        where = pc.index_in(values, value_set=self.keys)
+        result = pc.take(self.values, where), pc.take(self.flags, where)
+        if not self.always and self._not_paying():
+            self.active = False  # nearly every value is new: remembering costs, not pays
+            self.keys = pa.array([], pa.string())
+            self.values = pa.array([], self.chain.value_type)
+            self.flags = pa.array([], pa.string())
+        return result
+
+    def _not_paying(self) -> bool:
+        """Whether so few values repeat that looking them up costs more than it saves."""
+        if self.computed * 10 > self.rows * 9:  # 90 % new: an identifier, a timestamp
+            return True
+        return self.rows >= MEMO_TRIAL_ROWS and self.computed * 2 > self.rows
+
+
+def stream(
+    path: Path,
+    plan: HarmonizePlan,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    progress: Progress | None = None,
+) -> pa.RecordBatchReader:
+    """The landing zone's columns the plan reads, plus one struct column per Arrow chain.
+
+    A reader engine of its own streams the landing zone in batches and writes each
+    chain's input as ``CAST(column AS VARCHAR)``, exactly like the plan would; the
+    chain's struct column replaces that text before the batch moves on.
+    """
+    landed = pq.read_schema(path)
+    wanted = [RECORD_NO, SOURCE_POS, *dict.fromkeys(f.column for f in plan.fields)]
+    columns = [c for c in wanted if c in landed.names]
+    texts = [f"_text_{n}" for n in range(len(plan.arrow))]
+    query = exp.select(
+        *(exp.column(c, quoted=True) for c in columns),
+        *(
+            exp.alias_(exp.cast(exp.column(chain.column, quoted=True), "VARCHAR"), t, quoted=True)
+            for chain, t in zip(plan.arrow, texts, strict=True)
+        ),
+    ).from_(exp.func("read_parquet", exp.Literal.string(str(path))))
+    fields = [landed.field(c) for c in columns]
+    for chain in plan.arrow:
+        fields.append(
+            pa.field(chain.name, pa.struct([("value", chain.value_type), ("flag", pa.string())]))
+        )
+    schema = pa.schema(fields)
+    memos = [DistinctMemo(chain) for chain in plan.arrow]
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        with Engine(threads=1) as reader_engine:
+            reader_engine.execute("SET enable_progress_bar = false")
+            for batch in reader_engine.batches(query, batch_rows):
+                arrays = [batch.column(c) for c in columns]
+                for memo, text in zip(memos, texts, strict=True):
+                    value, flag = memo(batch.column(text))
+                    arrays.append(
+                        pa.StructArray.from_arrays([value, flag], names=["value", "flag"])
+                    )
+                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+                if progress is not None:
+                    progress(batch.num_rows)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+__all__ = ["BATCH_ROWS", "DistinctMemo", "run_chain", "stream"]
