@@ -105,7 +105,7 @@ def test_a_rewritten_tail_forces_a_walk_from_the_first_event(log: Any) -> None:
 
 
 def test_the_whole_chain_is_walked_again_after_an_hour(log: Any) -> None:
-    store, key = log
+    store, _ = log
     clock = Clock()
     cache = ChainCache(full_every=dt.timedelta(hours=1), clock=clock)
     cache.status(store)
@@ -144,9 +144,7 @@ def test_the_access_log_is_paged_by_event_id(tmp_path: Path) -> None:
         assert older.events[0]["id"] == social.events[-1]["id"] - 3 and older.newer == 50
 
 
-def test_the_audit_page_links_its_pages_and_keeps_the_filter(
-    ui_demo: Any, tmp_path: Path
-) -> None:
+def test_the_audit_page_links_its_pages_and_keeps_the_filter(ui_demo: Any, tmp_path: Path) -> None:
     key = load_or_create_key(tmp_path / "k.pem")
     with Store.open(f"sqlite:///{tmp_path}/page.db") as store:
         append_now(store, key, lookups(450))
