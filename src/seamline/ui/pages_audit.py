@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from seamline.ui.audit_view import (
@@ -101,14 +102,17 @@ def register(app: FastAPI, kit: Kit) -> None:
             details={"client": f.client, "purpose": f.purpose, "outcome": f.outcome,
                      "since": str(f.since or ""), "until": str(f.until or "")},
         )  # fmt: skip
-        return page(request, user, session, f, None, before=event_id(before), after=event_id(after))
+        # The chain check may walk the whole log: off the event loop, which also serves the API.
+        return await run_in_threadpool(
+            page, request, user, session, f, None, before=event_id(before), after=event_id(after)
+        )
 
     @app.post("/audit/verify")
     async def verify(request: Request) -> Response:
         """Walk the whole chain again from its first event."""
         user, session, _ = await kit.posted(request, "verify", AUDIT_ROLES)
         await kit.audit.record(user.name, "verify", "audit")
-        return page(request, user, session, LogFilter(), None, full=True)
+        return await run_in_threadpool(page, request, user, session, LogFilter(), None, full=True)
 
     @app.post("/audit/tracker")
     async def tracker(request: Request) -> Response:
@@ -118,4 +122,4 @@ def register(app: FastAPI, kit: Kit) -> None:
         resource = f"entity:{result['entity_id']}" if "entity_id" in result else None
         outcome = "ok" if resource else "not_found"
         await kit.audit.record(user.name, "tracker", resource, outcome)
-        return page(request, user, session, LogFilter(), result, ref)
+        return await run_in_threadpool(page, request, user, session, LogFilter(), result, ref)

@@ -1,12 +1,13 @@
 """Routes of the OIDC sign-in: ``/login/oidc`` starts it, ``/login/oidc/callback`` ends it.
 
-See :mod:`seamline.ui.oidc`. ``state``, ``nonce`` and the PKCE verifier travel in a
+See :mod:`seamline.ui.oidc`; its HTTP calls to the provider run off the event loop. ``state``, ``nonce`` and the PKCE verifier travel in a
 signed HttpOnly cookie scoped to the callback, valid for ten minutes and used once.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
@@ -29,7 +30,7 @@ def register(app: FastAPI, kit: Kit, client: OidcClient) -> None:
     @app.get("/login/oidc")
     async def oidc_start(request: Request, next_: str = Query("", alias="next")) -> Response:
         try:
-            url, pending = client.start(callback_url(request), next_[:500])
+            url, pending = await run_in_threadpool(client.start, callback_url(request), next_[:500])
         except OidcError as exc:
             raise HTTPException(502, f"single sign-on is not available: {exc.message}") from None
         resp = RedirectResponse(url, status_code=303)
@@ -54,7 +55,9 @@ def register(app: FastAPI, kit: Kit, client: OidcClient) -> None:
                                {"method": "oidc", "reason": f"provider: {error[:60]}"})  # fmt: skip
             raise HTTPException(403, "the identity provider did not sign you in")
         try:
-            claims = client.finish(code[:2000], pending, callback_url(request))
+            claims = await run_in_threadpool(
+                client.finish, code[:2000], pending, callback_url(request)
+            )
         except OidcError as exc:
             await audit.record(
                 "-", "login", None, "refused", {"method": "oidc", "reason": exc.message}
