@@ -1,7 +1,7 @@
 """Regenerate docs/screenshots/*.png: every UI page at 1280x800 on the demo workspace.
 
 Run with `make screenshots` (or `python tests/ui/screenshots.py OUT_DIR`). Needs
-Debian's chromium and chromedriver, like the browser tests.
+Debian's chromium and the playwright package, like the browser tests.
 """
 
 from __future__ import annotations
@@ -57,12 +57,10 @@ def main(out: Path) -> int:
 
 
 def take(url: str, out: Path, entity: str, pin: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    with chromium(DESKTOP) as browser:
-        browser.get(f"{url}/ui/login")
-        browser.save_screenshot(str(out / "login.png"))
-        sign_in(browser, url, "admin.root", PASSWORD)
+    with chromium(DESKTOP) as page:
+        page.goto(f"{url}/ui/login")
+        page.screenshot(path=out / "login.png")
+        sign_in(page, url, "admin.root", PASSWORD)
         for name, path in (
             ("overview", "/"),
             ("catalogue", "/catalogue"),
@@ -75,18 +73,18 @@ def take(url: str, out: Path, entity: str, pin: str) -> None:
             ("worklist", "/worklist"),
             ("entity", f"/entities/{entity}"),
         ):
-            browser.get(f"{url}/ui{path}")
-            browser.save_screenshot(str(out / f"{name}.png"))
+            page.goto(f"{url}/ui{path}")
+            page.screenshot(path=out / f"{name}.png")
             print(f"{name}.png")
-        browser.get(f"{url}/ui/codes")
-        browser.find_element(
-            By.CSS_SELECTOR, 'form.accept[aria-labelledby$="MARITAL_CD-1"] button'
-        ).click()
-        browser.save_screenshot(str(out / "codes-diff.png"))
-        browser.get(f"{url}/ui/audit")
-        browser.find_element(By.ID, "ref").send_keys(f"kg_pin:{pin}")
-        browser.find_element(By.XPATH, '//button[text()="Track"]').click()
-        browser.save_screenshot(str(out / "audit.png"))
+        page.goto(f"{url}/ui/codes")
+        page.click('form.accept[aria-labelledby$="MARITAL_CD-1"] button')
+        page.wait_for_url("**/codes/preview")
+        page.screenshot(path=out / "codes-diff.png")
+        page.goto(f"{url}/ui/audit")
+        page.fill("#ref", f"kg_pin:{pin}")
+        page.get_by_role("button", name="Track", exact=True).click()
+        page.wait_for_selector("#tracker-result")
+        page.screenshot(path=out / "audit.png")
         print("codes-diff.png\naudit.png")
 
 

@@ -1,14 +1,14 @@
 """A served UI and a headless chromium for the browser tests and `make screenshots`.
 
 The UI runs mounted in the exchange app (as ``seamline serve`` runs it) under uvicorn
-in a thread; chromium is Debian's, driven by selenium through Debian's chromedriver.
+in a thread; chromium is Debian's (``/usr/bin/chromium``), driven by Playwright's sync
+API. Playwright's own browser download (``playwright install``) is never used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import socket
 import threading
 import time
@@ -24,17 +24,16 @@ from seamline.ui import mount_ui
 from seamline.workspace import Workspace
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 DESKTOP = (1280, 800)
 TABLET = (768, 1024)
 
 
 def missing_browser() -> list[str]:
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not shutil.which(p)]
+    missing = [] if os.access(CHROMIUM, os.X_OK) else [CHROMIUM]
     try:
-        import selenium  # noqa: F401
+        import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing.append("the selenium package")
+        missing.append("the playwright package")
     return missing
 
 
@@ -69,39 +68,31 @@ def serve(ws: Workspace, store: Store, key_path: Path, today: dt.date) -> Iterat
 
 @contextmanager
 def chromium(size: tuple[int, int] = DESKTOP) -> Iterator[Any]:
-    """A headless chromium whose viewport is ``size`` (CSS pixels)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    """A page in a headless chromium whose viewport is ``size`` (CSS pixels)."""
+    from playwright.sync_api import sync_playwright
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--hide-scrollbars", "--force-device-scale-factor=1"):  # fmt: skip
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    try:
-        # The window size includes no browser chrome in headless mode; set the viewport
-        # exactly so screenshots and layout checks see 1280x800 or 768x1024.
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False},
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--disable-dev-shm-usage", "--disable-gpu", "--hide-scrollbars"],
         )
-        driver.implicitly_wait(5)
-        yield driver
-    finally:
-        driver.quit()
+        try:
+            context = browser.new_context(
+                viewport={"width": size[0], "height": size[1]}, device_scale_factor=1
+            )
+            context.set_default_timeout(10_000)
+            yield context.new_page()
+        finally:
+            browser.close()
 
 
-def sign_in(driver: Any, base: str, name: str, password: str, path: str = "/") -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-
-    driver.get(f"{base}/ui{path}")
-    driver.find_element(By.ID, "username").send_keys(name)
-    field = driver.find_element(By.ID, "password")
-    field.send_keys(password)
-    field.send_keys(Keys.ENTER)
-    driver.find_element(By.CSS_SELECTOR, "form.who")  # signed in: the header shows the user
+def sign_in(page: Any, base: str, name: str, password: str, path: str = "/") -> None:
+    page.goto(f"{base}/ui{path}")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+    page.wait_for_selector("form.who")  # signed in: the header shows the user
 
 
 def require_services() -> bool:

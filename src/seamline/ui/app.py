@@ -25,10 +25,11 @@ from seamline.errors import SeamlineError
 from seamline.exchange.audit import AuditWriter
 from seamline.reconcile.decisions import KINDS, record_decision
 from seamline.store import Store
-from seamline.ui import pages_audit, pages_codes, pages_entity, views
+from seamline.ui import pages_audit, pages_codes, pages_entity, pages_oidc, views
 from seamline.ui.accounts import authenticate, ui_dir
 from seamline.ui.auditlog import UiAudit
-from seamline.ui.kit import DECIDE_ROLES, WORKLIST_ROLES, Kit, NeedLogin, read_form
+from seamline.ui.kit import DECIDE_ROLES, WORKLIST_ROLES, Kit, NeedLogin, read_form, safe_next
+from seamline.ui.oidc import OidcClient, UiOidcConfig
 from seamline.ui.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -43,22 +44,17 @@ from seamline.workspace.loader import Workspace
 HERE = Path(__file__).parent
 
 
-def _safe_next(target: str | None, base: str) -> str:
-    # Only a path on this site: "//evil.example" or "https://..." would be an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return base + "/"
-
-
 def create_ui_app(
     ws: Workspace,
     store: Store,
     *,
     today: dt.date | None = None,
     audit_writer: Any = None,
+    oidc: UiOidcConfig | OidcClient | None = None,
 ) -> FastAPI:
     """The UI app. ``audit_writer`` is a callable returning the exchange's AuditWriter
-    (or None), so events join the hash-chained audit log when it runs."""
+    (or None), so events join the hash-chained audit log when it runs; ``oidc`` adds
+    sign-in through an OpenID Connect provider beside the local passwords."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -80,6 +76,10 @@ def create_ui_app(
         kit.base,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    client = OidcClient(oidc) if isinstance(oidc, UiOidcConfig) else oidc
+    sso_label = client.config.label if client else None
+    if client is not None:
+        pages_oidc.register(app, kit, client)
 
     @app.exception_handler(NeedLogin)
     async def _login_first(request: Request, exc: NeedLogin) -> Response:
@@ -103,7 +103,8 @@ def create_ui_app(
         # A signed random token in a cookie and in the form (double submit): the login
         # form has no session to bind its CSRF token to yet.
         token = signer.dumps("login", {"n": secrets.token_urlsafe(16)}, 3600)
-        ctx = {"next": next_[:500], "login_csrf": token, "title": "Sign in", "error": None}
+        ctx = {"next": next_[:500], "login_csrf": token, "title": "Sign in", "error": None,
+               "sso": sso_label}  # fmt: skip
         resp = render(request, "login.html", ctx)
         resp.set_cookie(
             LOGIN_COOKIE, token, max_age=3600, path=base(request) or "/",
@@ -127,11 +128,12 @@ def create_ui_app(
                 "login_csrf": cookie,
                 "title": "Sign in",
                 "error": "The user name or the password is wrong.",
+                "sso": sso_label,
             }
             return render(request, "login.html", ctx, 401)
         await audit.record(user.name, "login", None, "ok", {"role": user.role})
         _, token = new_session(signer, user.name)
-        resp = RedirectResponse(_safe_next(form.get("next"), base(request)), status_code=303)
+        resp = RedirectResponse(safe_next(form.get("next"), base(request)), status_code=303)
         resp.set_cookie(
             SESSION_COOKIE, token, max_age=SESSION_SECONDS, path=base(request) or "/",
             httponly=True, samesite="lax", secure=request.url.scheme == "https",
@@ -258,7 +260,14 @@ def create_ui_app(
     return app
 
 
-def mount_ui(app: FastAPI, ws: Workspace, store: Store, *, path: str = "/ui") -> FastAPI:
+def mount_ui(
+    app: FastAPI,
+    ws: Workspace,
+    store: Store,
+    *,
+    path: str = "/ui",
+    oidc: UiOidcConfig | OidcClient | None = None,
+) -> FastAPI:
     """Mount the UI under ``path`` of the exchange app; UI events join its audit chain."""
 
     def writer() -> AuditWriter | None:
@@ -266,6 +275,6 @@ def mount_ui(app: FastAPI, ws: Workspace, store: Store, *, path: str = "/ui") ->
         return getattr(ex, "writer", None)
 
     today = getattr(getattr(getattr(app.state, "exchange", None), "config", None), "today", None)
-    ui = create_ui_app(ws, store, today=today, audit_writer=writer)
+    ui = create_ui_app(ws, store, today=today, audit_writer=writer, oidc=oidc)
     app.mount(path, ui, name="ui")
     return ui

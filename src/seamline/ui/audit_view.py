@@ -7,12 +7,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from seamline.exchange.data import REFERENCE as PEOPLE_FILE
 from seamline.exchange.data import DataUnavailable, PersonIndex, load_people, parse_ref
 from seamline.exchange.tracker import accesses
-from seamline.exchange.verify import VerifyResult, verify_audit
 from seamline.store import Store
 from seamline.store.models import AuditEvent
 from seamline.workspace.loader import Workspace
@@ -37,8 +36,28 @@ def parse_day(text: str) -> dt.date | None:
         return None
 
 
-def access_log(store: Store, f: LogFilter, limit: int = PAGE) -> tuple[list[dict[str, Any]], int]:
-    """The newest events matching the filter (at most ``limit``) and how many match."""
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the access log, newest first, and where it sits in the matching events."""
+
+    events: list[dict[str, Any]]
+    total: int
+    """Events matching the filter."""
+    newer: int
+    """Matching events newer than this page's first."""
+    older: bool
+    """Whether older matching events exist (a next page)."""
+
+    @property
+    def first_id(self) -> int | None:
+        return int(self.events[0]["id"]) if self.events else None
+
+    @property
+    def last_id(self) -> int | None:
+        return int(self.events[-1]["id"]) if self.events else None
+
+
+def matching(f: LogFilter) -> Select[AuditEvent]:
     q = select(AuditEvent)
     if f.client:
         q = q.where(AuditEvent.client == f.client)
@@ -52,9 +71,37 @@ def access_log(store: Store, f: LogFilter, limit: int = PAGE) -> tuple[list[dict
     if f.until:
         end = dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
         q = q.where(AuditEvent.at < end)
+    return q
+
+
+def access_log(
+    store: Store,
+    f: LogFilter,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = PAGE,
+) -> LogPage:
+    """A page of at most ``limit`` matching events, newest first: the newest ones, those
+    just older than event ``before`` or those just newer than event ``after``.
+
+    Pages are keyed by event id rather than by offset, so events written while someone
+    reads (every page view is one) do not shift the pages they move between."""
+    q = matching(f)
+    count = select(func.count()).select_from
     with store.session() as s:
-        total = int(s.scalar(select(func.count()).select_from(q.subquery())) or 0)
-        rows = s.scalars(q.order_by(AuditEvent.id.desc()).limit(limit))
+        total = int(s.scalar(count(q.subquery())) or 0)
+        if after is not None:
+            page = q.where(AuditEvent.id > after).order_by(AuditEvent.id).limit(limit)
+            rows = list(s.scalars(page))[::-1]
+        else:
+            q_page = q if before is None else q.where(AuditEvent.id < before)
+            rows = list(s.scalars(q_page.order_by(AuditEvent.id.desc()).limit(limit)))
+        newer, older = 0, False
+        if rows:
+            newer = int(s.scalar(count(q.where(AuditEvent.id > rows[0].id).subquery())) or 0)
+            one_older = q.where(AuditEvent.id < rows[-1].id).with_only_columns(AuditEvent.id)
+            older = s.scalar(one_older.limit(1)) is not None
         events = [
             {
                 "id": e.id,
@@ -68,7 +115,7 @@ def access_log(store: Store, f: LogFilter, limit: int = PAGE) -> tuple[list[dict
             }
             for e in rows
         ]
-    return events, total
+    return LogPage(events, total, newer, older)
 
 
 def filter_choices(store: Store) -> dict[str, list[str]]:
@@ -81,10 +128,6 @@ def filter_choices(store: Store) -> dict[str, list[str]]:
             select(AuditEvent.purpose).distinct().where(AuditEvent.purpose.isnot(None))
         )
         return {"clients": sorted(str(c) for c in clients), "purposes": sorted(map(str, purposes))}
-
-
-def chain_status(store: Store) -> VerifyResult:
-    return verify_audit(store)
 
 
 @dataclass

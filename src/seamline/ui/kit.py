@@ -38,6 +38,14 @@ HEADERS = {
 }
 
 
+def safe_next(target: str | None, base: str) -> str:
+    """Where to go after signing in: only a path on this site ("//evil.example" or
+    "https://..." would be an open redirect), else the overview."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return base + "/"
+
+
 class NeedLogin(Exception):
     """Raised by :meth:`Kit.signed_in`; answered with a redirect to the sign-in page."""
 

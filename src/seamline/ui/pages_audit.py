@@ -7,26 +7,50 @@ server's access log; the UI's own audit record names the entity id, not the iden
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from seamline.ui.audit_view import (
     OUTCOMES,
     LogFilter,
+    LogPage,
     PeopleCache,
     access_log,
-    chain_status,
     filter_choices,
     parse_day,
     track,
 )
+from seamline.ui.chain_view import ChainCache
 from seamline.ui.kit import AUDIT_ROLES, Kit
 from seamline.ui.session import Session
 
 
+def event_id(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def page_links(f: LogFilter, log: LogPage) -> dict[str, str | None]:
+    """Query strings of the newest, newer and older pages, keeping the filter."""
+    keep = {"client": f.client, "purpose": f.purpose, "outcome": f.outcome,
+            "since": str(f.since or ""), "until": str(f.until or "")}  # fmt: skip
+    keep = {k: v for k, v in keep.items() if v}
+
+    def link(**at: int) -> str:
+        return "?" + urlencode({**keep, **at}) if keep or at else "?"
+
+    return {
+        "newest": link() if log.newer else None,
+        "newer": link(after=log.first_id) if log.newer and log.first_id else None,
+        "older": link(before=log.last_id) if log.older and log.last_id else None,
+    }
+
+
 def register(app: FastAPI, kit: Kit) -> None:
     people = PeopleCache()
+    chain = ChainCache()
 
     def page(
         request: Request,
@@ -35,16 +59,19 @@ def register(app: FastAPI, kit: Kit) -> None:
         f: LogFilter,
         tracker: dict[str, Any] | None,
         ref: str = "",
+        before: int | None = None,
+        after: int | None = None,
+        full: bool = False,
     ) -> Response:
-        events, total = access_log(kit.store, f)
+        log = access_log(kit.store, f, before=before, after=after)
         ctx = {
             "title": "Audit",
             "f": f,
-            "events": events,
-            "total": total,
+            "log": log,
+            "pages": page_links(f, log),
             "choices": filter_choices(kit.store),
             "outcomes": OUTCOMES,
-            "chain": chain_status(kit.store),
+            "chain": chain.status(kit.store, full=full),
             "tracker": tracker,
             "ref": ref,
         }
@@ -58,6 +85,8 @@ def register(app: FastAPI, kit: Kit) -> None:
         outcome: str = "",
         since: str = "",
         until: str = "",
+        before: str = "",
+        after: str = "",
     ) -> Response:
         user, session = kit.signed_in(request)
         kit.require(user, AUDIT_ROLES)
@@ -73,7 +102,17 @@ def register(app: FastAPI, kit: Kit) -> None:
             details={"client": f.client, "purpose": f.purpose, "outcome": f.outcome,
                      "since": str(f.since or ""), "until": str(f.until or "")},
         )  # fmt: skip
-        return page(request, user, session, f, None)
+        # The chain check may walk the whole log: off the event loop, which also serves the API.
+        return await run_in_threadpool(
+            page, request, user, session, f, None, before=event_id(before), after=event_id(after)
+        )
+
+    @app.post("/audit/verify")
+    async def verify(request: Request) -> Response:
+        """Walk the whole chain again from its first event."""
+        user, session, _ = await kit.posted(request, "verify", AUDIT_ROLES)
+        await kit.audit.record(user.name, "verify", "audit")
+        return await run_in_threadpool(page, request, user, session, LogFilter(), None, full=True)
 
     @app.post("/audit/tracker")
     async def tracker(request: Request) -> Response:
@@ -83,4 +122,4 @@ def register(app: FastAPI, kit: Kit) -> None:
         resource = f"entity:{result['entity_id']}" if "entity_id" in result else None
         outcome = "ok" if resource else "not_found"
         await kit.audit.record(user.name, "tracker", resource, outcome)
-        return page(request, user, session, LogFilter(), result, ref)
+        return await run_in_threadpool(page, request, user, session, LogFilter(), result, ref)
