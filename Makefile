@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PEOPLE ?= 20000
 
-.PHONY: help setup demo test lint typecheck unit bench clean docs screenshots
+.PHONY: help setup demo test lint typecheck unit bench clean docs browser screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,7 +33,15 @@ typecheck: setup  ## mypy --strict on src/
 unit: setup  ## the pytest suite alone
 	$(BIN)/pytest -q
 
-test: lint typecheck unit  ## everything CI runs: lint, types, the whole test suite
+browser:  ## install Debian's chromium for the browser tests where it is missing (apt-get)
+	@command -v chromium >/dev/null || { \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "could not install chromium; the browser tests will say so"; \
+	  else echo "chromium is missing: install it (apt-get install chromium) for the browser tests"; fi; }
+
+test: lint typecheck browser unit  ## everything CI runs: lint, types, the whole test suite
 
 bench: setup  ## run the benchmarks in bench/ (seamline against its baselines, same run)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -22,13 +22,5 @@ if [ -x /usr/sbin/nats-server ]; then
   start 4222 start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
     -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
 fi
-# The browser test drives Debian's chromium with Playwright (never a downloaded browser:
-# no `playwright install`; the tests launch /usr/bin/chromium).
-if ! command -v chromium >/dev/null; then
-  if command -v apt-get >/dev/null; then
-    echo "ci: installing Debian's chromium for the browser test"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-      >/dev/null 2>&1 || echo "ci: could not install chromium"
-  fi
-fi
+# Debian's chromium for the browser tests is installed by `make test` (target browser).
 exit 0
