@@ -589,6 +589,19 @@ def serve(
             "'optional' (API keys and tokens still work)."
         ),
     ] = "optional",
+    ui_oidc_issuer: Annotated[
+        str | None,
+        typer.Option(
+            help="Let web UI users sign in through this OpenID Connect provider (issuer URL). "
+            "The client secret, if any, is read from SEAMLINE_UI_OIDC_SECRET."
+        ),
+    ] = None,
+    ui_oidc_client_id: Annotated[
+        str | None, typer.Option(help="The web UI's client id at that provider.")
+    ] = None,
+    ui_oidc_label: Annotated[
+        str, typer.Option(help='Shown on the sign-in page: "Sign in with LABEL".')
+    ] = "single sign-on",
 ) -> None:
     """Serve the golden records to consumer systems: authenticated, by agreement, audited.
 
@@ -631,7 +644,22 @@ def serve(
             tls_client_ca,
             "required" if tls_client_cert == "required" else "optional",
         )
-    run_server(directory, host=host, port=port, config=config, tls=tls)
+    ui_oidc = None
+    if ui_oidc_issuer or ui_oidc_client_id:
+        import os
+
+        from seamline.ui.oidc import UiOidcConfig
+
+        if not (ui_oidc_issuer and ui_oidc_client_id):
+            raise UsageError("UI sign-in needs --ui-oidc-issuer and --ui-oidc-client-id together")
+        ui_oidc = UiOidcConfig(
+            issuer=ui_oidc_issuer,
+            client_id=ui_oidc_client_id,
+            client_secret=os.environ.get("SEAMLINE_UI_OIDC_SECRET") or None,
+            label=ui_oidc_label,
+        )
+        ui_oidc.check()
+    run_server(directory, host=host, port=port, config=config, tls=tls, ui_oidc=ui_oidc)
 
 
 clients_app = typer.Typer(

@@ -121,3 +121,16 @@ def test_read_writes_each_format(tmp_path: Path, suffix: str) -> None:
     assert b"Toktogulova" in text or suffix == ".parquet"
     if suffix == ".parquet":
         assert pq.read_table(out).num_rows == 3
+
+
+def test_serve_refuses_half_or_bad_ui_sign_in_settings(tmp_path: Path) -> None:
+    ws = tmp_path / "program"
+    write_example(ws)
+    half = seamline("serve", str(ws), "--ui-oidc-issuer", "https://id.example.kg")
+    assert half.returncode == 2
+    assert "--ui-oidc-issuer and --ui-oidc-client-id together" in half.stderr
+    bad = seamline(
+        "serve", str(ws), "--ui-oidc-issuer", "id.example.kg", "--ui-oidc-client-id", "seamline"
+    )
+    assert bad.returncode != 0 and "must be a URL" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -116,8 +116,8 @@ def test_phone_never_crashes_and_is_idempotent(values: list[str | None]) -> None
 
 EMAILS = [
     "  Aigul.Toktogulova@Mail.KG ",
-    "mailto:b.sadykov@gov.kg",
-    "MAILTO: info@kut-bilim.kg",
+    "mailto:b.sadykov@tax.example.kg",
+    "MAILTO: info@bilim.example.kg",
     "jyldyz+tax@example.org",
     "no-at-sign.kg",
     "two@@example.kg",
@@ -138,8 +138,8 @@ def test_email_values_and_flags() -> None:
     assert run_arrow(step, EMAILS) == (
         [
             "aigul.toktogulova@mail.kg",
-            "b.sadykov@gov.kg",
-            "info@kut-bilim.kg",
+            "b.sadykov@tax.example.kg",
+            "info@bilim.example.kg",
             "jyldyz+tax@example.org",
             None,
             None,

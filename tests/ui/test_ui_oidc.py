@@ -47,9 +47,9 @@ def last_login(demo: Any) -> dict[str, Any]:
 
 
 def test_a_steward_signs_in_through_the_provider(ui_demo: Any, provider: FakeProvider) -> None:
-    with ui(ui_demo, UiOidcConfig(provider.issuer, CLIENT, label="Tunduk ID")) as client:
+    with ui(ui_demo, UiOidcConfig(provider.issuer, CLIENT, label="State Staff ID")) as client:
         login = client.get("/login").text
-        assert 'href="/login/oidc">Sign in with Tunduk ID</a>' in login
+        assert 'href="/login/oidc">Sign in with State Staff ID</a>' in login
         back = sso(client, provider)
         assert back.status_code == 303 and back.headers["location"] == "/worklist"
         page = client.get("/worklist")

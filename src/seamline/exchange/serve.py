@@ -10,6 +10,7 @@ from pathlib import Path
 from seamline.exchange.mtls import TlsConfig
 from seamline.exchange.service import ExchangeConfig
 from seamline.store import Store
+from seamline.ui.oidc import UiOidcConfig
 from seamline.workspace import load_workspace
 
 
@@ -22,8 +23,11 @@ def serve(
     store_url: str | None = None,
     log_level: str = "info",
     tls: TlsConfig | None = None,
+    ui_oidc: UiOidcConfig | None = None,
 ) -> None:
     """Serve the exchange API until interrupted (one worker: one audit chain head).
+
+    ``ui_oidc`` lets the web UI's users sign in through an OpenID Connect provider.
 
     With ``tls`` it serves HTTPS; with a client CA as well, clients may (or must) present
     a certificate that CA signed, and a registered certificate identifies its client.
@@ -38,7 +42,7 @@ def serve(
         app = create_app(ws, store, config)
         from seamline.ui import mount_ui
 
-        mount_ui(app, ws, store)  # the web UI at /ui/
+        mount_ui(app, ws, store, oidc=ui_oidc)  # the web UI at /ui/
         # uvicorn's access log prints the path, which holds the identifier asked for:
         # it stays off; the app logs the route template instead.
         options = tls.uvicorn_options() if tls is not None else {}

@@ -49,7 +49,7 @@ class TokenConfigError(SeamlineError):
 @dataclass(frozen=True)
 class OidcConfig:
     issuer: str
-    """The ``iss`` every token must carry, e.g. ``https://idp.gov.kg/realms/exchange``."""
+    """The ``iss`` every token must carry, e.g. ``https://id.example.kg/realms/exchange``."""
     audience: str
     """The ``aud`` every token must name (this API), e.g. ``seamline-exchange``."""
     jwks_url: str | None = None
