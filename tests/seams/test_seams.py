@@ -310,3 +310,11 @@ def test_check_stage_in_the_pipeline(demo: Demo) -> None:
     junit = ET.parse(stage.reports["checks"]).getroot()
     assert {s.get("name") for s in junit.findall("testsuite")} == set(demo.ws.seams)
     assert any("rules-lab: not_null:death_date fail" in m for m in stage.messages)
+    # The run's console shows one row per seam; every rule is in `seamline check` and JUnit.
+    lab = next(d for d in stage.details if d["seam"] == "rules-lab")
+    report = json.loads(Path(stage.reports["checks"]).with_name("check-latest.json").read_text())
+    lab_rows = [r for r in report["results"] if r["seam"] == "rules-lab"]
+    passing = sum(1 for r in lab_rows if r["status"] == "pass")
+    assert lab["passed"] == f"{passing}/{len(lab_rows)}"
+    assert "not_null:death_date" in lab["not passing"].split(", ")
+    assert len(stage.details) == len(demo.ws.seams)

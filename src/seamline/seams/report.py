@@ -92,6 +92,24 @@ class CheckReport:
             for r in self.rows
         ]
 
+    def summary(self) -> list[dict[str, str]]:
+        """One console row per seam: its owner, rule counts, and the rules not passing."""
+        out = []
+        for seam in self.seams:
+            rows = self.for_seam(seam.id)
+            count = {st: sum(1 for r in rows if r.status == st) for st in ("pass", "fail", "error")}
+            out.append(
+                {
+                    "seam": seam.id,
+                    "owner": seam.owner,
+                    "passed": f"{count['pass']}/{len(rows)}",
+                    "failed": str(count["fail"]),
+                    "errors": str(count["error"]),
+                    "not passing": ", ".join(r.rule for r in rows if r.status != "pass"),
+                }
+            )
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,

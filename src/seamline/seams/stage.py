@@ -39,7 +39,7 @@ class CheckStage:
         }
         store.finish_run(run_id, "failed" if report.failed else "ok", counts=counts)
         result.counts = counts
-        result.details = [*report.table()]
+        result.details = [*report.summary()]  # every rule: `seamline check`, the JUnit file
         result.messages = [
             f"{r.seam}: {r.rule} {r.status} (observed {r.observed_text}, expected {r.expected})"
             for r in report.rows
