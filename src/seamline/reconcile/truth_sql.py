@@ -10,7 +10,8 @@ the tests hold the two to the same results.
 
 Inputs (registered by the caller): ``recs`` (one row per record: ``rid``, ``entity``,
 ``dataset``, ``uid``, ``recency``, ``ord`` = rank by (dataset, uid, rid), and per
-attribute ``v<i>`` value, ``o<i>`` original, ``k<i>`` compare key) and ``hold``
+attribute ``v<i>`` value, ``o<i>`` original, ``k<i>`` compare key as an integer code:
+equal keys, equal codes) and ``hold``
 (``attr``, ``dataset``, ``auth``: which datasets map attribute ``i`` and which are
 authoritative for it).
 
@@ -120,7 +121,7 @@ _DECIDED = "_kept < _kept_prev AND _one"
 
 _ROWS = (
     "SELECT r.rid, r.entity, r.dataset, r.uid, r.recency, r.ord, r._v AS value, "
-    "r._o AS orig, coalesce(nullif(r._kk, ''), r._v) AS ckey, h.auth "
+    "r._o AS orig, r._kk AS ckey, h.auth "
     "FROM recs r JOIN hold h ON h.dataset = r.dataset AND h.attr = :attr"
 )
 # Only "one distinct" against "several" matters, and min <> max says that without the
