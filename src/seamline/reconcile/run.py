@@ -107,8 +107,9 @@ def reconcile(
         except NothingHarmonized as exc:
             result.skipped.append(f"{exc.message}; skipped")
             continue
+        prepared = round(time.perf_counter() - t, 3)
         done = _one(ws, store, run_id, spec, p, decisions)
-        done.seconds = {"prepare": round(time.perf_counter() - t, 3), **done.seconds}
+        done.seconds = {"prepare": prepared, **done.seconds}
         result.specs.append(done)
     return result
 
