@@ -171,3 +171,16 @@ def test_engine_compare_equals_the_loop_on_the_demo(demo: Demo) -> None:
     first = sorted(set(record_entity))[0]
     decisions = Decisions(values={(first, "birth_date"): AcceptedValue(1, "1970-01-01", "A", "b")})
     _same(p, spec, record_entity, decisions)
+
+
+def test_key_codes_equal_exactly_where_compare_keys_are_equal() -> None:
+    from seamline.reconcile.compare import _key_codes
+
+    values = pa.array(["Ann", "ANN", "x", "y", None, "x", "z"], pa.string())
+    keys = pa.array(["ann", "ann", "", None, None, "x", "ann"], pa.string())
+    codes = _key_codes(values, keys).to_pylist()
+    # Keyed values share a code; an empty or missing key falls back to the value.
+    assert codes[0] == codes[1] == codes[6]
+    assert codes[2] == codes[5] and codes[2] != codes[0]
+    assert codes[3] not in (codes[0], codes[2])
+    assert codes[4] is None

@@ -181,3 +181,24 @@ def test_decision_validation(tmp_path: Path) -> None:
 def test_spec_defaults_validate() -> None:
     with pytest.raises(ValueError, match="review"):
         ReconcileSpec.model_validate({"thresholds": {"auto_link": 0.5, "review": 0.6}})
+
+
+def test_truth_queries_are_trees_with_one_step_per_rule() -> None:
+    from sqlglot import exp
+
+    from seamline.reconcile.truth_sql import attribute_sql, observed_sql
+
+    query = attribute_sql(4, ("authoritative", "most_recent", "most_frequent"))
+    assert isinstance(query, exp.Select)
+    ctes = [c.alias for c in query.args["with_"].expressions]
+    assert ctes == ["rows", "stats", "c0", "a1", "c1", "m2", "c2", "f3", "g3", "c3", "pick"]
+    numbers = [n.this for n in query.find_all(exp.Literal) if not n.is_string]
+    assert "4" in numbers  # h.attr = 4, a literal node
+    assert {c.name for c in query.find_all(exp.Column)} >= {"v4", "o4", "k4", "k3", "kept2"}
+    rule = query.expressions[5].this
+    assert [i.args["true"].this for i in rule.args["ifs"]][-3:] == [
+        "authoritative",
+        "most_recent",
+        "most_frequent",
+    ]
+    assert {c.name for c in observed_sql(7).find_all(exp.Column)} >= {"v7", "o7"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,8 @@ class Prepared:
     key_columns: dict[str, list[str]] = field(default_factory=dict)
     name_keys: dict[str, pa.Array[Any]] = field(default_factory=dict)
     """Name part -> the name keys of its harmonized values (before full names are split)."""
+    unharmonized: list[str] = field(default_factory=list)
+    """Datasets of the entity left out because they were never harmonized."""
 
     def column(self, name: str) -> list[Any]:
         values: list[Any] = self.table.column(name).to_pylist()
@@ -66,6 +69,14 @@ def entity_datasets(
             d for d, s in ws.datasets.items() if s.entity == spec.entity and not s.reference
         )
     return [d for d in chosen if d not in (exclude or set())]
+
+
+def harmonized_path(ws: Workspace, dataset: str) -> Path:
+    return ws.data_dir / "harmonized" / f"{dataset}.parquet"
+
+
+class NothingHarmonized(SpecError):
+    """None of a spec's datasets has a harmonized file (a run restricted to other datasets)."""
 
 
 def _key_columns(ws: Workspace, spec: ReconcileSpec, dataset: str, landing: pa.Table) -> list[str]:
@@ -153,15 +164,8 @@ def _sex_from_patronymic(pat: str | None) -> str | None:
 def _dataset_rows(
     ws: Workspace, spec: ReconcileSpec, dataset: str, attributes: list[str]
 ) -> tuple[pa.Table, list[str]]:
-    hpath = ws.data_dir / "harmonized" / f"{dataset}.parquet"
     lpath = ws.data_dir / "landing" / f"{dataset}.parquet"
-    if not hpath.exists():
-        raise SpecError(
-            f"no harmonized data for {dataset}",
-            where=str(hpath),
-            hint="Run `seamline run` (or `seamline harmonize`) first.",
-        )
-    h = pq.read_table(hpath)
+    h = pq.read_table(harmonized_path(ws, dataset))
     landing = pq.read_table(lpath) if lpath.exists() else h.select(["_record_no"])
     keys = _key_columns(ws, spec, dataset, landing)
     rec_col = _recency_column(ws, spec, dataset, landing.column_names)
@@ -204,6 +208,17 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
             f"reconcile spec {spec.id!r}: no dataset holds the entity {spec.entity!r}",
             hint="Set `entity:` in a dataset spec or list `datasets:` in reconcile/.",
         )
+    # A run restricted to some datasets reuses earlier runs' harmonized files of the
+    # others; datasets never harmonized are left out (and named in the result).
+    unharmonized = [d for d in datasets if not harmonized_path(ws, d).exists()]
+    datasets = [d for d in datasets if d not in unharmonized]
+    if not datasets:
+        raise NothingHarmonized(
+            f"reconcile spec {spec.id!r}: none of its datasets "
+            f"({', '.join(unharmonized)}) has harmonized data",
+            where=str(ws.data_dir / "harmonized"),
+            hint="Run `seamline run` (or `seamline harmonize`) first.",
+        )
     holders: dict[str, list[str]] = {}
     authoritative: dict[str, list[str]] = {}
     for d in datasets:
@@ -234,7 +249,9 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
         }
     )
     table, name_keys = _add_features(table, spec)
-    return Prepared(table, attributes, holders, authoritative, datasets, key_columns, name_keys)
+    return Prepared(
+        table, attributes, holders, authoritative, datasets, key_columns, name_keys, unharmonized
+    )
 
 
 def _keyer(texts: list[str | None], spec: ReconcileSpec) -> dict[str, str | None]:

@@ -154,6 +154,11 @@ def _with_open_keys(data: pa.Table, det: list[str]) -> pa.Table:
     return data
 
 
+def _has_open(table: pa.Table, det: list[str]) -> bool:
+    """Whether some record lacks one of the validated identifiers."""
+    return any(table.column(c).null_count for c in det)
+
+
 MIN_RECORDS = 50
 """Fewer records than this cannot train a Fellegi-Sunter model; only deterministic links."""
 
@@ -170,9 +175,16 @@ def score_pairs(table: pa.Table, spec: ReconcileSpec) -> pa.Table:
             table.num_rows,
         )
         return SCORED.empty_table()
+    det = [f"f_det_{d}" for d in spec.deterministic]
+    if det and not _has_open(table, det):
+        # Every record holds every validated identifier (one registry linked alone, say):
+        # all pairs are decided, and EM would have no pair to learn from.
+        logging.getLogger(__name__).info(
+            "every record holds a validated identifier: no pair left to score"
+        )
+        return SCORED.empty_table()
     from splink import DuckDBAPI, Linker, SettingsCreator
 
-    det = [f"f_det_{d}" for d in spec.deterministic]
     data = _with_open_keys(
         table.select(["rid", *FEATURES, *det]).rename_columns(["unique_id", *FEATURES, *det]), det
     )

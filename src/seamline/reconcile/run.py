@@ -24,7 +24,7 @@ from seamline.reconcile.decisions import Decisions, active_decisions
 from seamline.reconcile.deterministic import deterministic_edges
 from seamline.reconcile.evaluate import evaluate
 from seamline.reconcile.golden import write_golden
-from seamline.reconcile.prepare import Prepared, prepare
+from seamline.reconcile.prepare import NothingHarmonized, Prepared, prepare
 from seamline.reconcile.probabilistic import score_pairs
 from seamline.reconcile.report import examples
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
@@ -58,12 +58,18 @@ class SpecResult:
     seconds: dict[str, float] = field(default_factory=dict)
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Value-free discrepancy and review examples for the report (:func:`report.examples`)."""
+    datasets: list[str] = field(default_factory=list)
+    """The datasets linked."""
+    unharmonized: list[str] = field(default_factory=list)
+    """Datasets of the entity left out because they were never harmonized."""
 
 
 @dataclass
 class ReconcileResult:
     run_id: int
     specs: list[SpecResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Why specs were not reconciled (none of their datasets harmonized yet)."""
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -88,12 +94,23 @@ def reconcile(
 ) -> ReconcileResult:
     """Run every reconcile spec of the workspace; results land in ``reference/`` and the store.
 
-    ``exclude``: datasets an earlier stage failed on, left out of the linkage.
+    ``exclude``: datasets an earlier stage failed on, left out of the linkage. Datasets
+    without a harmonized file (a run restricted to others) are left out too; a spec none
+    of whose datasets is harmonized is skipped and named in ``skipped``.
     """
     result = ReconcileResult(run_id)
     decisions = active_decisions(store)
     for spec in specs if specs is not None else load_reconcile_specs(ws.root):
-        result.specs.append(_one(ws, store, run_id, spec, decisions, exclude or set()))
+        t = time.perf_counter()
+        try:
+            p = prepare(ws, spec, exclude or set())
+        except NothingHarmonized as exc:
+            result.skipped.append(f"{exc.message}; skipped")
+            continue
+        prepared = round(time.perf_counter() - t, 3)
+        done = _one(ws, store, run_id, spec, p, decisions)
+        done.seconds = {"prepare": prepared, **done.seconds}
+        result.specs.append(done)
     return result
 
 
@@ -160,13 +177,10 @@ def _one(
     store: Store,
     run_id: int,
     spec: ReconcileSpec,
+    p: Prepared,
     decisions: Decisions,
-    exclude: set[str],
 ) -> SpecResult:
     seconds: dict[str, float] = {}
-    t = time.perf_counter()
-    p = prepare(ws, spec, exclude)
-    seconds["prepare"] = time.perf_counter() - t
     n = p.table.num_rows
     t = time.perf_counter()
     scored = score_pairs(p.table, spec)
@@ -213,6 +227,8 @@ def _one(
         metrics=metrics,
         seconds={k: round(v, 3) for k, v in seconds.items()},
         examples=examples([*rows, *compared.examples]),
+        datasets=list(p.datasets),
+        unharmonized=list(p.unharmonized),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seamline.errors import SeamlineError
 from seamline.pipeline import RunContext, StageResult
 from seamline.reconcile.report import write_report
-from seamline.reconcile.run import reconcile
+from seamline.reconcile.run import ReconcileResult, reconcile
 
 
 class ReconcileStage:
@@ -28,7 +28,10 @@ class ReconcileStage:
             return result
         task.done()
         result.counts = done.counts()
-        store.finish_run(run_id, "ok", counts=result.counts)
+        result.messages.extend(_notes(ctx, done))
+        store.finish_run(
+            run_id, "ok", counts=result.counts, message="; ".join(result.messages) or None
+        )
         for s in done.specs:
             detail: dict[str, object] = {
                 "spec": s.spec,
@@ -48,3 +51,19 @@ class ReconcileStage:
             write_report(ws.data_dir / "reports", ws.name, done)
         )
         return result
+
+
+def _notes(ctx: RunContext, done: ReconcileResult) -> list[str]:
+    """What a run restricted to some datasets reused or left out."""
+    notes = list(done.skipped)
+    chosen = set(ctx.selected()) if ctx.datasets else None
+    for s in done.specs:
+        earlier = [d for d in s.datasets if chosen is not None and d not in chosen]
+        if earlier:
+            notes.append(f"{s.spec}: used earlier runs' harmonized data of {', '.join(earlier)}")
+        if s.unharmonized:
+            notes.append(
+                f"{s.spec}: left out {', '.join(s.unharmonized)} (never harmonized; "
+                "run `seamline run` without --dataset to include them)"
+            )
+    return notes
