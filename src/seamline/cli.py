@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from seamline import __version__
@@ -1074,8 +1075,9 @@ def _print_summary(summary: Any) -> None:
             for row in stage.details:
                 table.add_row(*[_cell(row.get(k)) for k in keys])
             out.print(table)
+        colour = "red" if stage.status in ("failed", "partial") else "yellow"
         for message in stage.messages:
-            err.print(f"[red]{stage.stage}:[/red] {message}")
+            err.print(f"[{colour}]{stage.stage}:[/{colour}] {escape(message)}")
         for kind, path in stage.reports.items():
             out.print(f"  {kind}: {path}")
     status = {0: "[green]ok[/green]", 1: "[yellow]checks failed[/yellow]", 3: "[red]failed[/red]"}
