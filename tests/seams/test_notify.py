@@ -157,6 +157,33 @@ def test_a_finding_seen_again_is_not_sent_again(
     assert state.requests == 2
 
 
+def test_a_finding_that_comes_back_is_sent_again_as_reopened(
+    tmp_path: Path, store: Store, hook: tuple[Hook, str]
+) -> None:
+    state, url = hook
+    ws = workspace(tmp_path, webhook=url)
+    run1 = store.start_run("run", workspace="demo")
+    check1 = store.start_run("check", workspace="demo", parent_id=run1)
+    fid = contract_failed(store, check1, "unique:national_id")
+    assert notify_new_findings(ws, store, run1).sent == [fid]
+    run2 = store.start_run("run", workspace="demo")
+    check2 = store.start_run("check", workspace="demo", parent_id=run2)
+    assert store.resolve_findings(check2, ["contract"]) == 1  # fixed in the next delivery
+    assert notify_new_findings(ws, store, run2).findings == []
+    run3 = store.start_run("run", workspace="demo")
+    check3 = store.start_run("check", workspace="demo", parent_id=run3)
+    assert contract_failed(store, check3, "unique:national_id") == fid  # and back again
+    lines: list[str] = []
+    result = notify_new_findings(ws, store, run3, console=lines.append)
+    assert result.sent == [fid]
+    assert [b["reopened"] for b in state.accepted] == [False, True]
+    assert lines[0].startswith("reopened finding [error] contract.failed civil-to-tax")
+    run4 = store.start_run("run", workspace="demo")
+    check4 = store.start_run("check", workspace="demo", parent_id=run4)
+    contract_failed(store, check4, "unique:national_id")  # still failing: not news
+    assert notify_new_findings(ws, store, run4).findings == []
+
+
 def test_undelivered_findings_go_to_the_dead_letter_file(
     tmp_path: Path, store: Store, hook: tuple[Hook, str]
 ) -> None:

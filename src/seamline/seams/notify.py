@@ -65,17 +65,42 @@ def httpx_post(url: str, body: dict[str, Any], timeout: float) -> int:
 
 
 def new_findings(store: Store, run_id: int) -> list[Finding]:
-    """Findings first seen in ``run_id`` or in a stage run under it, oldest first."""
+    """Findings first seen in ``run_id`` or a stage run under it, or opened again there.
+
+    A finding that was resolved or closed and is seen again is news like a new one.
+    """
     with store.session() as s:
-        children = select(Run.id).where(Run.parent_id == run_id)
+        runs = {run_id, *s.scalars(select(Run.id).where(Run.parent_id == run_id))}
         query = (
             select(Finding)
-            .where(or_(Finding.first_run_id == run_id, Finding.first_run_id.in_(children)))
+            .where(
+                or_(
+                    Finding.first_run_id.in_(runs),
+                    (Finding.last_run_id.in_(runs)) & (Finding.status == "open"),
+                )
+            )
             .order_by(Finding.id)
         )
-        rows = list(s.scalars(query))
+        rows = [f for f in s.scalars(query) if f.first_run_id in runs or reopened_in(f, runs)]
         s.expunge_all()
         return rows
+
+
+def _last_change(finding: Finding) -> dict[str, Any]:
+    history = (finding.evidence or {}).get("status_history")
+    if isinstance(history, list) and history and isinstance(history[-1], dict):
+        return history[-1]
+    return {}
+
+
+def _reopened(finding: Finding) -> bool:
+    """Whether the finding's latest status change opened it again."""
+    return _last_change(finding).get("status") == "open"
+
+
+def reopened_in(finding: Finding, runs: set[int]) -> bool:
+    """Whether the finding was opened again in one of ``runs``."""
+    return _reopened(finding) and _last_change(finding).get("run_id") in runs
 
 
 def _clean(value: Any) -> Any:
@@ -107,6 +132,7 @@ def payload(ws: Workspace, finding: Finding, run_id: int) -> dict[str, Any]:
         "message": _clean(finding.message),
         "evidence": _clean(dict(finding.evidence or {})),
         "first_seen": _iso(finding.first_seen),
+        "reopened": _reopened(finding),
     }
 
 
@@ -120,7 +146,8 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def console_line(finding: Finding) -> str:
     owner = f" -> {finding.owner}" if finding.owner else ""
-    return f"new finding [{finding.severity}] {finding.kind} {finding.subject}: {finding.message}{owner}"
+    what = "reopened finding" if _reopened(finding) else "new finding"
+    return f"{what} [{finding.severity}] {finding.kind} {finding.subject}: {finding.message}{owner}"
 
 
 def resolve(ws: Workspace, path: str) -> Path:
