@@ -35,3 +35,28 @@ def test_runs_a_tree_over_a_parquet_view_with_an_awkward_path(tmp_path: Path) ->
 def test_engine_errors_are_seamline_errors() -> None:
     with Engine() as engine, pytest.raises(EngineError, match="could not run"):
         engine.execute("SELECT * FROM no_such_table")
+
+
+def test_spills_go_to_the_spill_folder_never_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seamline.engine import SPILL_DIR, spill_to
+
+    monkeypatch.chdir(tmp_path)
+    with Engine() as engine:
+        assert engine.rows("SELECT current_setting('temp_directory')") == [(str(SPILL_DIR),)]
+    with Engine(memory_limit="64MB", temp_directory=tmp_path / "spill") as engine:
+        engine.execute("SET preserve_insertion_order = false")
+        # A sort of ~200 MB under a 64 MB limit has to spill.
+        total = engine.rows(
+            "SELECT sum(length(s)) FROM (SELECT repeat(CAST(i AS VARCHAR), 20) AS s "
+            "FROM range(2000000) t(i) ORDER BY s DESC)"
+        )
+        assert total[0][0] > 0
+    assert not (tmp_path / ".tmp").exists()
+    # A connection a library opened (Splink's) is pointed at a folder the same way.
+    with Engine() as engine:
+        spill_to(engine._con, tmp_path / "library")
+        assert engine.rows("SELECT current_setting('temp_directory')") == [
+            (str(tmp_path / "library"),)
+        ]

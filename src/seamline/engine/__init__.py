@@ -5,6 +5,6 @@ bound parameters) and gets Arrow tables back, so the same plans can run on anoth
 engine later without touching the stages.
 """
 
-from seamline.engine.duckdb_engine import Engine, EngineError
+from seamline.engine.duckdb_engine import SPILL_DIR, Engine, EngineError, spill_to
 
-__all__ = ["Engine", "EngineError"]
+__all__ = ["SPILL_DIR", "Engine", "EngineError", "spill_to"]

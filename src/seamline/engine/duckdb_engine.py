@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,20 @@ from sqlglot import exp
 from seamline.errors import SeamlineError
 
 DIALECT = "duckdb"
+
+SPILL_DIR = Path(tempfile.gettempdir()) / "seamline-spill"
+"""Where engines spill intermediate results that do not fit their memory limit. DuckDB's
+own default is ``.tmp`` in the working directory, which would litter the user's folder."""
+
+
+def spill_to(con: Any, directory: Path) -> None:
+    """Point a DuckDB connection (one opened by a library, e.g. Splink) at ``directory``."""
+    setting = exp.SetItem(
+        this=exp.EQ(
+            this=exp.column("temp_directory"), expression=exp.Literal.string(str(directory))
+        )
+    )
+    con.execute(exp.Set(expressions=[setting]).sql(dialect=DIALECT))
 
 
 class EngineError(SeamlineError):
@@ -33,12 +48,14 @@ class Engine:
         *,
         threads: int | None = None,
         memory_limit: str | None = None,
+        temp_directory: Path | None = None,
     ) -> None:
         config: dict[str, str | bool | int | float | list[str]] = {}
         if threads:
             config["threads"] = threads
         if memory_limit:
             config["memory_limit"] = memory_limit
+        config["temp_directory"] = str(temp_directory or SPILL_DIR)
         self._con = duckdb.connect(str(database), config=config)
 
     def __enter__(self) -> Engine:

@@ -86,15 +86,8 @@ def harmonize_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
-    with Engine(memory_limit=memory_limit) as engine:
+    with Engine(memory_limit=memory_limit, temp_directory=ws.data_dir / "tmp") as engine:
         engine.execute("SET enable_progress_bar = false")  # progress is the caller's
-        spill = exp.SetItem(
-            this=exp.EQ(
-                this=exp.column("temp_directory"),
-                expression=exp.Literal.string(str(ws.data_dir / "tmp")),
-            )
-        )
-        engine.execute(exp.Set(expressions=[spill]))
         if plan.arrow:
             reader = stream(source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seamline.engine import SPILL_DIR, spill_to
 from seamline.errors import SeamlineError
 from seamline.reconcile.spec import ReconcileSpec
 
@@ -197,6 +198,7 @@ def score_pairs(table: pa.Table, spec: ReconcileSpec) -> pa.Table:
         retain_matching_columns=False,
     )
     db_api = DuckDBAPI()
+    spill_to(db_api.duckdb_con, SPILL_DIR)
     # Splink reports untrainable levels as warnings on its logger; they are expected
     # here (EM blocked on birth date never sees a birth-date typo) and not for users.
     logging.getLogger("splink").setLevel(logging.ERROR)
