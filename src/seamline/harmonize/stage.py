@@ -8,7 +8,7 @@ from seamline.errors import SeamlineError
 from seamline.harmonize.plan import UNMAPPED
 from seamline.harmonize.run import HarmonizeResult, harmonize_dataset, landing_path
 from seamline.pipeline import RunContext, StageResult, settle
-from seamline.store import Store
+from seamline.store import Store, of_dataset
 from seamline.workspace.loader import Workspace
 
 
@@ -89,9 +89,7 @@ def _record(store: Store, run_id: int, ws: Workspace, done: HarmonizeResult) -> 
             run_id=run_id,
         )
     # Flags of this dataset that the run no longer sees are resolved.
-    store.resolve_findings(
-        run_id, ["harmonize"], lambda subject: subject.startswith(f"{done.dataset}.")
-    )
+    store.resolve_findings(run_id, ["harmonize"], of_dataset(done.dataset))
     store.finish_run(
         run_id,
         "ok",

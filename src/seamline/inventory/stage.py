@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from seamline.errors import SeamlineError
 from seamline.inventory.classify import Classification, classify
 from seamline.inventory.governance import Governance, analyse
 from seamline.inventory.profiler import DatasetProfile, FieldProfile, profile_parquet
 from seamline.inventory.report import build, write
 from seamline.pipeline import RunContext, StageResult, settle
-from seamline.store import Store
+from seamline.store import Store, of_dataset
 from seamline.workspace.loader import Workspace
 
 
@@ -65,7 +63,7 @@ class InventoryStage:
             store.resolve_findings(
                 run_id,
                 ["inventory.personal_data_declared_public"],
-                _subjects_of(did),
+                of_dataset(did),
             )
             pii = sum(1 for c in classes[did].values() if c.pii)
             result.details.append(
@@ -139,12 +137,6 @@ def _record(
             "personal_fields": sum(1 for c in classes.values() if c.pii),
         },
     )
-
-
-def _subjects_of(dataset_id: str) -> Callable[[str], bool]:
-    """Whether a finding's subject (``dataset.field``) belongs to ``dataset_id``."""
-    prefix = f"{dataset_id}."
-    return lambda subject: subject.startswith(prefix)
 
 
 def _gap_findings(store: Store, run_id: int, ws: Workspace, gov: Governance) -> None:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import or_, select
 
-from seamline.store import Store
+from seamline.store import Store, status_history
 from seamline.store.models import Finding, Run
 from seamline.workspace.loader import Workspace
 
@@ -87,10 +87,8 @@ def new_findings(store: Store, run_id: int) -> list[Finding]:
 
 
 def _last_change(finding: Finding) -> dict[str, Any]:
-    history = (finding.evidence or {}).get("status_history")
-    if isinstance(history, list) and history and isinstance(history[-1], dict):
-        return history[-1]
-    return {}
+    history = status_history(finding.evidence)
+    return history[-1] if history else {}
 
 
 def _reopened(finding: Finding) -> bool:

@@ -6,6 +6,15 @@ Alembic; ``Store.open`` creates or upgrades it and refuses a store from a newer 
 """
 
 from seamline.store.migrate import head_revision, safe_url, upgrade_store
-from seamline.store.store import FindingInfo, RunInfo, Store
+from seamline.store.store import FindingInfo, RunInfo, Store, of_dataset, status_history
 
-__all__ = ["FindingInfo", "RunInfo", "Store", "head_revision", "safe_url", "upgrade_store"]
+__all__ = [
+    "FindingInfo",
+    "RunInfo",
+    "Store",
+    "head_revision",
+    "of_dataset",
+    "safe_url",
+    "status_history",
+    "upgrade_store",
+]

@@ -61,11 +61,24 @@ class FindingInfo:
     times_seen: int
 
 
-def _history(evidence: Any) -> list[dict[str, Any]]:
-    """The status changes a finding went through (kept in its evidence)."""
+def status_history(evidence: Any) -> list[dict[str, Any]]:
+    """The status changes a finding went through (kept in its evidence), oldest first."""
     if isinstance(evidence, dict) and isinstance(evidence.get("status_history"), list):
-        return [dict(h) for h in evidence["status_history"]]
+        return [dict(h) for h in evidence["status_history"] if isinstance(h, dict)]
     return []
+
+
+def of_dataset(dataset_id: str) -> Callable[[str], bool]:
+    """Scope for :meth:`Store.resolve_findings`: subjects ``<dataset_id>.<field>``."""
+    prefix = f"{dataset_id}."
+    return lambda subject: subject.startswith(prefix)
+
+
+def _change_status(row: Finding, status: str, **entry: Any) -> None:
+    """Set a finding's status and keep the change in ``evidence.status_history``."""
+    history = [*status_history(row.evidence), {"status": status, **entry}]
+    row.status = status
+    row.evidence = {**dict(row.evidence or {}), "status_history": history}
 
 
 def _finding_info(f: Finding) -> FindingInfo:
@@ -386,14 +399,13 @@ class Store:
                     times_seen=0,
                 )
                 s.add(row)
-            history = _history(row.evidence)
-            if row.status != "open":  # seen again after it was resolved or closed
-                history.append({"status": "open", "run_id": run_id, "at": now.isoformat()})
-                row.status = "open"
+            history = status_history(row.evidence)  # outlives the new evidence
             row.severity, row.message, row.owner = severity, message, owner
             row.evidence = json.loads(json.dumps(evidence or {}, default=str))
             if history:
                 row.evidence = {**row.evidence, "status_history": history}
+            if row.status != "open":  # seen again after it was resolved or closed
+                _change_status(row, "open", run_id=run_id, at=now.isoformat())
             row.last_run_id, row.last_seen = run_id, now
             row.times_seen = (row.times_seen or 0) + 1
             s.flush()
@@ -420,10 +432,7 @@ class Store:
                 family_match = any(row.kind == k or row.kind.startswith(k + ".") for k in kinds)
                 if not family_match or row.last_run_id == run_id or not in_scope(row.subject):
                     continue
-                history = _history(row.evidence)
-                history.append({"status": "resolved", "run_id": run_id, "at": now.isoformat()})
-                row.status = "resolved"
-                row.evidence = {**dict(row.evidence or {}), "status_history": history}
+                _change_status(row, "resolved", run_id=run_id, at=now.isoformat())
                 resolved += 1
         return resolved
 
@@ -438,12 +447,7 @@ class Store:
             row = s.get(Finding, finding_id)
             if row is None:
                 raise StoreError(f"there is no finding {finding_id}")
-            history = _history(row.evidence)
-            history.append(
-                {"status": "closed", "by": by, "reason": reason, "at": utcnow().isoformat()}
-            )
-            row.status = "closed"
-            row.evidence = {**dict(row.evidence or {}), "status_history": history}
+            _change_status(row, "closed", by=by, reason=reason, at=utcnow().isoformat())
             s.flush()
             return _finding_info(row)
 
