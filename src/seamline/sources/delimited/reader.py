@@ -133,14 +133,10 @@ class CsvReader(Reader):
         )
         if resume is None:
             return
-        with self.path.open("rb") as raw:
-            raw.seek(resume.offset)
-            with io.TextIOWrapper(
-                raw, encoding=encoding, errors="surrogateescape", newline=""
-            ) as fh:
-                tap = _LineTap(fh)
-                tap.line_no = resume.line - 1
-                yield from self._records(self._reader(tap, delimiter), tap, names, resume.records)
+        with self._open_text(encoding, resume.offset) as fh:
+            tap = _LineTap(fh)
+            tap.line_no = resume.line - 1
+            yield from self._records(self._reader(tap, delimiter), tap, names, resume.records)
 
     def _start(self, fh: IO[str], delimiter: str) -> tuple[_LineTap, Any]:
         """Skip ``skip_rows`` lines; the csv reader over the rest, and its line tap."""
@@ -157,8 +153,11 @@ class CsvReader(Reader):
             head = b"".join(raw.readline() for _ in range(lines))
         return None if head.count(b"\r") != head.count(b"\r\n") else len(head)
 
-    def _open_text(self, encoding: str) -> IO[str]:
-        return self.path.open(encoding=encoding, errors="surrogateescape", newline="")
+    def _open_text(self, encoding: str, offset: int = 0) -> IO[str]:
+        """The file as text from byte ``offset``; undecodable bytes kept as surrogates."""
+        raw = self.path.open("rb")
+        raw.seek(offset)
+        return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
 
     def _reader(self, tap: _LineTap, delimiter: str) -> Any:
         return csv.reader(tap, delimiter=delimiter, quotechar=self.opts.quotechar)
