@@ -42,6 +42,22 @@ log = logging.getLogger("seamline.exchange.tokens")
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 
 
+def claims_problem(
+    registry: jwt.JWTClaimsRegistry, claims: dict[str, Any], what: str
+) -> str | None:
+    """Why ``claims`` fail ``registry``, in words about ``what`` ("the token"), or None."""
+    try:
+        registry.validate(claims)
+    except ExpiredTokenError:
+        return f"{what} has expired"
+    except (MissingClaimError, InvalidClaimError) as exc:
+        claim = getattr(exc, "claim", "") or "a claim"
+        return f"{what}'s {claim} is missing or not accepted here"
+    except JoseError:
+        return f"{what}'s claims are not valid"
+    return None
+
+
 class TokenConfigError(SeamlineError):
     """The OIDC settings or the JWKS cannot be used."""
 
@@ -174,15 +190,9 @@ class TokenValidator:
             aud={"essential": True, "value": cfg.audience},
             exp={"essential": True},
         )
-        try:
-            registry.validate(decoded.claims)
-        except ExpiredTokenError:
-            raise _refuse("the token has expired") from None
-        except (MissingClaimError, InvalidClaimError) as exc:
-            claim = getattr(exc, "claim", "") or "a claim"
-            raise _refuse(f"the token's {claim} is missing or not accepted here") from None
-        except JoseError:
-            raise _refuse("the token's claims are not valid") from None
+        problem = claims_problem(registry, decoded.claims, "the token")
+        if problem is not None:
+            raise _refuse(problem)
         return dict(decoded.claims)
 
     def authenticate(self, token: str) -> ClientInfo:

@@ -27,10 +27,11 @@ from urllib.parse import urlencode
 
 import httpx
 from joserfc import jwt
-from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from seamline.errors import SeamlineError
+from seamline.exchange.tokens import claims_problem
 
 
 class OidcError(SeamlineError):
@@ -214,15 +215,9 @@ class OidcClient:
             nonce={"essential": True, "value": nonce},
         )
         claims = dict(decoded.claims)
-        try:
-            registry.validate(claims)
-        except ExpiredTokenError:
-            raise OidcError("the ID token has expired") from None
-        except (MissingClaimError, InvalidClaimError) as exc:
-            claim = getattr(exc, "claim", "") or "a claim"
-            raise OidcError(f"the ID token's {claim} is missing or not accepted here") from None
-        except JoseError:
-            raise OidcError("the ID token's claims are not valid") from None
+        problem = claims_problem(registry, claims, "the ID token")
+        if problem is not None:
+            raise OidcError(problem)
         aud = claims.get("aud")
         if isinstance(aud, list) and len(aud) > 1 and claims.get("azp") != cfg.client_id:
             raise OidcError("the ID token is meant for several clients but not issued to this one")
