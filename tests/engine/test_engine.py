@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlglot import exp
 
-from seamline.engine import Engine, EngineError
+from seamline.engine import SPILL_DIR, Engine, EngineError
 
 
 def test_runs_a_tree_over_a_parquet_view_with_an_awkward_path(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_engine_errors_are_seamline_errors() -> None:
 def test_spills_go_to_the_spill_folder_never_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from seamline.engine import SPILL_DIR, spill_to
+    from seamline.engine import adopt
 
     monkeypatch.chdir(tmp_path)
     with Engine() as engine:
@@ -56,7 +56,20 @@ def test_spills_go_to_the_spill_folder_never_the_working_directory(
     assert not (tmp_path / ".tmp").exists()
     # A connection a library opened (Splink's) is pointed at a folder the same way.
     with Engine() as engine:
-        spill_to(engine._con, tmp_path / "library")
+        adopt(engine._con, tmp_path / "library")
         assert engine.rows("SELECT current_setting('temp_directory')") == [
             (str(tmp_path / "library"),)
         ]
+
+
+def test_duckdb_draws_no_progress_bar_of_its_own() -> None:
+    import duckdb
+
+    from seamline.engine import adopt
+
+    with Engine() as engine:
+        assert engine.rows("SELECT current_setting('enable_progress_bar')") == [(False,)]
+    con = duckdb.connect()  # as a library would open it, with the bar on
+    con.execute("SET enable_progress_bar = true")
+    adopt(con, SPILL_DIR)
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]

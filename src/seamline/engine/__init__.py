@@ -5,6 +5,6 @@ bound parameters) and gets Arrow tables back, so the same plans can run on anoth
 engine later without touching the stages.
 """
 
-from seamline.engine.duckdb_engine import SPILL_DIR, Engine, EngineError, spill_to
+from seamline.engine.duckdb_engine import SPILL_DIR, Engine, EngineError, adopt
 
-__all__ = ["SPILL_DIR", "Engine", "EngineError", "spill_to"]
+__all__ = ["SPILL_DIR", "Engine", "EngineError", "adopt"]

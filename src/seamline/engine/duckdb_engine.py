@@ -23,14 +23,15 @@ SPILL_DIR = Path(tempfile.gettempdir()) / "seamline-spill"
 own default is ``.tmp`` in the working directory, which would litter the user's folder."""
 
 
-def spill_to(con: Any, directory: Path) -> None:
-    """Point a DuckDB connection (one opened by a library, e.g. Splink) at ``directory``."""
-    setting = exp.SetItem(
-        this=exp.EQ(
-            this=exp.column("temp_directory"), expression=exp.Literal.string(str(directory))
-        )
-    )
-    con.execute(exp.Set(expressions=[setting]).sql(dialect=DIALECT))
+def adopt(con: Any, directory: Path) -> None:
+    """Set up a DuckDB connection a library opened (Splink's) as the engine's own: spill
+    to ``directory``, and no progress bar of DuckDB's on the user's terminal."""
+    for name, value in (
+        ("temp_directory", exp.Literal.string(str(directory))),
+        ("enable_progress_bar", exp.false()),
+    ):
+        setting = exp.SetItem(this=exp.EQ(this=exp.column(name), expression=value))
+        con.execute(exp.Set(expressions=[setting]).sql(dialect=DIALECT))
 
 
 class EngineError(SeamlineError):
@@ -55,8 +56,12 @@ class Engine:
             config["threads"] = threads
         if memory_limit:
             config["memory_limit"] = memory_limit
-        config["temp_directory"] = str(temp_directory or SPILL_DIR)
+        spill = temp_directory or SPILL_DIR
+        config["temp_directory"] = str(spill)
         self._con = duckdb.connect(str(database), config=config)
+        # DuckDB draws a bar on the terminal for queries over two seconds, across ours
+        # (harmonize) or a command's output; progress is the caller's to show.
+        adopt(self._con, spill)
 
     def __enter__(self) -> Engine:
         return self

@@ -140,7 +140,6 @@ def stream(
 
     def batches() -> Iterator[pa.RecordBatch]:
         with Engine(threads=1) as reader_engine:
-            reader_engine.execute("SET enable_progress_bar = false")
             for batch in reader_engine.batches(query, batch_rows):
                 arrays = [batch.column(c) for c in columns]
                 for memo, text in zip(memos, texts, strict=True):

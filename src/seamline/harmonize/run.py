@@ -87,7 +87,6 @@ def harmonize_dataset(
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
     with Engine(memory_limit=memory_limit, temp_directory=ws.data_dir / "tmp") as engine:
-        engine.execute("SET enable_progress_bar = false")  # progress is the caller's
         if plan.arrow:
             reader = stream(source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)
