@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import sqlglot
 from sqlglot import exp
 
 from seamline.engine import SPILL_DIR, Engine, EngineError
@@ -73,3 +74,33 @@ def test_duckdb_draws_no_progress_bar_of_its_own() -> None:
     con.execute("SET enable_progress_bar = true")
     adopt(con, SPILL_DIR)
     assert con.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]
+
+
+def test_copy_to_parquet_keeps_order_and_encodes_only_repeating_columns(tmp_path: Path) -> None:
+    out = tmp_path / "out.parquet"
+    with Engine() as engine:
+        # row ids and identifiers are all different; a status repeats
+        query = (
+            "SELECT i AS rid, 'KG' || lpad(CAST(i * 7919 % 1000003 AS VARCHAR), 9, '0') AS pin, "
+            "CASE i % 3 WHEN 0 THEN 'active' WHEN 1 THEN 'closed' ELSE 'suspended' END "
+            "AS status FROM range(300000) t(i) ORDER BY i"
+        )
+        engine.copy_to_parquet(sqlglot.parse_one(query, read="duckdb"), out, row_group_rows=50_000)
+    written = pq.ParquetFile(out)
+    assert written.metadata.num_row_groups >= 6
+    assert pq.read_table(out).column("rid").to_pylist() == list(range(300_000))
+    group = written.metadata.row_group(0)
+    encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(3)}
+    assert "RLE_DICTIONARY" in encodings["status"]
+    assert "RLE_DICTIONARY" not in encodings["pin"]
+    assert "RLE_DICTIONARY" not in encodings["rid"]
+
+
+def test_copy_to_parquet_of_no_rows_writes_the_schema(tmp_path: Path) -> None:
+    out = tmp_path / "empty.parquet"
+    with Engine() as engine:
+        engine.copy_to_parquet(
+            sqlglot.parse_one("SELECT 1 AS a, 'x' AS b WHERE false", read="duckdb"), out
+        )
+    table = pq.read_table(out)
+    assert table.num_rows == 0 and table.column_names == ["a", "b"]

@@ -126,3 +126,38 @@ def test_stream_keeps_rows_in_order_and_reports_progress(
         "12345678901234.0",
     ]
     assert sum(seen) == 5
+
+
+def _numbered(n: int, log: list[str]) -> Any:
+    try:
+        for i in range(n):
+            yield pa.record_batch({"i": pa.array([i])})
+        log.append("finished")
+    finally:
+        log.append("closed")
+
+
+def test_ahead_keeps_order_and_closes_the_source() -> None:
+    log: list[str] = []
+    got = [b.column(0)[0].as_py() for b in prepass.ahead(_numbered(50, log), depth=2)]
+    assert got == list(range(50))
+    assert log == ["finished", "closed"]
+
+
+def test_ahead_raises_the_producers_error_in_the_consumer() -> None:
+    def failing() -> Any:
+        yield pa.record_batch({"i": pa.array([1])})
+        raise ValueError("row 2 of the landing zone is broken")
+
+    batches = prepass.ahead(failing())
+    assert next(batches).num_rows == 1
+    with pytest.raises(ValueError, match="row 2 of the landing zone"):
+        next(batches)
+
+
+def test_ahead_stops_the_producer_when_the_consumer_stops() -> None:
+    log: list[str] = []
+    batches = prepass.ahead(_numbered(1_000, log), depth=2)
+    assert next(batches).num_rows == 1
+    batches.close()  # the consumer gives up after one batch: the producer must not run on
+    assert log == ["closed"]

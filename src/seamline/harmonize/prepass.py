@@ -15,6 +15,8 @@ every value is new (identifiers), the memo notices and steps aside for that chai
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,8 +34,10 @@ from seamline.sources.base import RECORD_NO, SOURCE_POS
 # pyarrow-stubs' overloads reject ``pa.Array[Any]`` arguments; results are checked by tests.
 pc: Any = _pc
 
-BATCH_ROWS = 131_072
-"""Rows per streamed batch: large enough that Arrow kernels, not Python, dominate."""
+BATCH_ROWS = 65_536
+"""Rows per streamed batch: large enough that Arrow kernels, not Python, dominate, and
+small enough to keep the run's memory low (at 2.5 million rows 131,072 peaked at about
+950 MB, this at 700 MB, for the same time within the runs' spread)."""
 MEMO_LIMIT = 500_000
 """Distinct values a chain remembers across batches before it starts afresh."""
 MEMO_TRIAL_ROWS = 3 * BATCH_ROWS
@@ -151,7 +155,60 @@ def stream(
                 if progress is not None:
                     progress(batch.num_rows)
 
-    return pa.RecordBatchReader.from_batches(schema, batches())
+    return pa.RecordBatchReader.from_batches(schema, ahead(batches()))
 
 
-__all__ = ["BATCH_ROWS", "DistinctMemo", "run_chain", "stream"]
+_DONE = object()
+
+
+def ahead(items: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """``items``, produced on a thread of their own up to ``depth`` batches ahead.
+
+    The pre-pass is Arrow kernels and numpy, which release the GIL: on a thread of its
+    own it prepares the next batches while the engine runs the plan over this one and
+    the writer encodes the last (at 2.5 million rows, 9.2 s went to 7.6 s). An error in
+    the producer is raised here, in the consumer; a consumer that stops early stops the
+    producer at its next batch.
+    """
+    out: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        """Hand ``item`` over unless the consumer has stopped (then False)."""
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+            offer(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            offer(exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # the producer's own resources (an engine) on its own thread
+
+    thread = threading.Thread(target=produce, name="seamline-prepass", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+__all__ = ["BATCH_ROWS", "DistinctMemo", "ahead", "run_chain", "stream"]
