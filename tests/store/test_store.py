@@ -149,6 +149,29 @@ def test_an_older_store_is_upgraded(tmp_path: Path) -> None:
     assert upgrade_store(url) == (after, after)
 
 
+def test_opening_an_older_store_upgrades_it_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from seamline.store.migrate import create_store_engine, upgrade_engine
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = create_store_engine(url)
+    assert upgrade_engine(engine, to="0002") == (None, "0002")  # a store of an older release
+    engine.dispose()
+    with caplog.at_level("WARNING", logger="seamline.store"), Store.open(url) as store:
+        assert "cert_fingerprint" in {
+            c["name"] for c in inspect(store.engine).get_columns("api_clients")
+        }
+    assert [r.getMessage() for r in caplog.records] == [
+        f"upgraded the store at {url} from schema revision 0002 to {head_revision()} "
+        "(`seamline upgrade` does this on its own)"
+    ]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="seamline.store"), Store.open(url):
+        pass  # at head already: nothing to say
+    assert caplog.records == []
+
+
 def test_an_unreachable_store_is_a_clear_error() -> None:
     url = "postgresql://nobody:secret@127.0.0.1:1/none"
     with pytest.raises(StoreError) as info, Store.open(url):

@@ -111,18 +111,18 @@ def check_known(revision: str | None, url: str) -> None:
         )
 
 
-def upgrade_engine(engine: Engine) -> tuple[str | None, str]:
-    """Upgrade the store to the head revision. Returns (before, after)."""
+def upgrade_engine(engine: Engine, to: str | None = None) -> tuple[str | None, str]:
+    """Upgrade the store to revision ``to`` (the head when None). Returns (before, after)."""
     before = current_revision(engine)
     check_known(before, str(engine.url))
-    head = head_revision()
-    if before != head:
+    target = to or head_revision()
+    if before != target:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-    return before, head
+            command.upgrade(config, target)
+    return before, target
 
 
 def upgrade_store(url: str) -> tuple[str | None, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,12 +113,22 @@ class Store:
     def open(cls, url: str, *, upgrade: bool = True) -> Iterator[Store]:
         """Open the store at ``url``, creating or upgrading its schema when ``upgrade``.
 
-        A store at a revision this seamline does not know is refused unchanged.
+        A store at a revision this seamline does not know is refused unchanged; an
+        existing store at an older revision is upgraded, and a warning says so (the
+        schema change is not one a team should learn of by surprise).
         """
         engine = create_store_engine(url)
         try:
             if upgrade:
-                upgrade_engine(engine)
+                before, after = upgrade_engine(engine)
+                if before is not None and before != after:
+                    logging.getLogger(__name__).warning(
+                        "upgraded the store at %s from schema revision %s to %s "
+                        "(`seamline upgrade` does this on its own)",
+                        safe_url(url),
+                        before,
+                        after,
+                    )
             else:
                 check_known(current_revision(engine), url)
             yield cls(engine)
