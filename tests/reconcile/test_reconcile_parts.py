@@ -202,3 +202,25 @@ def test_truth_queries_are_trees_with_one_step_per_rule() -> None:
         "most_frequent",
     ]
     assert {c.name for c in observed_sql(7).find_all(exp.Column)} >= {"v7", "o7"}
+
+
+def test_text_keys_are_the_python_definition_for_every_kind_of_text() -> None:
+    import pyarrow as pa
+
+    from seamline.reconcile.compare import _text_key, text_keys
+
+    values = [
+        "A-1234567-89",
+        "  Bishkek\t Chui  Ave 12 ",
+        "line\x1cone\vtwo\x0bthree",
+        "Straße 5",  # casefold: ß -> ss, which lower() would not do
+        "ӨМҮР  Ноокат",
+        "ABC\u00a0DEF",  # a no-break space is whitespace to Python
+        "",
+        "   ",
+        "UPPER lower",
+        "İstanbul",
+    ]
+    for order in (values, values[::-1], [v for v in values if v.isascii()]):
+        got = text_keys(pa.array(order, pa.string())).to_pylist()
+        assert got == [_text_key(v) for v in order]
