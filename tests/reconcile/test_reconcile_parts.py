@@ -224,3 +224,16 @@ def test_text_keys_are_the_python_definition_for_every_kind_of_text() -> None:
     for order in (values, values[::-1], [v for v in values if v.isascii()]):
         got = text_keys(pa.array(order, pa.string())).to_pylist()
         assert got == [_text_key(v) for v in order]
+
+
+def test_picks_at_positions_are_the_single_picks() -> None:
+    from seamline.reconcile.golden import Choice, Picks
+
+    choices = [
+        Choice("1987-03-14", "civil", "civil:1", "authoritative", "civil is authoritative"),
+        Choice(None, None, None, "missing", "no linked record has a value"),
+        Choice("married", "social", "social:9", "most_recent", "most recent record"),
+    ]
+    picks = Picks.from_choices(["e1", "e2", "e3"], choices)
+    assert picks.at([2, 0, 1]) == [picks[2], picks[0], picks[1]] == [choices[i] for i in (2, 0, 1)]
+    assert picks.at([]) == []

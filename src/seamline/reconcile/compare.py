@@ -242,9 +242,8 @@ def _rows(
     observed = engine.arrow(observed_sql(i))
     vals: list[Any] = observed.column("vals").to_pylist()
     sizes = out.record_counts
-    for pos, values in zip(positions, vals, strict=True):
+    for pos, values, choice in zip(positions, vals, picks.at(positions), strict=True):
         c = classes[pos]
-        choice = picks[pos]
         eid = out.entity_ids[pos]
         row = {
             "entity_type": spec.entity,

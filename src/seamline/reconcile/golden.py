@@ -71,6 +71,13 @@ class Picks:
         v = {c: self.columns[c][i].as_py() for c in PICK_COLUMNS}
         return Choice(v["value"], v["dataset"], v["record"], v["rule"], v["reason"])
 
+    def at(self, positions: Sequence[int]) -> list[Choice]:
+        """The choices at ``positions``, taken column by column (one ``picks[i]`` per
+        position converts five Arrow scalars each: 25 µs, seconds for 10^5 conflicts)."""
+        index = pa.array(positions, pa.int64())
+        cols: list[list[Any]] = [self.columns[c].take(index).to_pylist() for c in PICK_COLUMNS]
+        return [Choice(*row) for row in zip(*cols, strict=True)]
+
     def values(self) -> list[str | None]:
         out: list[str | None] = self.columns["value"].to_pylist()
         return out
