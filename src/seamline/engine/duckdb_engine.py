@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -58,12 +59,10 @@ class Engine:
             config["threads"] = threads
         if memory_limit:
             config["memory_limit"] = memory_limit
-        spill = temp_directory or SPILL_DIR
-        config["temp_directory"] = str(spill)
         self._con = duckdb.connect(str(database), config=config)
-        # DuckDB draws a bar on the terminal for queries over two seconds, across ours
-        # (harmonize) or a command's output; progress is the caller's to show.
-        adopt(self._con, spill)
+        # Spill folder, and no bar of DuckDB's on the terminal for queries over two
+        # seconds, across ours (harmonize) or a command's output: the caller shows progress.
+        adopt(self._con, temp_directory or SPILL_DIR)
 
     def __enter__(self) -> Engine:
         return self
@@ -188,19 +187,14 @@ class Engine:
         """
         try:
             reader = self.batches(query, row_group_rows)
-            first = reader.read_next_batch()
-        except StopIteration:
-            pq.write_table(reader.schema.empty_table(), path, compression="zstd")
-            return
-        except duckdb.Error as exc:
-            raise EngineError(f"the engine could not write {path}: {exc}") from exc
-        dictionary: Any = _repeating_columns(first)  # pyarrow takes a list; its stubs say bool
-        try:
+            batches = iter(reader)
+            head = list(itertools.islice(batches, 1))
+            # pyarrow takes a list of columns; its stubs say bool
+            dictionary: Any = _repeating_columns(head[0]) if head else True
             with pq.ParquetWriter(
                 path, reader.schema, compression="zstd", use_dictionary=dictionary
             ) as writer:
-                writer.write_batch(first)
-                for batch in reader:
+                for batch in itertools.chain(head, batches):
                     writer.write_batch(batch)
         except duckdb.Error as exc:
             raise EngineError(f"the engine could not write {path}: {exc}") from exc

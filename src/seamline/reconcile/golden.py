@@ -68,12 +68,11 @@ class Picks:
         return len(self.entity)
 
     def __getitem__(self, i: int) -> Choice:
-        v = {c: self.columns[c][i].as_py() for c in PICK_COLUMNS}
-        return Choice(v["value"], v["dataset"], v["record"], v["rule"], v["reason"])
+        return self.at([i])[0]
 
     def at(self, positions: Sequence[int]) -> list[Choice]:
-        """The choices at ``positions``, taken column by column (one ``picks[i]`` per
-        position converts five Arrow scalars each: 25 µs, seconds for 10^5 conflicts)."""
+        """The choices at ``positions``, taken column by column (``picks[i]`` one position
+        at a time cost 25 µs each: seconds for 10^5 conflicts)."""
         index = pa.array(positions, pa.int64())
         cols: list[list[Any]] = [self.columns[c].take(index).to_pylist() for c in PICK_COLUMNS]
         return [Choice(*row) for row in zip(*cols, strict=True)]
