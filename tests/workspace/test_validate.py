@@ -119,7 +119,7 @@ CASES: dict[str, Case] = {
         "attribute: birth_date, description",
         "attribute: birthdate, description",
         "unknown Person attribute 'birthdate' (did you mean 'birth_date'?)",
-        "national_id",
+        "birth_date",
     ),
     "unknown_entity": (
         "datasets/civil_persons.yaml",

@@ -36,6 +36,8 @@ ATTRIBUTE_CLASS: dict[str, str] = {
     "sex": PERSONAL,
     "citizenship": PERSONAL,
     "marital_status": PERSONAL,
+    "middle_name": PERSONAL,
+    "name_suffix": PERSONAL,
     "address_full": PERSONAL,
 }
 
