@@ -158,8 +158,20 @@ def _with_fields(fields: str) -> dict[str, str]:
             "either attribute or split",
             8,
         ),
+        (
+            "  - {column: FIRST, attribute: given_name}\n"
+            "  - column: NAME\n    split:\n      - {attribute: given_name}\n",
+            "attribute 'given_name' is fed twice (also by column 'FIRST')",
+            11,
+        ),
     ],
-    ids=["unknown-attribute", "bad-step-option", "mapped-twice", "attribute-and-split"],
+    ids=[
+        "unknown-attribute",
+        "bad-step-option",
+        "mapped-twice",
+        "attribute-and-split",
+        "attribute-fed-twice",
+    ],
 )
 def test_split_errors_name_file_and_line(
     tmp_path: Path, fields: str, message: str, line: int
