@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -88,7 +89,11 @@ def seamline(*args: str) -> subprocess.CompletedProcess[str]:
 def test_split_runs_end_to_end(tmp_path: Path) -> None:
     root = workspace(tmp_path)
     run = seamline("run", str(root))
-    assert run.returncode in (0, 1), run.stderr  # 1: a contract check may fail
+    assert run.returncode == 1, run.stderr  # the blank name fails not_null:family_name
+    junit = ET.parse(root / ".seamline" / "data" / "reports" / "check-latest.junit.xml")
+    cases = {c.get("name"): c.find("failure") is None for c in junit.iter("testcase")}
+    # the seam's attributes come from the split column: schema and rules see them
+    assert cases == {"schema": True, "not_null:family_name": False, "not_null:middle_name": True}
     table = pq.read_table(root / ".seamline" / "data" / "harmonized" / "claims.parquet")
     rows = table.to_pylist()
     assert [r["family_name"] for r in rows] == ["De la Cruz", "McAllister", "Pemberly", None]
