@@ -12,6 +12,7 @@ null instead, since one of the overlaid interpretations is usually invalid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,10 +111,7 @@ class Assembler:
         self._reasons = np.full(n, None, dtype=object)
         self._counts: dict[str, npt.NDArray[np.int64]] = {}
         for name, counter in self.counters.items():
-            arr, _ = self._leaf(counter, counter.offset, np.ones(n, dtype=np.bool_), lenient=False)
-            filled: pa.Array[Any] = pc.fill_null(arr.cast(pa.int64()), 0)  # type: ignore[arg-type]
-            counts = np.asarray(filled.to_numpy(zero_copy_only=False))
-            self._counts[name] = counts.astype(np.int64)
+            self._counts[name] = self._count(counter)
         self._segment_values: npt.NDArray[Any] | None = None
         if self.segment_field is not None:
             arr, _ = self._leaf(
@@ -128,10 +126,41 @@ class Assembler:
             self._emit(root, root.offset, active, False, "", names, arrays)
         return Result(names, arrays, self._bad, self._reasons)
 
-    def _mark(self, bad: Mask, reason: str) -> None:
+    def _count(self, counter: Field) -> npt.NDArray[np.int64]:
+        """An OCCURS DEPENDING ON counter per record; a counter that is no number is bad."""
+        n = self._block.n
+        arr, _ = self._leaf(counter, counter.offset, np.ones(n, dtype=np.bool_), lenient=False)
+        if counter.kind == "alnum":
+            # a PIC X counter holds digits as text (blanks around them allowed)
+            text: Any = pc.utf8_trim_whitespace(arr)
+            short: Any = pc.less_equal(pc.utf8_length(text), pa.scalar(9))
+            digits: Any = pc.and_(pc.utf8_is_digit(text), short)
+            ok = np.asarray(pc.fill_null(digits, False).to_numpy(zero_copy_only=False), dtype=bool)
+            self._mark(
+                ~ok,
+                lambda row: (
+                    f"{counter.dotted} (an OCCURS DEPENDING ON counter) is not a "
+                    f"number: hex {self._hex(row, counter.offset, counter.size)}"
+                ),
+            )
+            arr = pc.if_else(pa.array(ok), text, "0").cast(pa.int64())
+        filled: pa.Array[Any] = pc.fill_null(arr.cast(pa.int64()), 0)  # type: ignore[arg-type]
+        return np.asarray(filled.to_numpy(zero_copy_only=False)).astype(np.int64)
+
+    def _hex(self, row: int, offset: int, size: int) -> str:
+        """A field's bytes in one record as hex, cut to 32 bytes."""
+        shown = bytes(self._block.matrix[row, offset : offset + min(size, 32)])
+        return shown.hex(" ").upper() + (" ..." if size > 32 else "")
+
+    def _mark(self, bad: Mask, reason: str | Callable[[int], str]) -> None:
+        """Mark records bad; ``reason`` is text or a function of the row (its own bytes)."""
         new = bad & ~self._bad
         if new.any():
-            self._reasons[new] = reason
+            if callable(reason):
+                for row in np.flatnonzero(new):
+                    self._reasons[row] = reason(int(row))
+            else:
+                self._reasons[new] = reason
             self._bad |= new
 
     def _leaf(
@@ -160,12 +189,12 @@ class Assembler:
             bad = np.zeros_like(bad)  # undefined bytes already read as U+FFFD
         lenient = lenient or self.lenient_all
         if bad.any() and not lenient:
-            first = int(np.flatnonzero(bad)[0])
-            shown = bytes(sub[first][:16]).hex(" ").upper()
             self._mark(
                 bad,
-                f"field {f.dotted} at byte {offset} of the record ({f.size} bytes): "
-                f"{PROBLEM[f.kind]} (e.g. hex {shown})",
+                lambda row: (
+                    f"field {f.dotted} at byte {offset} of the record ({f.size} bytes): "
+                    f"{PROBLEM[f.kind]}: hex {self._hex(row, offset, f.size)}"
+                ),
             )
         keep = active & ~bad if (f.kind == "alnum" and lenient) else active
         if not keep.all():
@@ -216,7 +245,10 @@ class Assembler:
             out_of_range = active & ((counts > f.occurs) | (counts < f.occurs_min))
             self._mark(
                 out_of_range,
-                f"{f.depending_on} (OCCURS DEPENDING ON count of {f.dotted}) is outside {f.occurs_min} TO {f.occurs}",
+                lambda row: (
+                    f"{f.depending_on} = {counts[row]} (OCCURS DEPENDING ON count of "
+                    f"{f.dotted}) is outside {f.occurs_min} TO {f.occurs}"
+                ),
             )
         elements: list[pa.Array[Any]] = []
         for k in range(f.occurs):

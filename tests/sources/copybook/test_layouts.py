@@ -1,0 +1,90 @@
+"""Copybook layouts beyond the basics: larger REDEFINES, text counters, bad-record detail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seamline.sources.base import QuarantineRecord, ReadContext
+from seamline.sources.copybook import CopybookOptions, CopybookReader, parse_copybook
+
+E = "cp037"
+
+
+def _read(
+    tmp_path: Path, copybook: str, data: bytes, **options: object
+) -> tuple[list[dict[str, object]], list[QuarantineRecord]]:
+    (tmp_path / "book.cpy").write_text(copybook)
+    (tmp_path / "data.dat").write_bytes(data)
+    opts = CopybookOptions(path="data.dat", copybook="book.cpy", **options)  # type: ignore[arg-type]
+    reader = CopybookReader(opts, ReadContext(base_dir=tmp_path, batch_size=3))
+    rows: list[dict[str, object]] = []
+    bad: list[QuarantineRecord] = []
+    for batch in reader.batches():
+        rows.extend(batch.data.to_pylist())
+        bad.extend(batch.quarantined)
+    return rows, bad
+
+
+REDEF = """\
+       01  REC.
+           05  CODE         PIC X(2).
+           05  SHORT        PIC X(3).
+           05  LONG REDEFINES SHORT.
+               10  PART-A   PIC X(3).
+               10  PART-B   PIC X(4).
+           05  TAIL         PIC X(2).
+"""
+
+
+def test_a_larger_redefines_widens_the_group() -> None:
+    layout = parse_copybook(REDEF)
+    assert layout.record_length == 2 + 7 + 2
+    assert layout.find("TAIL").offset == 9
+    assert layout.find("LONG").offset == layout.find("SHORT").offset == 2
+
+
+def test_a_larger_redefines_reads_every_record(tmp_path: Path) -> None:
+    data = b"".join(f"C{i}abcdefgZZ".encode(E) for i in range(7))
+    rows, bad = _read(tmp_path, REDEF, data)
+    assert not bad
+    assert [r["TAIL"] for r in rows] == ["ZZ"] * 7
+    assert rows[0]["LONG_PART_B"] == "defg"
+    assert [r["_record_no"] for r in rows] == list(range(1, 8))
+
+
+ODO_X = """\
+       01  REC.
+           05  N            PIC X(2).
+           05  ITEM OCCURS 0 TO 3 DEPENDING ON N.
+               10  V        PIC 9(2).
+"""
+
+
+def test_occurs_depending_on_a_text_counter(tmp_path: Path) -> None:
+    data = "02112200".encode(E) + " 3112233".encode(E) + "xx000000".encode(E)
+    rows, bad = _read(tmp_path, ODO_X, data, flatten=False)
+    assert [r["ITEM"] for r in rows] == [[{"V": 11}, {"V": 22}], [{"V": 11}, {"V": 22}, {"V": 33}]]
+    assert len(bad) == 1 and bad[0].record_no == 3
+    assert "REC.N (an OCCURS DEPENDING ON counter) is not a number: hex A7 A7" in bad[0].reason
+
+
+def test_quarantined_records_show_their_own_bytes(tmp_path: Path) -> None:
+    book = "       01  REC.\n           05  ID  PIC X(2).\n           05  AMT PIC 9(3).\n"
+    data = "01123".encode(E) + "02A23".encode(E) + "03B45".encode(E) + "04456".encode(E)
+    rows, bad = _read(tmp_path, book, data)
+    assert [r["ID"] for r in rows] == ["01", "04"]
+    assert [(q.record_no, q.position) for q in bad] == [(2, "byte 5"), (3, "byte 10")]
+    assert bad[0].reason.endswith("hex C1 F2 F3")
+    assert bad[1].reason.endswith("hex C2 F4 F5")
+    assert bad[0].raw == "02A23".encode(E) and bad[1].raw == "03B45".encode(E)
+
+
+@pytest.mark.parametrize("size", [36, 32])
+def test_long_field_hex_is_cut(tmp_path: Path, size: int) -> None:
+    book = f"       01  REC.\n           05  AMT PIC X({size}).\n"
+    rows, bad = _read(tmp_path, book, b"\xff" * size, encoding="ascii")
+    assert not rows and len(bad) == 1
+    shown = bad[0].reason.split("hex ")[1]
+    assert shown.count("FF") == 32 and shown.endswith("...") == (size > 32)
