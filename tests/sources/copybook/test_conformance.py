@@ -19,9 +19,10 @@ SEGMENTS16 = {"C": "COMPANY", "P": "PERSON", "B": "PO-BOX"}
 SEGMENTS5 = {"C": "STATIC-DETAILS", "P": "CONTACTS"}
 # Cobrix reads ASCII files dropping control bytes; blank text is null in its test4 output
 ASCII4 = {"record_format": "V", "rdw_big_endian": False, "control_chars": "drop"}
+ASCII4 |= {"rdw_includes_header": False}  # Cobrix's default: the RDW counts only the data
 ASCII4 |= {"invalid_values": "replace"}  # non-ASCII bytes become U+FFFD, as in Cobrix
 # Cobrix's default EBCDIC table: the invariant subset, other bytes read as spaces
-VB5 = {"record_format": "V", "encoding": "ebcdic-common"}
+VB5 = {"record_format": "V", "encoding": "ebcdic-common", "rdw_includes_header": False}
 C5 = "test5_data/COMP.DETAILS.SEP30.DATA.dat"
 C5B = "test5b_data/COMP.DETAILS.FEB02.DATA.RDW.BE.dat"
 T6 = "INTEGR.TYPES.NOV28.DATA.dat"
@@ -125,7 +126,7 @@ SUPPORTED: dict[str, tuple[str, str, str, dict[str, Any]]] = {
         {
             **VB5,
             "rdw_big_endian": False,
-            "rdw_adjustment": -4,  # the RDW counts its own 4 bytes
+            "rdw_includes_header": True,  # is_rdw_part_of_record_length=true in Cobrix
             "segment_field": "SEGMENT-ID",
             "segments": SEGMENTS5,
         },

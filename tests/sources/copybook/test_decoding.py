@@ -203,7 +203,7 @@ def test_rdw_in_record_and_text_cut_off_by_the_record_end(tmp_path: Path) -> Non
         (len(r) + 4).to_bytes(2, "big") + b"\0\0" + r.decode().encode("cp037") for r in recs
     )
     _write(tmp_path, copybook, data)
-    rows, bad = _batches(tmp_path, record_format="V", rdw_adjustment=-4, rdw_in_record=True)
+    rows, bad = _batches(tmp_path, record_format="V", rdw_in_record=True)
     assert not bad
     assert [(r["LEN"], r["NAME"]) for r in rows] == [(14, "Aigul Tokt"), (9, "Bakyt")]
 

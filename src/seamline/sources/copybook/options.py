@@ -20,14 +20,21 @@ class CopybookOptions(SourceOptions):
     encoding: str = "cp037"
     """Code page of text fields: cp037, cp500, cp1047, cp273, cp875, cp1025, ascii, or any
     Python codec name."""
-    record_format: Literal["F", "FB", "V", "VB", "D"] = "F"
-    """F/FB fixed-length records, V/VB records with a 4-byte RDW, D text lines."""
+    record_format: Literal["F", "FB", "V", "VB", "VBS", "D"] = "F"
+    """F/FB fixed-length records; V records each after a 4-byte record descriptor word
+    (RDW); VB blocks, each after a 4-byte block descriptor word (BDW), of RDW records; VBS
+    like VB with records spanned over several segments (joined again); D text lines."""
     record_length: int | None = Field(default=None, gt=0)
     """Fixed record length in bytes; default is the copybook's record size."""
     rdw_big_endian: bool = True
-    """Whether the RDW length is big-endian (mainframe) or little-endian."""
+    """Whether RDW and BDW lengths are big-endian (mainframe) or little-endian."""
+    rdw_includes_header: bool = True
+    """RDW and BDW lengths count their own 4 bytes, as z/OS writes them. False: they count
+    only the data after them (files written by some transfer tools; Cobrix's default,
+    whose ``is_rdw_part_of_record_length=true`` is this option's default)."""
     rdw_adjustment: int = 0
-    """Added to every RDW length (e.g. -4 when the RDW counts itself)."""
+    """Added to every RDW length after ``rdw_includes_header`` (a correction for files whose
+    lengths are off by a constant)."""
     rdw_in_record: bool = False
     """The copybook describes the 4-byte RDW too (e.g. a ``RECORD-LENGTH PIC 9(4) COMP``
     field first): records are decoded from the RDW on instead of after it."""

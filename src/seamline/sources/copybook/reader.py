@@ -73,6 +73,7 @@ class CopybookReader(Reader):
             record_start_offset=o.record_start_offset,
             record_end_offset=o.record_end_offset,
             rdw_big_endian=o.rdw_big_endian,
+            rdw_includes_header=o.rdw_includes_header,
             rdw_adjustment=o.rdw_adjustment,
             rdw_in_record=o.rdw_in_record,
             file_start_offset=o.file_start_offset,

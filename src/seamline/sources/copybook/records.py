@@ -1,4 +1,4 @@
-"""Split a data file into records: fixed length, RDW-prefixed variable length, or lines.
+"""Split a data file into records: fixed length, variable length (:mod:`.blocks`), or lines.
 
 The file is memory-mapped and cut into frames of at most ``batch_size`` records; each
 frame holds the records padded into a ``(n, width)`` uint8 matrix plus each record's
@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-RAW_LIMIT = 1 << 20
-"""Quarantined raw bytes are cut to this many bytes (a runaway unreadable tail can be huge)."""
+from seamline.sources.copybook.blocks import RAW_LIMIT, Descriptors, Piece, blocked, variable
 
 
 @dataclass
@@ -51,6 +50,7 @@ class Framing:
     record_start_offset: int = 0
     record_end_offset: int = 0
     rdw_big_endian: bool = True
+    rdw_includes_header: bool = True
     rdw_adjustment: int = 0
     rdw_in_record: bool = False
     file_start_offset: int = 0
@@ -74,8 +74,8 @@ def frames(path: Path, framing: Framing) -> Iterator[Frame]:
         end = max(start, len(data) - framing.file_end_offset)
         if framing.record_format in ("F", "FB"):
             yield from _fixed(data, start, end, framing)
-        elif framing.record_format in ("V", "VB"):
-            yield from _variable(data, start, end, framing)
+        elif framing.record_format in ("V", "VB", "VBS"):
+            yield from _variable(data, start, end, framing, str(path))
         else:
             yield from _lines(data, start, end, framing)
     finally:
@@ -126,55 +126,44 @@ def _fixed(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> It
         )
 
 
-def _variable(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> Iterator[Frame]:
-    pos = start
-    buf = data
-    while pos < end:
-        starts: list[int] = []
-        lengths: list[int] = []
-        offsets: list[int] = []
-        broken: dict[int, tuple[str, bytes]] = {}
-        while pos < end and len(starts) < fr.batch_size:
-            if end - pos < 4:
-                broken[len(starts)] = (
-                    f"truncated record descriptor word: {end - pos} bytes left",
-                    bytes(buf[pos:end]),
-                )
-                starts.append(pos)
-                lengths.append(0)
-                offsets.append(pos)
-                pos = end
-                break
-            h = buf[pos : pos + 4]
-            rdw = int(h[0]) << 8 | int(h[1]) if fr.rdw_big_endian else int(h[3]) << 8 | int(h[2])
-            length = rdw + fr.rdw_adjustment
-            if length <= 0 or pos + 4 + length > end:
-                what = (
-                    "not positive"
-                    if length <= 0
-                    else f"past the end of the data ({end - pos - 4} bytes left)"
-                )
-                reason = (
-                    f"record descriptor word {h.tobytes().hex(' ').upper()} gives length {length}, "
-                    f"{what}; the rest of the file cannot be split into records"
-                )
-                broken[len(starts)] = (reason, bytes(buf[pos : min(end, pos + RAW_LIMIT)]))
-                starts.append(pos)
-                lengths.append(0)
-                offsets.append(pos)
-                pos = end
-                break
-            head = 0 if fr.rdw_in_record else 4
-            starts.append(pos + head + fr.record_start_offset)
-            lengths.append(
-                max(0, length + 4 - head - fr.record_start_offset - fr.record_end_offset)
-            )
-            offsets.append(pos)
-            pos += 4 + length
-        st = np.array(starts, dtype=np.int64)
-        ln = np.array(lengths, dtype=np.int64)
-        mat = _gather(buf, st, np.minimum(ln, fr.width), fr.width)
-        yield Frame(mat, ln, np.array(offsets, dtype=np.int64), broken)
+def _variable(
+    data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing, where: str
+) -> Iterator[Frame]:
+    d = Descriptors(
+        big_endian=fr.rdw_big_endian,
+        includes_header=fr.rdw_includes_header,
+        adjustment=fr.rdw_adjustment,
+        in_record=fr.rdw_in_record,
+        start_offset=fr.record_start_offset,
+        end_offset=fr.record_end_offset,
+    )
+    if fr.record_format == "V":
+        pieces = variable(data, start, end, d, where)
+    else:
+        pieces = blocked(data, start, end, d, spanned=fr.record_format == "VBS")
+    batch: list[Piece] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) == fr.batch_size:
+            yield _frame(data, batch, fr.width)
+            batch = []
+    if batch:
+        yield _frame(data, batch, fr.width)
+
+
+def _frame(data: npt.NDArray[np.uint8], pieces: list[Piece], width: int) -> Frame:
+    st = np.array([p.start for p in pieces], dtype=np.int64)
+    ln = np.array([p.length for p in pieces], dtype=np.int64)
+    mat = _gather(data, st, np.minimum(ln, width), width)
+    broken: dict[int, tuple[str, bytes]] = {}
+    for row, p in enumerate(pieces):
+        if p.broken is not None:
+            broken[row] = (p.broken, p.raw)
+        elif p.data is not None:  # a spanned record, assembled from its segments
+            k = min(width, len(p.data))
+            mat[row, :k] = np.frombuffer(p.data, dtype=np.uint8, count=k)
+            mat[row, k:] = 0
+    return Frame(mat, ln, np.array([p.pos for p in pieces], dtype=np.int64), broken)
 
 
 def _lines(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> Iterator[Frame]:

@@ -1,0 +1,132 @@
+"""Variable-length files: RDW records (V), BDW blocks (VB) and spanned records (VBS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seamline.errors import SourceError
+from seamline.sources.base import QuarantineRecord, ReadContext
+from seamline.sources.copybook import CopybookOptions, CopybookReader
+
+E = "cp037"
+BOOK = "       01  REC.\n           05  ID   PIC 9(2).\n           05  NAME PIC X(8).\n"
+
+
+def rdw(payload: bytes, code: int = 0, include: bool = True) -> bytes:
+    return (len(payload) + (4 if include else 0)).to_bytes(2, "big") + bytes([code, 0]) + payload
+
+
+def bdw(body: bytes, include: bool = True) -> bytes:
+    return (len(body) + (4 if include else 0)).to_bytes(2, "big") + b"\0\0" + body
+
+
+def rec(i: int, name: str) -> bytes:
+    return f"{i:02d}{name}".encode(E)
+
+
+def _read(
+    tmp_path: Path, data: bytes, **options: object
+) -> tuple[list[dict[str, object]], list[QuarantineRecord]]:
+    (tmp_path / "book.cpy").write_text(BOOK)
+    (tmp_path / "data.dat").write_bytes(data)
+    opts = CopybookOptions(path="data.dat", copybook="book.cpy", **options)  # type: ignore[arg-type]
+    reader = CopybookReader(opts, ReadContext(base_dir=tmp_path, batch_size=2))
+    rows: list[dict[str, object]] = []
+    bad: list[QuarantineRecord] = []
+    numbers: list[int] = []
+    for batch in reader.batches():
+        rows.extend(batch.data.to_pylist())
+        bad.extend(batch.quarantined)
+        numbers.extend(r["_record_no"] for r in batch.data.to_pylist())
+        numbers.extend(q.record_no for q in batch.quarantined)
+    assert sorted(numbers) == list(range(1, len(numbers) + 1))  # every record accounted for
+    return rows, bad
+
+
+FOUR = [rec(1, "Aigul"), rec(2, "Bakyt Sa"), rec(3, "Nurlan"), rec(4, "Cholpon")]
+
+
+def test_vb_blocks_hold_rdw_records(tmp_path: Path) -> None:
+    data = bdw(rdw(FOUR[0]) + rdw(FOUR[1])) + bdw(rdw(FOUR[2]) + rdw(FOUR[3]))
+    rows, bad = _read(tmp_path, data, record_format="VB")
+    assert not bad
+    assert [(r["ID"], r["NAME"]) for r in rows] == [
+        (1, "Aigul"),
+        (2, "Bakyt Sa"),
+        (3, "Nurlan"),
+        (4, "Cholpon"),
+    ]
+    first_block = 4 + 4 + len(FOUR[0]) + 4 + len(FOUR[1])
+    assert [r["_source_pos"] for r in rows] == [
+        "byte 4",
+        f"byte {8 + len(FOUR[0])}",
+        f"byte {first_block + 4}",
+        f"byte {first_block + 8 + len(FOUR[2])}",
+    ]
+
+
+def test_vb_read_as_v_is_refused_with_the_fix(tmp_path: Path) -> None:
+    data = bdw(rdw(FOUR[0]) + rdw(FOUR[1])) + bdw(rdw(FOUR[2]) + rdw(FOUR[3]))
+    with pytest.raises(SourceError) as err:
+        _read(tmp_path, data, record_format="V")
+    assert "block descriptor word" in str(err.value)
+    assert "VB" in (err.value.hint or "")
+
+
+def test_vb_extended_bdw_and_cobrix_lengths(tmp_path: Path) -> None:
+    body = rdw(FOUR[0]) + rdw(FOUR[1])
+    extended = (0x80000000 | (len(body) + 4)).to_bytes(4, "big") + body
+    rows, bad = _read(tmp_path, extended, record_format="VB")
+    assert not bad and [r["ID"] for r in rows] == [1, 2]
+    body = rdw(FOUR[2], include=False) + rdw(FOUR[3], include=False)
+    rows, bad = _read(
+        tmp_path, bdw(body, include=False), record_format="VB", rdw_includes_header=False
+    )
+    assert not bad and [r["ID"] for r in rows] == [3, 4]
+
+
+def test_vb_bad_rdw_loses_only_the_rest_of_its_block(tmp_path: Path) -> None:
+    block1 = rdw(FOUR[0]) + b"\x00\x09\x07\x07" + FOUR[1]
+    data = bdw(block1) + bdw(rdw(FOUR[2]) + rdw(FOUR[3]))
+    rows, bad = _read(tmp_path, data, record_format="VB")
+    assert [r["ID"] for r in rows] == [1, 3, 4]
+    (q,) = bad
+    assert q.record_no == 2 and q.position == f"byte {8 + len(FOUR[0])}"
+    assert "00 09 07 07" in q.reason and "next block is read" in q.reason
+    assert q.raw == b"\x00\x09\x07\x07" + FOUR[1]
+
+
+def test_v_with_lengths_of_the_other_convention_is_quarantined_not_misread(
+    tmp_path: Path,
+) -> None:
+    data = b"".join(rdw(r, include=False) for r in FOUR)
+    rows, bad = _read(tmp_path, data, record_format="V")
+    assert len(rows) == 1 and len(bad) == 1  # the first record is cut short, the rest is kept
+    assert "rdw_includes_header (now true" in bad[0].reason
+    rows, bad = _read(tmp_path, data, record_format="V", rdw_includes_header=False)
+    assert not bad and [r["ID"] for r in rows] == [1, 2, 3, 4]
+
+
+def test_vbs_joins_spanned_segments(tmp_path: Path) -> None:
+    long = rec(5, "Azamat U")
+    data = bdw(rdw(FOUR[0]) + rdw(long[:3], code=1))
+    data += bdw(rdw(long[3:6], code=3))
+    data += bdw(rdw(long[6:], code=2) + rdw(FOUR[1]))
+    rows, bad = _read(tmp_path, data, record_format="VBS")
+    assert not bad
+    assert [(r["ID"], r["NAME"]) for r in rows] == [(1, "Aigul"), (5, "Azamat U"), (2, "Bakyt Sa")]
+    assert rows[1]["_source_pos"] == f"byte {8 + len(FOUR[0])}"
+
+
+def test_vbs_broken_spans_are_quarantined(tmp_path: Path) -> None:
+    long = rec(5, "Azamat U")
+    data = bdw(rdw(long[6:], code=2) + rdw(FOUR[0]) + rdw(long[:3], code=1))
+    data += bdw(rdw(FOUR[1]) + rdw(long[:4], code=1))
+    rows, bad = _read(tmp_path, data, record_format="VBS")
+    assert [r["ID"] for r in rows] == [1, 2]
+    reasons = [q.reason for q in bad]
+    assert "without its first segment" in reasons[0]
+    assert all("has no last segment" in r for r in reasons[1:]) and len(reasons) == 3
+    assert [q.raw for q in bad[1:]] == [long[:3], long[:4]]
