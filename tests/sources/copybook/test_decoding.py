@@ -232,9 +232,3 @@ def test_edited_and_wide_fields_never_crash(data: bytes, encoding: str) -> None:
         arr, bad, null = decode_field(f, matrix[:, f.offset : f.offset + f.size], codec)
         assert len(arr) == len(bad) == len(null) == len(matrix)
         assert arr.null_count >= int((bad | null).sum()) or f.kind == "alnum"
-
-
-def test_variable_size_occurs_is_refused_not_ignored(tmp_path: Path) -> None:
-    _write(tmp_path, TEXT, b"ABCDnote  ")
-    with pytest.raises(SourceError, match="variable_size_occurs"):
-        _batches(tmp_path, variable_size_occurs=True)

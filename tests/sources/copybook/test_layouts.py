@@ -88,3 +88,53 @@ def test_long_field_hex_is_cut(tmp_path: Path, size: int) -> None:
     assert not rows and len(bad) == 1
     shown = bad[0].reason.split("hex ")[1]
     assert shown.count("FF") == 32 and shown.endswith("...") == (size > 32)
+
+
+VAR = """\
+       01  REC.
+           05  N            PIC 9.
+           05  ITEM OCCURS 0 TO 3 DEPENDING ON N.
+               10  K        PIC 9.
+               10  SUB OCCURS 0 TO 2 DEPENDING ON K.
+                   15  S    PIC X.
+           05  TAIL         PIC X(2).
+"""
+
+
+def test_variable_size_occurs_moves_what_follows(tmp_path: Path) -> None:
+    recs = ["0ZZ", "11aYY", "22ab0XX", "3" + "0" + "1c" + "2de" + "WW"]
+    data = "".join(recs).encode(E) + "2".encode(E)  # a last record cut short
+    rows, bad = _read(tmp_path, VAR, data, variable_size_occurs=True, flatten=False)
+    assert [r["TAIL"] for r in rows] == ["ZZ", "YY", "XX", "WW"]
+    assert rows[2]["ITEM"] == [{"K": 2, "SUB": [{"S": "a"}, {"S": "b"}]}, {"K": 0, "SUB": []}]
+    assert rows[3]["ITEM"] == [
+        {"K": 0, "SUB": []},
+        {"K": 1, "SUB": [{"S": "c"}]},
+        {"K": 2, "SUB": [{"S": "d"}, {"S": "e"}]},
+    ]
+    assert [r["_source_pos"] for r in rows] == ["byte 0", "byte 3", "byte 8", "byte 15"]
+    (q,) = bad
+    assert q.record_no == 5 and q.position == "byte 24" and "truncated record" in q.reason
+
+
+def test_variable_size_occurs_in_rdw_records_flat(tmp_path: Path) -> None:
+    recs = ["0ZZ", "11aYY"]
+    data = b"".join((len(r) + 4).to_bytes(2, "big") + b"\0\0" + r.encode(E) for r in recs)
+    rows, bad = _read(tmp_path, VAR, data, record_format="V", variable_size_occurs=True)
+    assert not bad
+    assert [r["TAIL"] for r in rows] == ["ZZ", "YY"]
+    assert rows[1]["ITEM_1_SUB_1_S"] == "a" and rows[1]["ITEM_1_SUB_2_S"] is None
+
+
+def test_occurs_mappings_turn_codes_into_counts(tmp_path: Path) -> None:
+    book = """\
+       01  REC.
+           05  KIND         PIC X.
+           05  ITEM OCCURS 0 TO 2 DEPENDING ON KIND.
+               10  V        PIC X.
+"""
+    data = "AxyBxyCxy".encode(E)
+    rows, bad = _read(tmp_path, book, data, occurs_mappings={"ITEM": {"A": 0, "B": 2}})
+    assert [(r["ITEM_1_V"], r["ITEM_2_V"]) for r in rows] == [(None, None), ("x", "y")]
+    (q,) = bad
+    assert q.record_no == 3 and "KIND = 'C' has no count in occurs_mappings for ITEM" in q.reason

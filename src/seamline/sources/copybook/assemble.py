@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from seamline.errors import SourceError
 from seamline.sources.copybook.decode import PROBLEM, decode_field
 from seamline.sources.copybook.layout import Field, Layout
+from seamline.sources.copybook.tables import Off, at_row, columns, list_array, occurs_shared
 from seamline.sources.copybook.text import Codec, Mask, ascii_strings
 
 _HEX = np.array([list(f"{b:02X}".encode()) for b in range(256)], dtype=np.uint8)
@@ -64,8 +65,11 @@ class Assembler:
         debug: str = "none",
         segment_field: str | None = None,
         segments: dict[str, str] | None = None,
+        variable_occurs: bool = False,
+        occurs_mappings: dict[str, dict[str, int]] | None = None,
     ) -> None:
         self.layout = layout
+        self.variable = variable_occurs
         self.codec = codec
         self.flatten = flatten
         self.keep_fillers = keep_fillers
@@ -87,11 +91,39 @@ class Assembler:
         for f in layout.walk():
             if f.depending_on is not None:
                 counter = self._find(f.depending_on, f"DEPENDING ON of {f.name}")
-                if counter.is_group or _in_occurs(counter):
+                if counter.is_group or not occurs_shared(counter, f):
                     raise SourceError(
-                        f"{f.name} DEPENDING ON {counter.name}: not a plain counter field"
+                        f"{f.name} DEPENDING ON {counter.name}: not a plain counter field "
+                        "(a counter inside an OCCURS must sit in the same occurrence as its "
+                        "table)"
                     )
                 self.counters[f.depending_on] = counter
+        self.mappings: dict[int, dict[str, int]] = {}
+        for table_name, mapping in (occurs_mappings or {}).items():
+            table = self._find(table_name, f"occurs_mappings[{table_name!r}]")
+            if table.depending_on is None:
+                raise SourceError(
+                    f"occurs_mappings[{table_name!r}]: {table.name} is not an OCCURS DEPENDING "
+                    "ON table"
+                )
+            self.mappings[id(table)] = mapping
+        # counters read only through occurs_mappings hold codes, not numbers
+        self._coded = {
+            key
+            for key in self.counters
+            if all(id(f) in self.mappings for f in layout.walk() if f.depending_on == key)
+        }
+        self._counter_ids = {id(c) for c in self.counters.values()}
+        self._counter_keys: dict[int, list[str]] = {}
+        for key, c in self.counters.items():
+            self._counter_keys.setdefault(id(c), []).append(key)
+        # counters at a fixed place are read once per block; the others (inside a table, or
+        # moved by a variable-size table before them) as the walk reaches them
+        self._upfront = {
+            name: c
+            for name, c in self.counters.items()
+            if not self.variable and not occurs_shared(c, None)
+        }
 
     def _find(self, name: str, what: str) -> Field:
         try:
@@ -110,8 +142,10 @@ class Assembler:
         self._bad = np.zeros(n, dtype=np.bool_)
         self._reasons = np.full(n, None, dtype=object)
         self._counts: dict[str, npt.NDArray[np.int64]] = {}
-        for name, counter in self.counters.items():
-            self._counts[name] = self._count(counter)
+        self._texts: dict[str, npt.NDArray[Any]] = {}
+        for name, counter in self._upfront.items():
+            arr, _ = self._leaf(counter, counter.offset, np.ones(n, dtype=np.bool_), False)
+            self._counts[name] = self._count(name, counter, arr, counter.offset)
         self._segment_values: npt.NDArray[Any] | None = None
         if self.segment_field is not None:
             arr, _ = self._leaf(
@@ -122,14 +156,17 @@ class Assembler:
         names: list[str] = []
         arrays: list[pa.Array[Any]] = []
         active = np.ones(n, dtype=np.bool_)
-        for root in self.layout.roots:
-            self._emit(root, root.offset, active, False, "", names, arrays)
+        self._children(self.layout.roots, 0, 0, active, False, "", names, arrays)
         return Result(names, arrays, self._bad, self._reasons)
 
-    def _count(self, counter: Field) -> npt.NDArray[np.int64]:
+    def _count(
+        self, key: str, counter: Field, arr: pa.Array[Any], offset: Off
+    ) -> npt.NDArray[np.int64]:
         """An OCCURS DEPENDING ON counter per record; a counter that is no number is bad."""
-        n = self._block.n
-        arr, _ = self._leaf(counter, counter.offset, np.ones(n, dtype=np.bool_), lenient=False)
+        if key in self._coded:  # its tables map its text to their counts
+            codes: Any = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+            self._texts[key] = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=object)
+            return np.zeros(len(arr), dtype=np.int64)
         if counter.kind == "alnum":
             # a PIC X counter holds digits as text (blanks around them allowed)
             text: Any = pc.utf8_trim_whitespace(arr)
@@ -140,16 +177,17 @@ class Assembler:
                 ~ok,
                 lambda row: (
                     f"{counter.dotted} (an OCCURS DEPENDING ON counter) is not a "
-                    f"number: hex {self._hex(row, counter.offset, counter.size)}"
+                    f"number: hex {self._hex(row, offset, counter.size)}"
                 ),
             )
             arr = pc.if_else(pa.array(ok), text, "0").cast(pa.int64())
         filled: pa.Array[Any] = pc.fill_null(arr.cast(pa.int64()), 0)  # type: ignore[arg-type]
         return np.asarray(filled.to_numpy(zero_copy_only=False)).astype(np.int64)
 
-    def _hex(self, row: int, offset: int, size: int) -> str:
+    def _hex(self, row: int, offset: Off, size: int) -> str:
         """A field's bytes in one record as hex, cut to 32 bytes."""
-        shown = bytes(self._block.matrix[row, offset : offset + min(size, 32)])
+        at = at_row(offset, row)
+        shown = bytes(self._block.matrix[row, at : at + min(size, 32)])
         return shown.hex(" ").upper() + (" ..." if size > 32 else "")
 
     def _mark(self, bad: Mask, reason: str | Callable[[int], str]) -> None:
@@ -164,15 +202,15 @@ class Assembler:
             self._bad |= new
 
     def _leaf(
-        self, f: Field, offset: int, active: Mask, lenient: bool
+        self, f: Field, offset: Off, active: Mask, lenient: bool
     ) -> tuple[pa.Array[Any], Mask]:
         block = self._block
         fits = block.lengths >= offset + f.size
         width = block.matrix.shape[1]
-        if offset + f.size > width:
+        if np.min(offset) + f.size > width:
             empty: pa.Array[Any] = pa.nulls(block.n, type=f.arrow_type())  # type: ignore[call-overload]
             return empty, active & fits
-        sub = block.matrix[:, offset : offset + f.size]
+        sub = columns(block.matrix, offset, f.size)
         if f.kind == "alnum" and not fits.all():
             # variable-length records often lose trailing blanks: text cut off by the end of
             # the record keeps the part that is there, the rest reads as spaces
@@ -192,7 +230,7 @@ class Assembler:
             self._mark(
                 bad,
                 lambda row: (
-                    f"field {f.dotted} at byte {offset} of the record ({f.size} bytes): "
+                    f"field {f.dotted} at byte {at_row(offset, row)} of the record ({f.size} bytes): "
                     f"{PROBLEM[f.kind]}: hex {self._hex(row, offset, f.size)}"
                 ),
             )
@@ -201,11 +239,11 @@ class Assembler:
             arr = pc.if_else(pa.array(keep, type=pa.bool_()), arr, pa.scalar(None, type=arr.type))
         return arr, active
 
-    def _raw(self, f: Field, offset: int, active: Mask) -> pa.Array[Any]:
+    def _raw(self, f: Field, offset: Off, active: Mask) -> pa.Array[Any]:
         """The field's bytes as hex text or binary (``debug``), null where it is absent."""
-        sub = self._block.matrix[:, offset : offset + f.size]
-        if sub.shape[1] < f.size:
+        if np.min(offset) + f.size > self._block.matrix.shape[1]:
             return pa.nulls(self._block.n, pa.string() if self.debug == "hex" else pa.binary())
+        sub = columns(self._block.matrix, offset, f.size)
         if self.debug == "hex":
             arr = ascii_strings(_HEX[sub].reshape(len(sub), 2 * f.size))
         else:
@@ -220,27 +258,66 @@ class Assembler:
     def _name(self, prefix: str, f: Field) -> str:
         return f"{prefix}_{f.column_name}" if prefix else f.column_name
 
-    def _emit(
+    def _children(
         self,
-        f: Field,
-        offset: int,
+        children: list[Field],
+        static_base: int,
+        offset: Off,
         active: Mask,
         lenient: bool,
         prefix: str,
         names: list[str],
         arrays: list[pa.Array[Any]],
-    ) -> None:
+    ) -> Off:
+        """Emit a group's items in order; returns the bytes they took less than their size."""
+        shrink: Off = 0
+        starts: dict[str, Off] = {}
+        for child in children:
+            at = starts.get(child.redefines or "")
+            if at is None:
+                at = offset + (child.offset - static_base) - shrink
+            starts[child.name] = at
+            used = self._emit(child, at, active, lenient, prefix, names, arrays)
+            if child.redefines is None:
+                shrink = shrink + used
+        return shrink
+
+    def _emit(
+        self,
+        f: Field,
+        offset: Off,
+        active: Mask,
+        lenient: bool,
+        prefix: str,
+        names: list[str],
+        arrays: list[pa.Array[Any]],
+    ) -> Off:
+        """Emit one item (every occurrence); returns the bytes it took less than its size."""
         if f.is_filler and not self.keep_fillers:
-            return
+            if id(f) in self._counter_ids:  # a FILLER counter is read, not output
+                self._emit_one(f, offset, active, True, "", [], [])
+            return 0
         lenient = lenient or f.redefines is not None or f.redefined
         values = self.segment_groups.get(id(f))
         if values is not None and self._segment_values is not None:
             active = active & np.isin(self._segment_values, values)
             lenient = False
         if f.occurs is None:
-            self._emit_one(f, offset, active, lenient, self._name(prefix, f), names, arrays)
-            return
+            used = self._emit_one(f, offset, active, lenient, self._name(prefix, f), names, arrays)
+            return used if isinstance(used, int) else np.where(active, used, 0)
         counts = self._counts.get(f.depending_on) if f.depending_on else None
+        mapping = self.mappings.get(id(f))
+        if mapping is not None and f.depending_on in self._texts:
+            texts = self._texts[f.depending_on]
+            counts = np.array([mapping.get(t, -1) for t in texts], dtype=np.int64)
+            self._mark(
+                active & (counts < 0),
+                lambda row: (
+                    f"{f.depending_on} = {texts[row]!r} has no count in occurs_mappings for "
+                    f"{f.name}"
+                ),
+            )
+            counts = np.maximum(counts, 0)
         if counts is not None:
             out_of_range = active & ((counts > f.occurs) | (counts < f.occurs_min))
             self._mark(
@@ -251,57 +328,63 @@ class Assembler:
                 ),
             )
         elements: list[pa.Array[Any]] = []
+        cursor: Off = offset
         for k in range(f.occurs):
             act_k = active if counts is None else active & (counts > k)
             start = len(arrays)
-            self._emit_one(
-                f,
-                offset + k * f.size,
-                act_k,
-                lenient,
-                f"{self._name(prefix, f)}_{k + 1}",
-                names,
-                arrays,
+            at = cursor if self.variable else offset + k * f.size
+            used = self._emit_one(
+                f, at, act_k, lenient, f"{self._name(prefix, f)}_{k + 1}", names, arrays
             )
+            if self.variable:
+                # variable_size_occurs: an element exists only up to the count, and the
+                # next one starts where this one actually ended
+                size = f.size - used
+                cursor = cursor + (size if counts is None else np.where(counts > k, size, 0))
             if not self.flatten and len(arrays) > start:
                 elements.append(arrays.pop())
                 names.pop()
-        if self.flatten or not elements:
-            return
-        names.append(f.column_name)
-        arrays.append(_list_array(elements, counts, active, f.occurs))
+        if not self.flatten and elements:
+            names.append(f.column_name)
+            arrays.append(list_array(elements, counts, active, f.occurs))
+        if not self.variable:
+            return 0
+        shrink = offset + f.occurs * f.size - cursor
+        return shrink if isinstance(shrink, int) else np.where(active, shrink, 0)
 
     def _emit_one(
         self,
         f: Field,
-        offset: int,
+        offset: Off,
         active: Mask,
         lenient: bool,
         name: str,
         names: list[str],
         arrays: list[pa.Array[Any]],
-    ) -> None:
+    ) -> Off:
         if not f.is_group:
             arr, act = self._leaf(f, offset, active, lenient)
+            for key in self._counter_keys.get(id(f), ()):
+                if key not in self._upfront:
+                    self._counts[key] = self._count(key, f, arr, offset)
             names.append(name)
             arrays.append(arr)
             if self.debug != "none" and not (f.occurs and not self.flatten):
                 names.append(f"{name}_debug")
                 arrays.append(self._raw(f, offset, act))
-            return
+            return 0
         child_names: list[str] = []
         child_arrays: list[pa.Array[Any]] = []
-        for child in f.children:
-            child_offset = offset + (child.offset - f.offset)
-            self._emit(
-                child,
-                child_offset,
-                active,
-                lenient,
-                name if self.flatten else "",
-                child_names,
-                child_arrays,
-            )
+        shrink = self._children(
+            f.children,
+            f.offset,
+            offset,
+            active,
+            lenient,
+            name if self.flatten else "",
+            child_names,
+            child_arrays,
+        )
         if self.flatten:
             names.extend(child_names)
             arrays.extend(child_arrays)
@@ -312,33 +395,4 @@ class Assembler:
                     child_arrays, names=child_names, mask=pa.array(~active, type=pa.bool_())
                 )
             )
-
-
-def _in_occurs(f: Field) -> bool:
-    p: Field | None = f
-    while p is not None:
-        if p.occurs:
-            return True
-        p = p.parent
-    return False
-
-
-def _list_array(
-    elements: list[pa.Array[Any]], counts: npt.NDArray[np.int64] | None, active: Mask, max_n: int
-) -> pa.Array[Any]:
-    """Element arrays e_0..e_k (one value per record each) -> list<...> per record."""
-    n = len(active)
-    sizes = np.full(n, max_n, dtype=np.int64) if counts is None else np.clip(counts, 0, max_n)
-    sizes = np.where(active, sizes, 0)
-    flat = pa.concat_arrays(elements)
-    # element k of record r sits at k * n + r in ``flat``
-    rows = np.repeat(np.arange(n, dtype=np.int64), sizes)
-    starts = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(sizes, out=starts[1:])
-    ks = np.arange(len(rows), dtype=np.int64) - np.repeat(starts[:-1], sizes)
-    values = flat.take(pa.array(ks * n + rows))
-    offsets = pa.array(starts.astype(np.int32), type=pa.int32())
-    out: pa.Array[Any] = pa.ListArray.from_arrays(
-        offsets, values, mask=pa.array(~active, type=pa.bool_())
-    )
-    return out
+        return shrink

@@ -57,8 +57,14 @@ class CopybookOptions(SourceOptions):
     comp5_little_endian: bool = False
     """Read COMP-5 (native binary) fields little-endian, as on x86 rather than z/OS."""
     variable_size_occurs: bool = False
-    """Records are shortened to the OCCURS DEPENDING ON count (no padding to the maximum).
-    Not supported yet: setting it raises an error rather than misreading the file."""
+    """Tables take only the elements their OCCURS DEPENDING ON count says (no padding to the
+    maximum): the fields after a table move with its count, and fixed-format (F/FB) records
+    are as long as their counts make them, back to back. Sizing F/FB records this way reads
+    them one at a time, much slower than fixed-length records."""
+    occurs_mappings: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """OCCURS DEPENDING ON tables whose counter holds a code, not a number: table name ->
+    counter value -> number of elements (e.g. ``{DETAIL: {A: 0, B: 2}}``). A value the
+    mapping lacks quarantines the record."""
     string_trim: Literal["right", "both", "left", "none"] = "right"
     """Which spaces to trim from text fields."""
     control_chars: Literal["keep", "space", "drop"] = "keep"

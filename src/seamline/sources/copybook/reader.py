@@ -22,6 +22,7 @@ from seamline.sources.base import (
 )
 from seamline.sources.copybook.assemble import Assembler, Block
 from seamline.sources.copybook.layout import Layout
+from seamline.sources.copybook.occurs import RecordSizer
 from seamline.sources.copybook.options import CopybookOptions
 from seamline.sources.copybook.parser import load_copybook
 from seamline.sources.copybook.records import Frame, Framing, frames
@@ -60,8 +61,11 @@ class CopybookReader(Reader):
             self._layout = load_copybook(path)
         return self._layout
 
-    def _framing(self, layout: Layout) -> Framing:
+    def _framing(self, layout: Layout, assembler: Assembler) -> Framing:
         o = self.opts
+        sizer = None
+        if o.variable_size_occurs:
+            sizer = RecordSizer(layout, assembler.codec, assembler.mappings)
         width = layout.record_length
         record_length = o.record_length or width + o.record_start_offset + o.record_end_offset
         if o.record_length is not None:
@@ -79,17 +83,11 @@ class CopybookReader(Reader):
             file_start_offset=o.file_start_offset,
             file_end_offset=o.file_end_offset,
             batch_size=self.context.batch_size,
+            record_size=sizer,
         )
 
     def assembler(self) -> Assembler:
         o = self.opts
-        if o.variable_size_occurs:
-            raise SourceError(
-                "variable_size_occurs is not supported yet: fields after an OCCURS DEPENDING ON "
-                "table would move from record to record",
-                hint="Remove source.variable_size_occurs if the tables are padded to their "
-                "maximum size; otherwise convert the file on the mainframe first.",
-            )
         codec = Codec.for_encoding(
             o.encoding,
             ieee_float=o.floating_point == "ieee",
@@ -108,6 +106,8 @@ class CopybookReader(Reader):
             debug=o.debug,
             segment_field=o.segment_field,
             segments=o.segments,
+            variable_occurs=o.variable_size_occurs,
+            occurs_mappings=o.occurs_mappings,
         )
 
     def batches(self) -> Iterator[Batch]:
@@ -124,7 +124,7 @@ class CopybookReader(Reader):
             assembler = self.assembler()
         except CopybookError:
             raise
-        framing = self._framing(self.layout)
+        framing = self._framing(self.layout, assembler)
         limit = self.context.limit
         record_no = 0
         unit = "line" if self.opts.record_format == "D" else "byte"

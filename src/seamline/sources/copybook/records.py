@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import mmap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ class Framing:
     file_start_offset: int = 0
     file_end_offset: int = 0
     batch_size: int = 65_536
+    record_size: Callable[[npt.NDArray[np.uint8], int], int] | None = None
+    """F/FB under variable_size_occurs: each record's size, read from its counters."""
 
 
 def _open(path: Path) -> tuple[Any, npt.NDArray[np.uint8]]:
@@ -72,7 +74,9 @@ def frames(path: Path, framing: Framing) -> Iterator[Frame]:
     try:
         start = min(framing.file_start_offset, len(data))
         end = max(start, len(data) - framing.file_end_offset)
-        if framing.record_format in ("F", "FB"):
+        if framing.record_format in ("F", "FB") and framing.record_size is not None:
+            yield from _sized(data, start, end, framing, framing.record_size)
+        elif framing.record_format in ("F", "FB"):
             yield from _fixed(data, start, end, framing)
         elif framing.record_format in ("V", "VB", "VBS"):
             yield from _variable(data, start, end, framing, str(path))
@@ -149,6 +153,33 @@ def _variable(
             batch = []
     if batch:
         yield _frame(data, batch, fr.width)
+
+
+def _sized(
+    data: npt.NDArray[np.uint8],
+    start: int,
+    end: int,
+    fr: Framing,
+    record_size: Callable[[npt.NDArray[np.uint8], int], int],
+) -> Iterator[Frame]:
+    """Records back to back, each as long as its OCCURS DEPENDING ON counts make it."""
+    pos = start
+    batch: list[Piece] = []
+    while pos < end:
+        size = record_size(data, pos + fr.record_start_offset)
+        full = fr.record_start_offset + size + fr.record_end_offset
+        if pos + full > end:
+            reason = (
+                f"truncated record: {end - pos} bytes where its counts make it {full} bytes long"
+            )
+            batch.append(Piece(pos, broken=reason, raw=bytes(data[pos:end])[:RAW_LIMIT]))
+            pos = end
+        else:
+            batch.append(Piece(pos, pos + fr.record_start_offset, size))
+            pos += full
+        if len(batch) == fr.batch_size or pos >= end:
+            yield _frame(data, batch, fr.width)
+            batch = []
 
 
 def _frame(data: npt.NDArray[np.uint8], pieces: list[Piece], width: int) -> Frame:
