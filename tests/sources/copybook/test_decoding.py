@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seamline.errors import SourceError
 from seamline.sources.base import ReadContext
 from seamline.sources.copybook import CopybookOptions, CopybookReader, parse_copybook, read_file
 from seamline.sources.copybook.decode import decode_field
