@@ -26,6 +26,12 @@ VB5 = {"record_format": "V", "encoding": "ebcdic-common", "rdw_includes_header":
 C5 = "test5_data/COMP.DETAILS.SEP30.DATA.dat"
 C5B = "test5b_data/COMP.DETAILS.FEB02.DATA.RDW.BE.dat"
 T6 = "INTEGR.TYPES.NOV28.DATA.dat"
+SEG17 = ["COMPANY", "DEPT", "EMPLOYEE", "OFFICE", "CUSTOMER", "CONTACT", "CONTRACT"]
+# Cobrix's defaults: little-endian RDWs counting only the data; FLOOR's 0x00 pad is a blank
+V17 = {"record_format": "V", "rdw_big_endian": False, "rdw_includes_header": False}
+V17 |= {"nul_as_blank": True, "segment_field": "SEGMENT-ID"}
+V17 |= {"segments": {str(i): name for i, name in enumerate(SEG17, 1)}}
+H17 = "test17/HIERARCHICAL.DATA.RDW.dat"
 MAP25 = {"DETAIL1": {"A": 0, "B": 1}, "DETAIL2": {"A": 1, "B": 2}}
 
 # case -> (copybook, data file, expected file, options)
@@ -144,6 +150,14 @@ SUPPORTED: dict[str, tuple[str, str, str, dict[str, Any]]] = {
         "test16_expected/test16.txt",
         {"segment_field": "SEGMENT-ID", "segments": SEGMENTS16},
     ),
+    "test17a": ("test17_hierarchical.cob", H17, "test17_expected/test17a.txt", V17),
+    "test17b": ("test17_hierarchical.cob", H17, "test17_expected/test17b.txt", V17),
+    "test18": (
+        "test18 special_char.cob",
+        "test18 special_char/HIERARCHICAL.DATA.RDW.dat",
+        "test18 special_char_expected/test18a.txt",
+        V17,
+    ),
     "test21": (
         "test21_copybook.cob",
         "test21_data/data.dat",
@@ -223,6 +237,9 @@ RECORDS = {
     "test15": 20,
     "test16": 50,
     "test19": 7,
+    "test17a": 951,
+    "test17b": 951,
+    "test18": 951,
     "test21": 5,
     "test25": 2,
     "test25_fixed": 2,
@@ -249,10 +266,9 @@ UNSUPPORTED = {
     "drop_value_fillers, filler_naming_policy)",
     "test9": "Cobrix's own EBCDIC tables differ from IBM's: C1 control bytes become spaces "
     "while C0 ones stay, cp273 0xA1 is a macron (IBM: overline); cp1140+ are out of scope",
-    "test17": "hierarchical parent/child segment assembly (segment_id_level*: child "
+    "test17c-f": "hierarchical parent/child segment assembly (segment-children: child "
     "segments nested into their parent record)",
-    "test18": "hierarchical segments, as test17",
-    "test20": "hierarchical segments, as test17, and the input file name column",
+    "test20": "no expected records: it checks Spark's input_file_name() column",
     "test40 (.gz/.bz2 and test40_data_ascii)": "compressed input files are not read; the "
     "ASCII text file has no expected output",
     "generated columns": "File_Id, Record_Id, Record_Byte_Length and Seg_Id0/Seg_Id1 "
@@ -265,6 +281,7 @@ BOOKKEEPING = {
     "Record_Byte_Length",
     "Seg_Id0",
     "Seg_Id1",
+    "Seg_Id2",
     "_record_no",
     "_source_pos",
 }

@@ -138,3 +138,13 @@ def test_occurs_mappings_turn_codes_into_counts(tmp_path: Path) -> None:
     assert [(r["ITEM_1_V"], r["ITEM_2_V"]) for r in rows] == [(None, None), ("x", "y")]
     (q,) = bad
     assert q.record_no == 3 and "KIND = 'C' has no count in occurs_mappings for ITEM" in q.reason
+
+
+def test_display_numbers_padded_after_the_digits(tmp_path: Path) -> None:
+    book = "       01  REC.\n           05  N  PIC 9(3).\n           05  S  PIC S9(3).\n"
+    data = "33 ".encode(E) + "12C".encode(E)[:2] + b"\xc3" + b"\xf3\xf3\x00" + "001".encode(E)
+    rows, bad = _read(tmp_path, book, data)
+    assert [r["N"] for r in rows] == [33] and rows[0]["S"] == 123
+    assert len(bad) == 1 and "hex F3 F3 00" in bad[0].reason  # 0x00 is no digit on z/OS
+    rows, bad = _read(tmp_path, book, data, nul_as_blank=True)
+    assert not bad and [r["N"] for r in rows] == [33, 33]

@@ -77,6 +77,9 @@ class CopybookOptions(SourceOptions):
     (``replace``: like null, but text keeps its readable part, bytes the code page lacks
     becoming U+FFFD). Fields under a REDEFINES become null either way (one overlay is
     usually invalid)."""
+    nul_as_blank: bool = False
+    """In DISPLAY numbers, read 0x00 bytes as blanks (padding that some extract tools write,
+    and that Cobrix accepts). By default they are invalid digits, as on z/OS."""
     debug: Literal["none", "hex", "raw"] = "none"
     """Add a ``<field>_debug`` column after every field with its bytes, as hex text or raw
     binary, to check a decoding against the data."""

@@ -95,6 +95,7 @@ class CopybookReader(Reader):
             comp5_little_endian=o.comp5_little_endian,
             control_chars=o.control_chars,
             blank_null=o.blank_text == "null",
+            nul_blank=o.nul_as_blank,
         )
         return Assembler(
             self.layout,
