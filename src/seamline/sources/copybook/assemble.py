@@ -48,6 +48,8 @@ class Result:
     arrays: list[pa.Array[Any]]
     bad: Mask
     reasons: npt.NDArray[Any] = field(default_factory=lambda: np.empty(0, dtype=object))
+    segments: npt.NDArray[Any] | None = None
+    """Each record's trimmed segment field value (when a segment field is set)."""
 
 
 class Assembler:
@@ -157,7 +159,7 @@ class Assembler:
         arrays: list[pa.Array[Any]] = []
         active = np.ones(n, dtype=np.bool_)
         self._children(self.layout.roots, 0, 0, active, False, "", names, arrays)
-        return Result(names, arrays, self._bad, self._reasons)
+        return Result(names, arrays, self._bad, self._reasons, self._segment_values)
 
     def _count(
         self, key: str, counter: Field, arr: pa.Array[Any], offset: Off

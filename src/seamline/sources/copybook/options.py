@@ -50,6 +50,12 @@ class CopybookOptions(SourceOptions):
     """Field whose value selects the segment layout of each record."""
     segments: dict[str, str] = Field(default_factory=dict)
     """Segment value -> name of the REDEFINES group to decode for it."""
+    segment_children: dict[str, list[str]] = Field(default_factory=dict)
+    """Hierarchical segments: parent segment group -> its child segment groups (groups named
+    in ``segments``, at the record's top level). Each root segment becomes one row, its
+    children nested in its struct as a list column per child group, in file order;
+    ``_record_no`` counts these assembled records. The output is nested (as with
+    ``flatten: false``); a segment that cannot be placed is quarantined."""
     flatten: bool = True
     """True: flat columns (GROUP_FIELD, NAME_1, NAME_2); False: nested structs and lists."""
     floating_point: Literal["ibm", "ieee"] = "ibm"
@@ -90,4 +96,8 @@ class CopybookOptions(SourceOptions):
     def _check(self) -> CopybookOptions:
         if self.segments and self.segment_field is None:
             raise ValueError("segments needs segment_field: the field whose value selects them")
+        if self.segment_children and not self.segments:
+            raise ValueError(
+                "segment_children needs segments: which segment id selects which group"
+            )
         return self

@@ -21,6 +21,7 @@ from seamline.sources.base import (
     with_bookkeeping,
 )
 from seamline.sources.copybook.assemble import Assembler, Block
+from seamline.sources.copybook.hierarchy import Hierarchy, nested_batch
 from seamline.sources.copybook.layout import Layout
 from seamline.sources.copybook.occurs import RecordSizer
 from seamline.sources.copybook.options import CopybookOptions
@@ -100,7 +101,7 @@ class CopybookReader(Reader):
         return Assembler(
             self.layout,
             codec,
-            flatten=o.flatten,
+            flatten=o.flatten and not o.segment_children,
             keep_fillers=o.keep_fillers,
             lenient=o.invalid_values != "quarantine",
             replace_text=o.invalid_values == "replace",
@@ -129,14 +130,22 @@ class CopybookReader(Reader):
         limit = self.context.limit
         record_no = 0
         unit = "line" if self.opts.record_format == "D" else "byte"
+        hierarchy = None
+        if self.opts.segment_children:
+            hierarchy = Hierarchy(self.layout, self.opts.segments, self.opts.segment_children)
         try:
             for frame in frames(path, framing):
                 if limit is not None and record_no >= limit:
-                    return
+                    break
                 if limit is not None and record_no + frame.n > limit:
                     frame = _head(frame, limit - record_no)
-                yield self._decode(frame, assembler, record_no, unit)
+                if hierarchy is None:
+                    yield self._decode(frame, assembler, record_no, unit)
+                else:
+                    yield nested_batch(hierarchy, frame, assembler, unit)
                 record_no += frame.n
+            if hierarchy is not None:
+                yield nested_batch(hierarchy, None, assembler, unit)
         except OSError as exc:
             raise SourceError(
                 f"cannot read the data file: {exc.strerror or exc}",
