@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import mmap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from seamline.sources.copybook.blocks import RAW_LIMIT, Descriptors, Piece, blocked, variable
+from seamline.sources.copybook.blocks import (
+    RAW_LIMIT,
+    Cut,
+    Descriptors,
+    Piece,
+    blocked,
+    variable,
+)
 
 
 @dataclass
@@ -145,7 +152,7 @@ def _variable(
         pieces = variable(data, start, end, d, where)
     else:
         pieces = blocked(data, start, end, d, spanned=fr.record_format == "VBS")
-    batch: list[Piece] = []
+    batch: list[Piece | Cut] = []
     for piece in pieces:
         batch.append(piece)
         if len(batch) == fr.batch_size:
@@ -182,19 +189,21 @@ def _sized(
             batch = []
 
 
-def _frame(data: npt.NDArray[np.uint8], pieces: list[Piece], width: int) -> Frame:
-    st = np.array([p.start for p in pieces], dtype=np.int64)
-    ln = np.array([p.length for p in pieces], dtype=np.int64)
-    mat = _gather(data, st, np.minimum(ln, width), width)
+def _frame(data: npt.NDArray[np.uint8], pieces: Sequence[Piece | Cut], width: int) -> Frame:
+    special = [(row, p) for row, p in enumerate(pieces) if isinstance(p, Piece)]
+    rows = [p if not isinstance(p, Piece) else (p.pos, p.start, p.length) for p in pieces]
+    cuts = np.array(rows, dtype=np.int64).reshape(len(rows), 3)
+    ln = cuts[:, 2].copy()
+    mat = _gather(data, cuts[:, 1].copy(), np.minimum(ln, width), width)
     broken: dict[int, tuple[str, bytes]] = {}
-    for row, p in enumerate(pieces):
+    for row, p in special:
         if p.broken is not None:
             broken[row] = (p.broken, p.raw)
         elif p.data is not None:  # a spanned record, assembled from its segments
             k = min(width, len(p.data))
             mat[row, :k] = np.frombuffer(p.data, dtype=np.uint8, count=k)
             mat[row, k:] = 0
-    return Frame(mat, ln, np.array([p.pos for p in pieces], dtype=np.int64), broken)
+    return Frame(mat, ln, cuts[:, 0].copy(), broken)
 
 
 def _lines(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> Iterator[Frame]:
