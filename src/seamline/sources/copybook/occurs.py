@@ -26,6 +26,7 @@ class RecordSizer:
         self.layout = layout
         self.codec = codec
         self.mappings = mappings or {}
+        self._chars = [chr(c) if c < 0x110000 else "\ufffd" for c in codec.table.tolist()]
         """Table (by ``id``) -> counter text -> count (``occurs_mappings``)."""
         self.keys: dict[int, list[str]] = {}
         for f in layout.walk():
@@ -84,6 +85,14 @@ class RecordSizer:
         raw = self._data[at : at + f.size]
         if len(raw) < f.size:
             return 0, ""
+        # fast paths for the usual counters (digits as text, binary); the rest below
+        if f.kind in ("alnum", "zoned") and not f.sign_separate:
+            text = "".join(self._chars[b] for b in raw.tobytes()).strip()
+            if text.isdigit() or f.kind == "alnum":
+                return (int(text) if text.isdigit() else 0), text
+        elif f.kind == "binary" and not f.little_endian and f.usage != "COMP-5":
+            value = int.from_bytes(raw.tobytes(), "big", signed=f.signed)
+            return value, str(value)
         arr, bad, _ = decode_field(f, raw.reshape(1, f.size), self.codec)
         value = arr[0].as_py()
         if bad[0] or value is None:
