@@ -10,7 +10,25 @@ from seamline.sources.base import SourceOptions
 
 
 class CopybookOptions(SourceOptions):
-    """``kind: copybook`` — an EBCDIC (or ASCII) record file and the copybook that lays it out."""
+    """``kind: copybook`` — an EBCDIC (or ASCII) record file and the copybook that lays it out.
+
+    Records are fixed-length (F/FB), variable-length after a record descriptor word (V), in
+    blocks after a block descriptor word (VB), spanned over several segments (VBS, joined
+    again), or text lines (D). Descriptor lengths are read as z/OS writes them, counting
+    their own 4 bytes; ``rdw_includes_header: false`` reads files whose lengths count only
+    the data. A ``REDEFINES`` larger than the item it redefines widens the group. An
+    ``OCCURS DEPENDING ON`` counter may be binary, packed, zoned or ``PIC X`` digits, sit
+    inside a table (nested tables), or hold a code that ``occurs_mappings`` turns into a
+    count; with ``variable_size_occurs`` the fields after a table move with its count.
+
+    With ``segment_children`` a multi-segment file is read as a hierarchy: each root segment
+    is one row, and each child segment lands inside its parent's struct as an element of a
+    list column named after the child's group (``COMPANY.DEPT[].EMPLOYEE[]``), in file
+    order. ``_record_no`` then counts these assembled records; segments that cannot be
+    placed are quarantined, each with its own bytes and position.
+
+    A quarantined record's reason names the field, its byte offset in the record and the
+    record's own bytes in hex (cut at 32 bytes); the raw record is kept (up to 1 MiB)."""
 
     kind: Literal["copybook"] = "copybook"
     path: str
