@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from seamline.errors import SourceError
 from seamline.sources.base import QuarantineRecord, ReadContext
 from seamline.sources.copybook import CopybookOptions, CopybookReader, parse_copybook
 
@@ -148,3 +149,30 @@ def test_display_numbers_padded_after_the_digits(tmp_path: Path) -> None:
     assert len(bad) == 1 and "hex F3 F3 00" in bad[0].reason  # 0x00 is no digit on z/OS
     rows, bad = _read(tmp_path, book, data, nul_as_blank=True)
     assert not bad and [r["N"] for r in rows] == [33, 33]
+
+
+def test_group_text_reads_a_group_whole(tmp_path: Path) -> None:
+    book = """\
+       01  REC.
+           05  ACCT.
+               10  BRANCH   PIC 9(3).
+               10  SERIAL   PIC 9(4).
+           05  CODE         PIC X.
+"""
+    rows, bad = _read(tmp_path, book, "0420017X".encode(E), group_text=["ACCT"])
+    assert not bad
+    assert rows[0]["ACCT_BRANCH"] == 42 and rows[0]["ACCT_TEXT"] == "0420017"
+    assert list(rows[0])[-2:] == ["ACCT_TEXT", "CODE"]
+    with pytest.raises(SourceError, match="not a group"):
+        _read(tmp_path, book, b"", group_text=["CODE"])
+
+
+def test_extra_copybooks_overlay_their_records(tmp_path: Path) -> None:
+    (tmp_path / "b.cpy").write_text("       01  REC-B.\n           05  WHOLE PIC X(8).\n")
+    book = "       01  REC-A.\n           05  PART-1 PIC X(4).\n           05  PART-2 PIC X(4).\n"
+    rows, bad = _read(tmp_path, book, "abcdefgh".encode(E), extra_copybooks=["b.cpy"])
+    assert not bad
+    assert (rows[0]["REC_A_PART_1"], rows[0]["REC_B_WHOLE"]) == ("abcd", "abcdefgh")
+    with pytest.raises(SourceError, match="does not exist") as err:
+        _read(tmp_path, book, b"", extra_copybooks=["missing.cpy"])
+    assert "source.extra_copybooks" in (err.value.hint or "")

@@ -69,6 +69,7 @@ class Assembler:
         segments: dict[str, str] | None = None,
         variable_occurs: bool = False,
         occurs_mappings: dict[str, dict[str, int]] | None = None,
+        group_text: list[str] | None = None,
     ) -> None:
         self.layout = layout
         self.variable = variable_occurs
@@ -115,6 +116,14 @@ class Assembler:
             for key in self.counters
             if all(id(f) in self.mappings for f in layout.walk() if f.depending_on == key)
         }
+        self.group_text: dict[int, Field] = {}
+        for name in group_text or []:
+            g = self._find(name, "group_text")
+            if not g.is_group or not occurs_shared(g, None):
+                raise SourceError(f"group_text: {g.dotted} is not a group outside any OCCURS")
+            self.group_text[id(g)] = Field(
+                g.name, g.level, kind="alnum", pic=f"X({g.size})", size=g.size, dotted=g.dotted
+            )
         self._counter_ids = {id(c) for c in self.counters.values()}
         self._counter_keys: dict[int, list[str]] = {}
         for key, c in self.counters.items():
@@ -306,6 +315,10 @@ class Assembler:
             lenient = False
         if f.occurs is None:
             used = self._emit_one(f, offset, active, lenient, self._name(prefix, f), names, arrays)
+            whole = self.group_text.get(id(f))
+            if whole is not None:  # the group's bytes read as one text too
+                names.append(f"{self._name(prefix, f)}_TEXT")
+                arrays.append(self._leaf(whole, offset, active, True)[0])
             return used if isinstance(used, int) else np.where(active, used, 0)
         counts = self._counts.get(f.depending_on) if f.depending_on else None
         mapping = self.mappings.get(id(f))

@@ -35,6 +35,10 @@ class CopybookOptions(SourceOptions):
     """The data file, relative to the workspace."""
     copybook: str
     """The COBOL copybook (``.cpy``/``.cob``) describing one record, relative to the workspace."""
+    extra_copybooks: list[str] = Field(default_factory=list)
+    """More copybooks whose 01 records overlay the first one's (one file per record type),
+    each becoming a struct column of its own, as when one copybook holds several 01
+    records."""
     encoding: str = "cp037"
     """Code page of text fields: cp037, cp500, cp1047, cp273, cp875, cp1025, ascii, or any
     Python codec name."""
@@ -107,6 +111,9 @@ class CopybookOptions(SourceOptions):
     debug: Literal["none", "hex", "raw"] = "none"
     """Add a ``<field>_debug`` column after every field with its bytes, as hex text or raw
     binary, to check a decoding against the data."""
+    group_text: list[str] = Field(default_factory=list)
+    """Groups (outside any OCCURS) also read whole as one text column ``<GROUP>_TEXT`` next
+    to the group, e.g. an account number kept as parts and as one string."""
     keep_fillers: bool = False
     """Also output FILLER fields (named FILLER_1, FILLER_2, ...)."""
 

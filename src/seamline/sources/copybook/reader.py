@@ -52,14 +52,23 @@ class CopybookReader(Reader):
     @property
     def layout(self) -> Layout:
         if self._layout is None:
-            path = self.context.resolve(self.opts.copybook)
-            if not path.is_file():
-                raise SourceError(
-                    "the copybook file does not exist",
-                    where=str(path),
-                    hint="Check source.copybook (relative to the workspace folder).",
-                )
-            self._layout = load_copybook(path)
+            layouts = []
+            for option, name in [
+                ("copybook", self.opts.copybook),
+                *(("extra_copybooks", extra) for extra in self.opts.extra_copybooks),
+            ]:
+                path = self.context.resolve(name)
+                if not path.is_file():
+                    raise SourceError(
+                        "the copybook file does not exist",
+                        where=str(path),
+                        hint=f"Check source.{option} (relative to the workspace folder).",
+                    )
+                layouts.append(load_copybook(path))
+            self._layout = layouts[0]
+            for extra in layouts[1:]:  # their 01 records overlay the first's
+                self._layout.records.extend(extra.records)
+                self._layout.renames.update(extra.renames)
         return self._layout
 
     def _framing(self, layout: Layout, assembler: Assembler) -> Framing:
@@ -110,6 +119,7 @@ class CopybookReader(Reader):
             segments=o.segments,
             variable_occurs=o.variable_size_occurs,
             occurs_mappings=o.occurs_mappings,
+            group_text=o.group_text,
         )
 
     def batches(self) -> Iterator[Batch]:
