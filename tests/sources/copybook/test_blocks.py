@@ -130,3 +130,32 @@ def test_vbs_broken_spans_are_quarantined(tmp_path: Path) -> None:
     assert "without its first segment" in reasons[0]
     assert all("has no last segment" in r for r in reasons[1:]) and len(reasons) == 3
     assert [q.raw for q in bad[1:]] == [long[:3], long[:4]]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_packed_files_are_unpacked(tmp_path: Path, suffix: str) -> None:
+    import bz2
+    import gzip
+    import lzma
+
+    pack = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix]
+    data = bdw(rdw(FOUR[0]) + rdw(FOUR[1]))
+    (tmp_path / "book.cpy").write_text(BOOK)
+    (tmp_path / f"data.dat{suffix}").write_bytes(pack(data))
+    opts = CopybookOptions(path=f"data.dat{suffix}", copybook="book.cpy", record_format="VB")
+    (batch,) = CopybookReader(opts, ReadContext(base_dir=tmp_path)).batches()
+    assert batch.data.column("ID").to_pylist() == [1, 2]
+    assert batch.data.column("_source_pos").to_pylist() == ["byte 4", f"byte {8 + len(FOUR[0])}"]
+
+
+def test_a_broken_packed_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "book.cpy").write_text(BOOK)
+    (tmp_path / "data.dat.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    opts = CopybookOptions(path="data.dat.gz", copybook="book.cpy")
+    with pytest.raises(SourceError, match="cannot unpack the gzip data file") as err:
+        list(CopybookReader(opts, ReadContext(base_dir=tmp_path)).batches())
+    assert "source.compression" in (err.value.hint or "")
+    opts = CopybookOptions(path="data.dat.gz", copybook="book.cpy", compression="none")
+    batches = list(CopybookReader(opts, ReadContext(base_dir=tmp_path)).batches())
+    bad = [q for b in batches for q in b.quarantined]  # read as is: 13 bytes of no records
+    assert [q.record_no for q in bad] == [1, 2] and "truncated record" in bad[1].reason

@@ -39,6 +39,9 @@ class CopybookOptions(SourceOptions):
     """More copybooks whose 01 records overlay the first one's (one file per record type),
     each becoming a struct column of its own, as when one copybook holds several 01
     records."""
+    compression: Literal["auto", "none", "gzip", "bz2", "xz"] = "auto"
+    """How the data file is packed; ``auto`` goes by its suffix (.gz, .bz2, .xz). A packed
+    file is unpacked to a temporary file first (positions count unpacked bytes)."""
     encoding: str = "cp037"
     """Code page of text fields: cp037, cp500, cp1047, cp273, cp875, cp1025, ascii, or any
     Python codec name."""

@@ -26,7 +26,7 @@ from seamline.sources.copybook.layout import Layout
 from seamline.sources.copybook.occurs import RecordSizer
 from seamline.sources.copybook.options import CopybookOptions
 from seamline.sources.copybook.parser import load_copybook
-from seamline.sources.copybook.records import Frame, Framing, frames
+from seamline.sources.copybook.records import Frame, Framing, compression_of, frames
 from seamline.sources.copybook.text import Codec
 
 
@@ -94,6 +94,7 @@ class CopybookReader(Reader):
             file_end_offset=o.file_end_offset,
             batch_size=self.context.batch_size,
             record_size=sizer,
+            compression=compression_of(self.context.resolve(o.path), o.compression),
         )
 
     def assembler(self) -> Assembler:

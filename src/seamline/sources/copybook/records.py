@@ -8,16 +8,23 @@ record, an RDW length out of range) that send the record to quarantine.
 
 from __future__ import annotations
 
+import bz2
 import contextlib
+import gzip
+import lzma
 import mmap
+import shutil
+import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from seamline.errors import SourceError
 from seamline.sources.copybook.blocks import (
     RAW_LIMIT,
     Cut,
@@ -65,9 +72,48 @@ class Framing:
     batch_size: int = 65_536
     record_size: Callable[[npt.NDArray[np.uint8], int], int] | None = None
     """F/FB under variable_size_occurs: each record's size, read from its counters."""
+    compression: str = "none"
 
 
-def _open(path: Path) -> tuple[Any, npt.NDArray[np.uint8]]:
+_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+
+
+def compression_of(path: Path, compression: str) -> str:
+    """``auto``: by the file name's suffix (.gz, .bz2, .xz)."""
+    if compression != "auto":
+        return compression
+    return _SUFFIXES.get(path.suffix.lower(), "none")
+
+
+def _unpack(path: Path, compression: str, out: IO[bytes]) -> None:
+    if compression == "gzip":
+        with gzip.open(path, "rb") as packed:
+            shutil.copyfileobj(packed, out, 1 << 20)
+    elif compression == "bz2":
+        with bz2.open(path, "rb") as packed:
+            shutil.copyfileobj(packed, out, 1 << 20)
+    else:
+        with lzma.open(path, "rb") as packed:
+            shutil.copyfileobj(packed, out, 1 << 20)
+
+
+def _open(path: Path, compression: str = "none") -> tuple[Any, npt.NDArray[np.uint8]]:
+    if compression != "none":
+        # unpacked to an unnamed temporary file and mapped, so the file may exceed memory
+        with tempfile.TemporaryFile() as plain:
+            try:
+                _unpack(path, compression, plain)
+            except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+                raise SourceError(
+                    f"cannot unpack the {compression} data file: {exc}",
+                    where=str(path),
+                    hint="Check the file, or set source.compression (none, gzip, bz2, xz).",
+                ) from None
+            plain.flush()
+            if plain.tell() == 0:
+                return None, np.zeros(0, dtype=np.uint8)
+            mm = mmap.mmap(plain.fileno(), 0, access=mmap.ACCESS_READ)
+        return mm, np.frombuffer(mm, dtype=np.uint8)
     with path.open("rb") as fh:
         size = path.stat().st_size
         if size == 0:
@@ -77,7 +123,7 @@ def _open(path: Path) -> tuple[Any, npt.NDArray[np.uint8]]:
 
 
 def frames(path: Path, framing: Framing) -> Iterator[Frame]:
-    mm, data = _open(path)
+    mm, data = _open(path, framing.compression)
     try:
         start = min(framing.file_start_offset, len(data))
         end = max(start, len(data) - framing.file_end_offset)
