@@ -1,8 +1,10 @@
 """Publish poison messages of an amqp source to its dead-letter queue, confirmed.
 
-The copy goes through a channel of its own in publisher-confirm mode, so
-:meth:`DeadLetters.send` returns only once the broker has the message; only then may
-the reader acknowledge the original. A crash between the two sends the message to the
+The copies go through a channel of its own in transaction mode: a batch's poison
+messages are published, then :meth:`DeadLetters.commit` returns once the broker has
+taken them all (one round trip per batch instead of one per message); only then may
+the reader acknowledge the originals. A copy the broker cannot route (the queue was
+deleted) fails the read. A crash between the two sends the message to the
 dead-letter queue a second time (with the same headers and ``message-id``): the
 dead-letter queue is at-least-once, the source queue loses nothing.
 """
@@ -29,11 +31,14 @@ class DeadLetters:
                 raise
             channel = connection.channel()
             channel.queue_declare(queue=queue, durable=True)
-        channel.confirm_delivery()
+        channel.tx_select()
+        channel.add_on_return_callback(self._returned)
+        self.connection = connection
         self.channel = channel
+        self.returned: list[str] = []
 
     def send(self, body: bytes, props: Any, *, reason: str, position: str) -> None:
-        """Publish one message with its reason; raises if the broker does not confirm it."""
+        """Publish one message with its reason (taken by the broker on :meth:`commit`)."""
         headers = dict(getattr(props, "headers", None) or {})
         headers.update(
             {
@@ -53,3 +58,15 @@ class DeadLetters:
             exchange="", routing_key=self.queue, body=body, properties=out, mandatory=True
         )
         self.sent += 1
+
+    def commit(self) -> None:
+        """Have the broker take every message sent since the last commit."""
+        self.channel.tx_commit()
+        self.connection.process_data_events(0)  # deliver returns, if any, to _returned
+        if self.returned:
+            raise pika.exceptions.AMQPError(
+                f"{len(self.returned)} dead letters came back unroutable: {self.returned[0]}"
+            )
+
+    def _returned(self, _channel: Any, method: Any, _props: Any, _body: bytes) -> None:
+        self.returned.append(f"{method.reply_code} {method.reply_text}")

@@ -1,4 +1,4 @@
-"""Drain a RabbitMQ queue with ``basic_get``; acknowledge everything only on commit.
+"""Drain a RabbitMQ queue (a consumer, no prefetch window); acknowledge only on commit.
 
 Messages are fetched unacknowledged. Until :meth:`AmqpReader.commit` runs (after the
 landing file is complete) the broker keeps them as "unacked"; if the process dies
@@ -39,6 +39,7 @@ from seamline.sources.records import PendingRecord, RecordAssembler, assemble, d
 from seamline.sources.sql.reader import safe_url
 
 POLL_SECONDS = 0.05
+"""How long to wait for a message before checking the idle timeout."""
 HEARTBEAT_SECONDS = 600
 """Long enough that a slow landing step between batches does not drop the connection."""
 
@@ -156,25 +157,36 @@ class AmqpReader(Reader):
         pending: list[PendingRecord | QuarantineRecord] = []
         held: dict[int, tuple[int, Any]] = {}  # record no -> (delivery tag, properties)
         ids: dict[int, str | None] = {}
+        # Every message stays unacknowledged until commit, so a prefetch window would
+        # stop delivery when full: no window, or exactly the messages wanted. The
+        # broker pushes; pika reads the socket only when its buffer is empty, so the
+        # client holds little more than a batch.
+        self._channel.basic_qos(prefetch_count=min(limit, 65_535) if limit else 0)
+        messages = self._channel.consume(
+            self.opts.queue, auto_ack=False, inactivity_timeout=POLL_SECONDS
+        )
         idle_since = time.monotonic()
-        while limit is None or self.delivered < limit:
-            method, props, body = self._channel.basic_get(queue=self.opts.queue, auto_ack=False)
-            if method is None:
-                if pending:
+        try:
+            while limit is None or self.delivered < limit:
+                method, props, body = next(messages)
+                if method is None:
+                    if pending:
+                        yield self._settle(assemble(assembler, pending), held, ids)
+                        pending, held, ids = [], {}, {}
+                    if time.monotonic() - idle_since >= self.opts.idle_timeout:
+                        break
+                    continue
+                idle_since = time.monotonic()
+                self.delivered += 1
+                held[self.delivered] = (int(method.delivery_tag), props)
+                ids[self.delivered] = getattr(props, "message_id", None)
+                pending.append(decode_json(self.delivered, bytes(body)))
+                if len(pending) >= size:
                     yield self._settle(assemble(assembler, pending), held, ids)
                     pending, held, ids = [], {}, {}
-                if time.monotonic() - idle_since >= self.opts.idle_timeout:
-                    break
-                self._connection.sleep(POLL_SECONDS)
-                continue
-            idle_since = time.monotonic()
-            self.delivered += 1
-            held[self.delivered] = (int(method.delivery_tag), props)
-            ids[self.delivered] = getattr(props, "message_id", None)
-            pending.append(decode_json(self.delivered, bytes(body)))
-            if len(pending) >= size:
-                yield self._settle(assemble(assembler, pending), held, ids)
-                pending, held, ids = [], {}, {}
+        finally:
+            if self._channel is not None and self._channel.is_open:
+                self._channel.cancel()  # messages it still buffers go back, one by one
         if pending or self.delivered == 0:
             yield self._settle(assemble(assembler, pending), held, ids)
 
@@ -182,17 +194,20 @@ class AmqpReader(Reader):
         self, batch: Batch, held: dict[int, tuple[int, Any]], ids: dict[int, str | None]
     ) -> Batch:
         """Dead-letter and acknowledge the batch's poison messages; hold the rest for commit."""
-        if self._dead is not None:
-            for q in batch.quarantined:
-                tag, props = held.pop(q.record_no)
-                try:
+        if self._dead is not None and batch.quarantined:
+            try:
+                for q in batch.quarantined:
+                    _tag, props = held[q.record_no]
                     self._dead.send(q.raw, props, reason=q.reason, position=q.position)
-                except pika.exceptions.AMQPError as exc:
-                    raise self._error(
-                        f"could not move {q.position} to the dead-letter queue "
-                        f"{self.opts.dead_letter!r}: {exc!r}",
-                        hint="Nothing was acknowledged; check the queue on the broker and rerun.",
-                    ) from exc
+                self._dead.commit()
+            except pika.exceptions.AMQPError as exc:
+                raise self._error(
+                    f"could not move {len(batch.quarantined)} poison messages to the "
+                    f"dead-letter queue {self.opts.dead_letter!r}: {exc!r}",
+                    hint="Nothing was acknowledged; check the queue on the broker and rerun.",
+                ) from exc
+            for q in batch.quarantined:
+                tag, _props = held.pop(q.record_no)
                 self._channel.basic_ack(delivery_tag=tag)
                 self.dead_lettered += 1
         if held:
