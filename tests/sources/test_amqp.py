@@ -191,6 +191,7 @@ def test_dead_letter_takes_poison_out_at_once(broker: Broker) -> None:
     quarantined = [q for b in batches for q in b.quarantined]
     assert [q.position for q in quarantined] == ["message 11", "message 32", "message 43"]
     assert r.dead_lettered == 3
+    assert r.metadata() == {"dead_letter": broker.dead_letter, "dead_lettered": "3"}
     dead = broker.dead()
     assert [body for body, _ in dead] == bad
     headers = [p.headers for _, p in dead]

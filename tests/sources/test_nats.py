@@ -212,6 +212,7 @@ def test_crash_before_commit_rerun_at_once_takes_everything_back(
     assert sorted(ids) == list(range(1, n + 1))  # every message, exactly once
     assert table.column("_message_id").to_pylist() == [str(i) for i in ids]  # stream sequence
     assert r.reclaimed == (n if dead_letter else n + 1)
+    assert r.metadata()["reclaimed"] == str(r.reclaimed)
     assert seconds < 5  # not the 300 s of ack_wait
     assert sum(len(b.quarantined) for b in batches) == (0 if dead_letter else 1)
     assert [body for body, _ in stream.dead()] == [b"not json"]

@@ -72,6 +72,12 @@ class AmqpReader(Reader):
     def describe(self) -> str:
         return f"amqp {safe_url(self.opts.url)} queue {self.opts.queue}"
 
+    def metadata(self) -> dict[str, str]:
+        """What the read did beyond the rows: poison messages moved to the dead-letter queue."""
+        if self.opts.dead_letter is None:
+            return {}
+        return {"dead_letter": self.opts.dead_letter, "dead_lettered": str(self.dead_lettered)}
+
     def batches(self) -> Iterator[Batch]:
         self._open()
         try:

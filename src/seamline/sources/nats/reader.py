@@ -82,6 +82,14 @@ class NatsReader(Reader):
         o = self.opts
         return f"nats {safe_url(o.url)} stream {o.stream} subject {o.subject} consumer {o.durable}"
 
+    def metadata(self) -> dict[str, str]:
+        """What the read did beyond the rows: messages taken back, poison messages moved."""
+        out = {"reclaimed": str(self.reclaimed)}
+        if self.opts.dead_letter_subject is not None:
+            out["dead_letter"] = self.opts.dead_letter_subject
+            out["dead_lettered"] = str(self.dead_lettered)
+        return out
+
     def batches(self) -> Iterator[Batch]:
         self._loop = asyncio.new_event_loop()
         try:
