@@ -35,7 +35,8 @@ class NatsOptions(SourceOptions):
     ``Seamline-Reason``, ``Seamline-Position``, ``Seamline-Stream``, ``Seamline-Sequence``
     and ``Seamline-Dataset`` (``Nats-Msg-Id`` drops a second copy after a crash), and to
     the quarantine; then it is terminated (``+TERM``), so a batch of bad messages never
-    stalls the consumer. Unset: poison messages are quarantined and acknowledged with the
+    stalls the consumer. If the run then dies, the dead-letter stream keeps them (the
+    run's quarantine file is never written) and the next run does not see them again. Unset: poison messages are quarantined and acknowledged with the
     rest on commit."""
 
     @model_validator(mode="after")
