@@ -30,10 +30,12 @@ class AmqpOptions(SourceOptions):
     """Queue for poison messages (not JSON, not an object, a value of the wrong type).
     Each goes there as it is read, with the reason in the headers ``x-seamline-reason``,
     ``x-seamline-position``, ``x-seamline-queue`` and ``x-seamline-dataset``, and to the
-    quarantine; once the broker confirms the copy it is acknowledged, so a batch of bad
-    messages never stalls the queue. The queue is declared durable if it does not exist.
-    If the run then dies, the dead-letter queue keeps them (the run's quarantine file is
-    never written) and the next run does not see them again. Unset: poison messages are quarantined and acknowledged with the rest on commit."""
+    quarantine; once the broker has taken the batch's copies (one transaction) they are
+    acknowledged, so a batch of bad messages never stalls the queue. The queue is
+    declared durable if it does not exist. If the run then dies, the dead-letter queue
+    keeps them (the run's quarantine file is never written) and the next run does not
+    see them again. Unset: poison messages are quarantined and acknowledged with the rest
+    on commit."""
 
     @model_validator(mode="after")
     def _not_itself(self) -> AmqpOptions:

@@ -36,8 +36,8 @@ class NatsOptions(SourceOptions):
     and ``Seamline-Dataset`` (``Nats-Msg-Id`` drops a second copy after a crash), and to
     the quarantine; then it is terminated (``+TERM``), so a batch of bad messages never
     stalls the consumer. If the run then dies, the dead-letter stream keeps them (the
-    run's quarantine file is never written) and the next run does not see them again. Unset: poison messages are quarantined and acknowledged with the
-    rest on commit."""
+    run's quarantine file is never written) and the next run does not see them again.
+    Unset: poison messages are quarantined and acknowledged with the rest on commit."""
 
     @model_validator(mode="after")
     def _not_itself(self) -> NatsOptions:
