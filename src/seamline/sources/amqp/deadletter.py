@@ -1,4 +1,4 @@
-"""Publish poison messages of an amqp source to its dead-letter queue, confirmed.
+"""Publish poison messages of an amqp source to its dead-letter queue, in transactions.
 
 The copies go through a channel of its own in transaction mode: a batch's poison
 messages are published, then :meth:`DeadLetters.commit` returns once the broker has
@@ -18,7 +18,7 @@ import pika.exceptions
 
 
 class DeadLetters:
-    """A confirmed channel to one dead-letter queue."""
+    """A transactional channel to one dead-letter queue."""
 
     def __init__(self, connection: Any, queue: str, *, source: str, dataset: str) -> None:
         self.queue, self.source, self.dataset = queue, source, dataset
