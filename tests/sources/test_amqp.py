@@ -235,6 +235,19 @@ def test_a_bad_batch_fails_one_run_and_does_not_stall_the_queue(
     assert broker.ready() == 0
 
 
+def test_a_dead_letter_queue_deleted_mid_read_fails_the_read(broker: Broker) -> None:
+    broker.publish([b"broken 1", b"broken 2", *bodies(3)])
+    r = reader(broker, batch_size=1, dead_letter=broker.dead_letter)
+    batches = r.batches()
+    assert len(next(batches).quarantined) == 1  # moved to the dead-letter queue
+    broker.ch.queue_delete(queue=broker.dead_letter)
+    with pytest.raises(SourceError, match="could not move 1 poison messages") as err:
+        next(batches)
+    assert "unroutable" in str(err.value)
+    r.close()
+    assert broker.ready() == 4  # the second poison message and the good ones are back
+
+
 def test_dead_letter_must_be_another_queue() -> None:
     with pytest.raises(ValueError, match="another queue"):
         AmqpOptions(kind="amqp", queue="people", dead_letter="people")

@@ -4,7 +4,7 @@ The copies go through a channel of its own in transaction mode: a batch's poison
 messages are published, then :meth:`DeadLetters.commit` returns once the broker has
 taken them all (one round trip per batch instead of one per message); only then may
 the reader acknowledge the originals. A copy the broker cannot route (the queue was
-deleted) fails the read. A crash between the two sends the message to the
+deleted) fails the read. A crash between the commit and the acknowledgements sends the message to the
 dead-letter queue a second time (with the same headers and ``message-id``): the
 dead-letter queue is at-least-once, the source queue loses nothing.
 """
