@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seamline.errors import SourceError
 from seamline.sources.base import QuarantineRecord, ReadContext
@@ -176,3 +179,21 @@ def test_extra_copybooks_overlay_their_records(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="does not exist") as err:
         _read(tmp_path, book, b"", extra_copybooks=["missing.cpy"])
     assert "source.extra_copybooks" in (err.value.hint or "")
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    items=st.lists(st.text("abcxyz", max_size=2), max_size=3),
+    n=st.integers(1, 12),
+)
+def test_variable_size_occurs_matches_a_plain_reading(items: list[str], n: int) -> None:
+    """n records of random nested counts, written tight, read back as written."""
+    body = str(len(items)) + "".join(str(len(s)) + s for s in items) + "TT"
+    with tempfile.TemporaryDirectory() as folder:
+        rows, bad = _read(
+            Path(folder), VAR, (body * n).encode(E), variable_size_occurs=True, flatten=False
+        )
+    assert not bad and len(rows) == n
+    for row in rows:
+        assert row["TAIL"] == "TT" and row["N"] == len(items)
+        assert row["ITEM"] == [{"K": len(s), "SUB": [{"S": c} for c in s]} for s in items]
