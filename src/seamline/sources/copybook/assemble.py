@@ -24,10 +24,18 @@ import pyarrow.compute as pc
 from seamline.errors import SourceError
 from seamline.sources.copybook.decode import PROBLEM, decode_field
 from seamline.sources.copybook.layout import Field, Layout
-from seamline.sources.copybook.tables import Off, at_row, columns, list_array, occurs_shared
-from seamline.sources.copybook.text import Codec, Mask, ascii_strings
-
-_HEX = np.array([list(f"{b:02X}".encode()) for b in range(256)], dtype=np.uint8)
+from seamline.sources.copybook.tables import (
+    Off,
+    at_row,
+    columns,
+    debug_column,
+    find_counters,
+    find_group_text,
+    find_mappings,
+    list_array,
+    occurs_shared,
+)
+from seamline.sources.copybook.text import Codec, Mask
 
 
 @dataclass
@@ -90,40 +98,15 @@ class Assembler:
             for value, group_name in (segments or {}).items():
                 group = self._find(group_name, f"segments[{value!r}]")
                 self.segment_groups.setdefault(id(group), []).append(value)
-        self.counters: dict[str, Field] = {}
-        for f in layout.walk():
-            if f.depending_on is not None:
-                counter = self._find(f.depending_on, f"DEPENDING ON of {f.name}")
-                if counter.is_group or not occurs_shared(counter, f):
-                    raise SourceError(
-                        f"{f.name} DEPENDING ON {counter.name}: not a plain counter field "
-                        "(a counter inside an OCCURS must sit in the same occurrence as its "
-                        "table)"
-                    )
-                self.counters[f.depending_on] = counter
-        self.mappings: dict[int, dict[str, int]] = {}
-        for table_name, mapping in (occurs_mappings or {}).items():
-            table = self._find(table_name, f"occurs_mappings[{table_name!r}]")
-            if table.depending_on is None:
-                raise SourceError(
-                    f"occurs_mappings[{table_name!r}]: {table.name} is not an OCCURS DEPENDING "
-                    "ON table"
-                )
-            self.mappings[id(table)] = mapping
+        self.counters = find_counters(layout, self._find)
+        self.mappings = find_mappings(occurs_mappings or {}, self._find)
         # counters read only through occurs_mappings hold codes, not numbers
         self._coded = {
             key
             for key in self.counters
             if all(id(f) in self.mappings for f in layout.walk() if f.depending_on == key)
         }
-        self.group_text: dict[int, Field] = {}
-        for name in group_text or []:
-            g = self._find(name, "group_text")
-            if not g.is_group or not occurs_shared(g, None):
-                raise SourceError(f"group_text: {g.dotted} is not a group outside any OCCURS")
-            self.group_text[id(g)] = Field(
-                g.name, g.level, kind="alnum", pic=f"X({g.size})", size=g.size, dotted=g.dotted
-            )
+        self.group_text = find_group_text(group_text or [], self._find)
         self._counter_ids = {id(c) for c in self.counters.values()}
         self._counter_keys: dict[int, list[str]] = {}
         for key, c in self.counters.items():
@@ -252,19 +235,9 @@ class Assembler:
 
     def _raw(self, f: Field, offset: Off, active: Mask) -> pa.Array[Any]:
         """The field's bytes as hex text or binary (``debug``), null where it is absent."""
-        if np.min(offset) + f.size > self._block.matrix.shape[1]:
-            return pa.nulls(self._block.n, pa.string() if self.debug == "hex" else pa.binary())
-        sub = columns(self._block.matrix, offset, f.size)
-        if self.debug == "hex":
-            arr = ascii_strings(_HEX[sub].reshape(len(sub), 2 * f.size))
-        else:
-            n, size = sub.shape
-            offsets = pa.py_buffer(np.arange(n + 1, dtype=np.int32) * size)
-            data = pa.py_buffer(sub.tobytes())
-            arr = pa.Array.from_buffers(pa.binary(), n, [None, offsets, data])
-        if not active.all():
-            arr = pc.if_else(pa.array(active), arr, pa.scalar(None, type=arr.type))
-        return arr
+        return debug_column(
+            self._block.matrix, offset, f.size, active, hex_text=self.debug == "hex"
+        )
 
     def _name(self, prefix: str, f: Field) -> str:
         return f"{prefix}_{f.column_name}" if prefix else f.column_name
