@@ -107,7 +107,7 @@ def test_v_with_lengths_of_the_other_convention_is_quarantined_not_misread(
     data = b"".join(rdw(r, include=False) for r in FOUR)
     rows, bad = _read(tmp_path, data, record_format="V")
     assert len(rows) == 1 and len(bad) == 1  # the first record is cut short, the rest is kept
-    assert "rdw_includes_header (now true" in bad[0].reason
+    assert "splits cleanly with rdw_includes_header: false" in bad[0].reason
     rows, bad = _read(tmp_path, data, record_format="V", rdw_includes_header=False)
     assert not bad and [r["ID"] for r in rows] == [1, 2, 3, 4]
 

@@ -16,7 +16,7 @@ file in V.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -84,8 +84,11 @@ def _broken(buf: npt.NDArray[np.uint8], pos: int, end: int, reason: str) -> Piec
     return Piece(pos, broken=reason, raw=bytes(buf[pos : min(end, pos + RAW_LIMIT)]))
 
 
-def _chain_fills(buf: npt.NDArray[np.uint8], pos: int, end: int, d: Descriptors) -> bool:
-    """Whether RDWs starting at ``pos`` cut ``[pos, end)`` exactly (at most 64 of them)."""
+def _chain_fills(
+    buf: npt.NDArray[np.uint8], pos: int, end: int, d: Descriptors, exact: bool = True
+) -> bool:
+    """Whether RDWs starting at ``pos`` cut ``[pos, end)`` exactly (at most 64 of them;
+    ``exact=False``: the first 64 are sound)."""
     for _ in range(64):
         if pos == end:
             return True
@@ -95,7 +98,23 @@ def _chain_fills(buf: npt.NDArray[np.uint8], pos: int, end: int, d: Descriptors)
         if data_len <= 0 or code or reserved or pos + 4 + data_len > end:
             return False
         pos += 4 + data_len
-    return False
+    return not exact
+
+
+def _advice(buf: npt.NDArray[np.uint8], start: int, end: int, d: Descriptors) -> str:
+    """What to change when an RDW breaks: the settings under which the file splits."""
+    for includes, big in ((True, False), (False, True), (True, True)):
+        changed = replace(
+            d, includes_header=d.includes_header ^ includes, big_endian=d.big_endian ^ big
+        )
+        if _chain_fills(buf, start, end, changed, exact=False):
+            settings = [f"rdw_includes_header: {str(changed.includes_header).lower()}"] * includes
+            settings += [f"rdw_big_endian: {str(changed.big_endian).lower()}"] * big
+            return f" The file splits cleanly with {' and '.join(settings)}."
+    return (
+        " Check rdw_big_endian, rdw_includes_header (the length counts the RDW itself, as on "
+        "z/OS, or only the data) and whether the file has block descriptors (record_format VB)."
+    )
 
 
 def variable(
@@ -141,10 +160,7 @@ def variable(
                 pos,
                 end,
                 f"record descriptor word {_hex(head)} is not valid: {problem}; the rest of the "
-                "file cannot be split into records. Check rdw_big_endian and "
-                f"rdw_includes_header (now {str(d.includes_header).lower()}: "
-                f"{'z/OS, the length counts the RDW' if d.includes_header else 'the length counts only the data'})"
-                " and whether the file has block descriptors (record_format VB).",
+                "file cannot be split into records." + _advice(buf, start, end, d),
             )
             return
         if pos == start and data_len > 4 and _chain_fills(buf, pos + 4, pos + 4 + data_len, d):
