@@ -114,6 +114,12 @@ SUPPORTED: dict[str, tuple[str, str, str, dict[str, Any]]] = {
         "test7_expected/test7.txt",
         {"blank_text": "null"},  # a text field of zero bytes is null in Cobrix's output
     ),
+    "test7a": (
+        "test7_fillers.cob",
+        "test7_data/TEST.FILLERS.DEC07.DATA.dat",
+        "test7_expected/test7a.txt",
+        {"blank_text": "null", "keep_fillers": "groups"},  # drop_group_fillers=false
+    ),
     "test8": (
         "test8_copybook.cob",
         "test8_data/TRAN2.MAR14.DATA.dat",
@@ -285,6 +291,7 @@ RECORDS = {
     "test5d": 1000,
     "test6": 100,
     "test7": 1000,
+    "test7a": 1000,
     "test8": 1000,
     "test10": 1,
     "test12": 1,
@@ -314,7 +321,13 @@ RECORDS = {
 
 # Cases whose Cobrix spec sorts its output before keeping the first N rows (Spark's
 # ``orderBy(field)``, nulls first): ours are sorted the same way before comparing.
-ORDER_BY = {"test7": "AMOUNT", "test17e": "COMPANY_ID", "test40_gz": "ID", "test40_bz2": "ID"}
+ORDER_BY = {
+    "test7": "AMOUNT",
+    "test7a": "AMOUNT",
+    "test17e": "COMPANY_ID",
+    "test40_gz": "ID",
+    "test40_bz2": "ID",
+}
 
 # Cases whose spec keeps Cobrix's default schema_retention_policy=keep_original: each
 # expected record is wrapped in the 01 level's name, which our columns leave out.
@@ -334,9 +347,8 @@ ROOT = {
 UNSUPPORTED = {
     "test11": "needs a pluggable record header: its 5-byte header (a flag byte, a length in "
     "bytes 4-5) is read by a Scala class of Cobrix's own tests",
-    "test7a-d": "needs Cobrix's FILLER policies: group FILLERs kept as FILLER_1.. while "
-    "elementary ones are dropped, and its naming schemes (FILLER_P1, FILLER_AFTER_<field>); "
-    "keep_fillers keeps every FILLER as FILLER_n",
+    "test7b-d": "needs Cobrix's FILLER naming schemes (FILLER_P1.., FILLER_AFTER_<field>) "
+    "and its drop_value_fillers; keep_fillers numbers every FILLER kept as FILLER_n",
     "test9": "needs Cobrix's own EBCDIC tables, which differ from IBM's (C1 control bytes read "
     "as spaces while C0 ones stay, cp273 0xA1 a macron where IBM has an overline) and its "
     "cp1141/cp1148 tables (not among our code pages)",

@@ -197,3 +197,20 @@ def test_variable_size_occurs_matches_a_plain_reading(items: list[str], n: int) 
     for row in rows:
         assert row["TAIL"] == "TT" and row["N"] == len(items)
         assert row["ITEM"] == [{"K": len(s), "SUB": [{"S": c} for c in s]} for s in items]
+
+
+def test_kept_fillers_are_numbered(tmp_path: Path) -> None:
+    book = """\
+       01  REC.
+           05  FILLER       PIC X.
+           05  CODE         PIC X(2).
+           05  FILLER.
+               10  PART     PIC X(2).
+               10  FILLER   PIC X.
+"""
+    data = "-ABcd.".encode(E)
+    rows, _ = _read(tmp_path, book, data, keep_fillers=True, flatten=False)
+    assert rows[0]["FILLER_1"] == "-" and rows[0]["FILLER_2"] == {"PART": "cd", "FILLER_3": "."}
+    rows, _ = _read(tmp_path, book, data, keep_fillers="groups", flatten=False)
+    assert [k for k in rows[0] if not k.startswith("_")] == ["CODE", "FILLER_1"]
+    assert rows[0]["FILLER_1"] == {"PART": "cd"}

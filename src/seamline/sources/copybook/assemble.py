@@ -69,7 +69,7 @@ class Assembler:
         codec: Codec,
         *,
         flatten: bool = True,
-        keep_fillers: bool = False,
+        keep_fillers: bool | str = False,
         lenient: bool = False,
         replace_text: bool = False,
         debug: str = "none",
@@ -83,7 +83,13 @@ class Assembler:
         self.variable = variable_occurs
         self.codec = codec
         self.flatten = flatten
-        self.keep_fillers = keep_fillers
+        # kept FILLERs are numbered in record order: FILLER_1, FILLER_2, ...
+        kept = [
+            f
+            for f in layout.walk()
+            if f.is_filler and (keep_fillers is True or (keep_fillers == "groups" and f.is_group))
+        ]
+        self.filler_names = {id(f): f"FILLER_{i}" for i, f in enumerate(kept, 1)}
         self.lenient_all = lenient
         self.replace_text = replace_text
         self.debug = debug
@@ -240,7 +246,8 @@ class Assembler:
         )
 
     def _name(self, prefix: str, f: Field) -> str:
-        return f"{prefix}_{f.column_name}" if prefix else f.column_name
+        column = self.filler_names.get(id(f), f.column_name)
+        return f"{prefix}_{column}" if prefix else column
 
     def _children(
         self,
@@ -277,7 +284,7 @@ class Assembler:
         arrays: list[pa.Array[Any]],
     ) -> Off:
         """Emit one item (every occurrence); returns the bytes it took less than its size."""
-        if f.is_filler and not self.keep_fillers:
+        if f.is_filler and id(f) not in self.filler_names:
             if id(f) in self._counter_ids:  # a FILLER counter is read, not output
                 self._emit_one(f, offset, active, True, "", [], [])
             return 0
@@ -333,7 +340,7 @@ class Assembler:
                 elements.append(arrays.pop())
                 names.pop()
         if not self.flatten and elements:
-            names.append(f.column_name)
+            names.append(self._name("", f))
             arrays.append(list_array(elements, counts, active, f.occurs))
         if not self.variable:
             return 0

@@ -117,8 +117,10 @@ class CopybookOptions(SourceOptions):
     group_text: list[str] = Field(default_factory=list)
     """Groups (outside any OCCURS) also read whole as one text column ``<GROUP>_TEXT`` next
     to the group, e.g. an account number kept as parts and as one string."""
-    keep_fillers: bool = False
-    """Also output FILLER fields (named FILLER_1, FILLER_2, ...)."""
+    keep_fillers: bool | Literal["groups"] = False
+    """Also output FILLER fields, numbered in record order (FILLER_1, FILLER_2, ...);
+    ``groups``: only FILLER groups, with their named fields (Cobrix's
+    ``drop_group_fillers=false``)."""
 
     @model_validator(mode="after")
     def _check(self) -> CopybookOptions:
