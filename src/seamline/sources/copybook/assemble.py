@@ -156,7 +156,11 @@ class Assembler:
         names: list[str] = []
         arrays: list[pa.Array[Any]] = []
         active = np.ones(n, dtype=np.bool_)
-        self._children(self.layout.roots, 0, 0, active, False, "", names, arrays)
+        if len(self.layout.records) > 1:  # several 01 records overlay each other
+            for record in self.layout.records:
+                self._emit(record, 0, active, False, "", names, arrays)
+        else:
+            self._children(self.layout.roots, 0, 0, active, False, "", names, arrays)
         return Result(names, arrays, self._bad, self._reasons, self._segment_values)
 
     def _count(

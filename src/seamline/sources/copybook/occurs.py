@@ -38,7 +38,8 @@ class RecordSizer:
         self._data = data
         self._counts: dict[str, int] = {}
         self._texts: dict[str, str] = {}
-        return self.layout.record_length - self._shrink(self.layout.roots, 0, pos)
+        # several 01 records overlay each other: the record is as long as the longest
+        return max(self._item(record, pos) for record in self.layout.records)
 
     def _shrink(self, items: list[Field], static_base: int, pos: int) -> int:
         shrink = 0
