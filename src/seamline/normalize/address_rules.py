@@ -91,6 +91,7 @@ class AddressRulesSpec(BaseModel):
     regions_from_iso: bool | None = None
     """Take the regions from ISO 3166-2 (pycountry) as well; default false."""
     post_code: PostCodeSpec | None = None
+    """The shape of the country's post codes (keys below); replaces the built-in one."""
 
     @model_validator(mode="after")
     def _words_are_text(self) -> AddressRulesSpec:
