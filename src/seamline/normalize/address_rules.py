@@ -82,6 +82,9 @@ class AddressRulesSpec(BaseModel):
     ``{ST: [STREET, STR], AVE: [AVENUE, AV]}``."""
     unit_words: WordTable = Field(default_factory=dict)
     """Standard unit designator: its spellings, e.g. ``{APT: [APARTMENT], STE: [SUITE]}``."""
+    unit_words_alone: list[str] = Field(default_factory=list)
+    """Unit designators (standard words) that stand without a number, e.g. ``REAR``,
+    ``BSMT``."""
     directionals: WordTable = Field(default_factory=dict)
     """Standard directional: its spellings, e.g. ``{N: [NORTH], NE: [NORTHEAST]}``."""
     box_words: WordTable = Field(default_factory=dict)
@@ -113,6 +116,7 @@ class CountryRules:
     street_types: Mapping[str, str] = field(default_factory=dict)
     """Spelling (upper case, no dots) -> standard word."""
     unit_words: Mapping[str, str] = field(default_factory=dict)
+    units_alone: frozenset[str] = frozenset()
     directionals: Mapping[str, str] = field(default_factory=dict)
     box_words: Mapping[str, str] = field(default_factory=dict)
     regions: Mapping[str, str] = field(default_factory=dict)
@@ -155,6 +159,8 @@ def merge(base: AddressRulesSpec | None, extra: AddressRulesSpec) -> AddressRule
     for key, value in extra.model_dump(exclude_none=True, exclude_unset=True).items():
         if isinstance(value, dict) and key != "post_code" and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}
+        elif isinstance(value, list) and isinstance(data.get(key), list):
+            data[key] = [*data[key], *value]
         else:
             data[key] = value
     return AddressRulesSpec.model_validate(data)
@@ -172,6 +178,7 @@ def compile_rules(spec: AddressRulesSpec) -> CountryRules:
         number_first=spec.house_number != "after",
         street_types=_spellings(spec.street_types),
         unit_words=_spellings(spec.unit_words),
+        units_alone=frozenset(spec.unit_words_alone),
         directionals=_spellings(spec.directionals),
         box_words=_spellings(spec.box_words),
         regions=regions,
