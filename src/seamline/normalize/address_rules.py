@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ruamel.yaml import YAML
 
 from seamline.errors import SpecError
+from seamline.normalize.address_tables import Designator, Kind
 from seamline.normalize.postcode import PostCodeRule
 
 Parser = Literal["usaddress", "cis", "table", "none"]
@@ -55,6 +56,24 @@ class PostCodeSpec(BaseModel):
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from None
         return value
+
+
+class DesignatorSpec(BaseModel):
+    """One designator word of the ``cis`` parser: what the neighbouring name is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    kind: Kind
+    """``street``, ``area`` (a micro-district standing in for a street), ``region``,
+    ``district``, ``city``, ``village``, ``house``, ``flat``, ``block`` or ``post``."""
+    canonical: str
+    """The expanded spelling written in ``full``, e.g. ``улица``."""
+    words: list[str]
+    """Spellings, lower case, without the trailing dot, e.g. ``[ул, улица, ul]``."""
+    postfix: bool = False
+    """The word stands after the name (``Чуйская область``)."""
+    street_class: str = ""
+    """For streets: a language-neutral class, so that ``улица`` and ``көчөсү`` match."""
 
 
 class AddressRulesSpec(BaseModel):
@@ -95,6 +114,11 @@ class AddressRulesSpec(BaseModel):
     """Take the regions from ISO 3166-2 (pycountry) as well; default false."""
     post_code: PostCodeSpec | None = None
     """The shape of the country's post codes (keys below); replaces the built-in one."""
+    designators: list[DesignatorSpec] = Field(default_factory=list)
+    """For ``parser: cis``: designator words, e.g.
+    ``[{kind: street, canonical: улица, words: [ул, улица], street_class: street}]``."""
+    designators_from: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    """For ``parser: cis``: start from the designators of this built-in country (``RU``)."""
 
     @model_validator(mode="after")
     def _words_are_text(self) -> AddressRulesSpec:
@@ -121,6 +145,8 @@ class CountryRules:
     box_words: Mapping[str, str] = field(default_factory=dict)
     regions: Mapping[str, str] = field(default_factory=dict)
     post_code: PostCodeRule | None = None
+    designators: Mapping[str, Designator] = field(default_factory=dict)
+    """For the cis parser: word key -> designator."""
 
     def case(self, text: str) -> str:
         return text.upper() if self.upper else text
@@ -166,6 +192,21 @@ def merge(base: AddressRulesSpec | None, extra: AddressRulesSpec) -> AddressRule
     return AddressRulesSpec.model_validate(data)
 
 
+def _designators(spec: AddressRulesSpec) -> dict[str, Designator]:
+    out: dict[str, Designator] = {}
+    if spec.designators_from:
+        base = builtin_specs().get(spec.designators_from)
+        if base is None or base.designators_from:
+            raise ValueError(
+                f"designators_from: {spec.designators_from} has no designators of its own"
+            )
+        out.update(_designators(base))
+    for d in spec.designators:
+        entry = Designator(d.kind, d.canonical, d.postfix, d.street_class)
+        out.update({w.lower().replace("ё", "е").rstrip("."): entry for w in d.words})
+    return out
+
+
 def compile_rules(spec: AddressRulesSpec) -> CountryRules:
     parser = spec.parser or ("table" if spec.street_types else "none")
     regions = _iso_regions(spec.country) if spec.regions_from_iso else {}
@@ -185,6 +226,7 @@ def compile_rules(spec: AddressRulesSpec) -> CountryRules:
         post_code=(
             PostCodeRule(post.pattern, post.format, post.restore_leading_zeros) if post else None
         ),
+        designators=_designators(spec),
     )
 
 

@@ -113,8 +113,7 @@ def parse_us(text: str, rules: CountryRules) -> LineParts:
         out.post, out.invalid_post_code = code_read, None if code_read else tags["ZipCode"]
     read = (house is not None and street is not None) or (box is not None and not street)
     out.parsed = read and not any(c.isdigit() for c in locality or "")
-    out.__post_init__()
-    return out
+    return out.checked()
 
 
 def _units_in_locality(locality: str | None, rules: CountryRules) -> tuple[str | None, list[str]]:
