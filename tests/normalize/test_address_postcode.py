@@ -6,10 +6,13 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from seamline.errors import SpecError
 from seamline.normalize.address import AddressNormalizer, AddressOptions
+from seamline.normalize.address_parts import clean
 from seamline.normalize.address_rules import AddressRulesSpec, countries, rules_for
 from seamline.normalize.base import StepContext
 from seamline.normalize.postcode import PostCodeRule
@@ -174,3 +177,28 @@ def test_declared_designator_extends_the_cis_words() -> None:
     assert "көчөсү" not in ru.designators
     with pytest.raises(ValidationError, match="designators_from"):
         AddressRulesSpec.model_validate({"country": "KG", "designators_from": "ru"})
+
+
+def test_register_matching_needs_the_cis_rules() -> None:
+    registry = default_normalizers()
+    with pytest.raises(SpecError, match="matching a register is not available for US"):
+        registry.build({"address": {"reference": "addresses"}}, StepContext(country="US"))
+    built = registry.build({"address": {"reference": "addresses"}}, StepContext(country="KG"))
+    assert isinstance(built, AddressNormalizer)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=50), st.sampled_from(["FR", "GB", "CA", "NL", None]))
+def test_without_street_rules_the_text_is_only_cleaned(text: str, country: str | None) -> None:
+    """A country whose rules do not read streets never rewrites a letter of the address."""
+    s = AddressNormalizer(AddressOptions(), StepContext(country=country))
+    res = s.arrow(pa.array([text]))
+    (out,), (flag,) = res.values.to_pylist(), res.flags.to_pylist()
+    if not text.strip(" ,;\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"):
+        return
+    assert out is not None
+    expected = clean(text, upper=country is not None and country != "FR")
+    if flag == "unparsed_address":
+        assert out == expected
+    else:  # the whole value is a post code (GB/CA/NL): its standard form
+        assert flag is None and country in ("GB", "CA", "NL")

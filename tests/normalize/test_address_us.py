@@ -369,3 +369,36 @@ def test_corpus_read_rate() -> None:
     flags = res.flags.to_pylist()
     read = sum(f in (None, "leading_zeros_restored") for f in flags)
     assert read == 38 and len(flags) == 41
+
+
+def test_table_parser_alone_on_the_corpus() -> None:
+    """The fallback, run on every line of the corpus without usaddress. Measured: 58 of 61
+    give the same result as the model; the other 3 are flagged, none is silently wrong."""
+    from seamline.normalize.address_generic import parse_table
+    from seamline.normalize.address_parts import clean
+
+    assert US is not None
+    same = silent = 0
+    for text, full, flag in [*CORPUS, *((t, f, None) for t, f in LINES)]:
+        p = parse_table(clean(text, upper=True), US)
+        if (p.part("full"), p.flag_for("full")) == (full, flag):
+            same += 1
+        elif p.flag_for("full") in (None, "leading_zeros_restored"):
+            silent += 1
+    assert (same, silent) == (58, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LATIN)
+def test_table_parser_never_loses_a_number(text: str) -> None:
+    from seamline.normalize.address_generic import parse_table
+    from seamline.normalize.address_parts import clean
+
+    assert US is not None
+    line = clean(text, upper=True)
+    p = parse_table(line, US)
+    full = p.part("full") or ""
+    flag = p.flag_for("full")
+    assert set(full) - set(line) <= set(", #-")
+    for n in re.findall(r"[0-9]+", line):
+        assert n in full or flag == "invalid_post_code", (line, full, flag)
