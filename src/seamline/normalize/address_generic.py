@@ -217,16 +217,26 @@ def _street(words: list[str], rules: CountryRules) -> tuple[str | None, str | No
             house, after = words[idx], words[idx + 1 :]
             words = words[:idx]
             return house, _standard_street(words, rules), after
-    type_at = next(
-        (i for i in range(len(words) - 1, 0, -1) if word_key(words[i]) in rules.street_types),
-        None,
-    )
+    type_at = _type_at(words, rules)
     if type_at is None:
         return house, _standard_street(words, rules), []
     end = type_at + 1
     if end < len(words) and word_key(words[end]) in rules.directionals:
         end += 1
     return house, _standard_street(words[:end], rules), words[end:]
+
+
+def _type_at(words: list[str], rules: CountryRules) -> int | None:
+    """Where the street type stands: the first type word after a name word that is not
+    followed by another type word (``OLD MILL RD``: ``RD``; ``FOREST AVENUE GRAND RAPIDS``:
+    ``AVENUE``); the last type word when there is no such one."""
+    types = [word_key(w) in rules.street_types for w in words]
+    named = False
+    for i, is_type in enumerate(types):
+        if i > 0 and is_type and named and not (i + 1 < len(words) and types[i + 1]):
+            return i
+        named = named or word_key(words[i]) not in rules.directionals
+    return next((i for i in range(len(words) - 1, 0, -1) if types[i]), None)
 
 
 def _standard_street(words: list[str], rules: CountryRules) -> str | None:
