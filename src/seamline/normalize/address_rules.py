@@ -196,7 +196,7 @@ def _designators(spec: AddressRulesSpec) -> dict[str, Designator]:
     out: dict[str, Designator] = {}
     if spec.designators_from:
         base = builtin_specs().get(spec.designators_from)
-        if base is None or base.designators_from:
+        if base is None or base.designators_from or not base.designators:
             raise ValueError(
                 f"designators_from: {spec.designators_from} has no designators of its own"
             )
@@ -273,4 +273,4 @@ def check_declared(declared: Mapping[str, Any]) -> None:
         try:
             compile_rules(merge(builtin_specs().get(country), spec))
         except ValueError as exc:
-            raise SpecError(f"addresses/{country.lower()}.yaml: {exc}") from None
+            raise SpecError(f"the address rules of {country} cannot be used: {exc}") from None
