@@ -115,6 +115,7 @@ DE = AddressRulesSpec.model_validate(
     {
         "country": "DE",
         "house_number": "after",
+        "full_line": "delivery, post_code locality",
         "street_types": {"Str.": ["Strasse", "Straße"], "Weg": [], "Platz": []},
         "unit_words": {"WHG": ["WOHNUNG"]},
         "post_code": {"pattern": "[0-9]{5}", "restore_leading_zeros": 5},
@@ -133,6 +134,8 @@ def test_declared_country_is_read_by_the_table_parser() -> None:
     assert got == ["10115", "01067", None]
     got, _ = run("DE", "locality", lines, addresses={"DE": DE})
     assert got == ["Berlin", "Dresden", None]
+    got, _ = run("DE", "full", lines, addresses={"DE": DE})
+    assert got == ["Hauptstraße 5, 10115 Berlin", "Am Weg 12, 01067 Dresden", "Marktplatz"]
 
 
 def test_declared_extension_adds_words_to_the_builtin_rules() -> None:
@@ -154,6 +157,8 @@ def test_rules_spec_validation() -> None:
         AddressRulesSpec.model_validate({"country": "DE", "street_types": {"STR": [" "]}})
     with pytest.raises(ValidationError, match="extra"):
         AddressRulesSpec.model_validate({"country": "DE", "street_type": {}})
+    with pytest.raises(ValidationError, match="unknown or repeated piece"):
+        AddressRulesSpec.model_validate({"country": "DE", "full_line": "delivery, town"})
 
 
 def test_declared_designator_extends_the_cis_words() -> None:

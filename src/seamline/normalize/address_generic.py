@@ -114,6 +114,8 @@ def parse_table(text: str, rules: CountryRules) -> LineParts:
         region=region,
         post=post,
         invalid_post_code=invalid,
+        number_first=rules.number_first,
+        line=rules.line,
         parsed=(
             street is not None
             and (house is not None or box is not None)

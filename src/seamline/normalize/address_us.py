@@ -109,7 +109,7 @@ def parse_us(text: str, rules: CountryRules) -> LineParts:
             locality, state = take_region(locality, rules)  # "AMES IOWA": the model took both
         if state is not None:
             tags["StateName"] = state
-    out = LineParts(text=line, house_number=house, locality=locality)
+    out = LineParts(text=line, house_number=house, locality=locality, line=rules.line)
     out.unit = " ".join(u for u in (*units, *more) if u) or None
     box = _box(tags, rules)
     out.street = box if street is None else street
