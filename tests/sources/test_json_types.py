@@ -253,3 +253,18 @@ def test_a_big_array_is_read_in_bounded_memory(tmp_path: Path) -> None:
     # text) and the one handed out, whatever the file's size: four times the file
     # adds (almost) nothing, where holding it would add 36 MB of text and its objects.
     assert big["grew_kb"] < small["grew_kb"] + 4 * 1024, (small, big)
+
+
+def test_positions_in_a_long_minified_document(tmp_path: Path) -> None:
+    rows = [{"id": i, "pad": "y" * 100} for i in range(30_000)]  # 3.5 MB on one line
+    text = json.dumps(rows)
+    cut = text.index('{"id": 25000,')
+    text = text[:cut] + '{"id": 25000,, ' + text[cut + len('{"id": 25000,') :]
+    (tmp_path / "min.json").write_text("\n" + text, encoding="utf-8")
+    table, batches = read(reader_for(tmp_path, path="min.json"))
+    assert table.num_rows == 29_999
+    (q,) = quarantined(batches)
+    assert q.position == "line 2 ($[25000])"
+    assert q.reason.startswith(
+        f"not JSON: Expecting property name enclosed in double quotes at line 2 column {cut + 14}"
+    )

@@ -15,7 +15,10 @@ scans every record's value kinds, the second decodes with the types fixed
 when a later value does not fit and rewriting the batches already landed, would need
 the landing zone to take back written batches, and batches of one type per delivery
 would still only be known at the end; two passes parse twice but keep memory at one
-batch and need nothing from the landing zone (the cost is measured in docs/connectors.md).
+batch and need nothing from the landing zone. Measured on a 228 MB array of 1,000,000
+records (11 fields, nested object, list): 34 CPU seconds for both passes, of which the
+scan is 14; peak memory grew by 87 MB, the same as for a 23 MB file (55 MB of it is
+there even for a 1 MB file), where loading the whole document grew it by 688 MB.
 """
 
 from __future__ import annotations
