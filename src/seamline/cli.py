@@ -146,11 +146,25 @@ def demo(
     people: Annotated[int, typer.Option(min=10, help="How many people the scenario has.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
     force: Annotated[bool, typer.Option(help="Replace the folder's contents.")] = False,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="civil: four registers of one country; us-ui: a US unemployment-insurance program."
+        ),
+    ] = "civil",
 ) -> None:
-    """Write the four-agency demo scenario (data, spec and ground truth) into DIRECTORY."""
+    """Write a demo scenario (data, spec and ground truth) into DIRECTORY."""
     from seamline.demo import generate_demo
+    from seamline.demo.generate import SCENARIOS
 
-    summary = generate_demo(directory, people=people, seed=seed, force=force)
+    chosen = next((s for s in SCENARIOS if s == scenario), None)
+    if chosen is None:
+        raise UsageError(
+            f"unknown demo scenario {scenario!r}",
+            allowed=", ".join(SCENARIOS),
+            hint="Pass --scenario civil or --scenario us-ui.",
+        )
+    summary = generate_demo(directory, people=people, seed=seed, force=force, scenario=chosen)
     out.print(f"Demo workspace for {summary.people:,} people (seed {summary.seed}) in {directory}:")
     for name, count in summary.records.items():
         out.print(f"  {name:<16} {count:>9,} records")

@@ -1,0 +1,441 @@
+"""The us-ui workspace spec: agencies, systems, datasets, code lists, schemes, seams.
+
+Written as commented text, like the civil scenario's, for people learning the format.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+
+from seamline.demo.usui.lists import STATES
+from seamline.demo.usui.mva import FIELDS as MVA_FIELDS
+from seamline.demo.usui.wages import COLUMNS as WAGE_COLUMNS
+
+NAME = "demo-us-ui"
+
+PROJECT = """\
+# The us-ui demo: a state unemployment-insurance program shares claimant data with the
+# motor-vehicle agency, employers and the disbursement bank (all invented).
+# Written by `seamline demo --scenario us-ui`; the pipeline reads _truth/ only to score.
+name: demo-us-ui
+title: "Demo: unemployment insurance claims, wages, identities and payments"
+description: "A state workforce agency's claims, employers' wage reports, the MVA identity file and the bank's payments."
+country: US
+engine: duckdb
+data_dir: .seamline/data
+quarantine_max_share: 0.05
+evaluate: {truth: _truth}
+"""
+
+AGENCIES = """\
+# Invented agencies and contacts; any likeness to real offices is coincidental.
+agencies:
+  - id: workforce-agency
+    name: "State Workforce Agency, Division of Unemployment Insurance"
+    country: US
+    contacts:
+      - {name: "Dana Whitfield", role: steward, email: d.whitfield@swa.example.gov}
+      - {name: "Luis Ortega", role: mainframe operations, email: l.ortega@swa.example.gov}
+  - id: employer-accounts
+    name: "State Workforce Agency, Employer Accounts (wage reporting)"
+    country: US
+    contacts:
+      - {name: "Priya Raman", role: data owner, email: p.raman@swa.example.gov}
+  - id: motor-vehicles
+    name: "State Motor Vehicle Agency"
+    country: US
+    contacts:
+      - {name: "Kevin O'Donnell", role: steward, email: k.odonnell@mva.example.gov}
+  - id: disbursement-bank
+    name: "Commonwealth Payments Bank (benefit disbursement contractor)"
+    country: US
+    contacts:
+      - {name: "Renée Castillo", role: data owner, email: r.castillo@bank.example.com}
+"""
+
+SYSTEMS = {
+    "systems/uics-mainframe.yaml": """\
+id: uics-mainframe
+name: "Unemployment Insurance Claims System (mainframe)"
+agency: workforce-agency
+interface: batch-file
+change_window: "Sun 01:00-05:00"
+description: "Nightly EBCDIC extract of the claims master, laid out by a COBOL copybook."
+""",
+    "systems/wage-reporting.yaml": """\
+id: wage-reporting
+name: "Quarterly wage reporting"
+agency: employer-accounts
+interface: batch-file
+description: "Employers file one fixed-width line per employee and quarter."
+""",
+    "systems/mva-identity.yaml": """\
+id: mva-identity
+name: "MVA customer identity file"
+agency: motor-vehicles
+interface: file-export
+description: "Licence and ID-card holders as NDJSON, one customer object a line."
+""",
+    "systems/disbursement.yaml": """\
+id: disbursement
+name: "Benefit disbursement (bank)"
+agency: disbursement-bank
+interface: file-export
+description: "Daily CSV of benefit payments made, from the bank's payment platform."
+""",
+}
+
+CLAIMS = """\
+id: ui_claims
+title: "UI claims master"
+description: "One record per claim filed; names in capitals without accents (EBCDIC cp037)."
+system: uics-mainframe
+owner: workforce-agency
+steward: "Dana Whitfield"
+entity: Person
+sensitivity: personal
+authoritative_for: [national_id, claim_id, phone]
+source:
+  kind: copybook
+  path: data/claims/claims.dat
+  copybook: data/claims/claims.cpy
+  encoding: cp037
+  record_format: F
+fields:
+  - {column: CLAIM_ID, attribute: claim_id, description: "UI + 8 digits", normalize: [{identifier: {scheme: ui_claim}}]}
+  - {column: CLMT_SSN, attribute: national_id, description: "SSN, with or without dashes; placeholders when unknown", normalize: [{identifier: {scheme: us_ssn}}]}
+  - {column: CLMT_NAME_LAST_NAME, attribute: family_name, normalize: [{name: {}}]}
+  - {column: CLMT_NAME_FIRST_NAME, attribute: given_name, normalize: [{name: {}}]}
+  - {column: CLMT_NAME_MIDDLE_NAME, attribute: middle_name, normalize: [{name: {}}]}
+  - {column: CLMT_NAME_NAME_SUFFIX, attribute: name_suffix, normalize: [{name: {part: suffix}}]}
+  - {column: BIRTH_DATE, attribute: birth_date, description: "CCYYMMDD, packed decimal; 0 = not known", normalize: [{date: {format: "%Y%m%d", zero_is_null: true}}]}
+  - {column: SEX_CD, attribute: sex, codelist: sex}
+  - column: MAIL_ADDR_STREET_LINE
+    description: "House number, street and unit in one line, several spellings"
+    split:
+      - {attribute: house_number, normalize: [{address: {country: US, part: house_number}}]}
+      - {attribute: street, normalize: [{address: {country: US, part: street}}]}
+      - {attribute: unit, normalize: [{address: {country: US, part: unit}}]}
+  - {column: MAIL_ADDR_CITY, attribute: locality, normalize: [{text: {case: upper}}]}
+  - {column: MAIL_ADDR_STATE_CD, attribute: region, codelist: us_state}
+  - column: MAIL_ADDR_ZIP_CODE
+    description: "ZIP (5 digits) or ZIP+4 (9 digits, no dash)"
+    split:
+      - {attribute: post_code, normalize: [{address: {country: US, part: post_code}}]}
+      - {attribute: post_code_ext, normalize: [{address: {country: US, part: post_code_ext}}]}
+  - {column: PHONE_NO, attribute: phone, normalize: [{phone: {region: US}}]}
+  - {column: BYB_DATE, description: "Benefit year begin date, CCYYMMDD"}
+  - {column: WBA_AMT, description: "Weekly benefit amount, USD", sensitivity: personal}
+  - {column: CLAIM_STAT, description: "A active, I inactive, D denied, X exhausted"}
+  - {column: LAST_UPDT, description: "Date of the last change to the claim"}
+"""
+
+WAGES_HEAD = """\
+id: wage_records
+title: "Quarterly wage records"
+description: "One line per employee, employer and quarter; names as LAST, FIRST M."
+system: wage-reporting
+owner: employer-accounts
+steward: "Priya Raman"
+entity: Person
+sensitivity: personal
+source:
+  kind: fixed_width
+  path: data/wages/wages.txt
+  encoding: ascii
+  columns:
+"""
+
+WAGES_TAIL = """\
+fields:
+  - {column: rec_type, description: "S = employee wage line"}
+  - {column: ssn, attribute: national_id, normalize: [{identifier: {scheme: us_ssn}}]}
+  - column: employee_name
+    description: "LAST, FIRST M (middle initial only, so not mapped to middle_name)"
+    split:
+      - {attribute: family_name, normalize: [{name: {part: family}}]}
+      - {attribute: given_name, normalize: [{name: {part: given}}]}
+  - {column: ein, description: "Employer identification number, with or without the dash"}
+  - {column: quarter, description: "Reporting quarter, YYYYQn"}
+  - {column: wages, description: "Wages paid in the quarter, USD", sensitivity: personal}
+  - {column: employer_name, description: "Employer's name as filed"}
+"""
+
+MVA_HEAD = """\
+id: mva_identities
+title: "MVA identity file"
+description: "Driver licence and ID-card holders; names with accents, addresses as one line."
+system: mva-identity
+owner: motor-vehicles
+steward: "Kevin O'Donnell"
+entity: Person
+sensitivity: personal
+authoritative_for: [family_name, given_name, middle_name, name_suffix, birth_date, sex, driver_license, house_number, street, unit, locality, region, post_code, post_code_ext]
+source:
+  kind: json
+  path: data/mva/identities.ndjson
+  format: ndjson
+  types: {zip: string, ssn: string}
+  fields:
+"""
+
+MVA_TAIL = """\
+fields:
+  - {column: customer_no, description: "MVA customer number"}
+  - {column: license_no, attribute: driver_license, description: "Letter and 14 digits, sometimes spaced", normalize: [{identifier: {scheme: nj_dl}}]}
+  - {column: credential_type, description: "DL driver licence, ID identification card"}
+  - {column: ssn, attribute: national_id, description: "Mostly with dashes; null or masked for some", normalize: [{identifier: {scheme: us_ssn}}]}
+  - {column: last_name, attribute: family_name}
+  - {column: first_name, attribute: given_name}
+  - {column: middle_name, attribute: middle_name}
+  - {column: name_suffix, attribute: name_suffix, normalize: [{name: {part: suffix}}]}
+  - {column: dob, attribute: birth_date, description: "MM/DD/YYYY", normalize: [{date: {format: "%m/%d/%Y"}}]}
+  - {column: sex, attribute: sex, codelist: sex, description: "1 male, 2 female"}
+  - column: street
+    description: "Street line with the unit, mixed spellings"
+    split:
+      - {attribute: house_number, normalize: [{address: {country: US, part: house_number}}]}
+      - {attribute: street, normalize: [{address: {country: US, part: street}}]}
+      - {attribute: unit, normalize: [{address: {country: US, part: unit}}]}
+  - {column: city, attribute: locality, normalize: [{text: {case: upper}}]}
+  - {column: state, attribute: region, codelist: us_state, description: "Code or name"}
+  - column: zip
+    description: "ZIP+4 with a dash, a 5-digit string, or a JSON number that lost its leading zero"
+    split:
+      - {attribute: post_code, normalize: [{address: {country: US, part: post_code}}]}
+      - {attribute: post_code_ext, normalize: [{address: {country: US, part: post_code_ext}}]}
+  - {column: phone, attribute: phone, normalize: [{phone: {region: US}}]}
+  - {column: last_updated, description: "Last change, ISO 8601 UTC"}
+"""
+
+PAYMENTS = """\
+id: benefit_payments
+title: "Benefit payments"
+description: "Payments made by the disbursement bank; the payee as one name line."
+system: disbursement
+owner: disbursement-bank
+steward: "Renée Castillo"
+entity: Person
+sensitivity: personal
+source:
+  kind: csv
+  path: data/payments/payments.csv
+  encoding: utf-8
+  delimiter: ","
+fields:
+  - {column: payment_id, description: "Bank payment reference"}
+  - {column: claim_id, attribute: claim_id, description: "Sometimes with a dash after UI", normalize: [{identifier: {scheme: ui_claim}}]}
+  - {column: payee_ssn, attribute: national_id, description: "Dashes, spaces or none", normalize: [{identifier: {scheme: us_ssn}}]}
+  - {column: payee_name, attribute: full_name, description: "FIRST M LAST, capitals"}
+  - {column: amount, description: "USD", sensitivity: personal}
+  - {column: paid_on, description: "Payment date, ISO"}
+  - {column: method, description: "ACH or DEBIT CARD"}
+  - {column: account_hash, description: "Hash of the payee's bank account (the bank keeps the number)"}
+"""
+
+ENTITY = """\
+# Identifiers this program links on besides the SSN.
+id: Person
+attributes:
+  - {name: driver_license, type: identifier, description: "MVA licence or ID-card number"}
+  - {name: claim_id, type: identifier, description: "UI claim number (a person may have filed twice)"}
+"""
+
+IDENTIFIERS = {
+    "identifiers/us_ssn.yaml": """\
+# The Social Security number: 9 digits; area 001-665 or 667-899, group 01-99, serial
+# 0001-9999 (areas 000, 666 and 900-999 are never issued: 9xx are ITINs). The digits
+# clerks type when the number is unknown are placeholders, flagged and never linked.
+id: us_ssn
+title: "Social Security number (SSN)"
+length: 9
+pattern: "(00[1-9]|0[1-9][0-9]|[1-5][0-9]{2}|6[0-5][0-9]|66[0-57-9]|6[7-9][0-9]|[78][0-9]{2})(0[1-9]|[1-9][0-9])(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+separators: " -"
+check: none
+placeholders: ["000000000", "111111111", "123456789", "999999999"]
+link: exact
+unique: true
+""",
+    "identifiers/nj_dl.yaml": """\
+# The motor-vehicle agency's licence number: the initial of the family name and 14
+# digits, printed in groups of 5-5-5 on the card.
+id: nj_dl
+title: "Driver licence / ID card number"
+length: 15
+pattern: "[A-Z][0-9]{14}"
+separators: " -"
+check: none
+link: exact
+unique: true
+""",
+    "identifiers/ui_claim.yaml": """\
+# The claims system's claim number: UI and 8 digits. One person may hold two claims.
+id: ui_claim
+title: "UI claim number"
+length: 10
+pattern: "UI[0-9]{8}"
+separators: " -"
+check: none
+link: exact
+unique: false
+""",
+}
+
+CODELISTS = {
+    "codelists/sex.yaml": """\
+id: sex
+title: "Sex"
+version: "2026.1"
+codes:
+  - {code: male, labels: {en: "Male", es: "Masculino"}}
+  - {code: female, labels: {en: "Female", es: "Femenino"}}
+crosswalks:
+  - dataset: ui_claims          # letters on the mainframe
+    column: SEX_CD
+    map:
+      - {local: "M", code: male}
+      - {local: "F", code: female}
+  - dataset: mva_identities     # numbers at the MVA
+    column: sex
+    map:
+      - {local: "1", code: male}
+      - {local: "2", code: female}
+""",
+}
+
+CLAIM_SEAMS = {
+    "seams/mva-to-claims.yaml": """\
+id: mva-to-claims
+title: "MVA -> UI claims: identity verification of claimants"
+provider: mva_identities
+consumer: uics-mainframe
+owner: {name: "Dana Whitfield", agency: workforce-agency, email: d.whitfield@swa.example.gov}
+agreement:
+  reference: "MOU-2025-UI-07"
+  purpose: identity-verification
+  legal_basis: "State UI law, identity verification of claimants (invented)"
+  attributes: [national_id, driver_license, family_name, given_name, middle_name, birth_date, house_number, street, unit, locality, region, post_code]
+  retention: P3Y
+  starts: 2025-07-01
+  expires: 2027-06-30
+contract:
+  allow_new_columns: true
+  rules:
+    - {attribute: driver_license, check: not_null, tolerance: 0.001}
+    - {attribute: driver_license, check: valid_identifier, tolerance: 0.001}
+    - {attribute: birth_date, check: range, min: 1900-01-01, max: today, tolerance: 0.001}
+    - {attribute: region, check: in_codelist, tolerance: 0.001}
+  volume: {min_rows: $mva_min, max_change: 0.2}
+""",
+    "seams/wages-to-claims.yaml": """\
+id: wages-to-claims
+title: "Wage records -> UI claims: monetary eligibility"
+provider: wage_records
+consumer: uics-mainframe
+owner: {name: "Priya Raman", agency: employer-accounts, email: p.raman@swa.example.gov}
+agreement:
+  reference: "SWA-INT-2024-03"
+  purpose: benefit-eligibility
+  legal_basis: "State UI law, base-period wages (invented)"
+  attributes: [national_id, family_name, given_name]
+  starts: 2024-01-01
+contract:
+  rules:
+    - {attribute: national_id, check: not_null, tolerance: 0.001}
+    - {attribute: national_id, check: valid_identifier, tolerance: 0.01}
+  volume: {min_rows: $wage_min}
+""",
+    "seams/claims-to-bank.yaml": """\
+id: claims-to-bank
+title: "UI claims -> disbursement bank: payees"
+provider: ui_claims
+consumer: disbursement
+owner: {name: "Renée Castillo", agency: disbursement-bank, email: r.castillo@bank.example.com}
+agreement:
+  reference: "CTR-2025-118"
+  purpose: benefit-payment
+  legal_basis: "Disbursement services contract, sec. 4 (invented)"
+  attributes: [claim_id, national_id, family_name, given_name, middle_name, house_number, street, unit, locality, region, post_code]
+  retention: P7Y
+  starts: 2025-01-01
+  expires: 2027-12-31
+contract:
+  rules:
+    - {attribute: claim_id, check: not_null}
+    - {attribute: claim_id, check: unique}
+    - {attribute: national_id, check: valid_identifier, tolerance: 0.02}
+    - {attribute: sex, check: in_codelist}
+  volume: {min_rows: $claims_min}
+  freshness: {max_age: P1D}
+""",
+}
+
+RECONCILE = """\
+# How claimants are linked across the four systems. Record keys survive re-runs:
+# the claim number, the MVA customer number, the bank's payment id; a wage line has
+# none, so its line number in the file is its key.
+id: person
+entity: Person
+datasets: [ui_claims, wage_records, mva_identities, benefit_payments]
+keys: {ui_claims: [CLAIM_ID], wage_records: [_record_no], mva_identities: [customer_no], benefit_payments: [payment_id]}
+recency: {ui_claims: LAST_UPDT, mva_identities: last_updated, benefit_payments: paid_on}
+deterministic: [national_id, driver_license, claim_id]
+truth: [authoritative, most_recent, most_frequent]
+attributes: [national_id, driver_license, claim_id, family_name, given_name, middle_name, name_suffix, full_name, birth_date, sex, phone, house_number, street, unit, locality, region, post_code, post_code_ext]
+"""
+
+
+def _state_list() -> str:
+    codes = "".join(f'  - {{code: {c}, labels: {{en: "{n}"}}}}\n' for c, n in STATES)
+    names = "".join(f'      - {{local: "{n}", code: {c}}}\n' for c, n in STATES)
+    upper = "".join(f'      - {{local: "{n.upper()}", code: {c}}}\n' for c, n in STATES)
+    return (
+        "# USPS state codes; the MVA writes some states by name.\n"
+        'id: us_state\ntitle: "US state or territory"\nversion: "2026.1"\ncodes:\n'
+        + codes
+        + "crosswalks:\n  - dataset: mva_identities\n    column: state\n    map:\n"
+        + names
+        + upper
+    )
+
+
+def _columns(columns: tuple[tuple[str, int, int], ...]) -> str:
+    def line(name: str, start: int, length: int) -> str:
+        extra = ", type: decimal, scale: 2" if name == "wages" else ""
+        return f"    - {{name: {name}, start: {start}, length: {length}{extra}}}\n"
+
+    return "".join(line(*c) for c in columns)
+
+
+def spec_files(*, people: int, records: dict[str, int]) -> dict[str, str]:
+    """Every spec file of the us-ui workspace, by relative path."""
+    values = {
+        "mva_min": max(1, records["mva_identities"] * 9 // 10),
+        "wage_min": max(1, records["wage_records"] * 9 // 10),
+        "claims_min": max(1, records["ui_claims"] * 9 // 10),
+    }
+    mva_fields = "".join(f"    {col}: {path}\n" for col, path in MVA_FIELDS.items())
+    return {
+        "seamline.yaml": PROJECT,
+        "agencies.yaml": AGENCIES,
+        **SYSTEMS,
+        "datasets/ui_claims.yaml": CLAIMS,
+        "datasets/wage_records.yaml": WAGES_HEAD + _columns(WAGE_COLUMNS) + WAGES_TAIL,
+        "datasets/mva_identities.yaml": MVA_HEAD + mva_fields + MVA_TAIL,
+        "datasets/benefit_payments.yaml": PAYMENTS,
+        "entities/person.yaml": ENTITY,
+        "reconcile/person.yaml": RECONCILE,
+        **IDENTIFIERS,
+        **CODELISTS,
+        "codelists/us_state.yaml": _state_list(),
+        **{name: Template(text).substitute(values) for name, text in CLAIM_SEAMS.items()},
+        ".gitignore": ".seamline/\n",
+    }
+
+
+def write_spec(root: Path, *, people: int, records: dict[str, int]) -> None:
+    for name, text in spec_files(people=people, records=records).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
