@@ -39,19 +39,19 @@ COPYBOOK = """\
                10  CITY            PIC X(20).
                10  STATE-CD        PIC X(2).
                10  ZIP-CODE        PIC X(9).
-           05  PHONE-NO            PIC X(14).
+           05  PHONE-NO            PIC X(15).
            05  BYB-DATE            PIC 9(8)      COMP-3.
            05  WBA-AMT             PIC S9(5)V99  COMP-3.
            05  CLAIM-STAT          PIC X(1).
            05  LAST-UPDT           PIC 9(8)      COMP-3.
-           05  FILLER              PIC X(15).
+           05  FILLER              PIC X(14).
 """
 
 LAYOUT = (
     ("CLAIM-ID", 10), ("CLMT-SSN", 11), ("LAST-NAME", 25), ("FIRST-NAME", 15),
     ("MIDDLE-NAME", 15), ("NAME-SUFFIX", 3), ("BIRTH-DATE", 5), ("SEX-CD", 1),
-    ("STREET-LINE", 40), ("CITY", 20), ("STATE-CD", 2), ("ZIP-CODE", 9), ("PHONE-NO", 14),
-    ("BYB-DATE", 5), ("WBA-AMT", 4), ("CLAIM-STAT", 1), ("LAST-UPDT", 5), ("FILLER", 15),
+    ("STREET-LINE", 40), ("CITY", 20), ("STATE-CD", 2), ("ZIP-CODE", 9), ("PHONE-NO", 15),
+    ("BYB-DATE", 5), ("WBA-AMT", 4), ("CLAIM-STAT", 1), ("LAST-UPDT", 5), ("FILLER", 14),
 )  # fmt: skip
 RECORD_LENGTH = sum(size for _, size in LAYOUT)  # 200
 OFFSETS = {name: sum(size for _, size in LAYOUT[:i]) for i, (name, _) in enumerate(LAYOUT)}
@@ -111,7 +111,7 @@ def write_claims(folder: Path, people: list[Person], rng: random.Random) -> Clai
         cols["CITY"].append(a.city.upper())
         cols["STATE-CD"].append(a.state)
         cols["ZIP-CODE"].append(a.zip5 + a.zip4)
-        cols["PHONE-NO"].append(mess.phone_notation(p.phone, rng))
+        cols["PHONE-NO"].append(mess.phone_notation(p.phone, rng) if p.phone else "")
         cols["CLAIM-STAT"].append(rng.choice(CLAIM_STATUS))
         cols["FILLER"].append("")
         packed["BIRTH-DATE"].append(_ymd(birth))

@@ -101,7 +101,7 @@ def _customer(p: Person, number: int, rng: random.Random, defects: list[str]) ->
             "state": _state(a.state, rng),
             "zip": _zip(a.zip5, a.zip4, rng),
         },
-        "phone": mess.phone_notation(p.phone, rng) if rng.random() < 0.85 else None,
+        "phone": mess.phone_notation(p.phone, rng) if p.phone else None,
         "last_updated": updated.isoformat() + "Z",
     }
 

@@ -62,8 +62,8 @@ class Person:
     sex: str  # "M" | "F"
     birth: dt.date
     address: Address
-    phone: str  # 10 digits
-    license: str  # "" when the person holds no licence or ID card
+    phone: str  # 10 digits; "" when no agency has a phone number
+    license: str  # "" when the person holds no licence or ID card of this state
     employers: list[int] = field(default_factory=list)
     quarters: list[str] = field(default_factory=list)
     claimant: bool = False
@@ -177,10 +177,12 @@ def make_population(rng: random.Random, count: int, employers: int) -> list[Pers
             sex=sex,
             birth=birth,
             address=address,
-            phone=_phone(rng, address.state),
-            license=_license(rng, family, licences),
+            phone=_phone(rng, address.state) if rng.random() < 0.92 else "",
+            license="",
         )
         _membership(rng, person, employers)
+        if person.in_mva:  # only the MVA issues licences and ID cards
+            person.license = _license(rng, family, licences)
         people.append(person)
     return people
 

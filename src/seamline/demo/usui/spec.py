@@ -102,6 +102,7 @@ source:
   copybook: data/claims/claims.cpy
   encoding: cp037
   record_format: F
+  blank_text: "null"     # a blank middle name or suffix is not known, not an empty name
 fields:
   - {column: CLAIM_ID, attribute: claim_id, description: "UI + 8 digits", normalize: [{identifier: {scheme: ui_claim}}]}
   - {column: CLMT_SSN, attribute: national_id, description: "SSN, with or without dashes; placeholders when unknown", normalize: [{identifier: {scheme: us_ssn}}]}

@@ -33,7 +33,7 @@ def entity_row(p: Person) -> tuple[str, ...]:
         p.birth.isoformat(),
         "male" if p.sex == "M" else "female",
         p.license,
-        "+1" + p.phone,
+        "+1" + p.phone if p.phone else "",
         a.house,
         a.street_std,
         a.unit_std,
