@@ -77,6 +77,12 @@ class HarmonizePlan:
 
     def explain(self) -> str:
         lines = [f"-- harmonize {self.dataset}: {len(self.fields)} mapped fields"]
+        columns: dict[str, list[str]] = {}
+        for f in self.fields:
+            columns.setdefault(f.column, []).append(f.attribute)
+        for column, attributes in columns.items():
+            if len(attributes) > 1:
+                lines.append(f"-- {column} is split into {', '.join(attributes)}")
         for chain in self.arrow:
             steps = ", ".join(s.key for s in chain.steps)
             lines.append(
@@ -175,7 +181,7 @@ def _field_plans(
 ) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: dict[str, str] = {}
-    for f in spec.fields:
+    for f in spec.mappings():
         if f.attribute is None:
             continue
         if f.column not in schema.names:
