@@ -178,7 +178,7 @@ def test_options_validation_through_registry() -> None:
     built = registry.build({"address": {"part": "locality"}}, StepContext(country="KG"))
     assert isinstance(built, AddressNormalizer)
     with pytest.raises(SpecError, match="part"):
-        registry.build({"address": {"part": "street"}}, StepContext())
+        registry.build({"address": {"part": "strasse"}}, StepContext())
     with pytest.raises(SpecError, match="reference_columns"):
         registry.build({"address": {"reference_columns": {"strasse": "X"}}}, StepContext())
     with pytest.raises(ValidationError):

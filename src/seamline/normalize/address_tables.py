@@ -94,16 +94,8 @@ DEFAULT_DESIGNATORS = DESIGNATORS["KG"]
 # or before a number): "ул. С. Орозбекова" is a street named after a person, not a village.
 SHORT = frozenset({"г", "с", "п", "д", "ш", "к", "s", "g", "d", "p"})
 
-POST_CODES: dict[str, re.Pattern[str]] = {
-    "KG": re.compile(r"7\d{5}"),
-    "RU": re.compile(r"[1-6]\d{5}"),
-    "KZ": re.compile(r"\d{6}"),
-    "BY": re.compile(r"2\d{5}"),
-    "UZ": re.compile(r"[1-2]\d{5}"),
-    "TJ": re.compile(r"7[34]\d{4}"),
-}
-"""Valid post codes by country (full match). Countries not listed accept 4 to 6 digits."""
 DEFAULT_POST_CODE = re.compile(r"\d{4,6}")
+"""Post codes of a country whose rules give no pattern."""
 
 # Latin letters typed for their Cyrillic look-alikes in house numbers ("96A" with a Latin A).
 LATIN_TO_CYRILLIC = str.maketrans("ABEKMHOPCTXaebkmhopctx", "АВЕКМНОРСТХАВЕКМНОРСТХ")
@@ -114,7 +106,11 @@ def designators_for(country: str | None) -> dict[str, Designator]:
 
 
 def post_code_pattern(country: str | None) -> re.Pattern[str]:
-    return POST_CODES.get((country or "").upper(), DEFAULT_POST_CODE)
+    """The country's post code pattern from its rules (``address_data/<cc>.yaml``)."""
+    from seamline.normalize.address_rules import rules_for
+
+    rules = rules_for(country)
+    return rules.post_code.pattern if rules and rules.post_code else DEFAULT_POST_CODE
 
 
 def word_key(token: str) -> str:
