@@ -80,8 +80,14 @@ def maybe_typo(text: str, rng: random.Random, share: float) -> tuple[str, bool]:
     return text, False
 
 
-def street_line(addr: Address, rng: random.Random, *, upper: bool, with_unit: bool) -> str:
-    """123 N Main St Apt 4B / 123 NORTH MAIN STREET #4B / 123 Main Street, Unit 4."""
+def street_line(
+    addr: Address, rng: random.Random, *, upper: bool, with_unit: bool, hash_sign: bool = True
+) -> str:
+    """123 N Main St Apt 4B / 123 NORTH MAIN STREET #4B / 123 Main Street, Unit 4.
+
+    ``hash_sign``: the system lets a clerk write "#" for an apartment (USPS reads it as an
+    unknown designator); an address-validated system writes the designator.
+    """
     parts = [addr.house]
     if addr.direction >= 0:
         short, long = lists.DIRECTIONS[addr.direction]
@@ -90,7 +96,8 @@ def street_line(addr: Address, rng: random.Random, *, upper: bool, with_unit: bo
     parts.append(rng.choice(lists.STREET_SUFFIXES[addr.suffix][1]))
     line = " ".join(parts)
     if with_unit and addr.unit_kind >= 0:
-        spelling = rng.choice(lists.UNITS[addr.unit_kind][1])
+        spellings = lists.UNITS[addr.unit_kind][1]
+        spelling = rng.choice(spellings if hash_sign else [x for x in spellings if x != "#"])
         sep = ", " if rng.random() < 0.2 else " "
         line += f"{sep}{spelling}{'' if spelling == '#' else ' '}{addr.unit}"
     return line.upper() if upper else line

@@ -96,7 +96,9 @@ def _customer(p: Person, number: int, rng: random.Random, defects: list[str]) ->
         "dob": f"{p.birth.month:02d}/{p.birth.day:02d}/{p.birth.year:04d}",
         "sex": 1 if p.sex == "M" else 2,
         "address": {
-            "line1": mess.street_line(a, rng, upper=rng.random() < 0.3, with_unit=True),
+            "line1": mess.street_line(
+                a, rng, upper=rng.random() < 0.3, with_unit=True, hash_sign=False
+            ),
             "city": a.city if rng.random() < 0.7 else a.city.upper(),
             "state": _state(a.state, rng),
             "zip": _zip(a.zip5, a.zip4, rng),

@@ -109,7 +109,7 @@ fields:
   - {column: CLMT_NAME_LAST_NAME, attribute: family_name, normalize: [{name: {}}]}
   - {column: CLMT_NAME_FIRST_NAME, attribute: given_name, normalize: [{name: {}}]}
   - {column: CLMT_NAME_MIDDLE_NAME, attribute: middle_name, normalize: [{name: {}}]}
-  - {column: CLMT_NAME_NAME_SUFFIX, attribute: name_suffix, normalize: [{name: {part: suffix}}]}
+  - {column: CLMT_NAME_NAME_SUFFIX, attribute: name_suffix, normalize: [{text: {case: upper, remove: "."}}]}
   - {column: BIRTH_DATE, attribute: birth_date, description: "CCYYMMDD, packed decimal; 0 = not known", normalize: [{date: {format: "%Y%m%d", zero_is_null: true}}]}
   - {column: SEX_CD, attribute: sex, codelist: sex}
   - column: MAIL_ADDR_STREET_LINE
@@ -190,7 +190,7 @@ fields:
   - {column: last_name, attribute: family_name}
   - {column: first_name, attribute: given_name}
   - {column: middle_name, attribute: middle_name}
-  - {column: name_suffix, attribute: name_suffix, normalize: [{name: {part: suffix}}]}
+  - {column: name_suffix, attribute: name_suffix, normalize: [{text: {case: upper, remove: "."}}]}
   - {column: dob, attribute: birth_date, description: "MM/DD/YYYY", normalize: [{date: {format: "%m/%d/%Y"}}]}
   - {column: sex, attribute: sex, codelist: sex, description: "1 male, 2 female"}
   - column: street
