@@ -343,7 +343,7 @@ agreement:
   starts: 2024-01-01
 contract:
   rules:
-    - {attribute: national_id, check: not_null, tolerance: 0.001}
+    - {attribute: national_id, check: not_null, tolerance: 0.01}
     - {attribute: national_id, check: valid_identifier, tolerance: 0.01}
   volume: {min_rows: $wage_min}
 """,
@@ -366,7 +366,7 @@ contract:
     - {attribute: claim_id, check: not_null}
     - {attribute: claim_id, check: unique}
     - {attribute: national_id, check: valid_identifier, tolerance: 0.02}
-    - {attribute: sex, check: in_codelist}
+    - {attribute: region, check: in_codelist}
   volume: {min_rows: $claims_min}
   freshness: {max_age: P1D}
 """,
