@@ -27,7 +27,7 @@ transfer and must be quarantined: {bad_claims} claims with an invalid packed dec
 {bad_wages} wage lines cut short, {bad_mva} garbled MVA line.
 
 `_truth/` holds the ground truth `seamline run` scores against (declared by
-`evaluate: {{truth: _truth}}` in `seamline.yaml`): `entities.csv` (one row per
+`evaluate:` in `seamline.yaml`): `entities.csv` (one row per
 person, canonical values), `records.csv` (which person each record belongs to) and
 `defects.csv` (the deliberate defects of each record).
 

@@ -17,7 +17,8 @@ NAME = "demo-us-ui"
 PROJECT = """\
 # The us-ui demo: a state unemployment-insurance program shares claimant data with the
 # motor-vehicle agency, employers and the disbursement bank (all invented).
-# Written by `seamline demo --scenario us-ui`; the pipeline reads _truth/ only to score.
+# Written by `seamline demo --scenario us-ui`. The ground truth in _truth/ is read only
+# because `evaluate:` below declares it: `seamline run` then scores links and golden values.
 name: demo-us-ui
 title: "Demo: unemployment insurance claims, wages, identities and payments"
 description: "A state workforce agency's claims, employers' wage reports, the MVA identity file and the bank's payments."
@@ -25,7 +26,11 @@ country: US
 engine: duckdb
 data_dir: .seamline/data
 quarantine_max_share: 0.05
-evaluate: {truth: _truth}
+evaluate:
+  truth: _truth
+  # The truth spells names as the MVA card does (García López); the mainframe's GARCIA
+  # LOPEZ counts as right when the name keys agree. Cities are compared ignoring case.
+  compare: {family_name: name, given_name: name, middle_name: name, name_suffix: text, locality: text}
 """
 
 AGENCIES = """\
