@@ -228,9 +228,15 @@ class CrosswalkEntry(Spec):
         return self
 
 
+LocalMatch = Literal["ignore_case", "exact"]
+
+
 class CrosswalkSpec(Spec):
     dataset: str
     column: str
+    match: LocalMatch | None = None
+    """How data values meet the ``local`` values: ignore_case (letter case and
+    surrounding white space do not matter) or exact. Default: the code list's ``match``."""
     map: list[CrosswalkEntry] = Field(default_factory=list)
 
 
@@ -242,6 +248,9 @@ class CodeListSpec(Spec):
     version: str = "1"
     description: str = ""
     codes: list[CodeSpec]
+    match: LocalMatch = "ignore_case"
+    """How data values meet codes and crosswalk ``local`` values: ignore_case (``m``,
+    `` M `` and ``M`` are one value) or exact."""
     crosswalks: list[CrosswalkSpec] = Field(default_factory=list)
 
     def code_values(self) -> list[str]:
@@ -292,6 +301,9 @@ class IdentifierSchemeSpec(Spec):
     """The check-digit algorithm over the compact form (the last character is the check)."""
     restore_leading_zeros: bool = False
     """Pad shorter all-digit values with zeros to ``length`` (spreadsheets lose them)."""
+    placeholders: list[str] = Field(default_factory=list)
+    """Values known to be typed to fill the field, not real numbers (flagged
+    ``placeholder_identifier``), besides repeated digits and digit runs."""
     embedded: list[EmbeddedPart] = Field(default_factory=list)
 
 
