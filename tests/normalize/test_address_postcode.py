@@ -151,3 +151,26 @@ def test_rules_spec_validation() -> None:
         AddressRulesSpec.model_validate({"country": "DE", "street_types": {"STR": [" "]}})
     with pytest.raises(ValidationError, match="extra"):
         AddressRulesSpec.model_validate({"country": "DE", "street_type": {}})
+
+
+def test_declared_designator_extends_the_cis_words() -> None:
+    alley = AddressRulesSpec.model_validate(
+        {
+            "country": "KG",
+            "designators": [
+                {"kind": "street", "canonical": "аллея", "words": ["ал", "аллея"]},
+            ],
+        }
+    )
+    text = ["Бишкек, ал. Молодежная 5"]
+    got, flags = run("KG", "thoroughfare", text, addresses={"KG": alley})
+    assert got == ["аллея Молодежная"] and flags == [None]
+    got, flags = run("KG", "thoroughfare", text)
+    assert got == ["ал Молодежная"]  # built-in words: "ал." is not known, it stays in the name
+    kg = rules_for("KG")
+    ru = rules_for("RU")
+    assert kg is not None and ru is not None
+    assert kg.designators["ул"].canonical == "улица" and "көчөсү" in kg.designators
+    assert "көчөсү" not in ru.designators
+    with pytest.raises(ValidationError, match="designators_from"):
+        AddressRulesSpec.model_validate({"country": "KG", "designators_from": "ru"})

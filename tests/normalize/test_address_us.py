@@ -253,3 +253,119 @@ def test_any_latin_text_stays_latin_and_keeps_its_numbers(text: str) -> None:
     assert flag in (None, *AddressNormalizer.flags)
     for n in re.findall(r"[0-9]+", text):
         assert n in full or flag == "invalid_post_code", (text, full, flag)
+
+
+# A hand-written set of real-world-shaped lines (all invented): text, full, flag.
+CORPUS = [
+    ("123 1/2 Main St, Troy, NY 12180", "123 1/2 MAIN ST, TROY, NY 12180", None),
+    (
+        "N6W23001 Bluemound Rd, Waukesha, WI 53186",
+        "N6W23001 BLUEMOUND RD, WAUKESHA, WI 53186",
+        None,
+    ),
+    ("Apt 5, 22 Elm St, Salem, OR 97301", "22 ELM ST APT 5, SALEM, OR 97301", None),
+    ("22 Elm St Apt. 5 Salem OR 97301", "22 ELM ST APT 5, SALEM, OR 97301", None),
+    ("22 Elm St., #5, Salem, OR 97301", "22 ELM ST # 5, SALEM, OR 97301", None),
+    ("22 Elm Street Apt#5, Salem OR 97301", "22 ELM ST APT 5, SALEM, OR 97301", None),
+    ("4500 US Highway 66, Flagstaff, AZ 86001", "4500 US HIGHWAY 66, FLAGSTAFF, AZ 86001", None),
+    ("1800 County Road 12, Ames, IA 50010", "1800 COUNTY ROAD 12, AMES, IA 50010", None),
+    ("One Oak Plaza, Dover, DE 19901", "ONE OAK PLAZA, DOVER, DE 19901", "unparsed_address"),
+    ("48 maple ave, burlington vt 05401", "48 MAPLE AVE, BURLINGTON, VT 05401", None),
+    ("48 Maple Ave Burlington 05401", "48 MAPLE AVE, BURLINGTON, 05401", None),
+    ("48 Maple Ave, VT 05401", "48 MAPLE AVE, VT 05401", None),
+    (
+        "310 West Washington Boulevard, Suite 1200, Chicago, Illinois 60606-2201",
+        "310 W WASHINGTON BLVD STE 1200, CHICAGO, IL 60606-2201",
+        None,
+    ),
+    ("9 Rue Royale, New Orleans, LA 70130", "9 RUE ROYALE, NEW ORLEANS, LA 70130", None),
+    (
+        "77 Avenue of the Americas, New York, NY 10019",
+        "77 AVENUE OF THE AMERICAS, NEW YORK, NY 10019",
+        None,
+    ),
+    ("150 E 42nd St Fl 12 New York NY 10017", "150 E 42ND ST FL 12, NEW YORK, NY 10017", None),
+    (
+        "2400 Old Mill Rd Lot 44 Bozeman MT 59715",
+        "2400 OLD MILL RD LOT 44, BOZEMAN, MT 59715",
+        None,
+    ),
+    ("Rural Route 3 Box 118, Pierre, SD 57501", "RR 3 BOX 118, PIERRE, SD 57501", None),
+    ("HC 65 Box 20, Elko NV 89801", "HC 65 BOX 20, ELKO, NV 89801", None),
+    ("Post Office Box 301, Cheyenne, WY 82001", "PO BOX 301, CHEYENNE, WY 82001", None),
+    ("POB 77, Pierre SD 57501", "PO BOX 77, PIERRE, SD 57501", None),
+    ("PSC 802 Box 74, APO AE 09499", "PSC 802 BOX 74, APO, AE 09499", None),
+    ("500 S Main St Rear, Moab, UT 84532", "500 S MAIN ST REAR, MOAB, UT 84532", None),
+    (
+        "42 Cherry Hill Rd Building 3 Floor 2 Parsippany NJ 07054",
+        "42 CHERRY HILL RD BLDG 3 FL 2, PARSIPPANY, NJ 07054",
+        None,
+    ),
+    (
+        "65 Harbor View Ter Unit 2B, Portland, ME 4101",
+        "65 HARBOR VIEW TER UNIT 2B, PORTLAND, ME 04101",
+        "leading_zeros_restored",
+    ),
+    (
+        "1234 Sunset Blvd., Los Angeles, Calif. 90026",
+        "1234 SUNSET BLVD, LOS ANGELES, CA 90026",
+        None,
+    ),
+    (
+        "800 N. Michigan Ave. Apt 5305 Chicago, IL 60611",
+        "800 N MICHIGAN AVE APT 5305, CHICAGO, IL 60611",
+        None,
+    ),
+    ("15 Pearl St Ste. 400 Denver Colorado 80203", "15 PEARL ST STE 400, DENVER, CO 80203", None),
+    ("200 Route 9, Fishkill, NY 12524", "200 ROUTE 9, FISHKILL, NY 12524", None),
+    ("57 W 57th St", "57 W 57TH ST", None),
+    ("7 Sycamore Cir Spc 14 Tucson AZ 85705", "7 SYCAMORE CIR SPC 14, TUCSON, AZ 85705", None),
+    ("5 Elm St Dayton OH 45402 USA", "5 ELM ST, DAYTON, OH 45402", None),
+    ("5 Elm St Dayton OH 45402 Canada", "5 ELM ST DAYTON OH 45402 CANADA", "unparsed_address"),
+    (
+        "c/o Jane Roe, 5 Elm St, Dayton OH 45402",
+        "C/O JANE ROE, 5 ELM ST, DAYTON OH 45402",
+        "unparsed_address",
+    ),
+    (
+        "1010 Birch Street Southwest, Apt 3, Olympia WA 98502",
+        "1010 BIRCH ST SW APT 3, OLYMPIA, WA 98502",
+        None,
+    ),
+    (
+        "410 S. 3rd St., Ste #200, Minneapolis, MN 55415",
+        "410 S 3RD ST STE 200, MINNEAPOLIS, MN 55415",
+        None,
+    ),
+    (
+        "88 Pleasant Valley Rd., Unit C-4, Nashua NH 03060",
+        "88 PLEASANT VALLEY RD UNIT C-4, NASHUA, NH 03060",
+        None,
+    ),
+    (
+        "3 Winding Brook Way Apt 12 Ames Iowa 50014",
+        "3 WINDING BROOK WAY APT 12, AMES, IA 50014",
+        None,
+    ),
+    ("27 Ocean Blvd E, Long Beach, NY 11561", "27 OCEAN BLVD E, LONG BEACH, NY 11561", None),
+    ("1600 S Harbor Dr, San Diego, CA, 92101", "1600 S HARBOR DR, SAN DIEGO, CA 92101", None),
+    (
+        "720 Prospect Ave. Fl. 3 Hartford CT 06105",
+        "720 PROSPECT AVE FL 3, HARTFORD, CT 06105",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "full", "flag"), CORPUS)
+def test_real_world_shaped_lines(text: str, full: str, flag: str | None) -> None:
+    p = parse_line(text, US)
+    assert (p.part("full"), p.flag_for("full")) == (full, flag)
+
+
+def test_corpus_read_rate() -> None:
+    """Measured: 38 of 41 lines read (93 %); the three left are flagged, never guessed."""
+    res = step().arrow(pa.array([t for t, _, _ in CORPUS]))
+    flags = res.flags.to_pylist()
+    read = sum(f in (None, "leading_zeros_restored") for f in flags)
+    assert read == 38 and len(flags) == 41

@@ -83,7 +83,7 @@ def parse_line(text: str, rules: CountryRules | None) -> Parsed:
     if rules is None:
         return LineParts(text=clean(text))
     if rules.parser == "cis":
-        return parse_address(text, rules.country)
+        return parse_address(text, rules.country, rules)
     bare = rules.post_code.read(clean(text, upper=True)) if rules.post_code else None
     if bare is not None:  # a post code column: "62704-1234", "SW1A 1AA", "8144"
         return LineParts(text=bare.text, post=bare)

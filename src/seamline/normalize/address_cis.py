@@ -17,6 +17,7 @@ the thoroughfare, ``unit`` the flat, ``region`` the oblast; ``post_code_ext`` is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from seamline.normalize.address_tables import (
     LATIN_TO_CYRILLIC,
@@ -26,6 +27,9 @@ from seamline.normalize.address_tables import (
     scan,
     segments,
 )
+
+if TYPE_CHECKING:
+    from seamline.normalize.address_rules import CountryRules
 
 PLAIN_NAMES = {
     "house_number": "house",
@@ -126,9 +130,17 @@ def _with_designator(name: str, d: Designator | None) -> str:
     return f"{name} {d.canonical}" if d.postfix else f"{d.canonical} {name}"
 
 
-def parse_address(text: str, country: str | None = "KG") -> AddressParts:
-    """Parse one free-text address. Never raises; unparsed parts stay None."""
-    table = designators_for(country)
+def parse_address(
+    text: str, country: str | None = "KG", rules: CountryRules | None = None
+) -> AddressParts:
+    """Parse one free-text address with ``rules`` (default: the country's built-in ones).
+    Never raises; unparsed parts stay None."""
+    table = rules.designators if rules is not None else designators_for(country)
+    post_pattern = (
+        rules.post_code.pattern
+        if rules is not None and rules.post_code is not None
+        else post_code_pattern(country)
+    )
     caps = any(c.isalpha() for c in text) and not any(c.islower() for c in text)
 
     def name(words: list[str]) -> str:
@@ -142,7 +154,7 @@ def parse_address(text: str, country: str | None = "KG") -> AddressParts:
     for idx, u in enumerate(units):
         d, kind = u.designator, u.designator.kind if u.designator else None
         if u.post is not None:
-            if post_code_pattern(country).fullmatch(u.post):
+            if post_pattern.fullmatch(u.post):
                 parts.post_code = parts.post_code or u.post
             else:
                 parts.invalid_post_code = u.post

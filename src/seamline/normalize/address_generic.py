@@ -101,7 +101,7 @@ def parse_table(text: str, rules: CountryRules) -> LineParts:
         post=post,
         invalid_post_code=invalid,
         parsed=street is not None and (house is not None or box is not None) and at == 0,
-    )
+    ).checked()
 
 
 def _delivery_like(piece: str, rules: CountryRules) -> bool:

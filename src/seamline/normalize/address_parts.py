@@ -65,9 +65,12 @@ class LineParts:
     """A region that is not one of the country's (kept as written in ``full``)."""
     parsed: bool = False
 
-    def __post_init__(self) -> None:
+    def checked(self) -> LineParts:
+        """Itself, unread if its standardized form lost a number of the input (a house
+        number the parser mislabelled): a number is never dropped silently."""
         if self.parsed and not self._numbers_kept():
-            self.parsed = False  # a number of the input is not in the output: never silent
+            self.parsed = False
+        return self
 
     def _numbers_kept(self) -> bool:
         out = f"{self._line()} {self.invalid_post_code or ''}"

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ruamel.yaml import YAML
 
 from seamline.errors import SpecError
+from seamline.normalize.address_tables import Designator, Kind
 from seamline.normalize.postcode import PostCodeRule
 
 Parser = Literal["usaddress", "cis", "table", "none"]
@@ -57,6 +58,24 @@ class PostCodeSpec(BaseModel):
         return value
 
 
+class DesignatorSpec(BaseModel):
+    """One designator word of the ``cis`` parser: what the neighbouring name is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    kind: Kind
+    """``street``, ``area`` (a micro-district standing in for a street), ``region``,
+    ``district``, ``city``, ``village``, ``house``, ``flat``, ``block`` or ``post``."""
+    canonical: str
+    """The expanded spelling written in ``full``, e.g. ``улица``."""
+    words: list[str]
+    """Spellings, lower case, without the trailing dot, e.g. ``[ул, улица, ul]``."""
+    postfix: bool = False
+    """The word stands after the name (``Чуйская область``)."""
+    street_class: str = ""
+    """For streets: a language-neutral class, so that ``улица`` and ``көчөсү`` match."""
+
+
 class AddressRulesSpec(BaseModel):
     """``addresses/<country>.yaml``: the address rules of one country."""
 
@@ -82,6 +101,9 @@ class AddressRulesSpec(BaseModel):
     ``{ST: [STREET, STR], AVE: [AVENUE, AV]}``."""
     unit_words: WordTable = Field(default_factory=dict)
     """Standard unit designator: its spellings, e.g. ``{APT: [APARTMENT], STE: [SUITE]}``."""
+    unit_words_alone: list[str] = Field(default_factory=list)
+    """Unit designators (standard words) that stand without a number, e.g. ``REAR``,
+    ``BSMT``."""
     directionals: WordTable = Field(default_factory=dict)
     """Standard directional: its spellings, e.g. ``{N: [NORTH], NE: [NORTHEAST]}``."""
     box_words: WordTable = Field(default_factory=dict)
@@ -91,6 +113,12 @@ class AddressRulesSpec(BaseModel):
     regions_from_iso: bool | None = None
     """Take the regions from ISO 3166-2 (pycountry) as well; default false."""
     post_code: PostCodeSpec | None = None
+    """The shape of the country's post codes (keys below); replaces the built-in one."""
+    designators: list[DesignatorSpec] = Field(default_factory=list)
+    """For ``parser: cis``: designator words, e.g.
+    ``[{kind: street, canonical: улица, words: [ул, улица], street_class: street}]``."""
+    designators_from: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    """For ``parser: cis``: start from the designators of this built-in country (``RU``)."""
 
     @model_validator(mode="after")
     def _words_are_text(self) -> AddressRulesSpec:
@@ -112,10 +140,13 @@ class CountryRules:
     street_types: Mapping[str, str] = field(default_factory=dict)
     """Spelling (upper case, no dots) -> standard word."""
     unit_words: Mapping[str, str] = field(default_factory=dict)
+    units_alone: frozenset[str] = frozenset()
     directionals: Mapping[str, str] = field(default_factory=dict)
     box_words: Mapping[str, str] = field(default_factory=dict)
     regions: Mapping[str, str] = field(default_factory=dict)
     post_code: PostCodeRule | None = None
+    designators: Mapping[str, Designator] = field(default_factory=dict)
+    """For the cis parser: word key -> designator."""
 
     def case(self, text: str) -> str:
         return text.upper() if self.upper else text
@@ -154,9 +185,26 @@ def merge(base: AddressRulesSpec | None, extra: AddressRulesSpec) -> AddressRule
     for key, value in extra.model_dump(exclude_none=True, exclude_unset=True).items():
         if isinstance(value, dict) and key != "post_code" and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}
+        elif isinstance(value, list) and isinstance(data.get(key), list):
+            data[key] = [*data[key], *value]
         else:
             data[key] = value
     return AddressRulesSpec.model_validate(data)
+
+
+def _designators(spec: AddressRulesSpec) -> dict[str, Designator]:
+    out: dict[str, Designator] = {}
+    if spec.designators_from:
+        base = builtin_specs().get(spec.designators_from)
+        if base is None or base.designators_from:
+            raise ValueError(
+                f"designators_from: {spec.designators_from} has no designators of its own"
+            )
+        out.update(_designators(base))
+    for d in spec.designators:
+        entry = Designator(d.kind, d.canonical, d.postfix, d.street_class)
+        out.update({w.lower().replace("ё", "е").rstrip("."): entry for w in d.words})
+    return out
 
 
 def compile_rules(spec: AddressRulesSpec) -> CountryRules:
@@ -171,12 +219,14 @@ def compile_rules(spec: AddressRulesSpec) -> CountryRules:
         number_first=spec.house_number != "after",
         street_types=_spellings(spec.street_types),
         unit_words=_spellings(spec.unit_words),
+        units_alone=frozenset(spec.unit_words_alone),
         directionals=_spellings(spec.directionals),
         box_words=_spellings(spec.box_words),
         regions=regions,
         post_code=(
             PostCodeRule(post.pattern, post.format, post.restore_leading_zeros) if post else None
         ),
+        designators=_designators(spec),
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import usaddress
 
-from seamline.normalize.address_generic import parse_table
+from seamline.normalize.address_generic import parse_table, take_region
 from seamline.normalize.address_parts import LineParts, clean, only_latin
 from seamline.normalize.address_rules import CountryRules, word_key
 
@@ -49,26 +49,61 @@ def _plain(value: str) -> str:
     return " ".join(value.replace(".", " ").split()).strip(" ,")
 
 
+Unit = tuple[str | None, str | None]
+"""A unit's designator and number as written, either may be missing."""
+
+
+def tag(line: str) -> tuple[dict[str, str], list[Unit]] | None:
+    """usaddress's labels, the words of each joined, and the units in order; None where a
+    label other than a unit comes back after another label (the model read two streets,
+    two places...). Unit labels may repeat (``BUILDING 3 FLOOR 2``)."""
+    tags: dict[str, list[str]] = {}
+    units: list[Unit] = []
+    last = ""
+    for token, label in usaddress.parse(line):
+        word = token.strip(" ,;")
+        if label in _UNIT:
+            if label.endswith("Type"):
+                units.append((word, None))
+            elif units and (units[-1][1] is None or last.endswith("Identifier")):
+                kind, ident = units[-1]
+                units[-1] = (kind, f"{ident} {word}" if ident else word)
+            else:
+                units.append((None, word))
+        elif label in tags and label != last:
+            return None
+        elif word:
+            tags.setdefault(label, []).append(word)
+        last = label
+    return {k: " ".join(v) for k, v in tags.items()}, units
+
+
 def parse_us(text: str, rules: CountryRules) -> LineParts:
     """Read one US address line (never raises)."""
     line = clean(text, upper=True)
     if not line or not only_latin(line):
         return LineParts(text=line)
-    try:
-        tagged, kind = usaddress.tag(line)
-    except usaddress.RepeatedLabelError:
+    tagged = tag(line)
+    if tagged is None:
         return parse_table(line, rules)
-    if kind not in ("Street Address", "PO Box"):
-        return parse_table(line, rules) if kind == "Ambiguous" else LineParts(text=line)
-    tags: dict[str, str] = {k: str(v).strip(" ,") for k, v in tagged.items()}
+    tags, unit_pairs = tagged
     country = tags.get("CountryName")
     if set(tags) - KNOWN or (country is not None and word_key(country) not in _US_NAMES):
         return LineParts(text=line)
+    if "AddressNumber" not in tags and "USPSBoxID" not in tags and "USPSBoxGroupID" not in tags:
+        return parse_table(line, rules)  # usaddress: "Ambiguous"
     house = " ".join(tags[k] for k in _NUMBER if k in tags) or None
     street = _street(tags, rules)
-    unit = _unit(tags, rules)
+    units = [_unit(pair, rules) for pair in unit_pairs]
+    locality = tags.get("PlaceName")
+    locality, more = _units_in_locality(locality, rules)
+    if locality is not None and "StateName" not in tags:
+        locality, state = take_region(locality, rules)  # "AMES IOWA": the model took both
+        if state is not None:
+            tags["StateName"] = state
+    out = LineParts(text=line, house_number=house, locality=locality)
+    out.unit = " ".join(u for u in (*units, *more) if u) or None
     box = _box(tags, rules)
-    out = LineParts(text=line, house_number=house, unit=unit, locality=tags.get("PlaceName"))
     out.street = box if street is None else street
     if "StateName" in tags:
         code = rules.regions.get(word_key(tags["StateName"]))
@@ -76,9 +111,28 @@ def parse_us(text: str, rules: CountryRules) -> LineParts:
     if "ZipCode" in tags and rules.post_code is not None:
         code_read = rules.post_code.read(tags["ZipCode"])
         out.post, out.invalid_post_code = code_read, None if code_read else tags["ZipCode"]
-    out.parsed = (house is not None and street is not None) or (box is not None and not street)
-    out.__post_init__()
-    return out
+    read = (house is not None and street is not None) or (box is not None and not street)
+    out.parsed = read and not any(c.isdigit() for c in locality or "")
+    return out.checked()
+
+
+def _units_in_locality(locality: str | None, rules: CountryRules) -> tuple[str | None, list[str]]:
+    """Unit words the model took for the place (``REAR, MOAB``, ``FLOOR 2 PARSIPPANY``)."""
+    if locality is None:
+        return None, []
+    words = locality.replace(",", " ").split()
+    found: list[str] = []
+    while len(words) > 1:
+        std = rules.unit_words.get(word_key(words[0]))
+        if std is not None and std in rules.units_alone:
+            found.append(std)
+            words = words[1:]
+        elif std is not None and any(c.isdigit() for c in words[1]) and len(words) > 2:
+            found.append(f"{std} {_plain(words[1])}")
+            words = words[2:]
+        else:
+            break
+    return (" ".join(words) if found else locality), found
 
 
 def _street(tags: dict[str, str], rules: CountryRules) -> str | None:
@@ -95,7 +149,7 @@ def _street(tags: dict[str, str], rules: CountryRules) -> str | None:
     words = [
         _std(tags.get("StreetNamePreDirectional"), rules.directionals),
         _plain(tags["StreetNamePreModifier"]) if "StreetNamePreModifier" in tags else None,
-        _std(tags.get("StreetNamePreType"), rules.street_types),
+        _plain(tags["StreetNamePreType"]) if "StreetNamePreType" in tags else None,
         _plain(tags["StreetName"]) if "StreetName" in tags else None,
         _std(tags.get("StreetNamePostType"), rules.street_types),
         _std(tags.get("StreetNamePostDirectional"), rules.directionals),
@@ -104,20 +158,16 @@ def _street(tags: dict[str, str], rules: CountryRules) -> str | None:
     return " ".join(w for w in words if w) or None
 
 
-def _unit(tags: dict[str, str], rules: CountryRules) -> str | None:
-    pieces: list[str] = []
-    for kind, ident in (
-        ("SubaddressType", "SubaddressIdentifier"),
-        ("OccupancyType", "OccupancyIdentifier"),
-    ):
-        number = tags.get(ident)
-        designator = _std(tags.get(kind), rules.unit_words)
-        if number is not None and number.startswith("#"):
-            designator, number = designator or "#", number.lstrip("# ")
-        if designator is None and number is not None:
-            designator = "#"  # Publication 28: "#" where the designator is unknown
-        pieces.append(" ".join(p for p in (designator, number and _plain(number)) if p))
-    return " ".join(p for p in pieces if p) or None
+def _unit(pair: Unit, rules: CountryRules) -> str:
+    """``(Apt, 4B)`` -> ``APT 4B``; ``(None, #15C)`` -> ``# 15C`` (Publication 28: ``#``
+    where the designator is unknown)."""
+    designator = _std(pair[0], rules.unit_words)
+    number = pair[1]
+    if number is not None and number.startswith("#"):
+        designator, number = designator or "#", number.lstrip("# ")
+    if designator is None and number:
+        designator = "#"
+    return " ".join(p for p in (designator, number and _plain(number)) if p)
 
 
 def _box(tags: dict[str, str], rules: CountryRules) -> str | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from seamline.errors import SeamlineError, SpecError
+from seamline.normalize.address_rules import AddressRulesSpec
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import SourceOptions
 from seamline.workspace.entities import EntitySpec, merge_entities
@@ -74,6 +75,8 @@ class Workspace:
     entities: dict[str, EntitySpec] = field(default_factory=dict)
     seams: dict[str, SeamSpec] = field(default_factory=dict)
     identifiers: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
+    addresses: dict[str, AddressRulesSpec] = field(default_factory=dict)
+    """Address rules by country (``addresses/<country>.yaml``)."""
     sources: dict[str, SourceOptions] = field(default_factory=dict)
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
     incomplete: set[str] = field(default_factory=set)
@@ -242,6 +245,7 @@ def check_workspace(
             _add_unique(col, ws, folder, ident, obj, origin)
             if isinstance(obj, DatasetSpec):
                 _validate_source(col, ws, obj, loaded, origin, registry)
+    _load_addresses(col, ws)
     ws.entities = merge_entities([EntitySpec.model_validate(e.model_dump()) for e in own_entities])
 
     from seamline.workspace.references import check_normalizers, check_references
@@ -292,6 +296,58 @@ def _load_agencies(col: _Collector, ws: Workspace) -> None:
     for i, agency in enumerate(parsed.agencies):
         origin = Origin(col.display(path), _sub_positions(loaded.positions, ("agencies", i)))
         _add_unique(col, ws, "agencies", agency.id, agency, origin)
+
+
+ADDRESSES = "addresses"
+
+
+def _load_addresses(col: _Collector, ws: Workspace) -> None:
+    """``addresses/<country>.yaml``: one country's address rules per file."""
+    directory = ws.root / ADDRESSES
+    if not directory.is_dir():
+        return
+    from seamline.normalize.address_rules import check_declared
+
+    for path in sorted(directory.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
+        loaded = col.read(path)
+        spec = col.validate(AddressRulesSpec, loaded) if loaded is not None else None
+        if loaded is None or spec is None:
+            ws.incomplete.add(ADDRESSES)
+            continue
+        origin = Origin(col.display(path), loaded.positions)
+        line, column = origin.at("country")
+        if path.stem.upper() != spec.country:
+            col.issues.append(
+                Issue(
+                    origin.path,
+                    line,
+                    column,
+                    f"country {spec.country!r} does not match the file name {path.name!r}",
+                    hint=f"Name the file {ADDRESSES}/{spec.country.lower()}.yaml.",
+                )
+            )
+            continue
+        if spec.country in ws.addresses:
+            first = ws.origins[(ADDRESSES, spec.country)]
+            col.issues.append(
+                Issue(
+                    origin.path,
+                    line,
+                    column,
+                    f"the address rules of {spec.country} are already in {first.path}",
+                    hint="Keep one file per country.",
+                )
+            )
+            continue
+        try:
+            check_declared({spec.country: spec})
+        except SpecError as exc:
+            col.issues.append(Issue(origin.path, line, column, exc.message))
+            continue
+        ws.addresses[spec.country] = spec
+        ws.origins[(ADDRESSES, spec.country)] = origin
 
 
 def _sub_positions(pos: Positions, prefix: Loc) -> Positions:
