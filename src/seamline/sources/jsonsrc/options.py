@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from seamline.sources.base import BOOKKEEPING_COLUMNS, SourceOptions
 from seamline.sources.jsonsrc.paths import parse_path
+from seamline.sources.jsonsrc.schema import Declared
 
 
 class JsonOptions(SourceOptions):
@@ -26,6 +27,11 @@ class JsonOptions(SourceOptions):
     fields: dict[str, str] = Field(default_factory=dict)
     """Output column -> path inside a record (``address.city``, ``phones[0]``). Empty:
     every field, nested objects flattened with ``_`` and lists kept as JSON text."""
+    types: dict[str, Declared] = Field(default_factory=dict)
+    """Output column -> its type: ``string``, ``integer``, ``number``, ``boolean``, ``date``
+    or ``timestamp`` (ISO 8601 text; a zone is converted to UTC). Undeclared columns are
+    typed from all their values; a value that does not fit a declared type puts its record
+    in quarantine."""
     encoding: str = "utf-8"
     """Text encoding of the file (any Python codec name); a UTF-8 BOM is skipped."""
 
@@ -46,6 +52,14 @@ class JsonOptions(SourceOptions):
                 parse_path(path)
             except ValueError as exc:
                 raise ValueError(f"field {column!r}: {exc}") from None
+        return value
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, value: dict[str, Declared]) -> dict[str, Declared]:
+        for column in value:
+            if column in BOOKKEEPING_COLUMNS:
+                raise ValueError(f"{column} is added by seamline; it has no declared type")
         return value
 
     @field_validator("encoding")
