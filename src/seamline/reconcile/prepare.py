@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from seamline.errors import SpecError
 from seamline.normalize.names import name_key
+from seamline.reconcile.features import add_model_features
 from seamline.reconcile.spec import ReconcileSpec
 from seamline.workspace.loader import Workspace
 
@@ -50,6 +51,8 @@ class Prepared:
     """Name part -> the name keys of its harmonized values (before full names are split)."""
     unharmonized: list[str] = field(default_factory=list)
     """Datasets of the entity left out because they were never harmonized."""
+    identifiers: list[str] = field(default_factory=list)
+    """Identifier attributes the linked datasets map (each has a feature ``f_id_<name>``)."""
 
     def column(self, name: str) -> list[Any]:
         values: list[Any] = self.table.column(name).to_pylist()
@@ -249,8 +252,23 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
         }
     )
     table, name_keys = _add_features(table, spec)
+    entity = ws.entities.get(spec.entity)
+    identifiers = [
+        a.name
+        for a in (entity.attributes if entity else [])
+        if a.type == "identifier" and a.name in holders and a.name in attributes
+    ]
+    table = add_model_features(table, spec, identifiers)
     return Prepared(
-        table, attributes, holders, authoritative, datasets, key_columns, name_keys, unharmonized
+        table,
+        attributes,
+        holders,
+        authoritative,
+        datasets,
+        key_columns,
+        name_keys,
+        unharmonized,
+        identifiers,
     )
 
 
@@ -296,9 +314,8 @@ def _add_features(
         if attr not in cols:
             return pa.nulls(n, pa.string())
         value, flag = table.column(attr), table.column(f"{attr}__flag")
-        kept: pa.ChunkedArray[Any] = pc.if_else(
-            pc.is_null(flag), value, pa.scalar(None, pa.string())
-        )
+        usable = pc.and_kleene(pc.is_null(flag), pc.not_equal(value, pa.scalar("")))
+        kept: pa.ChunkedArray[Any] = pc.if_else(usable, value, pa.scalar(None, pa.string()))
         return kept.combine_chunks()
 
     keys = {

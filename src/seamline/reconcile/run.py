@@ -23,9 +23,10 @@ from seamline.reconcile.compare import Compared, compare
 from seamline.reconcile.decisions import Decisions, active_decisions
 from seamline.reconcile.deterministic import deterministic_edges
 from seamline.reconcile.evaluate import evaluate
+from seamline.reconcile.features import id_feature
 from seamline.reconcile.golden import write_golden
 from seamline.reconcile.prepare import NothingHarmonized, Prepared, prepare
-from seamline.reconcile.probabilistic import score_pairs
+from seamline.reconcile.probabilistic import Scored, score_pairs
 from seamline.reconcile.report import examples
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
 from seamline.reconcile.worklist import (
@@ -62,6 +63,10 @@ class SpecResult:
     """The datasets linked."""
     unharmonized: list[str] = field(default_factory=list)
     """Datasets of the entity left out because they were never harmonized."""
+    notes: list[str] = field(default_factory=list)
+    """Why part of the linkage could not run on this data (one sentence each)."""
+    model: Scored | None = None
+    """The probabilistic model used: rules with their pair counts, trained parameters."""
 
 
 @dataclass
@@ -183,7 +188,9 @@ def _one(
     seconds: dict[str, float] = {}
     n = p.table.num_rows
     t = time.perf_counter()
-    scored = score_pairs(p.table, spec)
+    det = set(spec.deterministic)
+    model = score_pairs(p.table, spec, [id_feature(a) for a in p.identifiers if a not in det])
+    scored = model.pairs
     seconds["splink"] = time.perf_counter() - t
     t = time.perf_counter()
     clusters, applied = _link(p, spec, scored, decisions)
@@ -238,6 +245,8 @@ def _one(
         examples=examples([*rows, *compared.examples]),
         datasets=list(p.datasets),
         unharmonized=list(p.unharmonized),
+        notes=[model.note] if model.note else [],
+        model=model,
     )
 
 

@@ -72,6 +72,11 @@ class ReconcileSpec(_Model):
     """How Cyrillic names are romanized for the comparison keys."""
     u_max_pairs: float = Field(default=5e5, gt=0)
     """Random pairs sampled to estimate the u probabilities (5e5: the F1 of 2e6, faster)."""
+    pair_budget: float = Field(default=50, gt=0)
+    """Candidate pairs per record the blocking rules may generate in all; rules are kept,
+    in order, while their counted pairs stay within it."""
+    em_max_pairs: float = Field(default=5e6, gt=0)
+    """At most this many blocked pairs per EM pass (Splink samples records beyond it)."""
     seed: int = 42
     """Seed of the random sampling, so runs on the same data give the same model."""
 
