@@ -15,7 +15,7 @@ import numpy as np
 
 from seamline.demo.civil import encode_text, pack_comp3
 from seamline.demo.usui import mess
-from seamline.demo.usui.people import REFERENCE_DATE, Person
+from seamline.demo.usui.people import REFERENCE_DATE, Employer, Person
 
 COPYBOOK = """\
       *================================================================*
@@ -44,14 +44,16 @@ COPYBOOK = """\
            05  WBA-AMT             PIC S9(5)V99  COMP-3.
            05  CLAIM-STAT          PIC X(1).
            05  LAST-UPDT           PIC 9(8)      COMP-3.
-           05  FILLER              PIC X(14).
+           05  SEP-EMPLOYER-EIN    PIC X(9).
+           05  FILLER              PIC X(5).
 """
 
 LAYOUT = (
     ("CLAIM-ID", 10), ("CLMT-SSN", 11), ("LAST-NAME", 25), ("FIRST-NAME", 15),
     ("MIDDLE-NAME", 15), ("NAME-SUFFIX", 3), ("BIRTH-DATE", 5), ("SEX-CD", 1),
     ("STREET-LINE", 40), ("CITY", 20), ("STATE-CD", 2), ("ZIP-CODE", 9), ("PHONE-NO", 15),
-    ("BYB-DATE", 5), ("WBA-AMT", 4), ("CLAIM-STAT", 1), ("LAST-UPDT", 5), ("FILLER", 14),
+    ("BYB-DATE", 5), ("WBA-AMT", 4), ("CLAIM-STAT", 1), ("LAST-UPDT", 5), ("SEP-EMPLOYER-EIN", 9),
+    ("FILLER", 5),
 )  # fmt: skip
 RECORD_LENGTH = sum(size for _, size in LAYOUT)  # 200
 OFFSETS = {name: sum(size for _, size in LAYOUT[:i]) for i, (name, _) in enumerate(LAYOUT)}
@@ -72,7 +74,9 @@ def _ymd(d: dt.date | None) -> int:
     return 0 if d is None else d.year * 10_000 + d.month * 100 + d.day
 
 
-def write_claims(folder: Path, people: list[Person], rng: random.Random) -> Claims:
+def write_claims(
+    folder: Path, people: list[Person], employers: list[Employer], rng: random.Random
+) -> Claims:
     """Write ``claims.dat`` and ``claims.cpy``; one claim per claimant, a few filed twice."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "claims.cpy").write_text(COPYBOOK, encoding="ascii")
@@ -113,6 +117,7 @@ def write_claims(folder: Path, people: list[Person], rng: random.Random) -> Clai
         cols["ZIP-CODE"].append(a.zip5 + a.zip4)
         cols["PHONE-NO"].append(mess.phone_notation(p.phone, rng) if p.phone else "")
         cols["CLAIM-STAT"].append(rng.choice(CLAIM_STATUS))
+        cols["SEP-EMPLOYER-EIN"].append(employers[p.employers[-1]].ein)  # separating employer
         cols["FILLER"].append("")
         packed["BIRTH-DATE"].append(_ymd(birth))
         packed["BYB-DATE"].append(_ymd(byb))

@@ -27,7 +27,7 @@ def write_usui(
     employers = make_employers(rng, max(5, people // 25))
     pop = make_population(rng, people, len(employers))
     data = target / "data"
-    claims = write_claims(data / "claims", pop, rng)
+    claims = write_claims(data / "claims", pop, employers, rng)
     step(len(claims.keys))
     wages = write_wages(data / "wages" / "wages.txt", pop, employers, rng)
     step(len(wages.keys))

@@ -61,14 +61,14 @@ def _state(code: str, rng: random.Random) -> str:
 def _customer(p: Person, number: int, rng: random.Random, defects: list[str]) -> dict[str, Any]:
     ssn: str | None
     u = rng.random()
-    if u < 0.01:
+    if u < 0.0015:  # an old record from before SSNs were verified with SSA
         ssn = None
         defects.append("no_ssn")
-    elif u < 0.02:
+    elif u < 0.003:
         ssn = f"***-**-{p.ssn[5:]}"
         defects.append("masked_ssn")
     else:
-        ssn, defect = mess.messy_ssn(p.ssn, rng, (0.15, 0.85, 0.0), bad=0.002, placeholder=0.0)
+        ssn, defect = mess.messy_ssn(p.ssn, rng, (0.15, 0.85, 0.0), bad=0.001, placeholder=0.0)
         if defect:
             defects.append(defect)
     family, slipped = mess.maybe_typo(p.family, rng, 0.002)

@@ -135,6 +135,7 @@ fields:
   - {column: WBA_AMT, description: "Weekly benefit amount, USD", sensitivity: personal}
   - {column: CLAIM_STAT, description: "A active, I inactive, D denied, X exhausted"}
   - {column: LAST_UPDT, description: "Date of the last change to the claim"}
+  - {column: SEP_EMPLOYER_EIN, attribute: employer_ein, description: "The employer the claimant separated from", normalize: [{identifier: {scheme: us_ein}}]}
 """
 
 WAGES_HEAD = """\
@@ -162,7 +163,7 @@ fields:
     split:
       - {attribute: family_name, normalize: [{name: {part: family}}]}
       - {attribute: given_name, normalize: [{name: {part: given}}]}
-  - {column: ein, description: "Employer identification number, with or without the dash"}
+  - {column: ein, attribute: employer_ein, description: "Employer identification number, with or without the dash", normalize: [{identifier: {scheme: us_ein}}]}
   - {column: quarter, description: "Reporting quarter, YYYYQn"}
   - {column: wages, description: "Wages paid in the quarter, USD", sensitivity: personal}
   - {column: employer_name, description: "Employer's name as filed"}
@@ -246,6 +247,7 @@ id: Person
 attributes:
   - {name: driver_license, type: identifier, description: "MVA licence or ID-card number"}
   - {name: claim_id, type: identifier, description: "UI claim number (a person may have filed twice)"}
+  - {name: employer_ein, type: identifier, description: "An employer of the person: of a wage line, or the one a claimant separated from"}
 """
 
 IDENTIFIERS = {
@@ -274,6 +276,18 @@ separators: " -"
 check: none
 link: exact
 unique: true
+""",
+    "identifiers/us_ein.yaml": """\
+# The employer identification number: 9 digits, written 12-3456789. It names an
+# employer, not a person: evidence that two records are one person, never a link alone.
+id: us_ein
+title: "Employer identification number (EIN)"
+length: 9
+pattern: "[0-9]{9}"
+separators: " -"
+check: none
+link: evidence
+unique: false
 """,
     "identifiers/ui_claim.yaml": """\
 # The claims system's claim number: UI and 8 digits. One person may hold two claims.
@@ -388,7 +402,7 @@ keys: {ui_claims: [CLAIM_ID], wage_records: [_record_no], mva_identities: [custo
 recency: {ui_claims: LAST_UPDT, mva_identities: last_updated, benefit_payments: paid_on}
 deterministic: [national_id, driver_license, claim_id]
 truth: [authoritative, most_recent, most_frequent]
-attributes: [national_id, driver_license, claim_id, family_name, given_name, middle_name, name_suffix, full_name, birth_date, sex, phone, house_number, street, unit, locality, region, post_code, post_code_ext]
+attributes: [national_id, driver_license, claim_id, employer_ein, family_name, given_name, middle_name, name_suffix, full_name, birth_date, sex, phone, house_number, street, unit, locality, region, post_code, post_code_ext]
 """
 
 

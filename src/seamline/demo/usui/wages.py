@@ -47,7 +47,7 @@ def write_wages(
         copies = 2 if rng.random() < 0.005 else 1  # a resubmitted line
         p = people[i]
         emp = employers[employer]
-        ssn, defect = mess.messy_ssn(p.ssn, rng, (0.7, 0.2, 0.1), bad=0.003, placeholder=0.002)
+        ssn, defect = mess.messy_ssn(p.ssn, rng, (0.7, 0.2, 0.1), bad=0.002, placeholder=0.0015)
         name, slipped = mess.maybe_typo(mess.last_first(p, rng), rng, 0.008)
         ein = emp.ein if rng.random() < 0.6 else f"{emp.ein[:2]}-{emp.ein[2:]}"
         line = (
