@@ -115,6 +115,9 @@ def stdnum_module(name: str) -> ModuleType | None:
 
 
 class IdentifierNormalizer(Normalizer):
+    """Identifiers to their compact form, validated by a python-stdnum module or a
+    scheme declared in identifiers/*.yaml."""
+
     key = "identifier"
     options_model = IdentifierOptions
     flags = ("invalid_identifier", FLAG, "leading_zeros_restored")
