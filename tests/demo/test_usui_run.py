@@ -14,7 +14,7 @@ from seamline.pipeline import RunSummary, run_pipeline
 from seamline.store import Store
 from seamline.workspace import load_workspace
 
-PEOPLE = 600
+PEOPLE = 1000  # enough for every kind of mess; Splink's fixed costs dominate the time
 SEED = 3
 log = logging.getLogger(__name__)
 
