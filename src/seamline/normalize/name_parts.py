@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Case = Literal["none", "upper", "lower", "title"]
@@ -160,26 +161,62 @@ _GLUED_HONORIFIC = re.compile(r"^([^\W\d_]{2,})\.(?=\w)")
 
 @dataclass(frozen=True)
 class NameParts:
-    """A name split into its parts; each part is None where the name lacks it."""
+    """A name split into its parts, as words; each part is None where the name lacks it.
 
-    family: str | None = None
-    given: str | None = None
-    middle: str | None = None
-    patronymic: str | None = None
-    suffix: str | None = None
-    cleaned: str | None = None
-    """The whole name cleaned, in the order written, without commas."""
+    The parts are put in the wanted case only when read, so a step that wants one part
+    cases only that one.
+    """
+
+    case: Case
+    words: dict[str, tuple[str, ...]]
+    """family, given, middle, patronymic, suffix and written (the whole name) as words."""
     one_word: bool = False
     """A name of one word: it is both the family and the given name asked for."""
+
+    def part(self, name: str) -> str | None:
+        """One part in the wanted case, or None."""
+        if name == "suffix":
+            return " ".join(self.words["suffix"]) or None
+        return _cased(self.words[name], self.case)
+
+    @property
+    def family(self) -> str | None:
+        return self.part("family")
+
+    @property
+    def given(self) -> str | None:
+        return self.part("given")
+
+    @property
+    def middle(self) -> str | None:
+        return self.part("middle")
+
+    @property
+    def patronymic(self) -> str | None:
+        return self.part("patronymic")
+
+    @property
+    def suffix(self) -> str | None:
+        return self.part("suffix")
+
+    @property
+    def cleaned(self) -> str | None:
+        """The whole name cleaned, in the order written, without commas."""
+        return self.part("written")
+
+    @property
+    def empty(self) -> bool:
+        return not self.words["written"]
 
     def full(self) -> str | None:
         """FAMILY GIVEN MIDDLE PATRONYMIC SUFFIX."""
         if self.one_word:
             return self.cleaned
-        words = (self.family, self.given, self.middle, self.patronymic, self.suffix)
-        return " ".join(w for w in words if w) or None
+        names = ("family", "given", "middle", "patronymic", "suffix")
+        return " ".join(p for p in (self.part(n) for n in names) if p) or None
 
 
+@lru_cache(maxsize=1 << 14)
 def _bare(word: str) -> str:
     return word.rstrip(".").casefold()
 
@@ -259,6 +296,7 @@ def _after_given(
     return rest[:-width], rest[-width:]
 
 
+@lru_cache(maxsize=1 << 14)  # names share their words: most calls are lookups
 def case_word(word: str, case: Case, *, particle_lower: bool = False) -> str:
     """One word in the wanted case. Title case capitalizes after hyphens and
     apostrophes (O'Neil-Smith), writes McDonald, keeps MacLeod when written so, writes
@@ -274,21 +312,19 @@ def case_word(word: str, case: Case, *, particle_lower: bool = False) -> str:
         return word.lower()
     if bare in SUFFIXES:
         return SUFFIXES[bare] + word[len(word.rstrip(".")) :]
-    mac = _MAC.match(word) is not None and not word.isupper()
     out = word.title()
-    if mac:
+    if out.startswith("Mac") and _MAC.match(word) is not None and not word.isupper():
         out = "Mac" + word[3] + out[4:]
-    return _MC.sub(lambda m: m.group(1) + m.group(2).upper(), out)
+    if out.startswith("Mc"):
+        out = _MC.sub(lambda m: m.group(1) + m.group(2).upper(), out)
+    return out
 
 
-def _cased(words: list[str], case: Case, *, first_is_start: bool) -> str | None:
+def _cased(words: tuple[str, ...], case: Case) -> str | None:
+    """Words in the wanted case; a particle is lower case unless it starts the part."""
     if not words:
         return None
-    out = [
-        case_word(w, case, particle_lower=not (i == 0 and first_is_start))
-        for i, w in enumerate(words)
-    ]
-    return " ".join(out)
+    return " ".join(case_word(w, case, particle_lower=i > 0) for i, w in enumerate(words))
 
 
 def parse_name(
@@ -301,7 +337,8 @@ def parse_name(
     country: str | None = None,
 ) -> NameParts:
     """The parts of one name. A value without letters or words gives empty parts."""
-    text = unicodedata.normalize("NFC", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     segments = [_words(s) for s in text.split(",")]
     comma = len(segments) > 1 and bool(segments[0]) and any(segments[1:])
     if comma:
@@ -322,10 +359,10 @@ def parse_name(
         words, suffixes = _take_suffixes(words)
         written = words + suffixes
         if len(words) <= 1:  # one word is whichever part was asked for
-            word = _cased(words, case, first_is_start=True)
-            cleaned = _cased(written, case, first_is_start=True)
-            suffix = " ".join(suffixes) or None
-            return NameParts(word, word, None, None, suffix, cleaned, one_word=True)
+            one = tuple(words)
+            found = {"family": one, "given": one, "middle": (), "patronymic": ()}
+            found |= {"suffix": tuple(suffixes), "written": tuple(written)}
+            return NameParts(case, found, one_word=True)
         if order == "family_first":
             end = _family_unit_end(words)
             family, given, rest = words[:end], words[end : end + 1], words[end + 1 :]
@@ -336,11 +373,12 @@ def parse_name(
             start = _family_unit_start(words)
             family, given, rest = words[start:], words[:1], words[1:start]
     middle, patronymic = _after_given(rest, patronymics, country)
-    return NameParts(
-        family=_cased(family, case, first_is_start=True),
-        given=_cased(given, case, first_is_start=True),
-        middle=_cased(middle, case, first_is_start=True),
-        patronymic=_cased(patronymic, case, first_is_start=True),
-        suffix=" ".join(suffixes) or None,
-        cleaned=_cased(written, case, first_is_start=True),
-    )
+    found = {
+        "family": tuple(family),
+        "given": tuple(given),
+        "middle": tuple(middle),
+        "patronymic": tuple(patronymic),
+        "suffix": tuple(suffixes),
+        "written": tuple(written),
+    }
+    return NameParts(case, found)

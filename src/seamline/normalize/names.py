@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, ClassVar, Literal, cast
 
 import pyarrow as pa
@@ -44,6 +45,11 @@ class NameOptions(StepOptions):
     names; always or never decide it for every value."""
 
 
+_parse = lru_cache(maxsize=1 << 16)(parse_name)
+"""parse_name, remembered: the steps of one split column (family, given, middle) read
+the same values one after the other, batch by batch."""
+
+
 class NameNormalizer(Normalizer):
     """People's names: spacing, case, honorifics, and one part of a full name."""
 
@@ -61,7 +67,7 @@ class NameNormalizer(Normalizer):
     def one(self, text: str) -> tuple[str | None, str | None]:
         """The step over one value: (output, flag)."""
         o = self.opts
-        parts = parse_name(
+        parts = _parse(
             text,
             order=o.order,
             case=o.case,
@@ -69,13 +75,13 @@ class NameNormalizer(Normalizer):
             patronymics=o.patronymics,
             country=self.context.country,
         )
-        if parts.cleaned is None:
+        if parts.empty:
             return None, "empty_name"
         if o.part == "none":
             return parts.cleaned, None
         if o.part == "full":
             return parts.full(), None
-        return cast(str | None, getattr(parts, o.part)), None
+        return parts.part(o.part), None
 
     def arrow(self, values: pa.Array[Any]) -> StepResult:
         return map_distinct(values, self.one)

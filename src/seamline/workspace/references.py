@@ -118,7 +118,18 @@ def check_references(ws: Workspace) -> list[Issue]:
                     f"column {f.column!r} is mapped twice (also fields[{seen[f.column]}])",
                 )
             seen.setdefault(f.column, i)
+        fed: dict[str, str] = {}
         for loc, f in ds.mappings_with_loc():
+            if f.attribute is not None and f.attribute in fed:
+                r.problem(
+                    "dataset",
+                    did,
+                    (*loc, "attribute"),
+                    f"attribute {f.attribute!r} is fed twice (also by column {fed[f.attribute]!r})",
+                    "One source per attribute in a dataset: map one of them to another attribute.",
+                )
+            if f.attribute is not None:
+                fed.setdefault(f.attribute, f.column)
             r.check(
                 "dataset",
                 did,
