@@ -6,10 +6,13 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from seamline.errors import SpecError
 from seamline.normalize.address import AddressNormalizer, AddressOptions
+from seamline.normalize.address_parts import clean
 from seamline.normalize.address_rules import AddressRulesSpec, countries, rules_for
 from seamline.normalize.base import StepContext
 from seamline.normalize.postcode import PostCodeRule
@@ -112,6 +115,7 @@ DE = AddressRulesSpec.model_validate(
     {
         "country": "DE",
         "house_number": "after",
+        "full_line": "delivery, post_code locality",
         "street_types": {"Str.": ["Strasse", "Straße"], "Weg": [], "Platz": []},
         "unit_words": {"WHG": ["WOHNUNG"]},
         "post_code": {"pattern": "[0-9]{5}", "restore_leading_zeros": 5},
@@ -130,6 +134,8 @@ def test_declared_country_is_read_by_the_table_parser() -> None:
     assert got == ["10115", "01067", None]
     got, _ = run("DE", "locality", lines, addresses={"DE": DE})
     assert got == ["Berlin", "Dresden", None]
+    got, _ = run("DE", "full", lines, addresses={"DE": DE})
+    assert got == ["Hauptstraße 5, 10115 Berlin", "Am Weg 12, 01067 Dresden", "Marktplatz"]
 
 
 def test_declared_extension_adds_words_to_the_builtin_rules() -> None:
@@ -151,6 +157,8 @@ def test_rules_spec_validation() -> None:
         AddressRulesSpec.model_validate({"country": "DE", "street_types": {"STR": [" "]}})
     with pytest.raises(ValidationError, match="extra"):
         AddressRulesSpec.model_validate({"country": "DE", "street_type": {}})
+    with pytest.raises(ValidationError, match="unknown or repeated piece"):
+        AddressRulesSpec.model_validate({"country": "DE", "full_line": "delivery, town"})
 
 
 def test_declared_designator_extends_the_cis_words() -> None:
@@ -174,3 +182,28 @@ def test_declared_designator_extends_the_cis_words() -> None:
     assert "көчөсү" not in ru.designators
     with pytest.raises(ValidationError, match="designators_from"):
         AddressRulesSpec.model_validate({"country": "KG", "designators_from": "ru"})
+
+
+def test_register_matching_needs_the_cis_rules() -> None:
+    registry = default_normalizers()
+    with pytest.raises(SpecError, match="matching a register is not available for US"):
+        registry.build({"address": {"reference": "addresses"}}, StepContext(country="US"))
+    built = registry.build({"address": {"reference": "addresses"}}, StepContext(country="KG"))
+    assert isinstance(built, AddressNormalizer)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=50), st.sampled_from(["FR", "GB", "CA", "NL", None]))
+def test_without_street_rules_the_text_is_only_cleaned(text: str, country: str | None) -> None:
+    """A country whose rules do not read streets never rewrites a letter of the address."""
+    s = AddressNormalizer(AddressOptions(), StepContext(country=country))
+    res = s.arrow(pa.array([text]))
+    (out,), (flag,) = res.values.to_pylist(), res.flags.to_pylist()
+    if not text.strip(" ,;\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"):
+        return
+    assert out is not None
+    expected = clean(text, upper=country is not None and country != "FR")
+    if flag == "unparsed_address":
+        assert out == expected
+    else:  # the whole value is a post code (GB/CA/NL): its standard form
+        assert flag is None and country in ("GB", "CA", "NL")

@@ -85,3 +85,38 @@ def test_undeclared_group_in_a_step_is_reported_where_the_step_is(ws: Path) -> N
     assert (
         "no part 'fsa'" in issue.message and issue.allowed == "post_code.outward, post_code.inward"
     )
+
+
+def test_one_file_per_country(ws: Path) -> None:
+    (ws / "addresses" / "de.yaml").write_text(DE_RULES, encoding="utf-8")
+    (ws / "addresses" / "de.yml").write_text(DE_RULES, encoding="utf-8")
+    (issue,) = issues_of(ws)
+    assert issue.path == "addresses/de.yml" and issue.line == 2
+    assert "already in addresses/de.yaml" in issue.message
+
+
+def test_extends_false_replaces_the_builtin_rules(ws: Path) -> None:
+    (ws / "addresses" / "us.yaml").write_text(
+        "country: US\nextends: false\ncase: upper\nstreet_types: {ST: [STREET]}\n",
+        encoding="utf-8",
+    )
+    workspace, issues = check_workspace(ws, env={})
+    assert issues == [] and workspace is not None
+    context = StepContext(extras={"addresses": workspace.addresses})
+    step = default_normalizers().build({"address": {"country": "US"}}, context)
+    assert isinstance(step, AddressNormalizer)
+    assert step.rules is not None and step.rules.parser == "table"
+    assert step.rules.post_code is None and "AVENUE" not in step.rules.street_types
+    res = step.arrow(pa.array(["12 Main Street, Springfield", "12 Main Avenue 62704"]))
+    assert res.values.to_pylist() == ["12 MAIN ST, SPRINGFIELD", "12 MAIN AVENUE 62704"]
+    assert res.flags.to_pylist() == [None, None]
+
+
+def test_designators_from_a_country_without_them(ws: Path) -> None:
+    (ws / "addresses" / "kz.yaml").write_text(
+        "# Kazakhstan, with the words of a country that has none\ncountry: KZ\ndesignators_from: US\n",
+        encoding="utf-8",
+    )
+    (issue,) = issues_of(ws)
+    assert (issue.path, issue.line) == ("addresses/kz.yaml", 2)
+    assert "designators_from: US has no designators of its own" in issue.message

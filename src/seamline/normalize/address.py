@@ -28,7 +28,7 @@ from seamline.errors import SpecError
 from seamline.normalize.address_cis import AddressParts, parse_address
 from seamline.normalize.address_parts import LineParts, clean
 from seamline.normalize.address_rules import AddressRulesSpec, CountryRules, rules_for
-from seamline.normalize.base import Normalizer, StepOptions, StepResult
+from seamline.normalize.base import Normalizer, StepContext, StepOptions, StepResult
 
 __all__ = ["AddressNormalizer", "AddressOptions", "AddressParts", "parse_address", "parse_line"]
 
@@ -163,7 +163,7 @@ class AddressNormalizer(Normalizer):
         "ambiguous_reference_match",
     )
 
-    def __init__(self, options: StepOptions, context: Any = None) -> None:
+    def __init__(self, options: StepOptions, context: StepContext | None = None) -> None:
         super().__init__(options, context)
         declared: dict[str, AddressRulesSpec] = self.context.extras.get("addresses") or {}
         self.rules = rules_for(self.country, declared)

@@ -64,6 +64,11 @@ class LineParts:
     invalid_region: str | None = None
     """A region that is not one of the country's (kept as written in ``full``)."""
     parsed: bool = False
+    number_first: bool = True
+    """The house number is written before the street (``123 MAIN ST``), else after it
+    (``Hauptstraße 5``)."""
+    line: tuple[tuple[str, ...], ...] = (("delivery",), ("locality",), ("region", "post_code"))
+    """The groups of ``full``, in order (the country's ``full_line``)."""
 
     def checked(self) -> LineParts:
         """Itself, unread if its standardized form lost a number of the input (a house
@@ -77,14 +82,25 @@ class LineParts:
         return all(n in out for n in _DIGITS.findall(self.text))
 
     def _line(self) -> str:
-        delivery = " ".join(p for p in (self.house_number, self.street, self.unit) if p)
-        region = self.region or self.invalid_region
-        last = " ".join(p for p in (region, self.post.text if self.post else None) if p)
-        return ", ".join(p for p in (delivery, self.locality, last) if p)
+        order = (
+            (self.house_number, self.street, self.unit)
+            if self.number_first
+            else (self.street, self.house_number, self.unit)
+        )
+        delivery = " ".join(p for p in order if p)
+        pieces = {
+            "delivery": delivery,
+            "locality": self.locality,
+            "region": self.region or self.invalid_region,
+            "post_code": self.post.text if self.post else None,
+        }
+        groups = (" ".join(p for p in (pieces[n] for n in group) if p) for group in self.line)
+        return ", ".join(g for g in groups if g)
 
     def full(self) -> str:
-        """``HOUSE STREET UNIT, LOCALITY, REGION POSTCODE`` (the pieces present), or the
-        cleaned text when the line could not be read."""
+        """The pieces present in the order of the country's ``full_line`` (by default
+        ``HOUSE STREET UNIT, LOCALITY, REGION POSTCODE``; ``STREET HOUSE UNIT`` where the
+        number follows the street); the cleaned text when the line could not be read."""
         return self._line() if self.parsed else self.text
 
     def part(self, name: str) -> str | None:

@@ -25,6 +25,8 @@ from seamline.normalize.address_tables import Designator, Kind
 from seamline.normalize.postcode import PostCodeRule
 
 Parser = Literal["usaddress", "cis", "table", "none"]
+LINE_PIECES = ("delivery", "locality", "region", "post_code")
+DEFAULT_LINE = "delivery, locality, region post_code"
 WordTable = dict[str, list[str]]
 
 
@@ -96,6 +98,13 @@ class AddressRulesSpec(BaseModel):
     house_number: Literal["before", "after"] | None = None
     """Where the house number stands: ``before`` the street (``123 Main St``) or ``after``
     it (``Damrak 1``); default ``before``."""
+    full_line: str | None = None
+    """The order of the standardized address (``part: full``): comma-separated groups of
+    ``delivery`` (house number, street, unit), ``locality``, ``region`` and
+    ``post_code``, a group's pieces separated by spaces; missing pieces and empty groups
+    drop out. Default ``delivery, locality, region post_code`` (US:
+    ``123 MAIN ST, SPRINGFIELD, IL 62704``); e.g. ``delivery, post_code locality`` for
+    ``Hauptstraße 5, 10115 Berlin``."""
     street_types: WordTable = Field(default_factory=dict)
     """Standard street-type word: the spellings that stand for it, e.g.
     ``{ST: [STREET, STR], AVE: [AVENUE, AV]}``."""
@@ -120,6 +129,19 @@ class AddressRulesSpec(BaseModel):
     designators_from: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     """For ``parser: cis``: start from the designators of this built-in country (``RU``)."""
 
+    @field_validator("full_line")
+    @classmethod
+    def _line_pieces(cls, value: str | None) -> str | None:
+        if value is not None:
+            names = value.replace(",", " ").split()
+            unknown = sorted(set(names) - set(LINE_PIECES))
+            if unknown or len(names) != len(set(names)):
+                raise ValueError(
+                    f"unknown or repeated piece in {value!r}; allowed, each once: "
+                    + ", ".join(LINE_PIECES)
+                )
+        return value
+
     @model_validator(mode="after")
     def _words_are_text(self) -> AddressRulesSpec:
         for name in ("street_types", "unit_words", "directionals", "box_words", "regions"):
@@ -137,6 +159,8 @@ class CountryRules:
     parser: Parser = "none"
     upper: bool = False
     number_first: bool = True
+    line: tuple[tuple[str, ...], ...] = (("delivery",), ("locality",), ("region", "post_code"))
+    """The groups of ``full``, in order (from ``full_line``)."""
     street_types: Mapping[str, str] = field(default_factory=dict)
     """Spelling (upper case, no dots) -> standard word."""
     unit_words: Mapping[str, str] = field(default_factory=dict)
@@ -196,7 +220,7 @@ def _designators(spec: AddressRulesSpec) -> dict[str, Designator]:
     out: dict[str, Designator] = {}
     if spec.designators_from:
         base = builtin_specs().get(spec.designators_from)
-        if base is None or base.designators_from:
+        if base is None or base.designators_from or not base.designators:
             raise ValueError(
                 f"designators_from: {spec.designators_from} has no designators of its own"
             )
@@ -217,6 +241,7 @@ def compile_rules(spec: AddressRulesSpec) -> CountryRules:
         parser=parser,
         upper=spec.case == "upper",
         number_first=spec.house_number != "after",
+        line=tuple(tuple(g.split()) for g in (spec.full_line or DEFAULT_LINE).split(",")),
         street_types=_spellings(spec.street_types),
         unit_words=_spellings(spec.unit_words),
         units_alone=frozenset(spec.unit_words_alone),
@@ -273,4 +298,4 @@ def check_declared(declared: Mapping[str, Any]) -> None:
         try:
             compile_rules(merge(builtin_specs().get(country), spec))
         except ValueError as exc:
-            raise SpecError(f"addresses/{country.lower()}.yaml: {exc}") from None
+            raise SpecError(f"the address rules of {country} cannot be used: {exc}") from None

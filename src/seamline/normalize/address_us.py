@@ -56,11 +56,16 @@ Unit = tuple[str | None, str | None]
 def tag(line: str) -> tuple[dict[str, str], list[Unit]] | None:
     """usaddress's labels, the words of each joined, and the units in order; None where a
     label other than a unit comes back after another label (the model read two streets,
-    two places...). Unit labels may repeat (``BUILDING 3 FLOOR 2``)."""
+    two places...) or a street runs over a comma. Unit labels may repeat (``BUILDING 3
+    FLOOR 2``)."""
     tags: dict[str, list[str]] = {}
     units: list[Unit] = []
     last = ""
-    for token, label in usaddress.parse(line):
+    parsed = usaddress.parse(line)
+    for at, (token, label) in enumerate(parsed):
+        after = parsed[at + 1][1] if at + 1 < len(parsed) else ""
+        if token.endswith(",") and label in _STREET and after in _STREET:
+            return None  # the model ran the street over a comma ("S PINE, GRAND RAPIDS")
         word = token.strip(" ,;")
         if label in _UNIT:
             if label.endswith("Type"):
@@ -98,10 +103,13 @@ def parse_us(text: str, rules: CountryRules) -> LineParts:
     locality = tags.get("PlaceName")
     locality, more = _units_in_locality(locality, rules)
     if locality is not None and "StateName" not in tags:
-        locality, state = take_region(locality, rules)  # "AMES IOWA": the model took both
+        if word_key(locality) in rules.regions:  # "MICHIGAN" alone: the state, no town
+            locality, state = None, locality
+        else:
+            locality, state = take_region(locality, rules)  # "AMES IOWA": the model took both
         if state is not None:
             tags["StateName"] = state
-    out = LineParts(text=line, house_number=house, locality=locality)
+    out = LineParts(text=line, house_number=house, locality=locality, line=rules.line)
     out.unit = " ".join(u for u in (*units, *more) if u) or None
     box = _box(tags, rules)
     out.street = box if street is None else street
@@ -112,27 +120,62 @@ def parse_us(text: str, rules: CountryRules) -> LineParts:
         code_read = rules.post_code.read(tags["ZipCode"])
         out.post, out.invalid_post_code = code_read, None if code_read else tags["ZipCode"]
     read = (house is not None and street is not None) or (box is not None and not street)
-    out.parsed = read and not any(c.isdigit() for c in locality or "")
+    out.parsed = read and not _doubtful(tags, unit_pairs, locality, rules)
     return out.checked()
 
 
+def _doubtful(
+    tags: dict[str, str], units: list[Unit], locality: str | None, rules: CountryRules
+) -> bool:
+    """Signs that the model misread the line, which leave it unread (flagged):
+    a number in the place name (``9`` taken for the town), a unit number of several words
+    (``7 SALEM 2101``: the town and ZIP taken for the unit), a unit designator that is not
+    one (``OHIO 2101``), or a street name ending in a
+    street type while the type the model found is also a unit word (``ELM LANE TRLR 9``)."""
+    if any(c.isdigit() for c in locality or ""):
+        return True
+    first = word_key(locality or "").split(" ")[0]
+    if first in rules.directionals and first == word_key(locality or ""):
+        return True  # "W" alone taken for the town
+    if "StreetNamePostType" not in tags and first in rules.street_types:
+        return True  # "S SPRING, WAY": the street's type taken for the town
+    if any(len((number or "").lstrip("# ").split()) > 1 for _, number in units):
+        return True
+    for kind, number in units:
+        std = rules.unit_words.get(word_key(kind)) if kind is not None else None
+        if kind is not None and std is None:
+            return True  # "OHIO 2101" taken for a unit
+        if std is not None and number is None and std not in rules.units_alone:
+            return True  # "FL" with no number: the state, not a floor
+        if kind is None and number is not None and word_key(number) in rules.regions:
+            return True  # "# NY"
+    name = tags.get("StreetName", "").split()
+    post = word_key(tags.get("StreetNamePostType", ""))
+    return len(name) > 1 and word_key(name[-1]) in rules.street_types and post in rules.unit_words
+
+
 def _units_in_locality(locality: str | None, rules: CountryRules) -> tuple[str | None, list[str]]:
-    """Unit words the model took for the place (``REAR, MOAB``, ``FLOOR 2 PARSIPPANY``)."""
+    """Unit words the model took for the place (``REAR, MOAB``, ``FLOOR 2 PARSIPPANY``,
+    ``UNIT B``)."""
     if locality is None:
         return None, []
     words = locality.replace(",", " ").split()
     found: list[str] = []
-    while len(words) > 1:
+    while words:
         std = rules.unit_words.get(word_key(words[0]))
         if std is not None and std in rules.units_alone:
             found.append(std)
             words = words[1:]
-        elif std is not None and any(c.isdigit() for c in words[1]) and len(words) > 2:
+        elif (
+            std is not None
+            and len(words) > 1
+            and (any(c.isdigit() for c in words[1]) or len(words[1]) <= 2)
+        ):
             found.append(f"{std} {_plain(words[1])}")
             words = words[2:]
         else:
             break
-    return (" ".join(words) if found else locality), found
+    return (" ".join(words) or None) if found else locality, found
 
 
 def _street(tags: dict[str, str], rules: CountryRules) -> str | None:
