@@ -13,7 +13,21 @@ from seamline.sources.jsonsrc.schema import Declared
 
 
 class JsonOptions(SourceOptions):
-    """``kind: json`` — records selected by ``record_path``, columns by ``fields``."""
+    """``kind: json`` — records selected by ``record_path``, columns by ``fields``.
+
+    Both formats stream: NDJSON a line at a time, a JSON document in 1 MB chunks, so a
+    file larger than memory is fine. A column's type comes from all its values, in a
+    first pass over the file that only scans them: booleans, integers, or integers and
+    decimals (a number); any other mix lands as text, a string as written (``"08144"``
+    keeps its zero) and a number as its JSON text. So no well-formed record is ever
+    quarantined for an inferred type; ``types`` declares a column's type instead.
+    A line of NDJSON that is not JSON, or a malformed item of a document's array of
+    records, is quarantined with its line and the parser's message, and the read goes on
+    (at the next line; at the ``,`` that ends the item). A document that ends inside its
+    array of records (truncated) lands the records before; the cut one is quarantined as
+    ``truncated``. Malformed JSON outside the records stops the read with its line and
+    column.
+    """
 
     kind: Literal["json"] = "json"
     path: str

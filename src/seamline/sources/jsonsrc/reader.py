@@ -15,7 +15,10 @@ scans every record's value kinds, the second decodes with the types fixed
 when a later value does not fit and rewriting the batches already landed, would need
 the landing zone to take back written batches, and batches of one type per delivery
 would still only be known at the end; two passes parse twice but keep memory at one
-batch and need nothing from the landing zone (the cost is measured in docs/connectors.md).
+batch and need nothing from the landing zone. Measured on a 228 MB array of 1,000,000
+records (11 fields, nested object, list): 34 CPU seconds for both passes, of which the
+scan is 14; peak memory grew by 87 MB, the same as for a 23 MB file (55 MB of it is
+there even for a 1 MB file), where loading the whole document grew it by 688 MB.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from seamline.sources.base import (
 from seamline.sources.base import SourceOptions as _Options
 from seamline.sources.jsonsrc.options import JsonOptions
 from seamline.sources.jsonsrc.paths import Step, get_path, parse_path
-from seamline.sources.jsonsrc.schema import Scan, Schema, assemble
+from seamline.sources.jsonsrc.schema import Builder, Scan, Schema
 from seamline.sources.jsonsrc.stream import TextStream
 from seamline.sources.jsonsrc.walk import Broken, JsonTextError, walk_document
 from seamline.sources.records import PendingRecord, flatten
@@ -49,6 +52,8 @@ Records = Generator[Decoded, None, None]
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl", ".jsonlines", ".ldjson")
 _PEEK = 1 << 20
+BATCH_TEXT = 4 << 20
+"""A batch is cut after this much source text too: decoded records weigh several times it."""
 _KINDS = {dict: "object", list: "array", str: "string", int: "number", float: "number"}
 
 
@@ -111,21 +116,21 @@ class JsonReader(Reader):
                 return
 
     def _batched(self, records: Iterator[Decoded], schema: Schema) -> Iterator[Batch]:
+        """Batches of ``batch_size`` records or about ``BATCH_TEXT`` bytes of source text."""
         size = max(1, self.context.batch_size)
-        good: list[PendingRecord] = []
-        bad: list[QuarantineRecord] = []
+        builder = Builder(schema)
         count = 0
         for record in records:
             if isinstance(record, PendingRecord):
-                good.append(record)
+                builder.add(record)
             else:
-                bad.append(record)
+                builder.quarantine(record)
             count += 1
-            if len(good) + len(bad) >= size:
-                yield assemble(schema, good, bad)
-                good, bad = [], []
-        if good or bad or count == 0:
-            yield assemble(schema, good, bad)
+            if len(builder) >= size or builder.text >= BATCH_TEXT:
+                yield builder.batch()
+                builder = Builder(schema)
+        if len(builder) or count == 0:
+            yield builder.batch()
 
     # -- one record ---------------------------------------------------------------
 

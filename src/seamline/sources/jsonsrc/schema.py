@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -179,37 +179,53 @@ class Scan:
         return out
 
 
-def assemble(
-    schema: Schema, records: Iterable[PendingRecord], quarantined: list[QuarantineRecord]
-) -> Batch:
-    """One batch of the schema's columns; a record failing a declared type is quarantined."""
-    names = list(schema.types)
-    columns: dict[str, list[Any]] = {n: [] for n in names}
-    numbers: list[int] = []
-    positions: list[str] = []
-    rejected = list(quarantined)
-    convert = schema.convert
-    for rec in records:
+class Builder:
+    """Columns of one batch, filled record by record (no record is held as a dict)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.columns: dict[str, list[Any]] = {n: [] for n in schema.types}
+        self.numbers: list[int] = []
+        self.positions: list[str] = []
+        self.rejected: list[QuarantineRecord] = []
+        self.text = 0
+        """Bytes of source text taken in (the reader cuts batches by it too)."""
+
+    def __len__(self) -> int:
+        return len(self.numbers) + len(self.rejected)
+
+    def quarantine(self, q: QuarantineRecord) -> None:
+        self.rejected.append(q)
+        self.text += len(q.raw)
+
+    def add(self, rec: PendingRecord) -> None:
+        """Append a record's values; one failing a declared type is quarantined instead."""
+        self.text += len(rec.raw)
+        convert = self.schema.convert
         row: dict[str, Any] = {}
         try:
             for name, value in rec.values.items():
                 fn = convert[name]
                 row[name] = value if fn is None or value is None else fn(value)
         except ValueError as exc:
-            reason = f"field {name}: {exc} (declared {schema.types[name]})"
-            rejected.append(QuarantineRecord(rec.record_no, rec.position, reason, rec.raw))
-            continue
-        numbers.append(rec.record_no)
-        positions.append(rec.position)
-        for n in names:
-            columns[n].append(row.get(n))
-    arrays = [pa.array(columns[n], type=ARROW[schema.types[n]]) for n in names]
-    if names:
-        table = pa.RecordBatch.from_arrays(arrays, names=names)
-    else:  # records that were all empty objects: rows without data columns
-        table = pa.RecordBatch.from_arrays([pa.nulls(len(numbers))], names=["_"]).select([])
-    data = with_bookkeeping(
-        table, pa.array(numbers, type=pa.int64()), pa.array(positions, type=pa.string())
-    )
-    rejected.sort(key=lambda q: q.record_no)
-    return Batch(data=data, quarantined=rejected)
+            reason = f"field {name}: {exc} (declared {self.schema.types[name]})"
+            self.rejected.append(QuarantineRecord(rec.record_no, rec.position, reason, rec.raw))
+            return
+        self.numbers.append(rec.record_no)
+        self.positions.append(rec.position)
+        for n, column in self.columns.items():
+            column.append(row.get(n))
+
+    def batch(self) -> Batch:
+        types = self.schema.types
+        names = list(types)
+        arrays = [pa.array(self.columns[n], type=ARROW[types[n]]) for n in names]
+        rows = len(self.numbers)
+        if names:
+            table = pa.RecordBatch.from_arrays(arrays, names=names)
+        else:  # records that were all empty objects: rows without data columns
+            table = pa.RecordBatch.from_arrays([pa.nulls(rows)], names=["_"]).select([])
+        data = with_bookkeeping(
+            table, pa.array(self.numbers, type=pa.int64()), pa.array(self.positions, pa.string())
+        )
+        return Batch(data=data, quarantined=sorted(self.rejected, key=lambda q: q.record_no))

@@ -56,6 +56,8 @@ class TextStream:
         self.chunk = chunk
         self.max_record = max_record
         self._line_pos, self._line = 0, 1
+        self._last_nl = -1
+        """Absolute position of the last line break before ``base`` (-1: none)."""
 
     @property
     def end(self) -> int:
@@ -171,8 +173,9 @@ class TextStream:
         return self._line
 
     def column_at(self, pos: int) -> int:
+        """1-based column of ``pos`` (a minified document is one long line)."""
         nl = self.buf.rfind("\n", 0, pos - self.base)
-        return pos - self.base - nl if nl >= 0 or self.base == 0 else pos - self.base + 1
+        return pos - (self.base + nl if nl >= 0 else self._last_nl)
 
     def release(self, pos: int) -> None:
         """Forget the text before ``pos`` (nothing before it will be asked for again)."""
@@ -180,5 +183,8 @@ class TextStream:
         if at < self.chunk:
             return
         self.line_at(pos)
+        nl = self.buf.rfind("\n", 0, at)
+        if nl >= 0:
+            self._last_nl = self.base + nl
         self.buf = self.buf[at:]
         self.base = pos
