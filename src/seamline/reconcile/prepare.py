@@ -21,8 +21,9 @@ import pyarrow.parquet as pq
 
 from seamline.errors import SpecError
 from seamline.normalize.names import name_key
-from seamline.reconcile.features import add_model_features
+from seamline.reconcile.features import add_model_features, id_feature
 from seamline.reconcile.spec import ReconcileSpec
+from seamline.reconcile.trust import Trust, identifier_trust
 from seamline.workspace.loader import Workspace
 
 NAME_PARTS = ("family_name", "given_name", "patronymic")
@@ -53,6 +54,16 @@ class Prepared:
     """Datasets of the entity left out because they were never harmonized."""
     identifiers: list[str] = field(default_factory=list)
     """Identifier attributes the linked datasets map (each has a feature ``f_id_<name>``)."""
+    trust: dict[str, Trust] = field(default_factory=dict)
+    """Identifier -> how it links (exact identifiers also have ``f_det_<name>``)."""
+
+    def exact(self) -> list[str]:
+        """Identifiers whose equal validated values link outright."""
+        return [a for a, t in self.trust.items() if t.link == "exact"]
+
+    def unique(self) -> list[str]:
+        """Exact identifiers whose differing values forbid a link."""
+        return [a for a, t in self.trust.items() if t.link == "exact" and t.unique]
 
     def column(self, name: str) -> list[Any]:
         values: list[Any] = self.table.column(name).to_pylist()
@@ -259,6 +270,10 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
         if a.type == "identifier" and a.name in holders and a.name in attributes
     ]
     table = add_model_features(table, spec, identifiers)
+    trust = identifier_trust(ws, spec, datasets, identifiers)
+    for attr, t in trust.items():
+        if t.link == "exact":
+            table = table.append_column(f"f_det_{attr}", table.column(id_feature(attr)))
     return Prepared(
         table,
         attributes,
@@ -269,6 +284,7 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
         name_keys,
         unharmonized,
         identifiers,
+        trust,
     )
 
 
@@ -364,8 +380,6 @@ def _add_features(
         "f_birth_date": birth,
         "f_sex": sex_a,
     }
-    for det in spec.deterministic:
-        features[f"f_det_{det}"] = valid(det)
     for name, col in features.items():
         table = table.append_column(name, col)
     return table, name_keys

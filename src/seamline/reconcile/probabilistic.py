@@ -69,11 +69,16 @@ def _refuse(note: str, **more: Any) -> Scored:
 
 
 def score_pairs(
-    table: pa.Table, spec: ReconcileSpec, identifiers: list[str] | None = None
+    table: pa.Table,
+    spec: ReconcileSpec,
+    identifiers: list[str] | None = None,
+    unique: list[str] | None = None,
 ) -> Scored:
     """Pairs scored at or above the review threshold, by match probability.
 
-    ``identifiers``: feature columns of identifiers used as evidence (``f_id_*``).
+    ``identifiers``: feature columns of identifiers compared as evidence (``f_id_*``);
+    ``unique``: columns of validated identifiers whose differing values forbid a link
+    (``f_det_*``): only pairs where a record lacks one are scored.
     """
     ids = list(identifiers or [])
     n = table.num_rows
@@ -82,7 +87,7 @@ def score_pairs(
             f"only {n} records: too few to estimate a linkage model (it needs "
             f"{MIN_RECORDS}), so only shared identifiers link them"
         )
-    det = [f"f_det_{d}" for d in spec.deterministic if f"f_det_{d}" in table.column_names]
+    det = [c for c in unique or [] if c in table.column_names]
     if det and not any(table.column(c).null_count for c in det):
         # Every record holds every validated identifier (one registry linked alone, say):
         # all pairs are decided, and EM would have no pair to learn from.

@@ -143,7 +143,7 @@ def _link(
 ) -> tuple[Ints, dict[str, int]]:
     """Cluster the records: decisions, then shared validated ids, then Splink's links."""
     forced, rejected = _pair_index(p, decisions)
-    edges = [deterministic_edges(p.table.column(f"f_det_{d}")) for d in spec.deterministic]
+    edges = [deterministic_edges(p.table.column(f"f_det_{d}")) for d in p.exact()]
     det_l = np.concatenate([np.zeros(0, np.int64), *(e[0] for e in edges)])
     det_r = np.concatenate([np.zeros(0, np.int64), *(e[1] for e in edges)])
     forced_l = np.array([a for a, _ in forced], np.int64)
@@ -156,9 +156,10 @@ def _link(
         scored.column("right").to_numpy()[auto].astype(np.int64),
     )
     n = p.table.num_rows
+    unique = p.unique()
     det_ids = (
-        p.table.column(f"f_det_{spec.deterministic[0]}").combine_chunks()
-        if spec.deterministic
+        p.table.column(f"f_det_{unique[0]}").combine_chunks()
+        if unique
         else pa.nulls(n, pa.string())
     )
     clusters = cluster_arrays(
@@ -188,8 +189,13 @@ def _one(
     seconds: dict[str, float] = {}
     n = p.table.num_rows
     t = time.perf_counter()
-    det = set(spec.deterministic)
-    model = score_pairs(p.table, spec, [id_feature(a) for a in p.identifiers if a not in det])
+    unique = p.unique()
+    model = score_pairs(
+        p.table,
+        spec,
+        [id_feature(a) for a in p.identifiers if a not in unique],
+        [f"f_det_{a}" for a in unique],
+    )
     scored = model.pairs
     seconds["splink"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -216,7 +222,7 @@ def _one(
     store_rows(store, run_id, rows)
     seconds["store"] = time.perf_counter() - t
     t = time.perf_counter()
-    det_col = f"f_det_{spec.deterministic[0]}" if spec.deterministic else None
+    det_col = f"f_det_{p.exact()[0]}" if p.exact() else None
     det_ids = p.table.column(det_col) if det_col else pa.nulls(n, pa.string())
     metrics = evaluate(
         ws.root,

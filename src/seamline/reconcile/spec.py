@@ -59,8 +59,10 @@ class ReconcileSpec(_Model):
     """Per dataset, the landing columns that identify a source record (stable across runs)."""
     recency: dict[str, str] = Field(default_factory=dict)
     """Per dataset, the landing column with the record's last change (for most_recent)."""
-    deterministic: list[str] = Field(default_factory=lambda: ["national_id"])
-    """Attributes that link records outright when equal and validated (flag null)."""
+    deterministic: list[str] | None = None
+    """Identifiers that link records outright when equal and validated (flag null), with a
+    veto on differing values; by default each identifier's scheme decides (``link:``,
+    ``unique:`` in ``identifiers/*.yaml``, see docs/reconcile.md)."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
     truth: list[TruthRule] = Field(default_factory=lambda: list(DEFAULT_TRUTH))
     """The source-of-truth rules, tried in order, for every attribute."""
