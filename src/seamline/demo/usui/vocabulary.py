@@ -148,13 +148,13 @@ contract:
 RECONCILE = """\
 # How claimants are linked across the four systems. Record keys survive re-runs:
 # the claim number, the MVA customer number, the bank's payment id; a wage line has
-# none, so its line number in the file is its key.
+# none, so its line number in the file is its key. How far each identifier is trusted
+# (SSN, licence and claim number link outright; the EIN is evidence) is said by its scheme.
 id: person
 entity: Person
 datasets: [ui_claims, wage_records, mva_identities, benefit_payments]
 keys: {ui_claims: [CLAIM_ID], wage_records: [_record_no], mva_identities: [customer_no], benefit_payments: [payment_id]}
 recency: {ui_claims: LAST_UPDT, mva_identities: last_updated, benefit_payments: paid_on}
-deterministic: [national_id, driver_license, claim_id]
 truth: [authoritative, most_recent, most_frequent]
 attributes: [national_id, driver_license, claim_id, employer_ein, family_name, given_name, middle_name, name_suffix, full_name, birth_date, sex, phone, house_number, street, unit, locality, region, post_code, post_code_ext]
 """
