@@ -281,7 +281,7 @@ def test_wage_lines_follow_the_layout(demo: DemoSummary) -> None:
     assert COLUMNS[-1][1] + COLUMNS[-1][2] - 1 == LINE_LENGTH
     for line in full:
         assert line[0] == "S"
-        assert re.fullmatch(r"[A-Z' .-]+(?: (?:JR|SR|II|III))?, [A-Z ]+", line[12:52].rstrip())
+        assert re.fullmatch(r"[A-Z' .-]+(?: (?:JR|SR|II|III))?, [A-Z -]+", line[12:52].rstrip())
         assert re.fullmatch(r"2025Q[1-4]", line[62:68])
         assert line[68:79].isdigit()
 

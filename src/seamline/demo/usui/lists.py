@@ -16,6 +16,13 @@ MALE_GIVEN = (
     "Raymond", "Dennis", "Tyler", "Aaron", "Jose", "José", "Luis", "Carlos", "Juan", "Jesús",
     "Miguel", "Ángel", "Raúl", "Ramón", "Andrés", "André", "Héctor", "Darnell", "Malik",
     "Tyrone", "DeShawn", "Wei", "Hyun", "Rajesh", "Mohammed", "Sean", "Connor", "Liam",
+    "Noah", "Ethan", "Mason", "Logan", "Lucas", "Elijah", "Owen", "Caleb", "Isaac", "Adrian",
+    "Julian", "Gabriel", "Diego", "Mateo", "Santiago", "Joaquín", "Rafael", "Fernando",
+    "Ricardo", "Eduardo", "Sergio", "Alejandro", "Marco", "Giovanni", "Vincent", "Dominic",
+    "Francis", "Peter", "Kenneth", "Frank", "Arthur", "Harold", "Walter", "Henry", "Carl",
+    "Roger", "Keith", "Terrence", "Marcus", "Jamal", "Andre", "Darius", "Kwame", "Tariq",
+    "Omar", "Yusuf", "Arjun", "Vikram", "Sanjay", "Minh", "Tuan", "Jin", "Hiroshi", "Kenji",
+    "Dmitri", "Piotr", "Tomasz", "Stefan", "Lars", "Björn", "François", "Émile", "Jean",
 )  # fmt: skip
 
 FEMALE_GIVEN = (
@@ -27,6 +34,15 @@ FEMALE_GIVEN = (
     "Christine", "Rachel", "Maria", "María", "Ana", "Sofía", "Lucía", "Inés", "Guadalupe",
     "Rosa", "Carmen", "Zoë", "Chloé", "Renée", "Noémie", "Aaliyah", "Keisha", "Tamika",
     "Latoya", "Mei", "Priya", "Fatima", "Siobhan", "Bridget", "Mary Ann", "Ann Marie",
+    "Olivia", "Ava", "Isabella", "Mia", "Charlotte", "Amelia", "Harper", "Evelyn", "Abigail",
+    "Ella", "Grace", "Victoria", "Madison", "Hannah", "Natalie", "Brianna", "Alexis", "Megan",
+    "Lauren", "Danielle", "Courtney", "Tiffany", "Crystal", "Heather", "Tracy", "Dawn",
+    "Gloria", "Teresa", "Diane", "Janet", "Joyce", "Judith", "Marilyn", "Frances", "Jean",
+    "Alicia", "Beatriz", "Daniela", "Valentina", "Camila", "Ximena", "Marisol", "Yolanda",
+    "Esperanza", "Graciela", "Adriana", "Leticia", "Francesca", "Giulia", "Agnieszka",
+    "Katarzyna", "Ngozi", "Amara", "Imani", "Shanice", "Aisha", "Leila", "Yasmin", "Anjali",
+    "Deepa", "Lakshmi", "Linh", "Thuy", "Hana", "Yuki", "Seo-yeon", "Ji-woo", "Ingrid",
+    "Astrid", "Hélène", "Geneviève", "Léa", "Maëlle", "Chantal",
 )  # fmt: skip
 
 FAMILY = (
@@ -47,6 +63,27 @@ FAMILY = (
     "Smith-Jones", "Lee-Park", "Harris-Perry", "Nguyen", "Tran", "Kim", "Park", "Chen",
     "Wang", "Patel", "Shah", "Singh", "Kowalski", "Nowak", "Russo", "Esposito", "Romano",
     "Müller", "Schröder", "Brennan", "Gallagher", "Washington", "Jefferson",
+    "Butler", "Barnes", "Fisher", "Henderson", "Coleman", "Simmons", "Patterson", "Jordan",
+    "Reynolds", "Hamilton", "Graham", "Wallace", "Woods", "Cole", "West", "Owens", "Marshall",
+    "Ellis", "Harrison", "Gibson", "McKenzie", "Kennedy", "Wells", "Alvarez", "Castillo",
+    "Vásquez", "Jiménez", "Mendoza", "Romero", "Herrera", "Medina", "Aguilar", "Vargas",
+    "Castro", "Guzmán", "Fernández", "Salazar", "Delgado", "Rojas", "Santiago", "Figueroa",
+    "Acosta", "Pacheco", "Quiñones", "Bryant", "Alexander", "Russell", "Griffin", "Hayes",
+    "Ford", "Hunter", "Holmes", "Palmer", "Black", "Robertson", "Stone", "Warren",
+    "Fox", "Rose", "Rice", "Moreno", "Schmidt", "Wagner", "Becker", "Hoffman", "Weber",
+    "Klein", "Novak", "Wójcik", "Lewandowski", "Kaminski", "Zielinski", "Costa", "Ricci",
+    "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini", "Lombardi", "Barbieri",
+    "Fitzgerald", "Sullivan", "Doyle", "Quinn", "Byrne", "Lynch", "Walsh", "Ryan", "Hogan",
+    "Dunn", "Kaur", "Gupta", "Kumar", "Mehta", "Desai", "Iyer", "Reddy", "Joshi", "Yang",
+    "Huang", "Zhao", "Wu", "Zhou", "Xu", "Liu", "Lin", "Choi", "Jung", "Kang", "Cho", "Yoon",
+    "Pham", "Hoang", "Vu", "Dang", "Bui", "Do", "Ali", "Hassan", "Hussein", "Ibrahim", "Khan",
+    "Rahman", "Cohen", "Levy", "Friedman", "Katz", "Goldberg", "Rosen", "Shapiro", "Adeyemi",
+    "Okafor", "Mensah", "Owusu", "Diallo", "Pierre", "Jean-Baptiste", "Joseph", "Charles",
+    "Baptiste", "Dubois", "Lefèvre", "Bouchard", "Côté", "Gagnon", "Pelletier", "Da Silva",
+    "Dos Santos", "Oliveira", "Pereira", "Souza", "Carvalho", "Ferreira", "Gonçalves",
+    "Torres Vega", "Cruz Morales", "Reyes Ortega", "Santos Díaz", "López-Ramos", "Kim-Lee",
+    "O'Malley", "O'Sullivan", "McLaughlin", "McBride", "MacDonald", "Van Buren", "Van Houten",
+    "DeMarco", "DiNapoli", "LaRosa", "St. Clair", "Du Pont", "Le Blanc", "Della Rosa",
 )  # fmt: skip
 
 SUFFIXES = ("JR", "SR", "II", "III")
