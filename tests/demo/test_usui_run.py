@@ -48,6 +48,11 @@ def test_links_reach_the_goal(ran: Ran) -> None:
     scores = links(ran.root)
     log.info("links %s", scores)
     assert scores["f1"] >= 0.99, scores
+    # The run scored itself against the truth seamline.yaml declares, with the same result.
+    (reconciled,) = [s for s in ran.summary.stages if s.stage == "reconcile"]
+    (detail,) = reconciled.details
+    assert detail["F1"] == pytest.approx(scores["f1"], abs=1e-4)
+    assert detail["precision"] == pytest.approx(scores["precision"], abs=1e-4)
 
 
 def test_golden_values_reach_the_goal(ran: Ran) -> None:
