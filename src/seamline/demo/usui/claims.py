@@ -58,6 +58,14 @@ LAYOUT = (
 RECORD_LENGTH = sum(size for _, size in LAYOUT)  # 200
 OFFSETS = {name: sum(size for _, size in LAYOUT[:i]) for i, (name, _) in enumerate(LAYOUT)}
 
+# Packed-decimal fields: (digits, signed).
+_PACKED = {
+    "BIRTH-DATE": (8, False),
+    "BYB-DATE": (8, False),
+    "WBA-AMT": (7, True),
+    "LAST-UPDT": (8, False),
+}
+
 CLAIM_STATUS = ("A", "I", "D", "X")  # active, inactive, denied, exhausted
 
 
@@ -146,11 +154,3 @@ def write_claims(
     out.bad_packed = bad
     (folder / "claims.dat").write_bytes(data.tobytes())
     return out
-
-
-_PACKED = {
-    "BIRTH-DATE": (8, False),
-    "BYB-DATE": (8, False),
-    "WBA-AMT": (7, True),
-    "LAST-UPDT": (8, False),
-}

@@ -58,6 +58,11 @@ def _state(code: str, rng: random.Random) -> str:
     return name if u < 0.9 else name.upper()
 
 
+def _as_printed(number: str) -> str:
+    """G1234 56789 01234: the licence number as printed on the card, in groups of five."""
+    return f"{number[:5]} {number[5:10]} {number[10:]}"
+
+
 def _customer(p: Person, number: int, rng: random.Random, defects: list[str]) -> dict[str, Any]:
     ssn: str | None
     u = rng.random()
@@ -81,9 +86,7 @@ def _customer(p: Person, number: int, rng: random.Random, defects: list[str]) ->
         "customer_no": f"C{number:09d}",
         "credential": {
             "type": "DL" if rng.random() < 0.9 else "ID",
-            "number": p.license
-            if rng.random() < 0.8
-            else f"{p.license[0]}{p.license[1:5]} {p.license[5:10]} {p.license[10:]}",
+            "number": p.license if rng.random() < 0.8 else _as_printed(p.license),
             "state": "NJ",
         },
         "ssn": ssn,

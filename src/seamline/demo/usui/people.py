@@ -18,6 +18,7 @@ REFERENCE_DATE = dt.date(2026, 3, 1)
 
 QUARTERS = ("2025Q1", "2025Q2", "2025Q3", "2025Q4")
 
+_IN_STATE = sum(1 for p in lists.PLACES if p[1] == "NJ")  # they come first in the list
 _BLOCKED_SSNS = frozenset({"078051120", "457555462", "219099999", "123456789"})  # void, placeholder
 
 
@@ -95,11 +96,9 @@ def _ssn(rng: random.Random, seen: set[str]) -> str:
 
 
 def _address(rng: random.Random) -> Address:
-    city, state, zips = lists.PLACES[
-        rng.randrange(len(lists.PLACES))
-        if rng.random() < 0.15
-        else rng.randrange(len([p for p in lists.PLACES if p[1] == "NJ"]))
-    ]
+    # Most live in the state; some commute from across the rivers (any place).
+    pool = len(lists.PLACES) if rng.random() < 0.15 else _IN_STATE
+    city, state, zips = lists.PLACES[rng.randrange(pool)]
     unit_kind = -1
     unit = ""
     if rng.random() < 0.25:
@@ -188,9 +187,12 @@ def make_population(rng: random.Random, count: int, employers: int) -> list[Pers
 
 
 def _membership(rng: random.Random, person: Person, employers: int) -> None:
-    """Who appears where: wages for workers, a claim for some of them, the MVA for most."""
+    """Wages for everyone (a past job at least), a claim for some workers, the MVA for most.
+
+    Everyone is in two datasets or more: a person without a claim is in the MVA file.
+    """
     worker = rng.random() < 0.85
-    person.in_mva = rng.random() < 0.9
+    in_mva = rng.random() < 0.9
     if worker:
         start = rng.randrange(len(QUARTERS))
         length = rng.randrange(1, len(QUARTERS) - start + 1)
@@ -199,11 +201,7 @@ def _membership(rng: random.Random, person: Person, employers: int) -> None:
         if rng.random() < 0.1:
             person.employers.append(rng.randrange(employers))
         person.claimant = rng.random() < 0.35
-    if not worker:
-        person.in_mva = True
-        person.claimant = False
-        # Not working and not claiming: the MVA alone would be one dataset; give a past job.
+    else:  # not working now: one quarter of a past job
         person.quarters = [QUARTERS[0]]
         person.employers = [rng.randrange(employers)]
-    if not person.in_mva and not person.claimant:
-        person.in_mva = True
+    person.in_mva = in_mva or not person.claimant

@@ -38,7 +38,7 @@ def write_wages(
     rows: list[tuple[str, int, int, int]] = []  # (quarter, employer, person, cents)
     for i, p in enumerate(people):
         for q, quarter in enumerate(p.quarters):
-            employer = p.employers[q % len(p.employers)] if len(p.employers) > 1 else p.employers[0]
+            employer = p.employers[q % len(p.employers)]  # a second job takes turns
             rows.append((quarter, employer, i, rng.randrange(150_000, 2_600_000)))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
     out = Wages()
