@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from seamline.reconcile.compare import CLASSES
+from seamline.reconcile.explain import weights
 
 if TYPE_CHECKING:
-    from seamline.reconcile.explain import weights
-from seamline.reconcile.run import ReconcileResult, SpecResult
+    from seamline.reconcile.run import ReconcileResult, SpecResult
 
 REPORT_FILE = "reconcile.html"
 PER_GROUP = 2
