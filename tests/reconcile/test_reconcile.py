@@ -213,3 +213,23 @@ def test_stage_fails_cleanly_without_harmonized_data(demo: Demo, tmp_path: Path)
     res = ReconcileStage().run(ctx)
     assert res.status == "failed"
     assert "no dataset holds the entity" in res.messages[0]
+
+
+def test_worklist_limit_applies_to_a_file(demo: Demo, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from seamline.cli import app
+
+    _run(demo)
+    env = {"SEAMLINE_STORE": f"sqlite:///{demo.root.parent}/store.db"}
+    every = len(load_worklist(demo.store))
+    assert every > 3
+    runner = CliRunner()
+    for extra, expected in ((["--limit", "3"], 3), ([], every)):
+        path = tmp_path / f"w{len(extra)}.csv"
+        result = runner.invoke(
+            app, ["reconcile", "worklist", str(demo.root), "-o", str(path), *extra], env=env
+        )
+        assert result.exit_code == 0, result.output
+        with path.open(encoding="utf-8") as fh:
+            assert len(list(csv.DictReader(fh))) == expected

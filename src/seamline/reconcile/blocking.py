@@ -3,8 +3,9 @@
 Each candidate rule's pairs are counted by Splink (``count_comparisons_from_blocking_rules``,
 exactly on small data, on a deterministic sample of records on large data) before it is
 used. Rules are kept, in the order :func:`model.candidate_rules` gives, while the pairs
-of the kept rules stay within ``budget`` pairs per record; a rule implied by a kept rule
-adds nothing and is skipped. A rule whose blocks grow with the square of a register (a
+of the kept rules stay within ``budget`` pairs per record; each rule is counted for the
+pairs the rules before it do not make, so a rule implied by an earlier one adds nothing
+and is left out. A rule whose blocks grow with the square of a register (a
 common name alone, say) passes on a small register and drops out as it grows.
 
 Only *open* pairs are generated when deterministic identifiers link outright: pairs of
@@ -87,9 +88,16 @@ class Counted:
     why: str = ""
 
 
-def count_pairs(linker: Any, sqls: list[str], records: int) -> int:
-    """The pairs Splink's blocking generates from ``sqls`` (estimated on a sample of
-    records when there are more than 50,000)."""
+def count_pairs(linker: Any, rules: list[Rule], det: list[str], records: int) -> list[int]:
+    """The pairs each rule adds to those of the rules before it, as Splink's blocking
+    generates them (one counting query for all; estimated on a sample of records when
+    there are more than 50,000)."""
+    sqls: list[str] = []
+    owner: list[int] = []
+    for i, rule in enumerate(rules):
+        for sql in rule_sqls(rule, det):
+            sqls.append(sql)
+            owner.append(i)
     proportion = 1.0 if records <= 50_000 else max(0.01, 50_000 / records)
     with warnings.catch_warnings():
         # Splink warns when a sampled estimate rests on few pairs; a small count is
@@ -98,30 +106,54 @@ def count_pairs(linker: Any, sqls: list[str], records: int) -> int:
         counted = linker.blocking_analysis.count_comparisons_from_blocking_rules(
             sqls, record_sample_proportion=proportion
         )
-    return int(counted[-1]["cumulative_comparison_count"]) if counted else 0
+    out = [0] * len(rules)
+    for record, i in zip(counted, owner, strict=True):
+        out[i] += int(record["marginal_comparison_count"])
+    return out
 
 
 def choose(
-    linker: Any, candidates: list[Rule], det: list[str], records: int, budget: float
+    linker: Any,
+    candidates: list[Rule],
+    det: list[str],
+    records: int,
+    budget: float,
+    *,
+    keep_all: bool = False,
 ) -> list[Counted]:
-    """Every candidate with its pair count, and whether it is kept."""
+    """Every candidate with the pairs it adds, and whether it is kept (``keep_all``: the
+    user's own rules, counted but all kept).
+
+    All remaining candidates are counted in one query, each for the pairs the rules
+    before it do not make; when a rule would overrun the budget it is dropped and the
+    rest are counted again without it (its pairs no longer cover theirs).
+    """
     limit = budget * records
-    total = 0
+    dropped: dict[Rule, Counted] = {}
+    remaining = list(candidates)
+    while True:
+        added = count_pairs(linker, remaining, det, records)
+        total = 0
+        over = None
+        for rule, pairs in zip(remaining, added, strict=True):
+            if keep_all or total + pairs <= limit:
+                total += pairs
+            else:
+                over = rule
+                dropped[rule] = Counted(rule, pairs, False, "over the pair budget")
+                break
+        if over is None:
+            break
+        remaining = [r for r in remaining if r != over]
+    kept = dict(zip(remaining, added, strict=True))
     out: list[Counted] = []
-    kept: list[Rule] = []
     for rule in candidates:
-        if any(rule.implied_by(k) for k in kept):
-            out.append(Counted(rule, 0, False, "implied by a kept rule"))
-            continue
-        pairs = count_pairs(linker, rule_sqls(rule, det), records)
-        if pairs == 0:
-            out.append(Counted(rule, 0, False, "no pairs"))
-        elif total + pairs <= limit:
-            total += pairs
-            kept.append(rule)
-            out.append(Counted(rule, pairs, True))
+        if rule in dropped:
+            out.append(dropped[rule])
+        elif kept[rule] or keep_all:
+            out.append(Counted(rule, kept[rule], True))
         else:
-            out.append(Counted(rule, pairs, False, "over the pair budget"))
+            out.append(Counted(rule, 0, False, "adds no pair to the rules before it"))
     return out
 
 
@@ -131,7 +163,7 @@ def training_rules(counted: list[Counted], records: int, budget: float) -> list[
     usable = [
         c.rule
         for c in counted
-        if 0 < c.pairs <= budget * records and UNDATED not in c.rule.columns()
+        if c.kept and 0 < c.pairs <= budget * records and UNDATED not in c.rule.columns()
     ]
     if not usable:
         return []

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from seamline.engine import SPILL_DIR, adopt
 from seamline.errors import SeamlineError
+from seamline.reconcile import overrides
 from seamline.reconcile.blocking import (
     Counted,
     choose,
@@ -32,6 +33,7 @@ from seamline.reconcile.blocking import (
     with_keys,
 )
 from seamline.reconcile.model import available, candidate_rules, comparisons, feature_columns
+from seamline.reconcile.overrides import apply_comparisons
 from seamline.reconcile.spec import ReconcileSpec
 
 _SCORED_FIELDS: Any = [
@@ -95,15 +97,18 @@ def score_pairs(
         return Scored(SCORED.empty_table())
     datasets = pc.count_distinct(table.column("dataset")).as_py()
     av = available(table, feature_columns(ids), datasets)
-    ids = [c for c in ids if av.has(c)]
-    comps = comparisons(av, ids)
+    known, ids = ids, [c for c in ids if av.has(c)]
+    comps, notes = apply_comparisons(spec, comparisons(av, ids), av, known)
     if len(comps) < 2:
         found = ", ".join(c.removeprefix("f_") for c in av.columns) or "none"
         return _refuse(
             f"the records share fewer than two comparable attributes (found: {found}), "
             "so no probabilistic link is made"
         )
-    candidates = candidate_rules(av, ids)
+    if spec.blocking is not None:
+        candidates = overrides.rules(spec, spec.blocking, known, "blocking", av)
+    else:
+        candidates = candidate_rules(av, ids)
     if not candidates:
         return _refuse("no attribute the records share can form a blocking rule")
     from splink import DuckDBAPI, Linker, SettingsCreator
@@ -129,6 +134,7 @@ def score_pairs(
             det,
             n,
             spec.pair_budget,
+            keep_all=spec.blocking is not None,
         )
     except Exception as exc:  # Splink's own errors: say what failed, not a traceback
         raise SeamlineError(
@@ -144,7 +150,7 @@ def score_pairs(
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comps,
+        comparisons=list(comps.values()),
         blocking_rules_to_generate_predictions=[
             {"blocking_rule": sql} for r in kept for sql in rule_sqls(r, det)
         ],
@@ -156,23 +162,32 @@ def score_pairs(
     trained: list[str] = []
     try:
         _prior(linker, av.columns, det, ids)
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=spec.u_max_pairs, seed=spec.seed, num_chunks=1, min_count_per_level=None
-        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
         # EM on the pairs the model will score (those with a record lacking a
         # validated identifier); two passes on rules with different columns, so that
         # each comparison is estimated in one of them. A rule whose open pairs are too
         # few to train on is passed over for the next.
-        for rule in training_rules(counted, n, spec.pair_budget):
+        em_rules = (
+            overrides.rules(spec, spec.training, known, "training", av)
+            if spec.training is not None
+            else training_rules(counted, n, spec.pair_budget)
+        )
+        counts = {c.rule: c.pairs for c in counted}
+        for rule in em_rules:
             if len(trained) == 2:
                 break
             sql = only_unresolved(rule.sql(), det)
+            # A failed pass can leave the linker's settings half-changed (Splink drops the
+            # blocked comparisons while it trains): start again from the model before it.
+            before = linker.misc.save_model_to_json()
             try:
+                big = counts.get(rule, 0) > spec.em_max_pairs
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    sql, max_pairs=spec.em_max_pairs
+                    sql, max_pairs=spec.em_max_pairs if big else None
                 )
             except Exception as exc:  # too few pairs, or a level never seen
                 _log.info("EM on %s skipped: %s", rule.label(), exc)
+                linker = Linker(frame, before, log_level=None)
                 continue
             trained.append(rule.label())
         if not trained:
@@ -197,7 +212,8 @@ def score_pairs(
         ],
         schema=SCORED,
     )
-    return Scored(pairs, None, counted, trained, model, list(av.columns))
+    note = "; ".join(notes) if notes else None
+    return Scored(pairs, note, counted, trained, model, list(av.columns))
 
 
 class _Counter:

@@ -23,6 +23,7 @@ from seamline.reconcile.compare import Compared, compare
 from seamline.reconcile.decisions import Decisions, active_decisions
 from seamline.reconcile.deterministic import deterministic_edges
 from seamline.reconcile.evaluate import evaluate
+from seamline.reconcile.explain import model_path, model_record, write_model
 from seamline.reconcile.features import id_feature
 from seamline.reconcile.golden import write_golden
 from seamline.reconcile.prepare import NothingHarmonized, Prepared, prepare
@@ -67,6 +68,8 @@ class SpecResult:
     """Why part of the linkage could not run on this data (one sentence each)."""
     model: Scored | None = None
     """The probabilistic model used: rules with their pair counts, trained parameters."""
+    described: dict[str, Any] = field(default_factory=dict)
+    """The model as written to ``reference/<spec>.model.json`` (:mod:`explain`)."""
 
 
 @dataclass
@@ -198,6 +201,8 @@ def _one(
     )
     scored = model.pairs
     seconds["splink"] = time.perf_counter() - t
+    described = model_record(model, n, unique)
+    write_model(model_path(ws.data_dir / "reference", spec.id), described)
     t = time.perf_counter()
     clusters, applied = _link(p, spec, scored, decisions)
     uids = p.table.column("uid").combine_chunks()
@@ -253,6 +258,7 @@ def _one(
         unharmonized=list(p.unharmonized),
         notes=[model.note] if model.note else [],
         model=model,
+        described=described,
     )
 
 
