@@ -304,7 +304,20 @@ class IdentifierSchemeSpec(Spec):
     placeholders: list[str] = Field(default_factory=list)
     """Values known to be typed to fill the field, not real numbers (flagged
     ``placeholder_identifier``), besides repeated digits and digit runs."""
+    link: Literal["exact", "evidence"] | None = None
+    """How reconcile trusts a validated value: ``exact`` links records outright when
+    equal; ``evidence`` makes it a strong comparison of the linkage model, where a
+    difference counts against a link but never forbids it (a mistyped number can still
+    be valid). Default: ``exact`` where the scheme has a check digit, else ``evidence``."""
+    unique: bool = False
+    """One value belongs to one person only: records whose validated values differ are
+    never linked (a veto), and their pairs are not scored."""
     embedded: list[EmbeddedPart] = Field(default_factory=list)
+
+    def link_mode(self) -> Literal["exact", "evidence"]:
+        if self.link:
+            return self.link
+        return "exact" if self.check != "none" else "evidence"
 
 
 class EntityFile(Spec):
