@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from seamline.errors import SpecError
 from seamline.normalize.names import name_key
 from seamline.reconcile.spec import ReconcileSpec
+from seamline.sources.deliveries import state_path
 from seamline.workspace.loader import Workspace
 
 NAME_PARTS = ("family_name", "given_name", "patronymic")
@@ -164,7 +165,7 @@ def _sex_from_patronymic(pat: str | None) -> str | None:
 def _dataset_rows(
     ws: Workspace, spec: ReconcileSpec, dataset: str, attributes: list[str]
 ) -> tuple[pa.Table, list[str]]:
-    lpath = ws.data_dir / "landing" / f"{dataset}.parquet"
+    lpath = state_path(ws.data_dir, dataset)
     h = pq.read_table(harmonized_path(ws, dataset))
     landing = pq.read_table(lpath) if lpath.exists() else h.select(["_record_no"])
     keys = _key_columns(ws, spec, dataset, landing)

@@ -40,7 +40,11 @@ class AmqpReader(Reader):
     kind: ClassVar[str] = "amqp"
     options_model: ClassVar[type[SourceOptions]] = AmqpOptions
     capabilities: ClassVar[Capabilities] = Capabilities(
-        streaming=True, schema_inference=True, acknowledges=True, position_unit="message"
+        streaming=True,
+        schema_inference=True,
+        acknowledges=True,
+        position_unit="message",
+        state="append",
     )
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:

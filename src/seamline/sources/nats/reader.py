@@ -46,7 +46,11 @@ class NatsReader(Reader):
     kind: ClassVar[str] = "nats"
     options_model: ClassVar[type[SourceOptions]] = NatsOptions
     capabilities: ClassVar[Capabilities] = Capabilities(
-        streaming=True, schema_inference=True, acknowledges=True, position_unit="message"
+        streaming=True,
+        schema_inference=True,
+        acknowledges=True,
+        position_unit="message",
+        state="append",
     )
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:

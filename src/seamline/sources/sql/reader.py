@@ -20,6 +20,7 @@ from seamline.sources.base import (
     ReadContext,
     Reader,
     SourceOptions,
+    StateMode,
     with_bookkeeping,
 )
 from seamline.sources.sql import types as t
@@ -66,6 +67,13 @@ class SqlReader(Reader):
         self._new_watermark: tuple[str, str] | None = None
 
     # -- what the pipeline sees ---------------------------------------------------
+
+    @classmethod
+    def state_mode(cls, options: SourceOptions) -> StateMode:
+        """``append`` with a ``watermark``: each run reads only new rows."""
+        if options.state is not None:
+            return options.state
+        return "append" if getattr(options, "watermark", None) else "snapshot"
 
     def describe(self) -> str:
         what = "query" if self.opts.query is not None else f"table {self._table_name()}"
