@@ -15,7 +15,7 @@ import pika
 import pyarrow.parquet as pq
 import pytest
 
-from seamline.pipeline import run_pipeline
+from seamline.pipeline import ConnectStage, run_pipeline
 from seamline.sources.amqp import AmqpOptions
 from seamline.sources.base import ReadContext
 from seamline.sources.deliveries import current_state, deliver
@@ -120,13 +120,23 @@ def test_an_idle_poll_is_a_successful_run_that_keeps_the_state(tmp_path: Path) -
     assert len(lines) == 2
     assert "empty" in lines[0] and "│ no " in lines[0]
     assert "ok" in lines[1] and "│ yes " in lines[1] and "│ 3 " in lines[1]
+    shown = seamline("read", "civil_persons", "-w", str(ws), "--landed")
+    assert shown.returncode == 0, shown.stderr
+    assert "read 3 records: 3 accepted, 0 quarantined" in shown.stderr
+    assert "Toktogulova" in shown.stdout
 
 
 SLEEPER = """
 import sys, time
+from pathlib import Path
+from seamline.sources.deliveries import delivery_file
 from seamline.store import Store
 with Store.open(sys.argv[1]) as store:
     run = store.start_run("run", workspace="pilot")
+    did = store.start_delivery("civil_persons", run_id=run, mode="snapshot", first_record_no=1)
+    final = delivery_file(Path(sys.argv[2]), "civil_persons", did)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    final.with_name(final.name + ".partial").write_bytes(b"PAR1 half-written")
     print(run, flush=True)
     time.sleep(120)
 """
@@ -139,7 +149,11 @@ def test_a_run_killed_mid_way_is_marked_aborted_by_the_next_run(tmp_path: Path) 
     url = workspace.store_url()
     with Store.open(url):
         pass  # the schema exists before two processes use the store
-    proc = subprocess.Popen([sys.executable, "-c", SLEEPER, url], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLEEPER, url, str(workspace.data_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         killed = int(proc.stdout.readline())
@@ -154,8 +168,12 @@ def test_a_run_killed_mid_way_is_marked_aborted_by_the_next_run(tmp_path: Path) 
         if proc.stdout is not None:
             proc.stdout.close()
     with Store.open(url) as store:
-        summary = run_pipeline(workspace, store, stages=[])
+        summary = run_pipeline(workspace, store, stages=[ConnectStage()])
         runs = {r.id: r for r in store.list_runs()}
+        delivered = store.deliveries("civil_persons")
     assert runs[killed].status == "aborted"
     assert f"the process {proc.pid}" in (runs[killed].message or "")
     assert runs[summary.run_id].status == "ok"
+    assert [(d.status, d.in_state) for d in delivered] == [("aborted", False), ("ok", True)]
+    folder = workspace.data_dir / "landing" / "civil_persons"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{delivered[1].id:06d}.parquet"]

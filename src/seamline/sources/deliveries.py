@@ -102,6 +102,7 @@ def deliver(
     """
     reader_cls = (registry or default_registry()).connector(options.kind)
     mode = reader_cls.state_mode(options)
+    _clear_aborted(store, dataset, data_dir)
     first = 1
     if mode == "append":
         first = max(store.next_record_no(dataset), _state_top(state_path(data_dir, dataset)) + 1)
@@ -148,6 +149,18 @@ def deliver(
     state = current_state(data_dir, dataset)
     rows = pq.ParquetFile(state).metadata.num_rows if state is not None else None
     return Delivered(landed, did, mode, status, changed, rows, pruned)
+
+
+def _clear_aborted(store: Store, dataset: str, data_dir: Path) -> None:
+    """Delete what aborted deliveries (a killed run) left half-written."""
+    for d in store.deliveries(dataset):
+        if d.status == "aborted" and d.kept:
+            for final in (
+                delivery_file(data_dir, dataset, d.id),
+                delivery_quarantine(data_dir, dataset, d.id),
+            ):
+                final.with_name(final.name + ".partial").unlink(missing_ok=True)
+            store.mark_pruned({d.id})
 
 
 def update_state(

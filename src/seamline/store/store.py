@@ -285,10 +285,15 @@ class Store(DeliveryStore):
             ]
 
     def landing_stats(self) -> dict[str, dict[str, Any]]:
-        """Per dataset: rows of the latest landing, when it landed and when it first did."""
+        """Per dataset: rows of the latest landing, when it landed and when it first did.
+
+        Empty landings (an idle poll, nothing delivered) do not count: they change nothing.
+        """
         out: dict[str, dict[str, Any]] = {}
         with self.session() as s:
             for row in s.scalars(select(Landing).order_by(Landing.id)):
+                if row.read_count == 0:
+                    continue
                 entry = out.setdefault(row.dataset, {"issued": row.created_at})
                 entry["rows"], entry["modified"] = row.landed_count, row.created_at
         return out
