@@ -123,17 +123,19 @@ class DeliveryStore:
             if only:
                 s.execute(
                     update(Delivery)
-                    .where(Delivery.dataset == dataset_id, Delivery.id.not_in(ids))
+                    .where(Delivery.dataset == dataset_id, Delivery.id.not_in(sorted(ids)))
                     .values(in_state=False)
                 )
             if ids:
-                s.execute(update(Delivery).where(Delivery.id.in_(ids)).values(in_state=True))
+                s.execute(
+                    update(Delivery).where(Delivery.id.in_(sorted(ids))).values(in_state=True)
+                )
 
     def mark_pruned(self, ids: set[int]) -> None:
         """The files of deliveries ``ids`` were deleted by the retention rule."""
         if ids:
             with self.session() as s:
-                s.execute(update(Delivery).where(Delivery.id.in_(ids)).values(kept=False))
+                s.execute(update(Delivery).where(Delivery.id.in_(sorted(ids))).values(kept=False))
 
     def deliveries(self, dataset_id: str) -> list[DeliveryInfo]:
         """Every delivery of a dataset, oldest first."""
