@@ -58,6 +58,7 @@ def publish(url: str, queue: str, first: int, n: int) -> None:
     conn.close()
 
 
+@pytest.mark.rabbitmq
 def test_a_queue_keeps_every_acknowledged_message_across_runs(
     tmp_path: Path, queue: tuple[str, str]
 ) -> None:
@@ -177,3 +178,85 @@ def test_a_run_killed_mid_way_is_marked_aborted_by_the_next_run(tmp_path: Path) 
     assert [(d.status, d.in_state) for d in delivered] == [("aborted", False), ("ok", True)]
     folder = workspace.data_dir / "landing" / "civil_persons"
     assert sorted(p.name for p in folder.iterdir()) == [f"{delivered[1].id:06d}.parquet"]
+
+
+@pytest.fixture
+def nats_stream(nats_url: str) -> Iterator[tuple[str, str, str]]:
+    import asyncio
+
+    import nats
+
+    tag = uuid.uuid4().hex[:10]
+    name, subject = f"SEAMLINE_DELIVERIES_{tag}", f"seamline.deliveries.{tag}"
+
+    async def call(what: str, *args: object, **kwargs: object) -> None:
+        nc = await nats.connect(nats_url)
+        try:
+            await getattr(nc.jetstream(), what)(*args, **kwargs)
+        finally:
+            await nc.close()
+
+    asyncio.run(call("add_stream", name=name, subjects=[subject]))
+    try:
+        yield nats_url, name, subject
+    finally:
+        asyncio.run(call("delete_stream", name))
+
+
+def nats_publish(url: str, subject: str, first: int, n: int) -> None:
+    import asyncio
+
+    import nats
+
+    async def go() -> None:
+        nc = await nats.connect(url)
+        try:
+            js = nc.jetstream()
+            for i in range(first, first + n):
+                await js.publish(subject, json.dumps({"payment_id": i}).encode())
+        finally:
+            await nc.close()
+
+    asyncio.run(go())
+
+
+@pytest.mark.nats
+def test_a_nats_stream_keeps_every_acknowledged_message_across_runs(
+    tmp_path: Path, nats_stream: tuple[str, str, str]
+) -> None:
+    from seamline.sources.nats import NatsOptions
+
+    url, name, subject = nats_stream
+    options = NatsOptions.model_validate(
+        {
+            "kind": "nats",
+            "url": url,
+            "stream": name,
+            "subject": subject,
+            "durable": f"landing_{name.lower()}",
+            "idle_timeout": 0.5,
+            "key": ["payment_id"],
+        }
+    )
+    state: dict[str, object] = {}
+    with Store.open(f"sqlite:///{tmp_path}/store.db") as store:
+
+        def poll() -> tuple[str, int | None]:
+            nonlocal state
+            done = deliver(
+                store, "payments", options, tmp_path / "data",
+                ReadContext(tmp_path, "payments", state=dict(state)), run_id=None,
+            )  # fmt: skip
+            if done.landing.committed:
+                state = done.landing.state
+            return done.status, done.state_rows
+
+        nats_publish(url, subject, 1, 1000)
+        assert poll() == ("ok", 1000)
+        nats_publish(url, subject, 1001, 1000)
+        assert poll() == ("ok", 2000)
+        assert poll() == ("empty", 2000)
+    path = current_state(tmp_path / "data", "payments")
+    assert path is not None
+    ids = pq.read_table(path).column("payment_id").to_pylist()
+    assert sorted(ids) == list(range(1, 2001))
