@@ -233,3 +233,35 @@ def test_a_reader_that_skips_a_record_fails_the_delivery(tmp_path: Path, store: 
     with pytest.raises(SourceError, match="reported 5 records read but numbered 4; missing: 5"):
         run(store, tmp_path, SkipOptions(skip=5, claim=5), registry=registry)
     assert run(store, tmp_path, SkipOptions(), registry=registry).state_rows == 5
+
+
+class DriftOptions(SourceOptions):
+    kind: Literal["drifting"] = "drifting"
+    as_object: bool = False
+
+
+class DriftingReader(Reader):
+    """One record whose ``v`` is a number, or (``as_object``) an object."""
+
+    kind = "drifting"
+    options_model = DriftOptions
+
+    def batches(self) -> Iterator[Batch]:
+        opts = self.options
+        assert isinstance(opts, DriftOptions)
+        value = pa.array([{"n": 11}]) if opts.as_object else pa.array([11])
+        yield Batch(with_bookkeeping(pa.table({"v": value}), pa.array([1]), pa.array(["m 1"])))
+
+
+def test_a_delivery_that_cannot_be_merged_fails_but_is_kept_for_the_next_run(
+    tmp_path: Path, store: Store
+) -> None:
+    registry = Registry()
+    registry.register_connector(DriftingReader)
+    run(store, tmp_path, DriftOptions(state="append"), registry=registry)
+    bad = run(store, tmp_path, DriftOptions(state="append", as_object=True), registry=registry)
+    assert bad.landing.failed is not None and "could not be merged" in bad.landing.failed
+    assert bad.landing.committed and not bad.state_changed and bad.state_rows == 1
+    pending = store.deliveries("people")[-1]
+    assert pending.kept and not pending.in_state and Path(pending.path or "").exists()
+    assert "\n" not in bad.landing.failed and "BIGINT" in bad.landing.failed

@@ -144,7 +144,12 @@ def deliver(
     )
     if status == "empty":
         store.mark_pruned({did})
-    changed = update_state(store, dataset, data_dir, mode, options.key)
+    try:
+        changed = update_state(store, dataset, data_dir, mode, options.key)
+    except SourceError as exc:
+        # Landed and committed, but not merged: the delivery stays pending (kept, not in
+        # the state) and the next run merges it again; this run fails with the reason.
+        changed, landed.failed = False, str(exc)
     pruned = prune(store, dataset, options)
     state = current_state(data_dir, dataset)
     rows = pq.ParquetFile(state).metadata.num_rows if state is not None else None
@@ -235,8 +240,9 @@ def merge(inputs: list[Path], key: list[str], out: Path) -> None:
             engine.copy_to_parquet(query, partial)
     except EngineError as exc:
         partial.unlink(missing_ok=True)
+        first_line = str(exc).strip().splitlines()[0]
         raise SourceError(
-            f"the deliveries could not be merged into the current state: {exc}",
+            f"the deliveries could not be merged into the current state: {first_line}",
             where=f"landing state {out}",
             hint="A column changed type between deliveries; declare its type in the source "
             "options, or set `state: snapshot` if each delivery is a full extract.",
