@@ -265,3 +265,4 @@ def test_a_delivery_that_cannot_be_merged_fails_but_is_kept_for_the_next_run(
     pending = store.deliveries("people")[-1]
     assert pending.kept and not pending.in_state and Path(pending.path or "").exists()
     assert "\n" not in bad.landing.failed and "BIGINT" in bad.landing.failed
+    assert pending.message == bad.landing.failed

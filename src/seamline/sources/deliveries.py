@@ -132,16 +132,20 @@ def deliver(
     if status == "empty":
         target.landing.unlink(missing_ok=True)
         landed.landing_path = None
-    store.finish_delivery(
-        did,
-        status,
-        read=landed.read,
-        landed=landed.landed,
-        quarantined=landed.quarantined,
-        path=str(landed.landing_path) if landed.landing_path else None,
-        quarantine_path=str(landed.quarantine_path) if landed.quarantine_path else None,
-        message=landed.failed,
-    )
+
+    def finish(message: str | None) -> None:
+        store.finish_delivery(
+            did,
+            status,
+            read=landed.read,
+            landed=landed.landed,
+            quarantined=landed.quarantined,
+            path=str(landed.landing_path) if landed.landing_path else None,
+            quarantine_path=str(landed.quarantine_path) if landed.quarantine_path else None,
+            message=message,
+        )
+
+    finish(landed.failed)
     if status == "empty":
         store.mark_pruned({did})
     try:
@@ -150,6 +154,7 @@ def deliver(
         # Landed and committed, but not merged: the delivery stays pending (kept, not in
         # the state) and the next run merges it again; this run fails with the reason.
         changed, landed.failed = False, str(exc)
+        finish(landed.failed)
     pruned = prune(store, dataset, options)
     state = current_state(data_dir, dataset)
     rows = pq.ParquetFile(state).metadata.num_rows if state is not None else None
