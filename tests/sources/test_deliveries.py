@@ -266,3 +266,17 @@ def test_a_delivery_that_cannot_be_merged_fails_but_is_kept_for_the_next_run(
     assert pending.kept and not pending.in_state and Path(pending.path or "").exists()
     assert "\n" not in bad.landing.failed and "BIGINT" in bad.landing.failed
     assert pending.message == bad.landing.failed
+
+
+def test_a_delivery_with_every_record_quarantined_does_not_replace_the_state(
+    tmp_path: Path, store: Store
+) -> None:
+    drop(tmp_path, [("1", "Aigul")])
+    run(store, tmp_path, csv_options())
+    drop(tmp_path, [], bad=2)
+    done = deliver(
+        store, "people", csv_options(), tmp_path / "data", ReadContext(tmp_path, "people"),
+        run_id=None, max_quarantine_share=1.0,
+    )  # fmt: skip
+    assert (done.status, done.landing.quarantined, done.state_changed) == ("ok", 2, False)
+    assert [r["name"] for r in state(tmp_path)] == ["Aigul"]

@@ -180,7 +180,9 @@ def update_state(
     all_ = store.deliveries(dataset)
     path = state_path(data_dir, dataset)
     if mode == "snapshot":
-        good = [d for d in all_ if d.status == "ok" and d.kept and d.landed + d.quarantined > 0]
+        # A delivery with no landed row (all quarantined, under a threshold of 100%) would
+        # make a state without the source's columns: it does not replace the state either.
+        good = [d for d in all_ if d.status == "ok" and d.kept and d.landed > 0]
         if not good or good[-1].in_state:
             return False
         latest = good[-1]
