@@ -1108,8 +1108,17 @@ def read(
         typer.Option(help="Read TARGET as a mainframe file described by this copybook."),
     ] = None,
     encoding: Annotated[str, typer.Option(help="Code page of a mainframe file.")] = "cp037",
-    record_format: Annotated[str, typer.Option(help="F, FB, V, VB or D (text lines).")] = "F",
+    record_format: Annotated[
+        str, typer.Option(help="F, FB, V, VB (with block descriptors), VBS or D (text lines).")
+    ] = "F",
     rdw_little_endian: Annotated[bool, typer.Option(help="RDW headers are little-endian.")] = False,
+    rdw_includes_header: Annotated[
+        bool,
+        typer.Option(
+            help="RDW and BDW lengths count their own 4 bytes, as z/OS writes them; "
+            "--no-rdw-includes-header for files whose lengths count only the data."
+        ),
+    ] = True,
     landed: Annotated[
         bool,
         typer.Option("--landed", help="Read the dataset's current landed state, not its source."),
@@ -1130,6 +1139,7 @@ def read(
             encoding=encoding,
             record_format=record_format,
             rdw_big_endian=not rdw_little_endian,
+            rdw_includes_header=rdw_includes_header,
         )
         context = ReadContext(base_dir=Path.cwd(), limit=limit)
         reader_cls = default_registry().connector("copybook")

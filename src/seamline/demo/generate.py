@@ -117,6 +117,7 @@ def generate_demo(
     step(len(social.keys))
 
     truth.write_people(target / "_truth" / "people.csv", pop, addresses, registered)
+    truth.write_entities(target / "_truth" / "people.csv", target / "_truth" / "entities.csv")
     truth.write_records(
         target / "_truth" / "records.csv",
         pop,

@@ -147,7 +147,10 @@ def compile_dataset(
     """The plan of one dataset. Raises SpecError for a mapping that cannot be compiled."""
     spec: DatasetSpec = ws.dataset(dataset_id)
     registry = registry or default_normalizers()
-    context = StepContext(country=ws.project.country, extras={"schemes": dict(ws.identifiers)})
+    context = StepContext(
+        country=ws.project.country,
+        extras={"schemes": dict(ws.identifiers), "addresses": dict(ws.addresses)},
+    )
     fields = _field_plans(ws, spec, registry, context, landed_schema)
     plan = HarmonizePlan(dataset_id, exp.select("*"), fields)
     today = today or dt.date.today()

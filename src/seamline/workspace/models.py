@@ -44,6 +44,25 @@ class LineageSpec(Spec):
     namespace: str = "seamline"
 
 
+TruthCompare = Literal["exact", "text", "name"]
+
+
+class EvaluateSpec(Spec):
+    """Scoring against ground truth (``evaluate:``); without it no truth file is ever read.
+
+    The truth folder holds ``records.csv`` (``dataset,record_key,entity_id``, optional
+    ``defects``) and, to score golden values, ``entities.csv`` (``entity_id`` plus one
+    column per canonical attribute). docs/reconcile.md describes the format.
+    """
+
+    truth: str = "_truth"
+    """The truth folder, relative to the workspace."""
+    compare: dict[str, TruthCompare] = Field(default_factory=dict)
+    """Per attribute, when a golden value counts as the true one: ``exact`` (the default),
+    ``text`` (case and runs of spaces ignored) or ``name`` (the name key reconcile
+    compares names by: script, case and spelling variants folded)."""
+
+
 class ProjectSpec(Spec):
     """``seamline.yaml``: the program's name and where its store and data live."""
 
@@ -57,6 +76,7 @@ class ProjectSpec(Spec):
     quarantine_max_share: float = Field(default=0.05, ge=0.0, le=1.0)
     notifications: NotificationsSpec = Field(default_factory=NotificationsSpec)
     lineage: LineageSpec = Field(default_factory=LineageSpec)
+    evaluate: EvaluateSpec | None = None
 
 
 class Contact(Spec):

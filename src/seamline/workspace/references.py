@@ -230,7 +230,10 @@ def check_normalizers(ws: Workspace, registry: NormalizerRegistry | None = None)
     from seamline.normalize import StepContext, default_normalizers
 
     registry = registry or default_normalizers()
-    context = StepContext(country=ws.project.country, extras={"schemes": dict(ws.identifiers)})
+    context = StepContext(
+        country=ws.project.country,
+        extras={"schemes": dict(ws.identifiers), "addresses": dict(ws.addresses)},
+    )
     r = _Refs(ws)
     for did, ds in ws.datasets.items():
         for i, f in enumerate(ds.fields):
