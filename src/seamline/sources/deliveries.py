@@ -121,6 +121,7 @@ def deliver(
             progress=progress,
             target=target,
             key_columns=options.key if mode == "append" else (),
+            commit_failed=mode == "append",
         )
     except SeamlineError as exc:
         store.finish_delivery(did, "failed", message=str(exc))

@@ -282,12 +282,14 @@ def land(
     progress: Progress | None = None,
     target: Target | None = None,
     key_columns: Sequence[str] = (),
+    commit_failed: bool = False,
 ) -> LandingResult:
     """Read one source into the landing zone. Raises SourceError if it cannot be read.
 
-    A landing over ``max_quarantine_share`` fails (``result.failed``); the reader commits
-    all the same when the dataset's state is ``append`` (a queue's good messages are
-    kept, not read again), and does not otherwise (a file is simply read again).
+    A landing over ``max_quarantine_share`` fails (``result.failed``) and the reader
+    does not commit (the source is read again next time), unless ``commit_failed``:
+    a delivery of an ``append`` source keeps its good rows in the state, so its
+    messages are acknowledged and its watermark moves on.
     """
     started = time.perf_counter()
     result = LandingResult(dataset)
@@ -334,7 +336,7 @@ def land(
             f"({result.quarantine_share:.1%}) were quarantined, more than the allowed "
             f"{max_quarantine_share:.1%}; see {sink.quarantine}"
         )
-        if reader.state_mode(options) != "append":
+        if not commit_failed:
             reader.close()
             return result
     try:
