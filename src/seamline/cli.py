@@ -146,11 +146,25 @@ def demo(
     people: Annotated[int, typer.Option(min=10, help="How many people the scenario has.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
     force: Annotated[bool, typer.Option(help="Replace the folder's contents.")] = False,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="civil: four registers of one country; us-ui: a US unemployment-insurance program."
+        ),
+    ] = "civil",
 ) -> None:
-    """Write the four-agency demo scenario (data, spec and ground truth) into DIRECTORY."""
+    """Write a demo scenario (data, spec and ground truth) into DIRECTORY."""
     from seamline.demo import generate_demo
+    from seamline.demo.generate import SCENARIOS
 
-    summary = generate_demo(directory, people=people, seed=seed, force=force)
+    chosen = next((s for s in SCENARIOS if s == scenario), None)
+    if chosen is None:
+        raise UsageError(
+            f"unknown demo scenario {scenario!r}",
+            allowed=", ".join(SCENARIOS),
+            hint="Pass --scenario civil or --scenario us-ui.",
+        )
+    summary = generate_demo(directory, people=people, seed=seed, force=force, scenario=chosen)
     out.print(f"Demo workspace for {summary.people:,} people (seed {summary.seed}) in {directory}:")
     for name, count in summary.records.items():
         out.print(f"  {name:<16} {count:>9,} records")
@@ -1128,8 +1142,17 @@ def read(
         typer.Option(help="Read TARGET as a mainframe file described by this copybook."),
     ] = None,
     encoding: Annotated[str, typer.Option(help="Code page of a mainframe file.")] = "cp037",
-    record_format: Annotated[str, typer.Option(help="F, FB, V, VB or D (text lines).")] = "F",
+    record_format: Annotated[
+        str, typer.Option(help="F, FB, V, VB (with block descriptors), VBS or D (text lines).")
+    ] = "F",
     rdw_little_endian: Annotated[bool, typer.Option(help="RDW headers are little-endian.")] = False,
+    rdw_includes_header: Annotated[
+        bool,
+        typer.Option(
+            help="RDW and BDW lengths count their own 4 bytes, as z/OS writes them; "
+            "--no-rdw-includes-header for files whose lengths count only the data."
+        ),
+    ] = True,
 ) -> None:
     """Read one dataset (or a mainframe file ad hoc) and show or write its records."""
     from seamline.plugins import default_registry
@@ -1146,6 +1169,7 @@ def read(
             encoding=encoding,
             record_format=record_format,
             rdw_big_endian=not rdw_little_endian,
+            rdw_includes_header=rdw_includes_header,
         )
         context = ReadContext(base_dir=Path.cwd(), limit=limit)
         reader_cls = default_registry().connector("copybook")

@@ -3,8 +3,8 @@
 Used by the crash tests: the parent kills this process (SIGKILL) after the batches
 were read but before commit(), so nothing may have been acknowledged.
 
-Usage: python queue_crash_reader.py amqp URL QUEUE
-       python queue_crash_reader.py nats URL STREAM SUBJECT DURABLE
+Usage: python queue_crash_reader.py amqp URL QUEUE [DEAD_LETTER_QUEUE]
+       python queue_crash_reader.py nats URL STREAM SUBJECT DURABLE [DEAD_LETTER_SUBJECT]
 """
 
 from __future__ import annotations
@@ -21,12 +21,21 @@ def make_reader(argv: list[str]) -> Reader:
     if argv[0] == "amqp":
         from seamline.sources.amqp import AmqpOptions, AmqpReader
 
-        opts = AmqpOptions(kind="amqp", url=argv[1], queue=argv[2], idle_timeout=0.5)
+        dead = argv[3] if len(argv) > 3 else None
+        opts = AmqpOptions(
+            kind="amqp", url=argv[1], queue=argv[2], idle_timeout=0.5, dead_letter=dead
+        )
         return AmqpReader(opts, ctx)
     from seamline.sources.nats import NatsOptions, NatsReader
 
     nopts = NatsOptions(
-        kind="nats", url=argv[1], stream=argv[2], subject=argv[3], durable=argv[4], idle_timeout=0.5
+        kind="nats",
+        url=argv[1],
+        stream=argv[2],
+        subject=argv[3],
+        durable=argv[4],
+        idle_timeout=0.5,
+        dead_letter_subject=argv[5] if len(argv) > 5 else None,
     )
     return NatsReader(nopts, ctx)
 

@@ -89,7 +89,7 @@ def test_bytes_invalid_in_the_encoding_quarantine_only_their_record(tmp_path: Pa
     table, bad = read_all(path, encoding="utf-8")
     assert table.column("name").to_pylist() == ["Айгүл", "Bakyt"]
     assert len(bad) == 1 and bad[0].position == "line 3"
-    assert bad[0].reason == "field 2 has bytes that are not valid in the file's encoding"
+    assert bad[0].reason == "byte 23 (0xD0): field 2 has bytes that are not valid utf-8"
     assert bad[0].raw == b"2,\xd0\xc0\xff\xfe\n"
 
 

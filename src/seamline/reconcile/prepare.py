@@ -237,7 +237,7 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
     authoritative: dict[str, list[str]] = {}
     for d in datasets:
         ds = ws.datasets[d]
-        for f in ds.fields:
+        for f in ds.mappings():
             if f.attribute:
                 holders.setdefault(f.attribute, [])
                 if d not in holders[f.attribute]:

@@ -229,7 +229,16 @@ def _one(
     t = time.perf_counter()
     det_col = f"f_det_{p.exact()[0]}" if p.exact() else None
     det_ids = p.table.column(det_col) if det_col else pa.nulls(n, pa.string())
-    metrics = evaluate(ws.root, uids, record_entity, compared.entity_ids, compared.choices, det_ids)
+    metrics = evaluate(
+        ws.root,
+        ws.project.evaluate,
+        uids,
+        record_entity,
+        compared.entity_ids,
+        compared.choices,
+        det_ids,
+        name_scheme=spec.name_scheme,
+    )
     seconds["evaluate"] = time.perf_counter() - t
     return SpecResult(
         spec=spec.id,

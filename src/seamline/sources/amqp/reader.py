@@ -1,9 +1,16 @@
-"""Drain a RabbitMQ queue with ``basic_get``; acknowledge everything only on commit.
+"""Drain a RabbitMQ queue (a consumer, no prefetch window); acknowledge only on commit.
 
 Messages are fetched unacknowledged. Until :meth:`AmqpReader.commit` runs (after the
 landing file is complete) the broker keeps them as "unacked"; if the process dies
 or the connection closes first, the broker puts them back in the queue, so a crash
 loses nothing and — because the landing file was never finalized — duplicates nothing.
+Every row carries ``_message_id`` (the ``message-id`` property), so a message the
+broker delivers again is recognisably the same record.
+
+With ``dead_letter`` set, a poison message (one the quarantine takes) is copied to the
+dead-letter queue with its reason and acknowledged as soon as its batch is assembled,
+before the landing: a bad batch is out of the queue whatever becomes of the run, and
+the good messages are still acknowledged only on commit.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import pika
 import pika.exceptions
 
 from seamline.errors import SourceError
+from seamline.sources.amqp.deadletter import DeadLetters
 from seamline.sources.amqp.options import AmqpOptions
 from seamline.sources.base import (
     Batch,
@@ -26,10 +34,12 @@ from seamline.sources.base import (
     Reader,
     SourceOptions,
 )
+from seamline.sources.messages import MESSAGE_ID, with_message_ids
 from seamline.sources.records import PendingRecord, RecordAssembler, assemble, decode_json
 from seamline.sources.sql.reader import safe_url
 
 POLL_SECONDS = 0.05
+"""How long to wait for a message before checking the idle timeout."""
 HEARTBEAT_SECONDS = 600
 """Long enough that a slow landing step between batches does not drop the connection."""
 
@@ -42,6 +52,8 @@ class AmqpReader(Reader):
     capabilities: ClassVar[Capabilities] = Capabilities(
         streaming=True, schema_inference=True, acknowledges=True, position_unit="message"
     )
+    record_key: ClassVar[str] = MESSAGE_ID
+    """The column that names a message across runs (append states keep one row per key)."""
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
@@ -51,11 +63,20 @@ class AmqpReader(Reader):
         self._connection: Any = None
         self._channel: Any = None
         self._last_tag: int | None = None
+        self._dead: DeadLetters | None = None
         self.delivered = 0
-        """Messages fetched (and not yet acknowledged) in this read."""
+        """Messages fetched in this read (poison ones included)."""
+        self.dead_lettered = 0
+        """Poison messages copied to the dead-letter queue and acknowledged."""
 
     def describe(self) -> str:
         return f"amqp {safe_url(self.opts.url)} queue {self.opts.queue}"
+
+    def metadata(self) -> dict[str, str]:
+        """What the read did beyond the rows: poison messages moved to the dead-letter queue."""
+        if self.opts.dead_letter is None:
+            return {}
+        return {"dead_letter": self.opts.dead_letter, "dead_lettered": str(self.dead_lettered)}
 
     def batches(self) -> Iterator[Batch]:
         self._open()
@@ -85,6 +106,7 @@ class AmqpReader(Reader):
     def close(self) -> None:
         """Close the connection; unacknowledged messages go back to the queue."""
         connection, self._connection, self._channel = self._connection, None, None
+        self._dead = None
         if connection is not None and connection.is_open:
             with contextlib.suppress(pika.exceptions.AMQPError):
                 connection.close()
@@ -115,6 +137,20 @@ class AmqpReader(Reader):
                 f"cannot connect to the broker: {type(exc).__name__}",
                 hint="Check that RabbitMQ is running and the URL (host, port, user, vhost) is right.",
             ) from exc
+        if self.opts.dead_letter is not None:
+            try:
+                self._dead = DeadLetters(
+                    self._connection,
+                    self.opts.dead_letter,
+                    source=self.opts.queue,
+                    dataset=self.context.dataset,
+                )
+            except pika.exceptions.AMQPError as exc:
+                self.close()
+                raise self._error(
+                    f"cannot use the dead-letter queue {self.opts.dead_letter!r}: {exc!r}",
+                    hint="Check the dead_letter option and the queue's settings on the broker.",
+                ) from exc
 
     def _limit(self) -> int | None:
         limits = [n for n in (self.opts.max_messages, self.context.limit) if n is not None]
@@ -125,26 +161,64 @@ class AmqpReader(Reader):
         limit = self._limit()
         size = max(1, self.context.batch_size)
         pending: list[PendingRecord | QuarantineRecord] = []
+        held: dict[int, tuple[int, Any]] = {}  # record no -> (delivery tag, properties)
+        ids: dict[int, str | None] = {}
+        # Every message stays unacknowledged until commit, so a prefetch window would
+        # stop delivery when full: no window, or exactly the messages wanted. The
+        # broker pushes; pika reads the socket only when its buffer is empty, so the
+        # client holds little more than a batch.
+        self._channel.basic_qos(prefetch_count=min(limit, 65_535) if limit else 0)
+        messages = self._channel.consume(
+            self.opts.queue, auto_ack=False, inactivity_timeout=POLL_SECONDS
+        )
         idle_since = time.monotonic()
-        while limit is None or self.delivered < limit:
-            method, _props, body = self._channel.basic_get(queue=self.opts.queue, auto_ack=False)
-            if method is None:
-                if pending:
-                    yield assemble(assembler, pending)
-                    pending = []
-                if time.monotonic() - idle_since >= self.opts.idle_timeout:
-                    break
-                self._connection.sleep(POLL_SECONDS)
-                continue
-            idle_since = time.monotonic()
-            self.delivered += 1
-            self._last_tag = int(method.delivery_tag)
-            pending.append(decode_json(self.delivered, bytes(body)))
-            if len(pending) >= size:
-                yield assemble(assembler, pending)
-                pending = []
+        try:
+            while limit is None or self.delivered < limit:
+                method, props, body = next(messages)
+                if method is None:
+                    if pending:
+                        yield self._settle(assemble(assembler, pending), held, ids)
+                        pending, held, ids = [], {}, {}
+                    if time.monotonic() - idle_since >= self.opts.idle_timeout:
+                        break
+                    continue
+                idle_since = time.monotonic()
+                self.delivered += 1
+                held[self.delivered] = (int(method.delivery_tag), props)
+                ids[self.delivered] = getattr(props, "message_id", None)
+                pending.append(decode_json(self.delivered, bytes(body)))
+                if len(pending) >= size:
+                    yield self._settle(assemble(assembler, pending), held, ids)
+                    pending, held, ids = [], {}, {}
+        finally:
+            if self._channel is not None and self._channel.is_open:
+                self._channel.cancel()  # messages it still buffers go back, one by one
         if pending or self.delivered == 0:
-            yield assemble(assembler, pending)
+            yield self._settle(assemble(assembler, pending), held, ids)
+
+    def _settle(
+        self, batch: Batch, held: dict[int, tuple[int, Any]], ids: dict[int, str | None]
+    ) -> Batch:
+        """Dead-letter and acknowledge the batch's poison messages; hold the rest for commit."""
+        if self._dead is not None and batch.quarantined:
+            try:
+                for q in batch.quarantined:
+                    _tag, props = held[q.record_no]
+                    self._dead.send(q.raw, props, reason=q.reason, position=q.position)
+                self._dead.commit()
+            except pika.exceptions.AMQPError as exc:
+                raise self._error(
+                    f"could not move {len(batch.quarantined)} poison messages to the "
+                    f"dead-letter queue {self.opts.dead_letter!r}: {exc!r}",
+                    hint="Nothing was acknowledged; check the queue on the broker and rerun.",
+                ) from exc
+            for q in batch.quarantined:
+                tag, _props = held.pop(q.record_no)
+                self._channel.basic_ack(delivery_tag=tag)
+                self.dead_lettered += 1
+        if held:
+            self._last_tag = max(tag for tag, _ in held.values())
+        return with_message_ids(batch, ids)
 
     def _error(self, message: str, *, hint: str | None = None) -> SourceError:
         return SourceError(

@@ -21,7 +21,13 @@ class CsvOptions(SourceOptions):
     path: str
     """The file, relative to the workspace."""
     encoding: str = "auto"
-    """``auto`` (BOM, then UTF-8, then detection), or a codec: utf-8, utf-8-sig, cp1251, latin-1…"""
+    """``auto``, or a codec: utf-8, utf-8-sig, cp1251, latin-1… ``auto``: a byte-order mark
+    decides; otherwise UTF-8, unless the first 256 KiB are clearly in a single-byte code
+    page (bytes that are not UTF-8 outnumber valid UTF-8 letters and sit on at least 5 % of
+    the lines), which charset-normalizer then names. Read as UTF-8, a record with bytes
+    that are not UTF-8 is quarantined, the reason naming the byte offset, wherever it sits.
+    The codec and why are kept in the landed file's metadata (``seamline.encoding``,
+    ``seamline.encoding_rule``)."""
     delimiter: str | None = None
     """One character; sniffed from the start of the file when not given."""
     quotechar: str = '"'

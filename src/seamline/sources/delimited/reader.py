@@ -2,8 +2,9 @@
 
 The standard library's C ``csv`` parser does the splitting (quoted delimiters and
 line breaks included); this module adds what a register's export needs around it:
-the encoding, the exact line and raw text of every record, and quarantine for
-rows with the wrong number of fields or bytes the encoding does not define.
+the encoding (``encoding.py``), the exact line and raw text of every record, and
+quarantine for rows with the wrong number of fields or bytes the encoding does not
+define (the reason names the byte offset of the first such byte).
 Stretches of UTF-8 files with one well-formed record per line take pyarrow's parser
 instead, with the same values and lines (``fast.py``).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import sys
 from collections.abc import Iterator
@@ -30,36 +32,54 @@ from seamline.sources.base import (
     SourceOptions,
     with_bookkeeping,
 )
-from seamline.sources.delimited.fast import FAST_ENCODINGS, fast_batches
-from seamline.sources.delimited.options import CsvOptions
-from seamline.sources.delimited.sniff import (
+from seamline.sources.delimited.encoding import (
     SAMPLE_BYTES,
+    ByteCounter,
+    EncodingChoice,
     check_encoding,
     detect_encoding,
-    sniff_delimiter,
+    first_bad_byte,
 )
+from seamline.sources.delimited.fast import FAST_ENCODINGS, fast_batches
+from seamline.sources.delimited.options import CsvOptions
+from seamline.sources.delimited.sniff import sniff_delimiter
 
 # Undecodable bytes become lone surrogates (errors="surrogateescape"), so a bad byte
 # quarantines its record instead of stopping the whole read.
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+log = logging.getLogger(__name__)
+
+ENCODING_KEY = b"seamline.encoding"
+ENCODING_RULE_KEY = b"seamline.encoding_rule"
+"""Schema metadata of every batch (and so of the landed Parquet file): the codec read, and why."""
 
 
 class _LineTap:
     """Iterates a text file for ``csv.reader`` and keeps the lines of the current record."""
 
-    def __init__(self, handle: IO[str]) -> None:
+    def __init__(self, handle: IO[str], counter: ByteCounter, offset: int) -> None:
         self.handle = handle
         self.lines: list[str] = []
         self.line_no = 0
+        self.counter = counter
+        self.offset: int | None = offset
+        """Byte offset of the next line (None once a line cannot be measured)."""
+        self.record_start: int | None = offset
+        """Byte offset of the current (or last taken) record's first line."""
 
     def __iter__(self) -> _LineTap:
         return self
 
     def __next__(self) -> str:
         line = next(self.handle)
+        if not self.lines:
+            self.record_start = self.offset
         self.lines.append(line)
         self.line_no += 1
+        if self.offset is not None:
+            size = self.counter.size(line)
+            self.offset = None if size is None else self.offset + size
         return line
 
     def take(self) -> str:
@@ -95,30 +115,54 @@ class CsvReader(Reader):
         self.opts: CsvOptions = options
         self.path: Path = context.resolve(options.path)
         self.encoding: str | None = None
+        """The codec the file is read with (``auto`` resolved)."""
+        self.encoding_rule: str | None = None
+        """Why that codec: ``declared``, ``byte-order mark`` or the sample's counts."""
         self.delimiter: str | None = None
 
     def describe(self) -> str:
         return f"csv {self.opts.path}"
 
-    def _prepare(self) -> tuple[str, str]:
+    def metadata(self) -> dict[str, str]:
+        """What the read chose that the data does not show: the encoding and why."""
+        if self.encoding is None:
+            return {}
+        return {"encoding": self.encoding, "encoding_rule": self.encoding_rule or ""}
+
+    def _prepare(self) -> tuple[EncodingChoice, str]:
         self.path = self.source_file(self.opts.path, what="a delimited text file")
         with self.path.open("rb") as fh:
-            sample = fh.read(SAMPLE_BYTES)
+            sample = fh.read(SAMPLE_BYTES + 1)
+        whole = len(sample) <= SAMPLE_BYTES
+        sample = sample[:SAMPLE_BYTES]
         where = str(self.path)
         if self.opts.encoding == "auto":
-            encoding = detect_encoding(sample, where)
+            choice = detect_encoding(sample, where, whole_file=whole)
         else:
-            encoding = check_encoding(self.opts.encoding, where)
+            choice = check_encoding(self.opts.encoding, where)
         delimiter = self.opts.delimiter or sniff_delimiter(
-            sample.decode(encoding, errors="replace")
+            sample.decode(choice.name, errors="replace")
         )
-        return encoding, delimiter
+        return choice, delimiter
 
     def batches(self) -> Iterator[Batch]:
-        self.encoding, self.delimiter = self._prepare()
-        encoding, delimiter = self.encoding, self.delimiter
+        choice, self.delimiter = self._prepare()
+        self.encoding, self.encoding_rule = choice.name, choice.rule
+        log.info(
+            "dataset %s: %s read as %s (%s)",
+            self.context.dataset,
+            self.opts.path,
+            choice.name,
+            choice.rule,
+        )
+        tags = {ENCODING_KEY: choice.name.encode(), ENCODING_RULE_KEY: choice.rule.encode()}
+        for batch in self._read(choice.name, self.delimiter):
+            yield Batch(batch.data.replace_schema_metadata(tags), batch.quarantined)
+
+    def _read(self, encoding: str, delimiter: str) -> Iterator[Batch]:
+        counter = ByteCounter(encoding)
         with self._open_text(encoding) as fh:
-            tap, rows = self._start(fh, delimiter)
+            tap, rows = self._start(fh, delimiter, counter)
             names = self._header(rows, tap)
             offset = self._byte_offset(tap.line_no)
             if encoding not in FAST_ENCODINGS or len(names) < 2 or offset is None:
@@ -134,13 +178,13 @@ class CsvReader(Reader):
         if resume is None:
             return
         with self._open_text(encoding, resume.offset) as fh:
-            tap = _LineTap(fh)
+            tap = _LineTap(fh, counter, resume.offset)
             tap.line_no = resume.line - 1
             yield from self._records(self._reader(tap, delimiter), tap, names, resume.records)
 
-    def _start(self, fh: IO[str], delimiter: str) -> tuple[_LineTap, Any]:
+    def _start(self, fh: IO[str], delimiter: str, counter: ByteCounter) -> tuple[_LineTap, Any]:
         """Skip ``skip_rows`` lines; the csv reader over the rest, and its line tap."""
-        tap = _LineTap(fh)
+        tap = _LineTap(fh, counter, counter.start)
         for _ in range(self.opts.skip_rows):
             if next(tap, None) is None:
                 break
@@ -166,7 +210,7 @@ class CsvReader(Reader):
         self, rows: Any, tap: _LineTap, names: list[str], record_no: int
     ) -> Iterator[Batch]:
         """The records after the header, line by line; ``record_no`` were read before."""
-        encoding = self.encoding or "utf-8"
+        codec = tap.counter.codec
         width = len(names)
         limit = self.context.limit
         values: list[list[str]] = []
@@ -181,15 +225,15 @@ class CsvReader(Reader):
                 break
             except csv.Error as exc:
                 record_no += 1
-                quarantined.append(self._bad(record_no, start, tap.take(), str(exc), encoding))
+                quarantined.append(self._bad(record_no, start, tap.take(), str(exc), codec))
                 continue
             raw = tap.take()
             if not row:  # an empty line is not a record
                 continue
             record_no += 1
-            reason = self._problem(row, raw, width)
+            reason = self._problem(row, raw, width, tap)
             if reason is not None:
-                quarantined.append(self._bad(record_no, start, raw, reason, encoding))
+                quarantined.append(self._bad(record_no, start, raw, reason, codec))
             else:
                 values.append(row)
                 numbers.append(record_no)
@@ -209,11 +253,13 @@ class CsvReader(Reader):
                     header = next(rows)
             except StopIteration:
                 header = []
-            tap.take()
+            raw = tap.take()
             if header and _BAD_BYTES.search("".join(header)):
+                at = self._bad_byte(raw, tap)
                 raise SourceError(
-                    f"the header of {self.path} has bytes that are not valid {self.encoding}",
-                    hint="set encoding: to the file's real code page",
+                    f"the header of {self.path} has bytes that are not valid "
+                    f"{self.encoding}: {at}; the columns cannot be named",
+                    hint="Set encoding: to the file's real code page, or repair the header line.",
                 )
         if self.opts.columns is not None:
             if header is not None and header and len(header) != len(self.opts.columns):
@@ -230,16 +276,26 @@ class CsvReader(Reader):
             )
         return _unique_names(header)
 
-    @staticmethod
-    def _problem(row: list[str], raw: str, width: int) -> str | None:
+    def _problem(self, row: list[str], raw: str, width: int, tap: _LineTap) -> str | None:
         if len(row) != width:
             return f"{len(row)} fields where the header has {width}"
-        if _BAD_BYTES.search(raw) is not None:
-            for i, value in enumerate(row, start=1):
-                if _BAD_BYTES.search(value):
-                    return f"field {i} has bytes that are not valid in the file's encoding"
-            return "bytes that are not valid in the file's encoding"
-        return None
+        if _BAD_BYTES.search(raw) is None:
+            return None
+        field = next((i for i, v in enumerate(row, start=1) if _BAD_BYTES.search(v)), None)
+        where = f"field {field} " if field is not None else ""
+        return f"{self._bad_byte(raw, tap)}: {where}has bytes that are not valid {self.encoding}"
+
+    @staticmethod
+    def _bad_byte(raw: str, tap: _LineTap) -> str:
+        """``byte N (0xFF)``: where in the file the first undecodable byte of ``raw`` is."""
+        found = first_bad_byte(raw)
+        if found is None:  # pragma: no cover - called for text with a bad byte only
+            return "a byte"
+        index, value = found
+        before = tap.counter.size(raw[:index])
+        if tap.record_start is None or before is None:
+            return f"a byte 0x{value:02X}"
+        return f"byte {tap.record_start + before} (0x{value:02X})"
 
     @staticmethod
     def _bad(record_no: int, line: int, raw: str, reason: str, encoding: str) -> QuarantineRecord:

@@ -1,53 +1,14 @@
-"""Encoding detection and dialect sniffing on the first block of a delimited file.
+"""Dialect sniffing on the first block of a delimited file (the encoding: ``encoding.py``).
 
-The standard library's ``csv.Sniffer`` and charset-normalizer do the work; this module
-only orders them the way registers' exports need: a BOM wins, then strict UTF-8 (which
-almost never decodes text in another encoding by accident), then detection.
+The standard library's ``csv.Sniffer`` does the work; this module adds a fallback for
+samples it gives up on.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 
-from charset_normalizer import from_bytes
-
-from seamline.errors import SourceError
-
-SAMPLE_BYTES = 256 * 1024
 DELIMITERS = ",;\t|"
-
-
-def detect_encoding(sample: bytes, where: str) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 4:  # a character cut by the end of the sample
-            return "utf-8"
-    best = from_bytes(sample).best()
-    if best is None:
-        raise SourceError(
-            "cannot tell the text encoding of this file",
-            where=where,
-            hint="set encoding: in the dataset's source (e.g. utf-8, cp1251, latin-1)",
-        )
-    return str(best.encoding)
-
-
-def check_encoding(name: str, where: str) -> str:
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise SourceError(
-            f"unknown encoding {name!r}",
-            where=where,
-            hint="use a Python codec name such as utf-8, utf-8-sig, cp1251, cp866, latin-1",
-        ) from None
 
 
 def sniff_delimiter(text: str) -> str:

@@ -3,13 +3,20 @@
 nats-py is asyncio; the reader runs it in a private event loop that lives from
 :meth:`NatsReader.batches` until :meth:`NatsReader.commit` (or :meth:`close`), so the
 acknowledgements can still be sent after the landing file is complete. Messages that
-are never acknowledged (the process died) are delivered again by the server once the
-consumer's ``ack_wait`` has passed.
+are never acknowledged (the process died) are taken back by the next run at once
+(:mod:`seamline.sources.nats.reclaim`). Every row carries ``_message_id``, the stream
+sequence, so a message delivered twice is recognisably the same record.
+
+With ``dead_letter_subject`` set, a poison message (one the quarantine takes) is
+published there with its reason in headers and terminated (``+TERM``) as soon as its
+batch is assembled: a bad batch is out of the consumer whatever becomes of the run,
+and the good messages are still acknowledged only on commit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, ClassVar, TypeVar
@@ -28,6 +35,8 @@ from seamline.sources.base import (
     Reader,
     SourceOptions,
 )
+from seamline.sources.messages import MESSAGE_ID, with_message_ids
+from seamline.sources.nats import reclaim
 from seamline.sources.nats.options import NatsOptions
 from seamline.sources.records import PendingRecord, RecordAssembler, assemble, decode_json
 from seamline.sources.sql.reader import safe_url
@@ -48,6 +57,8 @@ class NatsReader(Reader):
     capabilities: ClassVar[Capabilities] = Capabilities(
         streaming=True, schema_inference=True, acknowledges=True, position_unit="message"
     )
+    record_key: ClassVar[str] = MESSAGE_ID
+    """The column that names a message across runs (append states keep one row per key)."""
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
@@ -56,18 +67,38 @@ class NatsReader(Reader):
         self.opts: NatsOptions = options
         self._loop: asyncio.AbstractEventLoop | None = None
         self._nc: Any = None
-        self._replies: list[str] = []
+        self._js: Any = None
+        self._replies: dict[int, str] = {}
+        """Stream sequence -> reply subject of its latest delivery, to acknowledge on commit."""
+        self._reclaim: reclaim.Reclaim | None = None
         self.delivered = 0
-        """Messages fetched (and not yet acknowledged) in this read."""
+        """Messages fetched in this read (poison ones included)."""
+        self.reclaimed = 0
+        """Messages a previous run left unacknowledged, taken back by this one."""
+        self.dead_lettered = 0
+        """Poison messages published to the dead-letter subject and terminated."""
 
     def describe(self) -> str:
         o = self.opts
         return f"nats {safe_url(o.url)} stream {o.stream} subject {o.subject} consumer {o.durable}"
 
+    def metadata(self) -> dict[str, str]:
+        """What the read did beyond the rows: messages taken back, poison messages moved."""
+        out = {"reclaimed": str(self.reclaimed)}
+        if self.opts.dead_letter_subject is not None:
+            out["dead_letter"] = self.opts.dead_letter_subject
+            out["dead_lettered"] = str(self.dead_lettered)
+        return out
+
     def batches(self) -> Iterator[Batch]:
         self._loop = asyncio.new_event_loop()
         try:
             sub = self._subscribe()
+            self._reclaim = self._run(
+                reclaim.start(self._js, self.opts.stream, self.opts.durable, ACK_WAIT_SECONDS)
+            )
+            if self._reclaim is not None:
+                self.reclaimed = self._reclaim.count
             yield from self._drain(sub)
         except BaseException:
             self.close()
@@ -77,8 +108,8 @@ class NatsReader(Reader):
         """Acknowledge every message delivered in this read, then close."""
         try:
             if self._replies and self._nc is not None:
-                self._run(self._ack_all(self._replies))
-                self._replies = []
+                self._run(self._ack_all(list(self._replies.values())))
+                self._replies = {}
         except (nats.errors.Error, OSError, TimeoutError) as exc:
             raise self._error(
                 f"could not acknowledge {self.delivered} messages: {exc!r}",
@@ -94,6 +125,10 @@ class NatsReader(Reader):
         if loop is None:
             return
         try:
+            if self._reclaim is not None and nc is not None and not nc.is_closed:
+                with contextlib.suppress(nats.errors.Error, OSError, TimeoutError):
+                    loop.run_until_complete(reclaim.finish(self._js, self._reclaim))
+                self._reclaim = None
             if nc is not None and not nc.is_closed:
                 loop.run_until_complete(nc.close())
             loop.run_until_complete(loop.shutdown_asyncgens())
@@ -136,9 +171,11 @@ class NatsReader(Reader):
             deliver_policy=api.DeliverPolicy.ALL,
         )
         try:
-            js = self._nc.jetstream()
+            self._js = self._nc.jetstream()
             return self._run(
-                js.pull_subscribe(o.subject, durable=o.durable, stream=o.stream, config=config)
+                self._js.pull_subscribe(
+                    o.subject, durable=o.durable, stream=o.stream, config=config
+                )
             )
         except nats.js.errors.NotFoundError as exc:
             raise self._error(
@@ -156,7 +193,6 @@ class NatsReader(Reader):
         assembler = RecordAssembler()
         limit = self._limit()
         size = max(1, self.context.batch_size)
-        seen: set[int] = set()
         idle_since = time.monotonic()
         while limit is None or self.delivered < limit:
             want = size if limit is None else min(size, limit - self.delivered)
@@ -166,21 +202,62 @@ class NatsReader(Reader):
             except (nats.errors.TimeoutError, TimeoutError):
                 msgs = []
             fresh: list[PendingRecord | QuarantineRecord] = []
+            held: dict[int, int] = {}  # record no -> stream sequence
             for msg in msgs:
                 seq = int(msg.metadata.sequence.stream)
-                self._replies.append(str(msg.reply))
-                if seq in seen:  # redelivered during this same read: already taken
+                if self._reclaim is not None:
+                    self._reclaim.saw(seq)
+                known = seq in self._replies
+                self._replies[seq] = str(msg.reply)
+                if known:  # redelivered during this same read: already taken
                     continue
-                seen.add(seq)
                 self.delivered += 1
+                held[self.delivered] = seq
                 fresh.append(decode_json(self.delivered, bytes(msg.data)))
+            if self._reclaim is not None and self._reclaim.done:
+                self._run(reclaim.finish(self._js, self._reclaim))
+                self._reclaim = None
             if fresh:
                 idle_since = time.monotonic()
-                yield assemble(assembler, fresh)
-            elif time.monotonic() - idle_since >= self.opts.idle_timeout:
+                yield self._settle(assemble(assembler, fresh), held)
+            elif self._reclaim is None and time.monotonic() - idle_since >= self.opts.idle_timeout:
                 break
+        if self._reclaim is not None:
+            self._run(reclaim.finish(self._js, self._reclaim))
+            self._reclaim = None
         if self.delivered == 0:
-            yield assemble(assembler, [])
+            yield with_message_ids(assemble(assembler, []), {})
+
+    def _settle(self, batch: Batch, held: dict[int, int]) -> Batch:
+        """Dead-letter and terminate the batch's poison messages; hold the rest for commit."""
+        subject = self.opts.dead_letter_subject
+        if subject is not None and batch.quarantined:
+            try:
+                self._run(self._dead_letter(subject, batch.quarantined, held))
+            except (nats.errors.Error, OSError, TimeoutError) as exc:
+                raise self._error(
+                    f"could not publish to the dead-letter subject {subject!r}: {exc!r}",
+                    hint="Check that a stream stores that subject (nats stream add), then rerun.",
+                ) from exc
+        return with_message_ids(batch, {n: str(seq) for n, seq in held.items()})
+
+    async def _dead_letter(
+        self, subject: str, records: list[QuarantineRecord], held: dict[int, int]
+    ) -> None:
+        for q in records:
+            seq = held[q.record_no]
+            headers = {
+                "Nats-Msg-Id": f"{self.opts.stream}/{seq}",  # a second copy after a crash is dropped
+                "Seamline-Reason": q.reason,
+                "Seamline-Position": q.position,
+                "Seamline-Stream": self.opts.stream,
+                "Seamline-Sequence": str(seq),
+                "Seamline-Dataset": self.context.dataset,
+            }
+            await self._js.publish(subject, q.raw, headers=headers, timeout=ACK_TIMEOUT)
+            await self._nc.publish(self._replies.pop(seq), b"+TERM")
+            self.dead_lettered += 1
+        await self._nc.flush(timeout=ACK_TIMEOUT)
 
     async def _ack_all(self, replies: list[str]) -> None:
         for reply in replies[:-1]:

@@ -4,7 +4,9 @@ Every column is text (see :mod:`seamline.sources.spreadsheet.cells` for why); da
 ISO text. Formula cells give the value Excel last computed and saved. Empty rows are
 not records. A row is quarantined, as ``sheet People row 5``, when a cell holds an
 Excel error (``#DIV/0!``), a ``date_columns`` cell is no date, or it has values right
-of the last named column.
+of the last named column; section titles, repeated headers and totals are not records
+either (:mod:`seamline.sources.spreadsheet.rowkinds`). Merged cells under the header
+take the range's value or are flagged (:mod:`seamline.sources.spreadsheet.merges`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from seamline.sources.base import (
     SourceOptions,
     with_bookkeeping,
 )
-from seamline.sources.spreadsheet import cells
+from seamline.sources.spreadsheet import cells, rowkinds
+from seamline.sources.spreadsheet.merges import MergedCells, merged_ranges
 from seamline.sources.spreadsheet.options import SpreadsheetOptions
 
 HEADER_SCAN = 30
@@ -41,6 +44,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SAVE_AS = "Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook)."
 
 Row = tuple[Any, ...]
+MERGED = "_merged"
+"""The column ``merged_cells: flag`` adds: which cells of the row a merge covers."""
 
 
 class SpreadsheetReader(Reader):
@@ -65,6 +70,12 @@ class SpreadsheetReader(Reader):
         try:
             ws = self._sheet(wb, path)
             yield from self._read(ws, wb.epoch == CALENDAR_MAC_1904, path)
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise SourceError(
+                f"the workbook cannot be read: {type(exc).__name__}: {exc}",
+                where=str(path),
+                hint="The file may be truncated or not really .xlsx; " + _SAVE_AS,
+            ) from exc
         finally:
             wb.close()
 
@@ -146,24 +157,32 @@ class SpreadsheetReader(Reader):
         head: list[Row] = []
         for row in rows:
             head.append(tuple(row))
-            if len(head) >= max(HEADER_SCAN, self.opts.header_row or 0):
+            if len(head) >= max(HEADER_SCAN, self._fixed_header() or 0):
                 break
         header_at = self._header_row(head, title, path)
         sample = head[header_at:]
         width = _width(head[header_at - 1], sample)
-        names = cells.header_names([c.value for c in head[header_at - 1][:width]] + [None] * width)
-        names = names[:width]
+        raw_header = [c.value for c in head[header_at - 1][:width]]
+        names = cells.header_names(raw_header + [None] * width)[:width]
         self._check_names(names, path, title, header_at)
-        yield from self._records(chain(sample, rows), header_at, names, title, epoch_1904)
+        # openpyxl keeps where the sheet's part is only privately; without it no merges.
+        part = getattr(ws, "_worksheet_path", None)
+        merges = MergedCells(merged_ranges(path, part) if part else [], header_at + 1)
+        read = _Read(names, title, epoch_1904, rowkinds.header_key(raw_header), merges)
+        yield from self._records(chain(sample, rows), header_at, read)
+
+    def _fixed_header(self) -> int | None:
+        return None if self.opts.header_row == "auto" else self.opts.header_row
 
     def _header_row(self, head: list[Row], title: str, path: Path) -> int:
-        if self.opts.header_row is not None:
-            if self.opts.header_row > len(head):
+        fixed = self._fixed_header()
+        if fixed is not None:
+            if fixed > len(head):
                 raise SourceError(
-                    f"header_row {self.opts.header_row} is below the last row of sheet {title}",
+                    f"header_row {fixed} is below the last row of sheet {title}",
                     where=str(path),
                 )
-            return self.opts.header_row
+            return fixed
         width = max([_last_filled(r) for r in head] + [0])
         for i, row in enumerate(head, start=1):
             if cells.looks_like_header([c.value for c in row], width):
@@ -175,7 +194,9 @@ class SpreadsheetReader(Reader):
         )
 
     def _check_names(self, names: list[str], path: Path, title: str, header_at: int) -> None:
-        clash = [n for n in names if n in BOOKKEEPING_COLUMNS]
+        clash = [n for n in names if n in (*BOOKKEEPING_COLUMNS, MERGED)]
+        if self.opts.section_column in names:
+            clash.append(self.opts.section_column)
         if clash:
             raise SourceError(
                 f"the header (sheet {title} row {header_at}) has {clash[0]}, which seamline adds",
@@ -192,42 +213,62 @@ class SpreadsheetReader(Reader):
                         allowed=", ".join(names),
                     )
 
-    def _records(
-        self, rows: Iterator[Row], header_at: int, names: list[str], title: str, epoch_1904: bool
-    ) -> Iterator[Batch]:
+    def _records(self, rows: Iterator[Row], header_at: int, read: _Read) -> Iterator[Batch]:
+        names = read.names
         as_text = {names.index(c) for c in self.opts.columns_as_text}
         as_date = {names.index(c) for c in self.opts.date_columns}
         size = max(1, self.context.batch_size)
         limit = self.context.limit
         width = len(names)
-        columns: list[list[str | None]] = [[] for _ in names]
+        flag = self.opts.merged_cells == "flag" and bool(read.merges)
+        extra = [n for n, on in ((self.opts.section_column, True), (MERGED, flag)) if on and n]
+        out_names = [*names, *extra]
+        columns: list[list[str | None]] = [[] for _ in out_names]
         numbers: list[int] = []
         positions: list[str] = []
         bad: list[QuarantineRecord] = []
         record_no = 0
+        section: str | None = None
         yielded = False
         for row_no, row in enumerate(rows, start=header_at + 1):
             if limit is not None and record_no >= limit:
                 break
+            covered: list[Any] = []
+            if read.merges:
+                covered = read.merges.covered(row_no)
+                read.merges.keep(row_no, row)
             if _last_filled(row) == 0:
                 continue
+            where = f"sheet {read.title} row {row_no}"
+            kind = rowkinds.classify(
+                [c.value for c in row[:width]], read.header, self.opts.total_labels
+            )
+            if kind is not None and kind[0] == rowkinds.SECTION and self.opts.section_column:
+                section = kind[1]  # a title, not a record: it names the rows below
+                continue
             record_no += 1
-            where = f"sheet {title} row {row_no}"
             try:
-                values = self._values(row, width, as_text, as_date, epoch_1904)
+                if kind is not None:
+                    raise ValueError(_not_a_record(*kind))
+                row, notes = read.merges.apply(row, covered, width, row_no, flag=flag)
+                values = self._values(row, width, as_text, as_date, read.epoch_1904)
             except ValueError as exc:
                 bad.append(QuarantineRecord(record_no, where, str(exc), _raw(row, row_no)))
             else:
                 numbers.append(record_no)
                 positions.append(where)
+                if self.opts.section_column:
+                    values.append(section)
+                if flag:
+                    values.append("; ".join(notes) or None)
                 for i, v in enumerate(values):
                     columns[i].append(v)
             if len(numbers) + len(bad) >= size:
-                yield _batch(names, columns, numbers, positions, bad)
+                yield _batch(out_names, columns, numbers, positions, bad)
                 yielded = True
-                columns, numbers, positions, bad = [[] for _ in names], [], [], []
+                columns, numbers, positions, bad = [[] for _ in out_names], [], [], []
         if numbers or bad or not yielded:
-            yield _batch(names, columns, numbers, positions, bad)
+            yield _batch(out_names, columns, numbers, positions, bad)
 
     def _values(
         self, row: Row, width: int, as_text: set[int], as_date: set[int], epoch_1904: bool
@@ -241,7 +282,7 @@ class SpreadsheetReader(Reader):
         out: list[str | None] = []
         for i in range(width):
             cell = row[i] if i < len(row) else None
-            value = None if cell is None else cell.value
+            value = getattr(cell, "value", None)
             if value is not None and getattr(cell, "data_type", None) == "e":
                 raise ValueError(f"column {cells.column_letter(i + 1)}: Excel error {value}")
             if i in as_date:
@@ -254,6 +295,32 @@ class SpreadsheetReader(Reader):
             else:
                 out.append(cells.cell_text(value))
         return out
+
+
+class _Read:
+    """What the record loop needs to know about the sheet."""
+
+    def __init__(
+        self,
+        names: list[str],
+        title: str,
+        epoch_1904: bool,
+        header: tuple[str, ...],
+        merges: MergedCells,
+    ) -> None:
+        self.names, self.title, self.epoch_1904 = names, title, epoch_1904
+        self.header, self.merges = header, merges
+
+
+def _not_a_record(kind: str, detail: str) -> str:
+    if kind == rowkinds.TOTAL:
+        return f"{rowkinds.TOTAL}: a totals row ({detail!r}), not a record"
+    if kind == rowkinds.SECTION:
+        return (
+            f"{rowkinds.SUBHEADER}: a section title alone in its row, not a record "
+            "(set section_column: to keep it as a column of the rows below)"
+        )
+    return f"{rowkinds.SUBHEADER}: {detail}, not a record"
 
 
 def _width(header: Row, sample: list[Row]) -> int:
