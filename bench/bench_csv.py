@@ -3,9 +3,9 @@
 All three read a generated UTF-8 register extract (Cyrillic names, quoted addresses)
 and write Parquet. seamline also keeps each record's line and checks every row's field
 count and bytes, which the baselines do not; the ratio shows what that costs. Clean
-stretches of a file take seamline's pyarrow path; from the first chunk with a record
-pyarrow cannot read exactly (here: a ragged first record) the line-by-line path reads
-the rest, so the second seamline row is the worst case.
+stretches of a file take seamline's pyarrow path; around a record pyarrow cannot read
+exactly (here: a ragged first record) the line-by-line path reads one short stretch
+and hands back, so the second seamline row shows what one bad record costs.
 """
 
 from __future__ import annotations
