@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -120,6 +121,10 @@ def read_ranges(
     """``task[0](*task[1:])`` for every task on ``workers`` processes; batches in order,
     renumbered."""
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    if method == "fork":
+        # pyarrow loads pandas on the first array built from NumPy (a fifth of a second);
+        # loaded here once, every forked worker has it instead of loading it again
+        pa.array(np.zeros(1, dtype=np.int64))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
     pending: deque[Future[RangeResult]] = deque()
     upcoming = iter(tasks)
