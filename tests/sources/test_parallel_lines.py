@@ -1,7 +1,8 @@
-"""Fixed-width files read by several processes give what one process gives."""
+"""Fixed-width and NDJSON files read by several processes give what one process gives."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seamline.sources import fixedwidth
+from seamline.sources import fixedwidth, jsonsrc
 from seamline.sources.base import ReadContext
 from seamline.sources.fixedwidth import FixedWidthOptions, FixedWidthReader
+from seamline.sources.jsonsrc import JsonOptions, JsonReader
 from seamline.sources.parallel import line_spans
 
 LAYOUT: list[dict[str, Any]] = [
@@ -82,3 +84,45 @@ def test_line_spans_cut_after_line_breaks(tmp_path: Path) -> None:
     path.write_bytes(b"aa\nbbbb\nc\n\ndd")
     assert line_spans(path, 4) == [(0, 8, 1), (8, 13, 3)]  # each range to a line end
     assert line_spans(path, 100) == [(0, 13, 1)]
+
+
+JSON_LINE = st.one_of(
+    st.builds(
+        lambda i, name, extra: json.dumps(
+            {"pin": i, "name": name, **({"note": extra} if extra is not None else {})},
+            ensure_ascii=False,
+        ),
+        st.integers(0, 10**6),
+        st.sampled_from(["Aigul", "Бакыт", None]),
+        st.one_of(st.none(), st.integers(), st.text(max_size=3), st.booleans()),
+    ),
+    st.sampled_from(["", "  ", "{broken", "[1, 2]", '"text"', '{"pin": "08144"}']),  # defects
+)
+
+
+def read_json(path: Path, workers: int) -> tuple[Any, Any, Any]:
+    opts = JsonOptions(path=path.name, format="ndjson", workers=workers)
+    reader = JsonReader(opts, ReadContext(base_dir=path.parent, batch_size=4))
+    rows, bad, types = [], [], set()
+    for batch in reader.batches():
+        rows.extend(batch.data.to_pylist())
+        types.add(str(batch.data.schema))
+        bad.extend((q.record_no, q.position, q.reason, q.raw) for q in batch.quarantined)
+    return rows, bad, types
+
+
+@settings(max_examples=25, deadline=None)
+@given(lines=st.lists(JSON_LINE, max_size=30), range_bytes=st.integers(1, 150))
+def test_ndjson_parallel_equals_single(lines: list[str], range_bytes: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "people.ndjson"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        single = read_json(path, 1)
+        old = jsonsrc.reader.MIN_RANGE_BYTES
+        jsonsrc.reader.MIN_RANGE_BYTES = range_bytes
+        try:
+            parallel = read_json(path, 2)
+        finally:
+            jsonsrc.reader.MIN_RANGE_BYTES = old
+        # same rows, quarantine and column types (the parts' type scans merged)
+        assert parallel == single

@@ -108,10 +108,6 @@ class Shipped:
         return [Batch(d, q) for d, q in zip(data, self.quarantined, strict=True)]
 
 
-RangeResult = tuple[int, Shipped | list[Batch], str | None]
-"""What a worker returns: records in the range, its batches, or an error message."""
-
-
 def _ship(batches: list[Batch]) -> Shipped | list[Batch]:
     if not batches or any(b.data.schema != batches[0].data.schema for b in batches):
         return batches  # pickled through the pipe
@@ -130,38 +126,31 @@ def _ship(batches: list[Batch]) -> Shipped | list[Batch]:
     return Shipped(path, [b.quarantined for b in batches])
 
 
-def run_range(fn: Callable[..., tuple[int, list[Batch]]], *args: Any) -> RangeResult:
-    """Run a range in a worker; an error comes back as text (seamline's errors do not pickle)."""
+def _call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
+    """Run a task in a worker; an error comes back as text (seamline's errors do not pickle)."""
     try:
-        records, batches = fn(*args)
-        return records, _ship(batches), None
-    except Exception as exc:  # reported by the parent with the range
-        return 0, [], f"{type(exc).__name__}: {exc}"
+        return fn(*args), None
+    except Exception as exc:  # reported by the parent with the file
+        return None, f"{type(exc).__name__}: {exc}"
 
 
-def read_ranges(
-    tasks: Sequence[tuple[Any, ...]],
-    workers: int,
-    where: str,
-) -> Iterator[Batch]:
-    """``task[0](*task[1:])`` for every task on ``workers`` processes; batches in order,
-    renumbered."""
+def ordered(tasks: Sequence[tuple[Any, ...]], workers: int, where: str) -> Iterator[Any]:
+    """``task[0](*task[1:])`` for every task on ``workers`` processes, results in order."""
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     if method == "fork":
         # pyarrow loads pandas on the first array built from NumPy (a fifth of a second);
         # loaded here once, every forked worker has it instead of loading it again
         pa.array(np.zeros(1, dtype=np.int64))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
-    pending: deque[Future[RangeResult]] = deque()
+    pending: deque[Future[tuple[Any, str | None]]] = deque()
     upcoming = iter(tasks)
-    offset = 0
     try:
         for task in upcoming:
-            pending.append(pool.submit(run_range, *task))
+            pending.append(pool.submit(_call, *task))
             if len(pending) >= 2 * workers:
                 break
         while pending:
-            records, batches, error = pending.popleft().result()
+            result, error = pending.popleft().result()
             if error is not None:
                 raise SourceError(
                     f"a worker process failed to read its part of the file: {error}",
@@ -170,9 +159,22 @@ def read_ranges(
                 )
             following = next(upcoming, None)
             if following is not None:
-                pending.append(pool.submit(run_range, *following))
-            for batch in batches.batches() if isinstance(batches, Shipped) else batches:
-                yield renumber(batch, offset)
-            offset += records
+                pending.append(pool.submit(_call, *following))
+            yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _shipped(fn: Callable[..., tuple[int, list[Batch]]], *args: Any) -> tuple[int, Any]:
+    records, batches = fn(*args)
+    return records, _ship(batches)
+
+
+def read_ranges(tasks: Sequence[tuple[Any, ...]], workers: int, where: str) -> Iterator[Batch]:
+    """Tasks that return ``(records, batches numbered from 1)``, run on ``workers``
+    processes; their batches in order, numbered within the file."""
+    offset = 0
+    for records, batches in ordered([(_shipped, *t) for t in tasks], workers, where):
+        for batch in batches.batches() if isinstance(batches, Shipped) else batches:
+            yield renumber(batch, offset)
+        offset += records
