@@ -48,7 +48,11 @@ def cores() -> int:
 
 
 def resolve_workers(workers: Workers, size: int) -> int:
-    """``auto``: one per core, fewer for a small file; a number is taken as given."""
+    """``auto``: one per core, fewer for a small file; a number is taken as given.
+
+    A daemonic process (a worker of another pool) may not start processes: one then."""
+    if mp.current_process().daemon:
+        return 1
     if workers == "auto":
         return max(1, min(cores(), size // MIN_RANGE_BYTES))
     return max(1, int(workers))
