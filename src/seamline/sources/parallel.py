@@ -16,6 +16,7 @@ large the file is.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import tempfile
@@ -138,8 +139,15 @@ def _call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def ordered(tasks: Sequence[tuple[Any, ...]], workers: int, where: str) -> Iterator[Any]:
-    """``task[0](*task[1:])`` for every task on ``workers`` processes, results in order."""
+def ordered(
+    tasks: Sequence[tuple[Any, ...]],
+    workers: int,
+    where: str,
+    discard: Callable[[Any], None] | None = None,
+) -> Iterator[Any]:
+    """``task[0](*task[1:])`` for every task on ``workers`` processes, results in order.
+
+    ``discard`` releases the results nobody took when the reading stops early."""
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     if method == "fork":
         # pyarrow loads pandas on the first array built from NumPy (a fifth of a second);
@@ -167,6 +175,15 @@ def ordered(tasks: Sequence[tuple[Any, ...]], workers: int, where: str) -> Itera
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        for future in pending:
+            if discard is not None and not future.cancelled() and future.exception() is None:
+                discard(future.result()[0])
+
+
+def _unlink(result: tuple[int, Any]) -> None:
+    if isinstance(result[1], Shipped):
+        with contextlib.suppress(OSError):
+            os.unlink(result[1].path)
 
 
 def _shipped(fn: Callable[..., tuple[int, list[Batch]]], *args: Any) -> tuple[int, Any]:
@@ -178,7 +195,8 @@ def read_ranges(tasks: Sequence[tuple[Any, ...]], workers: int, where: str) -> I
     """Tasks that return ``(records, batches numbered from 1)``, run on ``workers``
     processes; their batches in order, numbered within the file."""
     offset = 0
-    for records, batches in ordered([(_shipped, *t) for t in tasks], workers, where):
+    tasks = [(_shipped, *t) for t in tasks]
+    for records, batches in ordered(tasks, workers, where, discard=_unlink):
         for batch in batches.batches() if isinstance(batches, Shipped) else batches:
             yield renumber(batch, offset)
         offset += records

@@ -134,3 +134,22 @@ def test_workers_option(tmp_path: Path) -> None:
     assert resolve_workers("auto", 10) == 1  # a small file stays on one core
     with pytest.raises(ValueError, match="greater than 0"):
         CopybookOptions(path="d.dat", copybook="d.cpy", workers=0)
+
+
+def test_a_read_stopped_early_leaves_no_parts_behind(tmp_path: Path) -> None:
+    (tmp_path / "d.cpy").write_text(BOOK)
+    (tmp_path / "d.dat").write_bytes(b"".join(record(i, False) for i in range(400)))
+    shm = Path("/dev/shm")  # where the parts are handed over
+    before = set(shm.glob("seamline-range-*")) if shm.is_dir() else set()
+    opts = CopybookOptions(path="d.dat", copybook="d.cpy", encoding=E, workers=2)
+    old = reader_module.MIN_RANGE_BYTES
+    reader_module.MIN_RANGE_BYTES = 1
+    try:
+        batches = CopybookReader(opts, ReadContext(base_dir=tmp_path, batch_size=10)).batches()
+        first = next(batches)
+        batches.close()  # the consumer stops: parts already decoded must be released
+    finally:
+        reader_module.MIN_RANGE_BYTES = old
+    assert first.data.column("_record_no").to_pylist() == list(range(1, 11))
+    after = set(shm.glob("seamline-range-*")) if shm.is_dir() else set()
+    assert after <= before
