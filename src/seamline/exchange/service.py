@@ -28,6 +28,7 @@ from seamline.exchange.errors import ApiError, envelope
 from seamline.exchange.keys import default_key_path, load_or_create_key
 from seamline.exchange.metrics import Metrics
 from seamline.exchange.mtls import STATE_KEY
+from seamline.exchange.provenance import load_secret
 from seamline.exchange.tokens import OidcConfig, TokenValidator, looks_like_jwt
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
@@ -121,6 +122,8 @@ class Exchange:
         if config.oidc is not None:
             self.tokens = TokenValidator(config.oidc, store, config.auth_cache_seconds)
         self.metrics = Metrics()
+        key_dir = (config.key_path or default_key_path(ws.data_dir)).parent
+        self.provenance_secret = load_secret(key_dir)
         self.writer: AuditWriter | None = None
         if config.audit:
             key = load_or_create_key(config.key_path or default_key_path(ws.data_dir))
