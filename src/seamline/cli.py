@@ -834,6 +834,14 @@ PublicKeyOpt = Annotated[
         "Default: <data_dir>/keys/audit-ed25519.pub.",
     ),
 ]
+TsaCertOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--tsa-cert",
+        help="The time-stamping authority's root certificate (PEM): check each anchored "
+        "checkpoint's RFC 3161 time-stamp against it.",
+    ),
+]
 AnchorOpt = Annotated[
     Path | None,
     typer.Option(
@@ -854,6 +862,7 @@ def audit_verify(
     window_seconds: Annotated[
         float, typer.Option(help="Refuse an unanchored event older than this.")
     ] = 60.0,
+    tsa_cert: TsaCertOpt = None,
 ) -> None:
     """Check the audit log against the anchor with public keys only; name the first break.
 
@@ -861,16 +870,19 @@ def audit_verify(
     the store), and reports the unsigned tail: events after the last anchored checkpoint.
     """
     from seamline.exchange.anchor import default_anchor_path
+    from seamline.exchange.tsa import load_roots
     from seamline.exchange.verify import Window, verify_audit
 
     ws = _load(directory)
     keys = _public_keys(ws, public_key)
+    roots = load_roots(list(tsa_cert or []))
     with _client_store(directory) as store:
         result = verify_audit(
             store,
             public_keys=keys,
             anchor=anchor or default_anchor_path(ws.data_dir),
             window=Window(window_events, window_seconds),
+            tsa_roots=roots,
         )
     out.print(str(result), markup=False, highlight=False)
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)
@@ -938,12 +950,18 @@ def audit_verify_bundle(
         list[Path],
         typer.Option("--public-key", help="A trusted public key; repeat for several."),
     ],
+    tsa_cert: TsaCertOpt = None,
 ) -> None:
     """Check an exported bundle offline: its signature, chain, checkpoints and anchor lines."""
     from seamline.exchange.keys import read_public
+    from seamline.exchange.tsa import load_roots
     from seamline.exchange.verify import verify_bundle
 
-    result = verify_bundle(bundle, public_keys=[read_public(p) for p in public_key])
+    result = verify_bundle(
+        bundle,
+        public_keys=[read_public(p) for p in public_key],
+        tsa_roots=load_roots(list(tsa_cert or [])),
+    )
     out.print(str(result), markup=False, highlight=False)
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ from seamline.exchange.keys import key_id, public_text, sign, verify_signature
 from seamline.store import Store
 from seamline.store.models import AuditEvent
 
+log = logging.getLogger("seamline.exchange.audit")
 ANCHOR_FORMAT = "seamline-audit-anchor/1"
 ANCHOR_FILE = "audit-anchor.jsonl"
 ANCHOR_ENV = "SEAMLINE_AUDIT_ANCHOR"
@@ -54,7 +55,7 @@ class AnchorError(SeamlineError):
 
 
 class Stamper(Protocol):
-    def stamp(self, digest: bytes) -> str: ...
+    def stamp(self, data: bytes) -> str: ...
 
 
 def default_anchor_path(data_dir: Path) -> Path:
@@ -138,8 +139,12 @@ class Anchor:
         text = signed_text(entry)
         entry["signature"] = sign(key, text)
         if self.stamper is not None:
-            # A failure raises: the checkpoint is retried, not anchored without its stamp.
-            entry["timestamp"] = self.stamper.stamp(hashlib.sha256(text).digest())
+            # An unreachable TSA must not stop anchoring: the line goes without a stamp
+            # (verify counts such lines) and the failure is logged.
+            try:
+                entry["timestamp"] = self.stamper.stamp(text)
+            except Exception as exc:
+                log.error("audit checkpoint not time-stamped: %s", exc)
         self._append(entry)
         return entry
 
@@ -220,6 +225,28 @@ class AnchorCheck:
     problems: list[str] = field(default_factory=list)
     recovered: list[tuple[int, int]] = field(default_factory=list)
     """(first, last) event ids anchored only when a server restarted."""
+    stamped: int = 0
+    unstamped: int = 0
+    """Checkpoints with a valid RFC 3161 time-stamp, and without one (TSA unreachable)."""
+
+
+def _bad_stamp(e: dict[str, Any], roots: Sequence[Any], out: AnchorCheck) -> bool:
+    from seamline.exchange.tsa import check_stamp
+
+    token = e.get("timestamp")
+    if not isinstance(token, str):
+        out.unstamped += 1
+        return False
+    try:
+        at = datetime.fromisoformat(str(e.get("at")))
+    except ValueError:
+        at = datetime.min.replace(tzinfo=UTC)
+    why = check_stamp(token, signed_text(e), at, list(roots))
+    if why is not None:
+        out.problems.append(f"anchor line {e['line']}: {why}")
+        return True
+    out.stamped += 1
+    return False
 
 
 def _valid_rotation(e: dict[str, Any]) -> bool:
@@ -236,8 +263,14 @@ def _valid_rotation(e: dict[str, Any]) -> bool:
     )
 
 
-def check_anchor(entries: Iterable[dict[str, Any]], trusted: Sequence[str]) -> AnchorCheck:
-    """Verify every line's signature against ``trusted`` keys and the rotations between."""
+def check_anchor(
+    entries: Iterable[dict[str, Any]], trusted: Sequence[str], tsa_roots: Sequence[Any] = ()
+) -> AnchorCheck:
+    """Verify every line's signature against ``trusted`` keys and the rotations between.
+
+    With ``tsa_roots`` (X.509 certificates) each checkpoint's RFC 3161 time-stamp is
+    checked too; a checkpoint without one is counted in ``unstamped``.
+    """
     out = AnchorCheck(keys={key_id(k): k for k in trusted})
     entries = list(entries)
     rotations = []
@@ -283,6 +316,8 @@ def check_anchor(entries: Iterable[dict[str, Any]], trusted: Sequence[str]) -> A
             out.problems.append(
                 f"anchor line {n}: pins event {last}, before an earlier line's {previous}"
             )
+        elif tsa_roots and _bad_stamp(e, tsa_roots, out):
+            pass
         else:
             out.checkpoints.append(e)
             rec = e.get("recovered_from")

@@ -171,6 +171,11 @@ def _anchored(walker: _Walker, check: AnchorCheck, lo: int, hi: int) -> None:
             walker.fail(last, f"event {last} is not the one the anchor (line {line}) pins: "
                         "the log was altered and its hashes recomputed")  # fmt: skip
         r.last_anchored = max(r.last_anchored, last)
+    if check.stamped or check.unstamped:
+        r.notes.append(
+            f"RFC 3161 time-stamps: {check.stamped} valid, {check.unstamped} checkpoints "
+            "without one (the TSA was unreachable when they were anchored)"
+        )
     for first, last in check.recovered:
         r.notes.append(
             f"note: events {first}-{last} were anchored only when a server restarted "
@@ -205,6 +210,7 @@ def verify_audit(
     anchor: Path | None = None,
     window: Window | None = Window(),
     now: datetime | None = None,
+    tsa_roots: Sequence[Any] = (),
 ) -> VerifyResult:
     """Verify the chain, every stored checkpoint and, given ``anchor``, the anchored ones.
 
@@ -216,7 +222,7 @@ def verify_audit(
     check: AnchorCheck | None = None
     if anchor is not None:
         entries, unreadable = read_anchor(anchor)
-        check = check_anchor(entries, trusted)
+        check = check_anchor(entries, trusted, tsa_roots)
         check.problems[:0] = unreadable
         trusted = list(check.keys.values())
     with store.session() as s:
@@ -312,7 +318,11 @@ def export_audit(
 
 
 def verify_bundle(
-    path: Path, *, public_key: str | None = None, public_keys: Sequence[str] = ()
+    path: Path,
+    *,
+    public_key: str | None = None,
+    public_keys: Sequence[str] = (),
+    tsa_roots: Sequence[Any] = (),
 ) -> VerifyResult:
     """Verify an exported bundle offline: signature, chain, checkpoints, anchor lines.
 
@@ -328,7 +338,7 @@ def verify_bundle(
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return VerifyResult(ok=False, reason=f"unreadable bundle: {type(exc).__name__}")
     trusted = [*public_keys, *([public_key] if public_key else [])] or [signer]
-    check = check_anchor(lines, trusted)
+    check = check_anchor(lines, trusted, tsa_roots)
     keys = set(check.keys.values())
     if signer not in keys:
         return VerifyResult(ok=False, reason="the bundle is signed by an unknown key")
