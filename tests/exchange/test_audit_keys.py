@@ -143,3 +143,47 @@ def test_cli_verifies_with_the_public_key_only(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     done = seamline("audit", "rotate-key", str(root))
     assert done.returncode != 0 and "missing" in done.stdout + done.stderr
+
+
+def test_kill_9_leaves_an_unsigned_tail_that_the_next_start_anchors(
+    demo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real server process, killed with SIGKILL mid-stream, then started again."""
+    import httpx
+    from liveserver import start_server
+
+    from seamline.exchange import add_client
+
+    anchor = tmp_path / "worm" / "audit-anchor.jsonl"
+    monkeypatch.setenv("SEAMLINE_AUDIT_ANCHOR", str(anchor))
+    url = f"sqlite:///{tmp_path}/crash.db"
+    with Store.open(url) as store:
+        key = add_client(store, "social", "social-case-system")[1]
+    h = {"Authorization": f"Bearer {key}", "X-Seamline-Purpose": "benefit-eligibility"}
+    pins = [p["national_id"] for p in demo.people[:50]]
+    server = start_server(demo.root, url, tmp_path / "server.log")
+    try:
+        with httpx.Client(base_url=server.base, headers=h, timeout=10) as c:
+            served = sum(
+                c.get(f"/v1/persons/kg_pin:{pins[i % len(pins)]}").status_code == 200
+                for i in range(300)
+            )
+    finally:
+        server.proc.kill()  # SIGKILL: no graceful stop, no final checkpoint
+        server.proc.wait(30)
+    assert served == 300
+    pub = [read_public(public_path(default_key_path(demo.ws.data_dir)))]
+    with Store.open(url) as store:
+        result = verify_audit(store, public_keys=pub, anchor=anchor, window=None)
+    assert result.events == 300 and result.ok, str(result)
+    # checkpoints come every 1,000 events or 5 s: the last ones are unanchored
+    print(f"unsigned tail after kill -9: {result.unsigned_tail} of 300 events")
+    assert result.unsigned_tail == 300 - result.last_anchored
+    tail = result.unsigned_tail
+    server = start_server(demo.root, url, tmp_path / "server2.log")
+    server.stop()
+    with Store.open(url) as store:
+        result = verify_audit(store, public_keys=pub, anchor=anchor)
+    assert result.ok and result.unsigned_tail == 0, str(result)
+    recovered = "were anchored only when a server restarted" in "\n".join(result.notes)
+    assert recovered == (tail > 0), str(result)

@@ -108,6 +108,11 @@ class Anchor:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
+    def touch(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="ascii"):
+            pass
+
     def _append(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, sort_keys=True, ensure_ascii=True) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)

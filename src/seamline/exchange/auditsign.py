@@ -61,8 +61,15 @@ class Signer:
         return self.key
 
     def recover(self, last_id: int, last_hash: str | None) -> None:
-        """Anchor the events a stopped predecessor wrote but did not anchor."""
-        if self.anchor is None or last_hash is None:
+        """Anchor the events a stopped predecessor wrote but did not anchor.
+
+        Also makes the anchor file if there is none yet, so that from a server's first
+        start on, a missing anchor means a lost or deleted one.
+        """
+        if self.anchor is None:
+            return
+        self.anchor.touch()
+        if last_hash is None:
             return
         anchored = last_anchored(self.anchor.path)
         if anchored >= last_id:
