@@ -160,11 +160,17 @@ def test_anchored_checkpoints_carry_verifiable_timestamps(tsa: Tsa, tmp_path: Pa
 
 def test_an_unreachable_tsa_does_not_stop_anchoring(tsa: Tsa, tmp_path: Path) -> None:
     key = load_or_create_key(tmp_path / "k.pem")
-    anchor = Anchor(tmp_path / "anchor.jsonl", TimestampAuthority("http://127.0.0.1:9/", 0.5))
+    down = TimestampAuthority("http://127.0.0.1:9/", 0.5)
+    anchor = Anchor(tmp_path / "anchor.jsonl", down)
     with Store.open(f"sqlite:///{tmp_path}/a.db") as store:
         append_now(store, key, _events(3), anchor)
+        # once it failed it is not asked again for a while, even when it is back
+        down.url = tsa.url
+        append_now(store, key, _events(3, 3), anchor)
         result = verify_audit(store, public_keys=[public_text(key)], anchor=anchor.path,
                               tsa_roots=load_roots([tsa.root]))  # fmt: skip
-    assert result.ok and result.anchored == 1 and result.unsigned_tail == 0
-    assert "0 valid, 1 checkpoints without one" in str(result)
+    assert result.ok and result.anchored == 2 and result.unsigned_tail == 0
+    assert "0 valid, 2 checkpoints without one" in str(result)
+    down._down_until = 0.0  # the pause is over
+    assert down.stamp(b"checkpoint")
     assert "timestamp" not in anchor.path.read_text()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,19 +38,34 @@ class TimestampError(SeamlineError):
 
 
 class TimestampAuthority:
-    """Asks the TSA at ``url`` for a time-stamp token over some bytes."""
+    """Asks the TSA at ``url`` for a time-stamp token over some bytes.
 
-    def __init__(self, url: str, timeout: float = 5.0) -> None:
+    It is called by the audit writer while it holds its lock, so an unreachable TSA
+    would stall audit commits for ``timeout`` at every checkpoint: after a failure it is
+    not asked again for ``retry_after`` seconds (those checkpoints go unstamped).
+    """
+
+    def __init__(self, url: str, timeout: float = 5.0, retry_after: float = 60.0) -> None:
         if not url.startswith(("http://", "https://")):
             raise TimestampError(
                 f"the time-stamping authority URL {url!r} is not http(s)",
                 where="SEAMLINE_AUDIT_TSA_URL",
                 hint="give the TSA's HTTP endpoint, e.g. http://tsa.example.org/tsr",
             )
-        self.url, self.timeout = url, timeout
+        self.url, self.timeout, self.retry_after = url, timeout, retry_after
+        self._down_until = 0.0
 
     def stamp(self, data: bytes) -> str:
         """Base64 of the TSA's DER response over SHA-256(``data``)."""
+        if time.monotonic() < self._down_until:
+            raise TimestampError("the time-stamping authority failed recently", where=self.url)
+        try:
+            return self._stamp(data)
+        except TimestampError:
+            self._down_until = time.monotonic() + self.retry_after
+            raise
+
+    def _stamp(self, data: bytes) -> str:
         request = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256).build()
         try:
             answer = httpx.post(
