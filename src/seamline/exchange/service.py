@@ -29,6 +29,7 @@ from seamline.exchange.keys import default_key_path, load_or_create_key
 from seamline.exchange.metrics import Metrics
 from seamline.exchange.mtls import STATE_KEY
 from seamline.exchange.tokens import OidcConfig, TokenValidator, looks_like_jwt
+from seamline.seams.approval import ApprovalGate
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
 
@@ -121,6 +122,7 @@ class Exchange:
         if config.oidc is not None:
             self.tokens = TokenValidator(config.oidc, store, config.auth_cache_seconds)
         self.metrics = Metrics()
+        self.approvals = ApprovalGate(ws, store, config.auth_cache_seconds)
         self.writer: AuditWriter | None = None
         if config.audit:
             key = load_or_create_key(config.key_path or default_key_path(ws.data_dir))
@@ -198,7 +200,9 @@ class Exchange:
         return ctx
 
     def authorize(self, ctx: Context) -> Grant:
-        ctx.grant = grant_for(self.ws, ctx.caller.system, ctx.purpose, self.today)
+        ctx.grant = grant_for(
+            self.ws, ctx.caller.system, ctx.purpose, self.today, self.approvals.unapproved
+        )
         return ctx.grant
 
     def _rate(self, name: str) -> None:

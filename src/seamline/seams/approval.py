@@ -177,3 +177,11 @@ class ApprovalGate:
                 self._blocked = {k: v for k, v in states.items() if v.blocked}
                 self._at = now
             return self._blocked.get(seam_id)
+
+    def unapproved(self, seam_id: str) -> str | None:
+        """Why the seam may not be served (its missing or stale approvals), else None."""
+        state = self.refusal(seam_id)
+        if state is None:
+            return None
+        gaps = [f"{r.role} {r.status}" for r in state.roles if r.status != "approved"]
+        return "approval " + ", ".join(gaps) + f"; run `seamline seams review {seam_id}`"
