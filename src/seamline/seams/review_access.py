@@ -33,7 +33,8 @@ class AccessSummary:
     first: datetime | None = None
     last: datetime | None = None
     refused_without_grant: int = 0
-    """Refused requests of the consumer system that no agreement covered."""
+    """Refused requests of the consumer system before any seam granted them (no agreement,
+    wrong purpose, expired or not approved): the log cannot tell which seam they sought."""
 
 
 def access_summary(store: Store, seam: str, consumer: str) -> AccessSummary:
