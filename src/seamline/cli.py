@@ -340,7 +340,9 @@ class _SeamsGroup(TyperGroup):
         return list(super().parse_args(ctx, args))
 
 
-seams_app = typer.Typer(cls=_SeamsGroup, invoke_without_command=True)
+seams_app = typer.Typer(
+    cls=_SeamsGroup, invoke_without_command=True, subcommand_metavar="[DIR] | COMMAND [ARGS]..."
+)
 app.add_typer(seams_app, name="seams")
 
 

@@ -23,6 +23,7 @@ from seamline.seams import seam_health
 from seamline.seams.approval import approval_state, approve
 from seamline.seams.review import build_packet, packet_digest, render_packet
 from seamline.store import Store
+from seamline.ui import add_user, create_ui_app
 from seamline.workspace import Workspace, load_workspace
 
 TODAY = dt.date(2026, 6, 1)
@@ -158,3 +159,27 @@ def test_packet_summarizes_the_access_log_without_personal_values(demo: Demo) ->
         for key in ("national_id", "family_name", "given_name", "tax_number"):
             value = person.get(key)
             assert not value or str(value) not in words, f"{key} of a person in the packet"
+
+
+def test_the_board_flags_seams_needing_approval(demo: Demo) -> None:
+    ws = demo.ws()
+    add_user(ws, "aigul.viewer", "correct horse battery", "viewer")
+    with TestClient(create_ui_app(ws, demo.store, today=TODAY)) as c:
+        page = c.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token
+        c.post(
+            "/login",
+            data={"csrf": token.group(1), "username": "aigul.viewer",
+                  "password": "correct horse battery"},
+            follow_redirects=False,
+        )  # fmt: skip
+        board = c.get("/seams").text
+    rows = {
+        seam: board.split(f">{seam}</a>")[1].split("</tr>")[0]
+        for seam in ("civil-to-tax", "civil-to-social", "addresses-to-social")
+    }
+    assert "needs approval" not in rows["civil-to-tax"]
+    for seam in ("civil-to-social", "addresses-to-social"):
+        assert '<span class="badge error">needs approval</span>' in rows[seam]
+        assert "owner missing, security missing" in rows[seam]
