@@ -7,12 +7,15 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from seamline.seams.odcs import export_odcs, import_odcs
 from seamline.seams.review import SECTIONS
 from seamline.workspace import load_workspace
+from seamline.workspace.models import ApprovalsSpec
 
 SEAMS = ("addresses-to-social", "civil-to-social", "civil-to-tax")
 SECTION_IDS = [s for s, _ in SECTIONS]
@@ -172,3 +175,12 @@ def test_bad_approvals_spec_names_file_and_line(root: Path, tmp_path: Path) -> N
         assert re.search(rf"seamline\.yaml:{line}:\d+", text), text
     finally:
         project.write_text(original, encoding="utf-8")
+
+
+def test_a_seams_own_approvals_survive_an_odcs_round_trip(root: Path) -> None:
+    ws = load_workspace(root, env={})
+    rules = ApprovalsSpec(required=["owner", "privacy"], enforce=False)
+    seam = ws.seams["civil-to-tax"].model_copy(update={"approvals": rules})
+    one = replace(ws, seams={**ws.seams, seam.id: seam})
+    assert import_odcs(export_odcs(one, seam.id)).seam().approvals == rules
+    assert import_odcs(export_odcs(ws, seam.id)).seam().approvals is None
