@@ -9,6 +9,7 @@ none, so their seams are served as before.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from seamline.seams.review import packet_digest
 from seamline.store import Store
 from seamline.store.approvals import ApprovalInfo, approvals, record_approval
 from seamline.workspace.loader import Workspace
-from seamline.workspace.models import ApprovalsSpec, SeamSpec
+from seamline.workspace.models import ID, ApprovalsSpec, SeamSpec
 
 RoleStatus = Literal["approved", "stale", "missing"]
 
@@ -135,6 +136,12 @@ def approve(
             hint="Approve as one of the roles the workspace requires (approvals: in "
             "seamline.yaml or the seam's file).",
             allowed=", ".join(rules.required),
+        )
+    if not re.match(ID, role):
+        raise UsageError(
+            f"role {role!r} is not a role id",
+            allowed="lower-case ids such as owner or security",
+            hint="Give --as ROLE.",
         )
     if not name.strip():
         raise UsageError("the approver's name is empty", hint="Give --by NAME.")

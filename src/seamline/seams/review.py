@@ -9,7 +9,7 @@ evidence only, never a person's value.
 
 Its **digest** (SHA-256) covers the declared part a reviewer approves: the seam (owner,
 agreement, contract), the provider dataset's declaration of the shared attributes, the
-consumer system and where seamline keeps the data. Observations (results, findings, the
+consumer system and where seamline keeps the data (engine, data folder). Observations (results, findings, the
 access log) are shown but not digested, so a nightly run does not void an approval while
 a changed agreement or contract does.
 """
@@ -97,10 +97,11 @@ def packet_subject(ws: Workspace, seam: SeamSpec) -> dict[str, Any]:
         "seam": seam.model_dump(mode="json", exclude={"approvals"}),
         "provider": provider,
         "consumer": system.model_dump(mode="json", exclude={"contact"}) if system else None,
+        # Not the store URL: SEAMLINE_STORE may differ between the approver's shell and
+        # the server, and the digest must not depend on the environment.
         "storage": {
             "engine": ws.project.engine,
             "data_dir": ws.project.data_dir,
-            "store": _store_kind(ws.store_url()),
             "encrypted": False,
         },
     }
