@@ -147,11 +147,25 @@ def demo(
     people: Annotated[int, typer.Option(min=10, help="How many people the scenario has.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
     force: Annotated[bool, typer.Option(help="Replace the folder's contents.")] = False,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="civil: four registers of one country; us-ui: a US unemployment-insurance program."
+        ),
+    ] = "civil",
 ) -> None:
-    """Write the four-agency demo scenario (data, spec and ground truth) into DIRECTORY."""
+    """Write a demo scenario (data, spec and ground truth) into DIRECTORY."""
     from seamline.demo import generate_demo
+    from seamline.demo.generate import SCENARIOS
 
-    summary = generate_demo(directory, people=people, seed=seed, force=force)
+    chosen = next((s for s in SCENARIOS if s == scenario), None)
+    if chosen is None:
+        raise UsageError(
+            f"unknown demo scenario {scenario!r}",
+            allowed=", ".join(SCENARIOS),
+            hint="Pass --scenario civil or --scenario us-ui.",
+        )
+    summary = generate_demo(directory, people=people, seed=seed, force=force, scenario=chosen)
     out.print(f"Demo workspace for {summary.people:,} people (seed {summary.seed}) in {directory}:")
     for name, count in summary.records.items():
         out.print(f"  {name:<16} {count:>9,} records")
@@ -516,11 +530,20 @@ app.add_typer(reconcile_app, name="reconcile")
 
 
 @reconcile_app.command("run")
-def reconcile_run(directory: WorkspaceArg = Path(".")) -> None:
+def reconcile_run(
+    directory: WorkspaceArg = Path("."),
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Print the linkage model used: blocking rules with their pairs, trained weights.",
+        ),
+    ] = False,
+) -> None:
     """Link, compare and publish golden records (connects and harmonizes first).
 
-    Records sharing a validated identifier are linked outright; the rest are scored by
-    Splink on Latin name keys, birth date, sex and tax number. Writes
+    Records sharing an identifier trusted for exact links are linked outright; the rest
+    are scored by Splink with a model built from the attributes the data holds. Writes
     reference/<entity>.parquet and stores the discrepancies and review links.
     """
     from seamline.harmonize.stage import HarmonizeStage
@@ -537,6 +560,11 @@ def reconcile_run(directory: WorkspaceArg = Path(".")) -> None:
             stages=[ConnectStage(), HarmonizeStage(), ReconcileStage()],
         )
     _print_summary(summary)
+    if explain:
+        from seamline.reconcile.explain import explain_workspace
+
+        for line in explain_workspace(ws):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(summary.exit_code)
 
 
@@ -549,7 +577,10 @@ def reconcile_worklist(
         Path | None,
         typer.Option("--output", "-o", help="Write to a .csv, .json or .html file."),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many items.")] = 50,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="At most this many items (default: 50 on screen, all in a file)."),
+    ] = None,
 ) -> None:
     """Conflicts and review-band links for stewards, the most impactful first."""
     from seamline.reconcile.worklist import load_worklist, write_worklist
@@ -558,7 +589,10 @@ def reconcile_worklist(
     ws = _load(directory)
     with Store.open(ws.store_url()) as store:
         rows = load_worklist(
-            store, attribute=attribute, dataset=dataset, limit=None if output else limit
+            store,
+            attribute=attribute,
+            dataset=dataset,
+            limit=limit if limit is not None or output else 50,
         )
     if output is not None:
         fmt = output.suffix.lstrip(".").lower()

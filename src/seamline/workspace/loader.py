@@ -23,12 +23,14 @@ from seamline.workspace.models import (
     CodeListSpec,
     DatasetSpec,
     EntityFile,
+    EvaluateSpec,
     IdentifierSchemeSpec,
     ProjectSpec,
     SeamSpec,
     SystemSpec,
 )
 from seamline.workspace.pydantic_issues import issues_from
+from seamline.workspace.truthfiles import HINT, truth_problems
 from seamline.workspace.yamlpos import Loc, Positions, load_yaml
 
 if TYPE_CHECKING:
@@ -202,6 +204,7 @@ def check_workspace(
 
     project_path = root / PROJECT_FILE
     project: ProjectSpec | None = None
+    project_pos: Positions | None = None
     if not project_path.is_file():
         col.issues.append(
             Issue(
@@ -216,6 +219,7 @@ def check_workspace(
         loaded = col.read(project_path)
         if loaded is not None:
             project = col.validate(ProjectSpec, loaded)
+            project_pos = loaded.positions
 
     ws = Workspace(root=root, project=project or ProjectSpec(name="invalid"))
     _load_agencies(col, ws)
@@ -248,9 +252,36 @@ def check_workspace(
 
     col.issues.extend(check_references(ws))
     col.issues.extend(check_normalizers(ws, normalizers))
+    if project is not None and project.evaluate is not None and project_pos is not None:
+        col.issues.extend(_truth_issues(ws, project.evaluate, project_pos))
     if project is None:
         return None, col.issues
     return ws, col.issues
+
+
+def _truth_issues(ws: Workspace, spec: EvaluateSpec, pos: Positions) -> list[Issue]:
+    """``evaluate:``'s compared attributes exist; the truth files have the documented shape."""
+    from seamline.plugins import did_you_mean
+
+    attributes = {a for e in ws.entities.values() for a in e.attribute_names()}
+    issues: list[Issue] = []
+    for attr in spec.compare:
+        if attr not in attributes:
+            guess = did_you_mean(attr, sorted(attributes))
+            line, column = pos.of(("evaluate", "compare", attr), key=True)
+            issues.append(
+                Issue(
+                    PROJECT_FILE,
+                    line,
+                    column,
+                    f"evaluate.compare: {attr!r} is not a canonical attribute"
+                    + (f" (did you mean {guess!r}?)" if guess else ""),
+                    hint="Name an attribute of one of the workspace's entities.",
+                )
+            )
+    for p in truth_problems(ws.root, spec, attributes):
+        issues.append(Issue(p.path, 1 if p.column else 0, p.column, p.message, p.allowed, HINT))
+    return issues
 
 
 def _load_agencies(col: _Collector, ws: Workspace) -> None:
