@@ -94,9 +94,15 @@ def packet_subject(ws: Workspace, seam: SeamSpec) -> dict[str, Any]:
             ],
         }
     return {
-        "seam": seam.model_dump(mode="json", exclude={"approvals"}),
+        # Defaults left out, so a key added with a default in a later version of seamline
+        # does not change the digest and void every approval.
+        "seam": seam.model_dump(mode="json", exclude={"approvals"}, exclude_defaults=True),
         "provider": provider,
-        "consumer": system.model_dump(mode="json", exclude={"contact"}) if system else None,
+        "consumer": (
+            system.model_dump(mode="json", exclude={"contact"}, exclude_defaults=True)
+            if system
+            else None
+        ),
         # Not the store URL: SEAMLINE_STORE may differ between the approver's shell and
         # the server, and the digest must not depend on the environment.
         "storage": {
