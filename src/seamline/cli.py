@@ -1225,6 +1225,10 @@ def read(
             "--no-rdw-includes-header for files whose lengths count only the data."
         ),
     ] = True,
+    landed: Annotated[
+        bool,
+        typer.Option("--landed", help="Read the dataset's current landed state, not its source."),
+    ] = False,
 ) -> None:
     """Read one dataset (or a mainframe file ad hoc) and show or write its records."""
     from seamline.plugins import default_registry
@@ -1245,6 +1249,15 @@ def read(
         )
         context = ReadContext(base_dir=Path.cwd(), limit=limit)
         reader_cls = default_registry().connector("copybook")
+    elif landed:
+        from seamline.sources.base import SourceOptions
+        from seamline.sources.deliveries import StateReader
+
+        ws = _load(workspace)
+        spec = ws.dataset(target)
+        options = SourceOptions(kind="landed")
+        context = ReadContext(base_dir=ws.data_dir, dataset=spec.id, limit=limit)
+        reader_cls = StateReader
     else:
         ws = _load(workspace)
         spec = ws.dataset(target)
@@ -1364,6 +1377,32 @@ def findings_close(
     with _client_store(directory) as store:
         info = store.close_finding(finding, by=by or getpass.getuser(), reason=reason)
     out.print(f"Closed finding {info.id} ({info.kind} on {info.subject}).")
+
+
+@app.command()
+def deliveries(
+    dataset: Annotated[str, typer.Argument(help="The dataset id.")],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """List a dataset's deliveries, newest first, and which of them make its current state."""
+    from seamline.sources.deliveries import current_state, delivery_rows
+    from seamline.store import Store
+
+    ws = _load(workspace)
+    spec = ws.dataset(dataset)
+    with Store.open(ws.store_url()) as store:
+        rows = delivery_rows(store, spec.id)
+    if not rows:
+        out.print(f"No deliveries of {spec.id} yet; `seamline run {ws.root}` lands one.")
+        return
+    table = Table()
+    for col in rows[0]:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(v) for v in row.values()])
+    out.print(table)
+    state = current_state(ws.data_dir, spec.id)
+    out.print(f"  current state: {state if state else 'nothing landed yet'}")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from sqlglot import exp
 from seamline.engine import Engine
 from seamline.errors import SourceError, UsageError
 from seamline.plugins import did_you_mean
+from seamline.sources.deliveries import state_path
 from seamline.workspace.loader import Workspace
 
 
@@ -31,7 +32,7 @@ def values_seen(
     """The column's distinct non-blank values in the landing zone, as written, most
     frequent first (matching them to a code list is :mod:`seamline.workspace.crosswalk`'s)."""
     ws.dataset(dataset_id)
-    path = ws.data_dir / "landing" / f"{dataset_id}.parquet"
+    path = state_path(ws.data_dir, dataset_id)
     if not path.is_file():
         raise SourceError(
             f"nothing landed for {dataset_id} yet",

@@ -24,6 +24,7 @@ from seamline.normalize.names import name_key
 from seamline.reconcile.features import add_model_features, id_feature
 from seamline.reconcile.spec import ReconcileSpec
 from seamline.reconcile.trust import Trust, identifier_trust
+from seamline.sources.deliveries import state_path
 from seamline.workspace.loader import Workspace
 
 NAME_PARTS = ("family_name", "given_name", "patronymic")
@@ -178,7 +179,7 @@ def _sex_from_patronymic(pat: str | None) -> str | None:
 def _dataset_rows(
     ws: Workspace, spec: ReconcileSpec, dataset: str, attributes: list[str]
 ) -> tuple[pa.Table, list[str]]:
-    lpath = ws.data_dir / "landing" / f"{dataset}.parquet"
+    lpath = state_path(ws.data_dir, dataset)
     h = pq.read_table(harmonized_path(ws, dataset))
     landing = pq.read_table(lpath) if lpath.exists() else h.select(["_record_no"])
     keys = _key_columns(ws, spec, dataset, landing)

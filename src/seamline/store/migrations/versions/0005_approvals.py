@@ -1,7 +1,7 @@
 """Seams: approvals of a seam's review packet, per role, bound to the packet's digest.
 
-Revision ID: 0004_approvals
-Revises: 0003
+Revision ID: 0005_approvals
+Revises: 0004
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_approvals"
-down_revision = "0003"
+revision = "0005_approvals"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
