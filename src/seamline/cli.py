@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from seamline import __version__
 from seamline.errors import ExitCode, SeamlineError, UsageError
@@ -344,9 +345,30 @@ def check(
     raise typer.Exit(ExitCode.CHECKS_FAILED if report.failed else ExitCode.OK)
 
 
-@app.command(name="seams")
-def seams_health(directory: WorkspaceArg = Path(".")) -> None:
-    """Every seam: owner, last delivery, last check, open findings, agreement expiry."""
+class _SeamsGroup(TyperGroup):
+    """``seamline seams [DIR]`` keeps working beside ``seamline seams review|approve``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["--workspace", args[0], *args[1:]]
+        return list(super().parse_args(ctx, args))
+
+
+seams_app = typer.Typer(
+    cls=_SeamsGroup, invoke_without_command=True, subcommand_metavar="[DIR] | COMMAND [ARGS]..."
+)
+app.add_typer(seams_app, name="seams")
+
+
+@seams_app.callback()
+def seams_health(ctx: typer.Context, directory: WorkspaceOpt = Path(".")) -> None:
+    """Every seam: owner, last delivery, last check, open findings, agreement, approval.
+
+    `seamline seams DIR` prints the table; `seamline seams review SEAM` writes a seam's
+    review packet and `seamline seams approve SEAM` records an approval of it.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from seamline.seams import seam_health
     from seamline.store import Store
 
@@ -362,6 +384,7 @@ def seams_health(directory: WorkspaceArg = Path(".")) -> None:
         "last check",
         "open findings",
         "agreement",
+        "approval",
     ):
         table.add_column(col, overflow="fold")
     for h in rows:
@@ -382,8 +405,57 @@ def seams_health(directory: WorkspaceArg = Path(".")) -> None:
             check_text,
             str(h.open_findings),
             f"{h.agreement} ({h.agreement_status}{expires})",
+            h.approval,
         )
     out.print(table)
+
+
+@seams_app.command("review")
+def seams_review(
+    seam: Annotated[str, typer.Argument(help="The seam id.")],
+    directory: WorkspaceOpt = Path("."),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Write the packet to FILE (.html).")
+    ] = Path("packet.html"),
+) -> None:
+    """Write a seam's review packet for the approving agency and the security reviewer."""
+    from seamline.seams.review import write_packet
+    from seamline.store import Store
+    from seamline.ui.accounts import load_users
+
+    ws = _load(directory)
+    roles: dict[str, int] = {}
+    for user in load_users(ws).values():
+        role = str(user.get("role", "?"))
+        roles[role] = roles.get(role, 0) + 1
+    with Store.open(ws.store_url()) as store:
+        packet = write_packet(ws, store, seam, output, ui_roles=roles)
+    out.print(f"Wrote the review packet of {seam} to {output}.")
+    out.print(f"Digest: {packet['digest']}")
+    out.print(f"Approval: {packet['approvals']['status']}")
+
+
+@seams_app.command("approve")
+def seams_approve(
+    seam: Annotated[str, typer.Argument(help="The seam id.")],
+    role: Annotated[str, typer.Option("--as", help="The role you approve in (e.g. owner).")],
+    by: Annotated[str, typer.Option("--by", help="Your name, as it should be recorded.")],
+    note: Annotated[str, typer.Option("--note", help="What you checked or require.")] = "",
+    digest: Annotated[
+        str | None,
+        typer.Option("--digest", help="The digest printed in the packet you read."),
+    ] = None,
+    directory: WorkspaceOpt = Path("."),
+) -> None:
+    """Record an approval of a seam's current review packet, bound to its digest."""
+    from seamline.seams.approval import approve
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store:
+        info, state = approve(ws, store, seam, role=role, name=by, note=note, digest=digest)
+    out.print(f"Recorded: {info.name} approved seam {seam} as {info.role} (digest {info.digest}).")
+    out.print(f"Approval of {seam}: {state.text}")
 
 
 contract_app = typer.Typer(

@@ -31,6 +31,7 @@ from seamline.exchange.metrics import Metrics
 from seamline.exchange.mtls import STATE_KEY
 from seamline.exchange.provenance import load_secret
 from seamline.exchange.tokens import OidcConfig, TokenValidator, looks_like_jwt
+from seamline.seams.approval import ApprovalGate
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
 
@@ -131,6 +132,7 @@ class Exchange:
         self.metrics = Metrics()
         key_path = config.key_path or default_key_path(ws.data_dir)
         self.provenance_secret = load_secret(key_path.parent)
+        self.approvals = ApprovalGate(ws, store, config.auth_cache_seconds)
         self.writer: AuditWriter | None = None
         if config.audit:
             anchor = audit_anchor(ws.data_dir, config.anchor_path, config.tsa_url)
@@ -212,7 +214,9 @@ class Exchange:
         return ctx
 
     def authorize(self, ctx: Context) -> Grant:
-        ctx.grant = grant_for(self.ws, ctx.caller.system, ctx.purpose, self.today)
+        ctx.grant = grant_for(
+            self.ws, ctx.caller.system, ctx.purpose, self.today, self.approvals.unapproved
+        )
         return ctx.grant
 
     def _rate(self, name: str) -> None:
