@@ -131,6 +131,9 @@ class Reader(ABC):
     kind: ClassVar[str]
     options_model: ClassVar[type[SourceOptions]]
     capabilities: ClassVar[Capabilities] = Capabilities()
+    record_key: ClassVar[str | None] = None
+    """A column the reader adds that names a record across runs (``_message_id`` for
+    queues). An ``append`` state without a declared ``key:`` keeps one row per value."""
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         self.options = options
@@ -157,6 +160,13 @@ class Reader(ABC):
     def state(self) -> dict[str, Any]:
         """State to keep for the next run (for incremental readers)."""
         return dict(self.context.state)
+
+    def metadata(self) -> dict[str, str]:
+        """What the read chose or did beyond the rows (an encoding, dead-letter counts).
+
+        Kept with the delivery and shown by ``seamline deliveries``; read after the landing.
+        """
+        return {}
 
     def describe(self) -> str:
         """A short human description of the source, free of secrets."""

@@ -120,9 +120,10 @@ def fast_batches(
                 lines = pc.add(numbers, first_line - 1)
                 positions = _join("line ", pc.cast(lines, pa.string()), "")
                 records += batch.num_rows
-                yield Batch(with_bookkeeping(batch, numbers, positions))
+                yield Batch(with_bookkeeping(batch, numbers, positions), consumed=batch.num_rows)
             offset += len(chunk)
     if records == 0:  # a file without records still lands, with its columns
         empty = pa.RecordBatch.from_arrays([pa.array([], pa.string()) for _ in names], names)
-        yield Batch(with_bookkeeping(empty, pa.array([], pa.int64()), pa.array([], pa.string())))
+        none = with_bookkeeping(empty, pa.array([], pa.int64()), pa.array([], pa.string()))
+        yield Batch(none, consumed=0)
     return None

@@ -369,4 +369,4 @@ def _batch(
     arrays: list[pa.Array[Any]] = [pa.array(c, type=pa.string()) for c in columns]
     table = pa.RecordBatch.from_arrays(arrays, names=names)
     data = with_bookkeeping(table, pa.array(numbers, pa.int64()), pa.array(positions, pa.string()))
-    return Batch(data=data, quarantined=bad)
+    return Batch(data=data, quarantined=bad, consumed=len(numbers) + len(bad))
