@@ -81,6 +81,9 @@ class QuarantineRecord:
     position: str
     reason: str
     raw: bytes = b""
+    layout: bool = False
+    """Layout of the source, not bad data (a spreadsheet's section title or totals row):
+    quarantined and counted like any other, but not toward the quarantine threshold."""
 
 
 @dataclass
