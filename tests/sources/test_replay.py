@@ -148,6 +148,10 @@ def check(report: Replay, store: Store, tmp_path: Path, dataset: str, feed: Feed
     dead = feed.dead_lettered()
     if dead is not None:
         assert dead == report.quarantined, where
+        # the deliveries say so too (kept from the reader's metadata)
+        noted = sum(int(d.metadata.get("dead_lettered", 0)) for d in store.deliveries(dataset))
+        assert noted == report.quarantined, where
+        assert any("dead-lettered to" in str(r["source"]) for r in rows), where
     aborted = sum(1 for r in rows if r["status"] == "aborted")
     print(
         f"replay {dataset}: seed {report.seed}, published {len(report.published)}, "

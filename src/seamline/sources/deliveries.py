@@ -147,6 +147,7 @@ def deliver(
             path=str(landed.landing_path) if landed.landing_path else None,
             quarantine_path=str(landed.quarantine_path) if landed.quarantine_path else None,
             message=message,
+            metadata=landed.metadata,
         )
 
     finish(landed.failed)
@@ -360,6 +361,23 @@ def _needed(d: DeliveryInfo) -> bool:
     return (d.mode == "snapshot" and d.in_state) or _pending(d)
 
 
+def source_notes(metadata: dict[str, str]) -> str:
+    """A delivery's reader metadata as a person reads it: ``encoding cp1252 (rule); …``."""
+    notes: list[str] = []
+    if "encoding" in metadata:
+        rule = metadata.get("encoding_rule")
+        notes.append(f"encoding {metadata['encoding']}" + (f" ({rule})" if rule else ""))
+    if "dead_lettered" in metadata:
+        notes.append(
+            f"{metadata['dead_lettered']} dead-lettered to {metadata.get('dead_letter', '?')}"
+        )
+    if metadata.get("reclaimed", "0") != "0":
+        notes.append(f"{metadata['reclaimed']} reclaimed")
+    shown = {"encoding", "encoding_rule", "dead_lettered", "dead_letter", "reclaimed"}
+    notes += [f"{k} {v}" for k, v in sorted(metadata.items()) if k not in shown]
+    return "; ".join(notes)
+
+
 def delivery_rows(store: Store, dataset: str) -> list[dict[str, object]]:
     """``seamline deliveries``: one row per delivery, newest first, as a person reads them."""
     rows: list[dict[str, object]] = []
@@ -376,6 +394,7 @@ def delivery_rows(store: Store, dataset: str) -> list[dict[str, object]]:
                 "in state": "yes" if d.in_state else "no",
                 "file": "kept" if d.kept else ("none" if d.status == "empty" else "deleted"),
                 "run": d.run_id,
+                "source": source_notes(d.metadata),
                 "message": d.message or "",
             }
         )

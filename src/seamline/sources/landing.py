@@ -65,6 +65,8 @@ class LandingResult:
     failed: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     committed: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+    """What the reader chose or did beyond the rows (``Reader.metadata()``)."""
     """The reader was told to commit (messages acknowledged, watermark moved on)."""
 
     @property
@@ -312,6 +314,7 @@ def land(
             if progress is not None:
                 progress(batch.read)
         _check_accounting(result, sink.numbers, dataset, reader)
+        result.metadata = dict(reader.metadata())
         if result.landed:
             _check_key(sink.schema, key_columns, dataset)
         schema = sink.schema or pa.schema(_QUARANTINE_FIELDS[:2])
