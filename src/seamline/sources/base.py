@@ -43,7 +43,7 @@ class SourceOptions(BaseModel):
     state: Literal["snapshot", "append"] | None = None
     """How the dataset's current state is made from its deliveries: ``snapshot`` (the latest good delivery is the state) or ``append`` (all deliveries, de-duplicated by ``key``). Default: the connector's own (see each connector)."""
     key: list[str] = Field(default_factory=list)
-    """Columns that identify a record. An ``append`` state keeps the latest delivery's record per key; without a key nothing is de-duplicated."""
+    """Columns that identify a record. An ``append`` state keeps the latest delivery's record per key. Without a key, a connector's own record key is used (queues: ``_message_id``); without either nothing is de-duplicated. Rows whose key is null are all kept."""
     keep: PositiveInt | timedelta | None = None
     """Retention of deliveries: a number (``30``, the newest kept) or an ISO 8601 duration (``P90D``). Files the current state needs are never deleted. Default: keep all."""
 
