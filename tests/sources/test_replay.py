@@ -447,3 +447,30 @@ def test_replay_folder(tmp_path: Path) -> None:
     report, url = replay(feed, tmp_path, "drops")
     with Store.open(url) as store:
         check(report, store, tmp_path, "drops", feed)
+
+
+def test_a_folder_run_killed_right_after_landing_loses_and_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    """Killed before the run records the delivery and the files read: kept once, read again."""
+    feed = FolderFeed(tmp_path / "drops")
+    url = f"sqlite:///{tmp_path}/store.db"
+    with Store.open(url):
+        pass
+    feed.publish(list(range(1, 61)), 1)
+    argv = [sys.executable, CHILD, url, str(tmp_path / "data"), "drops"]
+    argv += [json.dumps(feed.options), "die-after-commit"]
+    killed = subprocess.run(argv, env=_env(), capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    feed.publish(list(range(61, 101)), 2)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert connect_once(url, str(tmp_path / "data"), "drops", feed.options) == 0
+        assert connect_once(url, str(tmp_path / "data"), "drops", feed.options) == 0
+    with Store.open(url) as store:
+        delivered = store.deliveries("drops")
+    state = current_state(tmp_path / "data", "drops")
+    assert state is not None
+    ids = [int(i) for i in pq.read_table(state, columns=[ID]).column(ID).to_pylist()]
+    assert sorted(ids) == list(range(1, 101))
+    # the killed run's delivery is kept; the next run read both files (the first again)
+    assert [(d.status, d.landed) for d in delivered] == [("ok", 60), ("ok", 100), ("empty", 0)]

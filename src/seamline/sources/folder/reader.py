@@ -35,7 +35,17 @@ from seamline.sources.folder.options import FolderOptions
 
 
 class FolderReader(Reader):
-    """``kind: folder`` — new or changed files matching ``path``, oldest first."""
+    """``kind: folder`` — new or changed files matching ``path``, oldest first.
+
+    A file is known by its path, size and modification time; the run's state keeps those
+    of every file delivered, so each run reads only files new or changed since the last
+    successful one (a failed or killed run reads them again). ``_source_pos`` names the
+    file and line (``drops/a.csv line 3``) and is the key of the ``append`` state when no
+    ``key:`` is declared: a file read twice lands each row once, and a changed file's rows
+    replace its earlier rows at the same lines (rows a shorter new version no longer has
+    stay). Drop files under another name and rename them when complete (``*.partial`` is
+    skipped); a file still being written is otherwise read as it is.
+    """
 
     kind: ClassVar[str] = "folder"
     options_model: ClassVar[type[SourceOptions]] = FolderOptions
