@@ -117,6 +117,9 @@ class Delivery(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message: Mapped[str | None] = mapped_column(Text)
+    source_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What the reader chose or did beyond the rows (``Reader.metadata()``): the encoding
+    it read and why, messages moved to a dead-letter destination."""
 
 
 class ObservedField(Base):

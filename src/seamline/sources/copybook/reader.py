@@ -212,7 +212,8 @@ class CopybookReader(Reader):
         digits = cast(pa.StringArray, pa.array(positions).cast(pa.string()))
         # (the stubs want all arguments arrays or all scalars; Arrow broadcasts the mix)
         text = pc.binary_join_element_wise(f"{unit} ", digits, "")  # type: ignore[call-overload]
-        return Batch(data=with_bookkeeping(data, pa.array(numbers), text), quarantined=quarantined)
+        data = with_bookkeeping(data, pa.array(numbers), text)
+        return Batch(data=data, quarantined=quarantined, consumed=frame.n)
 
 
 def _head(frame: Frame, n: int) -> Frame:

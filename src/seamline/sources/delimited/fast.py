@@ -158,12 +158,15 @@ def fast_batches(
                     lines = pc.add(numbers, line - records - 1)
                     positions = _join("line ", pc.cast(lines, pa.string()), "")
                     records += batch.num_rows
-                    yield Batch(with_bookkeeping(batch, numbers, positions))
+                    yield Batch(
+                        with_bookkeeping(batch, numbers, positions), consumed=batch.num_rows
+                    )
                 line += parsed.num_rows
                 offset += len(piece)
                 if limit is not None and records >= limit:
                     break
     if records == 0:  # a file without records still lands, with its columns
         empty = pa.RecordBatch.from_arrays([pa.array([], pa.string()) for _ in names], names)
-        yield Batch(with_bookkeeping(empty, pa.array([], pa.int64()), pa.array([], pa.string())))
+        none = with_bookkeeping(empty, pa.array([], pa.int64()), pa.array([], pa.string()))
+        yield Batch(none, consumed=0)
     return None

@@ -157,7 +157,7 @@ class CsvReader(Reader):
         )
         tags = {ENCODING_KEY: choice.name.encode(), ENCODING_RULE_KEY: choice.rule.encode()}
         for batch in self._read(choice.name, self.delimiter):
-            yield Batch(batch.data.replace_schema_metadata(tags), batch.quarantined)
+            yield Batch(batch.data.replace_schema_metadata(tags), batch.quarantined, batch.consumed)
 
     def _read(self, encoding: str, delimiter: str) -> Iterator[Batch]:
         counter = ByteCounter(encoding)
@@ -341,4 +341,4 @@ class CsvReader(Reader):
         data = with_bookkeeping(
             table, pa.array(numbers, type=pa.int64()), pa.array(positions, type=pa.string())
         )
-        return Batch(data, list(quarantined))
+        return Batch(data, list(quarantined), len(numbers) + len(quarantined))

@@ -212,7 +212,7 @@ class FixedWidthReader(Reader):
         data = with_bookkeeping(
             table, pa.array(numbers, pa.int64()), pa.array(positions, pa.string())
         )
-        return Batch(data=data, quarantined=bad)
+        return Batch(data=data, quarantined=bad, consumed=len(numbers) + len(bad))
 
     # -- lines -----------------------------------------------------------------------
 

@@ -233,4 +233,8 @@ class Builder:
         data = with_bookkeeping(
             table, pa.array(self.numbers, type=pa.int64()), pa.array(self.positions, pa.string())
         )
-        return Batch(data=data, quarantined=sorted(self.rejected, key=lambda q: q.record_no))
+        return Batch(
+            data=data,
+            quarantined=sorted(self.rejected, key=lambda q: q.record_no),
+            consumed=rows + len(self.rejected),
+        )
