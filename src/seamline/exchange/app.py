@@ -196,7 +196,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         responses=answers(PERSON_REF, "the person, with the caller's agreement's attributes"),
     )
     async def get_person(request: Request, ref: str) -> Response:
-        ctx = ex.begin(request, "person.lookup")
+        ctx = await ex.begin(request, "person.lookup")
         grant = ex.authorize(ctx)
         request.state.audit_details = {"resource": f"person:{ref[:80]}"}
         person = lookup(ref)
@@ -224,7 +224,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         page: int = Query(default=1, ge=1, le=100_000),
         size: int = Query(default=20, ge=1, le=100),
     ) -> Response:
-        ctx = ex.begin(request, "person.search")
+        ctx = await ex.begin(request, "person.search")
         grant = ex.authorize(ctx)
         query = {k: v for k, v in (("family_name", family_name), ("birth_date", birth_date)) if v}
         request.state.audit_details = {"resource": "persons", "query": query}
@@ -281,7 +281,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         request: Request,
         format: Literal["ndjson", "parquet"] = Query(default="ndjson"),
     ) -> Response:
-        ctx = ex.begin(request, "person.export")
+        ctx = await ex.begin(request, "person.export")
         grant = ex.authorize(ctx)
         request.state.audit_details = {"resource": "persons:export", "format": format}
         people = ex.index.people
@@ -312,7 +312,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
 
     @app.get("/v1/persons/{ref}/provenance/{attribute}", summary="Where one attribute came from")
     async def get_provenance(request: Request, ref: str, attribute: str) -> Response:
-        ctx = ex.begin(request, "person.provenance")
+        ctx = await ex.begin(request, "person.provenance")
         grant = ex.authorize(ctx)
         request.state.audit_details = {
             "resource": f"person:{ref[:80]}",
@@ -343,7 +343,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
 
     @app.get("/v1/tracker/{ref}", summary="Who accessed this person's data (citizen portal)")
     async def tracker(request: Request, ref: str) -> Response:
-        ctx = ex.begin(request, "tracker.read")
+        ctx = await ex.begin(request, "tracker.read")
         ctx.purpose = ctx.purpose or "data-tracker"
         request.state.audit_details = {"resource": f"tracker:{ref[:80]}"}
         if ctx.caller.system not in ex.config.tracker_systems:
@@ -367,7 +367,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         responses=answers("#/components/schemas/OpenApiDocument", "an OpenAPI 3.1 document"),
     )
     async def agreement_openapi(request: Request, agreement: str) -> Response:
-        ctx = ex.begin(request, "agreement.openapi")
+        ctx = await ex.begin(request, "agreement.openapi")
         request.state.audit_details = {"resource": f"agreement:{agreement[:80]}"}
         doc = agreements.get(agreement)
         if doc is None or ctx.caller.system not in doc.consumers:

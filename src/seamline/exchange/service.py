@@ -6,6 +6,7 @@ leaves; if the event cannot be committed the caller gets a 503 and no data.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -25,10 +26,12 @@ from seamline.exchange.audit import AuditUnavailable, AuditWriter, Event
 from seamline.exchange.clients import CertCache, ClientInfo, KeyCache
 from seamline.exchange.data import PersonIndex, load_people
 from seamline.exchange.errors import ApiError, envelope
+from seamline.exchange.guard import AttemptsRefused, Guard, LimitConfig, Limits
 from seamline.exchange.keys import default_key_path, load_or_create_key
 from seamline.exchange.metrics import Metrics
 from seamline.exchange.mtls import STATE_KEY
 from seamline.exchange.tokens import OidcConfig, TokenValidator, looks_like_jwt
+from seamline.secrethash import SecretPool
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
 
@@ -65,6 +68,12 @@ class ExchangeConfig:
     hand-over; measured about even with the thread on this 2-core machine). Off (the
     default): the writer thread commits them, so a slow fsync or a locked store
     stalls only the requests being audited, not the whole loop."""
+    limits: LimitConfig = field(default_factory=LimitConfig)
+    """Attempt limits on wrong API keys and UI passwords (see ``exchange/guard.py``)."""
+    secret_workers: int = 1
+    """Threads that check secrets with scrypt, off the event loop..."""
+    secret_queue: int = 32
+    """...and how many checks may wait for them before attempts get 429 at once."""
 
 
 @dataclass
@@ -116,6 +125,11 @@ class Exchange:
         self.ws, self.store, self.config = ws, store, config
         self.index: PersonIndex = load_people(ws)
         self.keys = KeyCache(store, ttl=config.auth_cache_seconds)
+        self.guard = Guard(
+            Limits(ws.data_dir, config.limits, on_lift=self._lifted),
+            SecretPool(config.secret_workers, config.secret_queue),
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
         self.certs = CertCache(store, ttl=config.auth_cache_seconds)
         self.tokens: TokenValidator | None = None
         if config.oidc is not None:
@@ -140,8 +154,27 @@ class Exchange:
             self.writer.start()
 
     def stop(self) -> None:
+        self.guard.pool.close()
         if self.writer is not None:
             self.writer.stop()
+
+    def _lifted(self, subject: str, by: str) -> None:
+        """Audit a lock-out an admin lifted (``seamline clients unlock``), once applied."""
+        if self.writer is None:
+            return
+        event = Event(by, None, "security.unlock", subject, None, "ok", {"subject": subject})
+        try:
+            task = asyncio.get_running_loop().create_task(self._append(event))
+        except RuntimeError:  # no loop: not serving
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _verify_key(self, address: str, key_id: str, secret: str, stored: str) -> bool:
+        if not stored:  # no such key id: nothing to hash, the address is counted
+            self.guard.refused([f"address:{address}"])
+            return False
+        return await self.guard.verify([f"key:{key_id}", f"address:{address}"], secret, stored)
 
     @property
     def today(self) -> dt.date:
@@ -149,7 +182,7 @@ class Exchange:
 
     # --- the steps of a request ----------------------------------------------------------
 
-    def begin(self, request: Request, action: str, *, needs_purpose: bool = True) -> Context:
+    async def begin(self, request: Request, action: str, *, needs_purpose: bool = True) -> Context:
         """Authenticate the caller and read its headers; raise ApiError when refused."""
         ctx = Context(request_id(request), action)
         request.state.ctx = ctx
@@ -187,7 +220,20 @@ class Exchange:
         elif self.tokens is not None and looks_like_jwt(key):
             client = self.tokens.authenticate(key)
         else:
-            client = self.keys.authenticate(key)
+            address = request.client.host if request.client is not None else "-"
+
+            async def verify(key_id: str, secret: str, stored: str) -> bool:
+                return await self._verify_key(address, key_id, secret, stored)
+
+            try:
+                client = await self.keys.authenticate(key, verify)
+            except AttemptsRefused as exc:
+                raise ApiError(
+                    429,
+                    "too_many_attempts",
+                    f"too many wrong keys ({exc.reason}); try again in {exc.retry_after} s",
+                    headers={"Retry-After": str(exc.retry_after)},
+                ) from None
         if client is None:
             raise ApiError(401, "bad_credentials", "the API key is unknown, rotated or revoked")
         if key is None:
@@ -294,7 +340,7 @@ class Exchange:
 
     async def refuse(self, request: Request, err: ApiError) -> Response:
         rid = request_id(request)
-        extra = {k: v for k, v in err.extra.items() if k != "audited"}
+        extra = {k: v for k, v in err.extra.items() if k not in ("audited", "headers")}
         if request.url.path.startswith("/v1/") and not err.extra.get("audited"):
             ctx = getattr(request.state, "ctx", None)
             details = {"status": err.status, "code": err.code, "reason": err.message}
@@ -304,4 +350,4 @@ class Exchange:
                 await self._append(self._event(request, ctx, outcome, details))
             except ApiError as failed:
                 return envelope(failed.status, failed.code, failed.message, rid)
-        return envelope(err.status, err.code, err.message, rid, **extra)
+        return envelope(err.status, err.code, err.message, rid, headers=err.headers, **extra)

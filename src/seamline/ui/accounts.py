@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from seamline.errors import UsageError
+from seamline.exchange.guard import Guard
 from seamline.secrethash import check_secret, hash_secret
 from seamline.workspace.loader import Workspace
 
@@ -100,6 +101,26 @@ def authenticate(ws: Workspace, name: str, password: str) -> User | None:
         check_secret(password, _DUMMY)
         return None
     if not check_secret(password, str(entry.get("password", ""))):
+        return None
+    role = str(entry.get("role", ""))
+    return User(name, role) if role in ROLES else None
+
+
+async def check_password(
+    ws: Workspace, name: str, password: str, guard: Guard, address: str
+) -> User | None:
+    """:func:`authenticate` for the server: attempt limits per account and address first,
+    then scrypt in the guard's worker threads, never on the event loop. Raises
+    :class:`~seamline.exchange.guard.AttemptsRefused` when the attempt must wait."""
+    entry = load_users(ws).get(name)
+    stored = str(entry.get("password", "")) if entry is not None else _DUMMY
+    subjects = [f"account:{name[:80]}", f"address:{address}"]
+    ok = await guard.verify(subjects, password, stored)
+    if entry is None:
+        if ok:  # someone typed the dummy's text: still no such account
+            guard.limits.failure(subjects)
+        return None
+    if not ok:
         return None
     role = str(entry.get("role", ""))
     return User(name, role) if role in ROLES else None
