@@ -20,12 +20,13 @@ import time
 import urllib.parse
 from typing import Any
 
+import pytest
 from liveserver import start_server
 
 from seamline.ui import add_user
 
-ROUNDS = 4
-PERIOD = 5.0
+ROUNDS = 8
+PERIOD = 2.5
 ATTACKERS = 4
 ATTACK_RATE = 6.0  # requests a second per attacker
 NORMAL_RATE = 25.0
@@ -79,6 +80,7 @@ def attack(i: int, port: int, key_id: str, flooding: Any, done: Any, ready: Any,
         out.put((statuses, problems))
 
 
+@pytest.mark.slow
 def test_a_flood_of_wrong_secrets_keeps_other_clients_p99_within_twice(
     demo: Any, tmp_path: Any
 ) -> None:

@@ -78,14 +78,25 @@ def lockouts_path(data_dir: Path) -> Path:
     return data_dir / "security" / "lockouts.json"
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    """A small JSON state file as a dict; a missing or damaged one reads as empty (it is
+    rewritten whole at the next change, so damage never locks anyone out for good)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 @contextmanager
-def _locked_file(path: Path) -> Iterator[dict[str, Any]]:
-    """Read-modify-write the lock-out file under an exclusive ``fcntl`` lock."""
+def locked_json(path: Path) -> Iterator[dict[str, Any]]:
+    """Read-modify-write a small JSON state file under an exclusive ``fcntl`` lock,
+    replaced by a rename (mode 0600), so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            data = _read(path)
+            data = read_json(path)
             yield data
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
@@ -95,15 +106,18 @@ def _locked_file(path: Path) -> Iterator[dict[str, Any]]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+@contextmanager
+def _locked_file(path: Path) -> Iterator[dict[str, Any]]:
+    with locked_json(path) as data:
+        _normal(data)
+        yield data
+
+
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        data = {}
-    except (OSError, ValueError):
-        data = {}  # a damaged file must not lock everyone out; it is rewritten whole
-    if not isinstance(data, dict):
-        data = {}
+    return _normal(read_json(path))
+
+
+def _normal(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(data.get("locked"), dict):
         data["locked"] = {}
     if not isinstance(data.get("lifted"), list):

@@ -17,6 +17,7 @@ from typing import Any
 from seamline.errors import UsageError
 from seamline.exchange.guard import Guard
 from seamline.secrethash import check_secret, hash_secret
+from seamline.ui.session import SessionStore
 from seamline.workspace.loader import Workspace
 
 ROLES = ("viewer", "steward", "owner", "auditor", "admin")
@@ -38,6 +39,10 @@ def ui_dir(ws: Workspace) -> Path:
 
 def users_path(ws: Workspace) -> Path:
     return ui_dir(ws) / "users.json"
+
+
+def sessions_path(ws: Workspace) -> Path:
+    return ui_dir(ws) / "sessions.json"
 
 
 # Checked when the name is unknown, so a wrong name costs as long as a wrong password
@@ -82,8 +87,13 @@ def add_user(ws: Workspace, name: str, password: str, role: str) -> User:
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"the password must have at least {MIN_PASSWORD} characters")
     users = load_users(ws)
+    before = users.get(name)
     users[name] = {"role": role, "password": hash_secret(password)}
     _save(ws, users)
+    if before is not None and (
+        before.get("role") != role or not check_secret(password, str(before.get("password", "")))
+    ):
+        SessionStore(sessions_path(ws)).end_user(name)  # a new password or role: sign in again
     return User(name, role)
 
 
@@ -92,6 +102,7 @@ def remove_user(ws: Workspace, name: str) -> bool:
     if users.pop(name, None) is None:
         return False
     _save(ws, users)
+    SessionStore(sessions_path(ws)).end_user(name)
     return True
 
 

@@ -27,7 +27,7 @@ from seamline.exchange.guard import AttemptsRefused, Guard, Limits
 from seamline.reconcile.decisions import KINDS, record_decision
 from seamline.store import Store
 from seamline.ui import pages_audit, pages_codes, pages_entity, pages_oidc, views
-from seamline.ui.accounts import check_password, ui_dir
+from seamline.ui.accounts import check_password, sessions_path, ui_dir
 from seamline.ui.auditlog import UiAudit
 from seamline.ui.kit import DECIDE_ROLES, WORKLIST_ROLES, Kit, NeedLogin, read_form, safe_next
 from seamline.ui.oidc import OidcClient, UiOidcConfig
@@ -35,6 +35,7 @@ from seamline.ui.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     SESSION_SECONDS,
+    SessionStore,
     Signer,
     load_secret,
     new_session,
@@ -72,6 +73,7 @@ def create_ui_app(
         signer=Signer(load_secret(ui_dir(ws) / "secret.key")),
         audit=UiAudit(ui_dir(ws) / "audit.jsonl", audit_writer),
         today=today,
+        sessions=SessionStore(sessions_path(ws)),
     )
     signer, audit, render, signed_in, base = (
         kit.signer,
@@ -142,7 +144,7 @@ def create_ui_app(
             error = "The user name or the password is wrong."
             return render(request, "login.html", {**ctx, "error": error}, 401)
         await audit.record(user.name, "login", None, "ok", {"role": user.role})
-        _, token = new_session(signer, user.name)
+        _, token = new_session(signer, user.name, kit.sessions)
         resp = RedirectResponse(safe_next(form.get("next"), base(request)), status_code=303)
         resp.set_cookie(
             SESSION_COOKIE, token, max_age=SESSION_SECONDS, path=base(request) or "/",
@@ -157,6 +159,7 @@ def create_ui_app(
         form = await read_form(request)
         if not same_token(form.get("csrf"), session.csrf):
             raise HTTPException(403, "missing or wrong CSRF token")
+        kit.sessions.end(session.sid)  # the cookie stops working now, wherever it is
         await audit.record(user.name, "logout")
         resp = RedirectResponse(f"{base(request)}/login", status_code=303)
         resp.delete_cookie(SESSION_COOKIE, path=base(request) or "/")
