@@ -603,6 +603,16 @@ def serve(
     ui_oidc_label: Annotated[
         str, typer.Option(help='Shown on the sign-in page: "Sign in with LABEL".')
     ] = "single sign-on",
+    open_docs: Annotated[
+        bool,
+        typer.Option(
+            help="Serve /openapi.json, /docs and /redoc without a key (they name every "
+            "agreement's purpose, legal basis and attributes)."
+        ),
+    ] = False,
+    open_metrics: Annotated[
+        bool, typer.Option(help="Serve /metrics without a key (it names every client).")
+    ] = False,
 ) -> None:
     """Serve the golden records to consumer systems: authenticated, by agreement, audited.
 
@@ -614,7 +624,7 @@ def serve(
     from seamline.exchange.serve import serve as run_server
     from seamline.exchange.service import ExchangeConfig
 
-    config = ExchangeConfig(rate_limit=rate_limit)
+    config = ExchangeConfig(rate_limit=rate_limit, open_docs=open_docs, open_metrics=open_metrics)
     if oidc_issuer or oidc_audience or oidc_jwks:
         from seamline.exchange.tokens import OidcConfig
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +31,7 @@ from seamline.exchange.openapi import (
     PAGE_REF,
     PERSON_REF,
     add_agreement_schemas,
+    add_security,
     agreement_document,
     person_agreements,
 )
@@ -117,6 +119,9 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             ex.stop()
 
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
         title="seamline exchange",
         version="1",
         description="Golden Person records served under data-sharing agreements; "
@@ -130,7 +135,10 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_agreement_schemas(plain_openapi(), agreements, ex.index)
+            doc = add_agreement_schemas(plain_openapi(), agreements, ex.index)
+            app.openapi_schema = add_security(
+                doc, ex.index.schemes, mutual_tls=ex.config.mutual_tls
+            )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -401,8 +409,31 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             media_type="application/json",
         )
 
+    async def reader(request: Request, action: str, open_: bool) -> None:
+        """Unless ``open_``, the caller must authenticate (any client); audited."""
+        if open_:
+            return
+        ctx = await ex.begin(request, action)
+        await ex.audited(request, ctx, {"resource": request.url.path})
+
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        await reader(request, "metrics.read", ex.config.open_metrics)
         return Response(ex.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_json(request: Request) -> Response:
+        await reader(request, "docs.openapi", ex.config.open_docs)
+        return Response(json.dumps(app.openapi()), media_type="application/json")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger(request: Request) -> Response:
+        await reader(request, "docs.read", ex.config.open_docs)
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - docs")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> Response:
+        await reader(request, "docs.read", ex.config.open_docs)
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - ReDoc")
 
     return app

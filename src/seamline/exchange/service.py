@@ -68,6 +68,13 @@ class ExchangeConfig:
     hand-over; measured about even with the thread on this 2-core machine). Off (the
     default): the writer thread commits them, so a slow fsync or a locked store
     stalls only the requests being audited, not the whole loop."""
+    open_docs: bool = False
+    """Serve ``/openapi.json``, ``/docs`` and ``/redoc`` without a key (they name every
+    agreement's purpose, legal basis and attributes; off by default)."""
+    open_metrics: bool = False
+    """Serve ``/metrics`` without a key (it names every client; off by default)."""
+    mutual_tls: bool = False
+    """Clients may present certificates (``serve --tls-client-ca``): the OpenAPI says so."""
     limits: LimitConfig = field(default_factory=LimitConfig)
     """Attempt limits on wrong API keys and UI passwords (see ``exchange/guard.py``)."""
     secret_workers: int = 1
@@ -307,6 +314,10 @@ class Exchange:
                 "the request could not be audited; try again",
                 audited=True,
             ) from None
+
+    async def audited(self, request: Request, ctx: Context, details: dict[str, Any]) -> None:
+        """Write the served event of a request answered by the caller (not JSON)."""
+        await self._append(self._event(request, ctx, "ok", {"status": 200, **details}))
 
     async def answer(
         self, request: Request, ctx: Context, body: dict[str, Any], details: dict[str, Any]
