@@ -193,7 +193,9 @@ class Exchange:
         """Authenticate the caller and read its headers; raise ApiError when refused."""
         ctx = Context(request_id(request), action)
         request.state.ctx = ctx
-        ctx.end_user = _header(request, "X-Seamline-User") or _header(request, "X-Road-UserId")
+        # As claimed by the caller, never verified: recorded apart from the client that
+        # authenticated. X-Road headers are evidence only; none of them names the actor.
+        ctx.end_user = _header(request, "X-Seamline-User")
         ctx.purpose = _header(request, "X-Seamline-Purpose")
         for h in ("X-Road-Client", "X-Road-UserId", "X-Road-Issue", "X-Road-Id"):
             v = _header(request, h)
@@ -282,16 +284,16 @@ class Exchange:
             base["system"] = ctx.client.system
         if ctx is not None:
             if ctx.end_user:
-                base["end_user"] = ctx.end_user
+                base["end_user_claimed"] = ctx.end_user
             if ctx.xroad:
-                base["xroad"] = ctx.xroad
+                base["xroad_evidence"] = ctx.xroad
             if ctx.auth:
                 base["auth"] = ctx.auth
             if ctx.grant is not None:
                 base["seam"], base["agreement"] = ctx.grant.seam, ctx.grant.agreement
         base.update(details)
         client = ctx.client.name if ctx is not None and ctx.client is not None else None
-        actor = (ctx.end_user if ctx is not None else None) or client or "anonymous"
+        actor = client or "anonymous"  # who authenticated; the claimed end user is a detail
         return Event(
             actor=actor,
             client=client,
