@@ -153,7 +153,8 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         message = exc.detail if isinstance(exc.detail, str) else code
         if exc.status_code == 404:
             message = "no such endpoint"
-        return await ex.refuse(request, ApiError(exc.status_code, code, message))
+        headers = dict(exc.headers or {})  # 405 carries Allow: the methods the route takes
+        return await ex.refuse(request, ApiError(exc.status_code, code, message, headers=headers))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -354,7 +355,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         ctx = await ex.begin(request, "tracker.read")
         ctx.purpose = ctx.purpose or "data-tracker"
         request.state.audit_details = {"resource": f"tracker:{ref[:80]}"}
-        if ctx.caller.system not in ex.config.tracker_systems:
+        if ctx.caller.system not in ex.tracker_systems:
             raise ApiError(
                 403, "not_a_tracker_client", "only the citizens' portal may read the tracker"
             )

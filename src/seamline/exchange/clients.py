@@ -106,11 +106,19 @@ def add_client(
                 hint=f"rotate its key with `seamline clients rotate {name}`",
             )
         if cert_fingerprint is not None:
-            taken = s.scalar(
-                select(ApiClient.name).where(ApiClient.cert_fingerprint == cert_fingerprint)
+            holder = s.scalar(
+                select(ApiClient).where(ApiClient.cert_fingerprint == cert_fingerprint)
             )
-            if taken is not None:
-                raise ClientError(f"client {taken!r} already has this certificate")
+            if holder is not None and holder.revoked_at is None:
+                raise ClientError(
+                    f"client {holder.name!r} already has this certificate",
+                    hint=f"revoke it first with `seamline clients revoke {holder.name}`",
+                )
+            if holder is not None:
+                # A revoked client gives its certificate up (the column is unique); its row,
+                # name and revocation stay for the audit trail.
+                holder.cert_fingerprint = None
+                s.flush()
         row = ApiClient(
             name=name,
             system=system,

@@ -49,8 +49,9 @@ class ExchangeConfig:
     """Sign the chain's head after this many new events..."""
     checkpoint_seconds: float = 5.0
     """...or after this many seconds with unsigned events."""
-    tracker_systems: frozenset[str] = frozenset({"citizen-portal"})
-    """Client systems allowed to call the data tracker (the citizens' portal)."""
+    tracker_systems: frozenset[str] | None = None
+    """Client systems allowed to call the data tracker; None: the workspace's systems
+    marked ``data_tracker: true`` (see :func:`tracker_systems`)."""
     auth_cache_seconds: float = 1.0
     """How long a verified key is trusted before its row is re-read (revocation delay)."""
     rate_limit: float = 0.0
@@ -117,6 +118,34 @@ def _header(request: Request, name: str) -> str | None:
     return value[:HEADER_MAX] if value else None
 
 
+LEGACY_TRACKER_SYSTEM = "citizen-portal"
+
+
+def tracker_systems(ws: Workspace, configured: frozenset[str] | None = None) -> frozenset[str]:
+    """The systems whose clients may read the data tracker.
+
+    Declared in the workspace: ``data_tracker: true`` in ``systems/<id>.yaml``. A
+    workspace that declares none keeps the old behaviour, a system named
+    ``citizen-portal``, with a deprecation warning; that fallback will go.
+    """
+    if configured is not None:
+        return configured
+    declared = frozenset(s.id for s in ws.systems.values() if s.data_tracker)
+    if declared:
+        return declared
+    log.warning(
+        json.dumps(
+            {
+                "event": "deprecated",
+                "message": "no system is marked data_tracker: true; the data tracker falls "
+                "back to a system named citizen-portal. Mark the citizens' portal's system "
+                "in systems/<id>.yaml; the fallback will be removed.",
+            }
+        )
+    )
+    return frozenset({LEGACY_TRACKER_SYSTEM})
+
+
 def request_id(request: Request) -> str:
     rid = getattr(request.state, "request_id", None)
     if not isinstance(rid, str):
@@ -131,6 +160,7 @@ class Exchange:
     def __init__(self, ws: Workspace, store: Store, config: ExchangeConfig) -> None:
         self.ws, self.store, self.config = ws, store, config
         self.index: PersonIndex = load_people(ws)
+        self.tracker_systems = tracker_systems(ws, config.tracker_systems)
         self.keys = KeyCache(store, ttl=config.auth_cache_seconds)
         self.guard = Guard(
             Limits(ws.data_dir, config.limits, on_lift=self._lifted),
@@ -204,6 +234,13 @@ class Exchange:
         size = request.headers.get("content-length")
         if size is not None and (not size.isdigit() or int(size) > self.config.max_request_bytes):
             raise ApiError(413, "request_too_large", "the request body is too large")
+        if size is None and "transfer-encoding" in request.headers:
+            # A chunked body names no length: count it as it arrives, to the same limit.
+            received = 0
+            async for chunk in request.stream():
+                received += len(chunk)
+                if received > self.config.max_request_bytes:
+                    raise ApiError(413, "request_too_large", "the request body is too large")
         key = _header(request, "X-API-Key")
         auth = request.headers.get("authorization")
         if key is None and auth is not None:
