@@ -146,11 +146,25 @@ def demo(
     people: Annotated[int, typer.Option(min=10, help="How many people the scenario has.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
     force: Annotated[bool, typer.Option(help="Replace the folder's contents.")] = False,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="civil: four registers of one country; us-ui: a US unemployment-insurance program."
+        ),
+    ] = "civil",
 ) -> None:
-    """Write the four-agency demo scenario (data, spec and ground truth) into DIRECTORY."""
+    """Write a demo scenario (data, spec and ground truth) into DIRECTORY."""
     from seamline.demo import generate_demo
+    from seamline.demo.generate import SCENARIOS
 
-    summary = generate_demo(directory, people=people, seed=seed, force=force)
+    chosen = next((s for s in SCENARIOS if s == scenario), None)
+    if chosen is None:
+        raise UsageError(
+            f"unknown demo scenario {scenario!r}",
+            allowed=", ".join(SCENARIOS),
+            hint="Pass --scenario civil or --scenario us-ui.",
+        )
+    summary = generate_demo(directory, people=people, seed=seed, force=force, scenario=chosen)
     out.print(f"Demo workspace for {summary.people:,} people (seed {summary.seed}) in {directory}:")
     for name, count in summary.records.items():
         out.print(f"  {name:<16} {count:>9,} records")
@@ -444,11 +458,20 @@ app.add_typer(reconcile_app, name="reconcile")
 
 
 @reconcile_app.command("run")
-def reconcile_run(directory: WorkspaceArg = Path(".")) -> None:
+def reconcile_run(
+    directory: WorkspaceArg = Path("."),
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Print the linkage model used: blocking rules with their pairs, trained weights.",
+        ),
+    ] = False,
+) -> None:
     """Link, compare and publish golden records (connects and harmonizes first).
 
-    Records sharing a validated identifier are linked outright; the rest are scored by
-    Splink on Latin name keys, birth date, sex and tax number. Writes
+    Records sharing an identifier trusted for exact links are linked outright; the rest
+    are scored by Splink with a model built from the attributes the data holds. Writes
     reference/<entity>.parquet and stores the discrepancies and review links.
     """
     from seamline.harmonize.stage import HarmonizeStage
@@ -465,6 +488,11 @@ def reconcile_run(directory: WorkspaceArg = Path(".")) -> None:
             stages=[ConnectStage(), HarmonizeStage(), ReconcileStage()],
         )
     _print_summary(summary)
+    if explain:
+        from seamline.reconcile.explain import explain_workspace
+
+        for line in explain_workspace(ws):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(summary.exit_code)
 
 
@@ -477,7 +505,10 @@ def reconcile_worklist(
         Path | None,
         typer.Option("--output", "-o", help="Write to a .csv, .json or .html file."),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many items.")] = 50,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="At most this many items (default: 50 on screen, all in a file)."),
+    ] = None,
 ) -> None:
     """Conflicts and review-band links for stewards, the most impactful first."""
     from seamline.reconcile.worklist import load_worklist, write_worklist
@@ -486,7 +517,10 @@ def reconcile_worklist(
     ws = _load(directory)
     with Store.open(ws.store_url()) as store:
         rows = load_worklist(
-            store, attribute=attribute, dataset=dataset, limit=None if output else limit
+            store,
+            attribute=attribute,
+            dataset=dataset,
+            limit=limit if limit is not None or output else 50,
         )
     if output is not None:
         fmt = output.suffix.lstrip(".").lower()
@@ -1202,8 +1236,21 @@ def read(
         typer.Option(help="Read TARGET as a mainframe file described by this copybook."),
     ] = None,
     encoding: Annotated[str, typer.Option(help="Code page of a mainframe file.")] = "cp037",
-    record_format: Annotated[str, typer.Option(help="F, FB, V, VB or D (text lines).")] = "F",
+    record_format: Annotated[
+        str, typer.Option(help="F, FB, V, VB (with block descriptors), VBS or D (text lines).")
+    ] = "F",
     rdw_little_endian: Annotated[bool, typer.Option(help="RDW headers are little-endian.")] = False,
+    rdw_includes_header: Annotated[
+        bool,
+        typer.Option(
+            help="RDW and BDW lengths count their own 4 bytes, as z/OS writes them; "
+            "--no-rdw-includes-header for files whose lengths count only the data."
+        ),
+    ] = True,
+    landed: Annotated[
+        bool,
+        typer.Option("--landed", help="Read the dataset's current landed state, not its source."),
+    ] = False,
 ) -> None:
     """Read one dataset (or a mainframe file ad hoc) and show or write its records."""
     from seamline.plugins import default_registry
@@ -1220,9 +1267,19 @@ def read(
             encoding=encoding,
             record_format=record_format,
             rdw_big_endian=not rdw_little_endian,
+            rdw_includes_header=rdw_includes_header,
         )
         context = ReadContext(base_dir=Path.cwd(), limit=limit)
         reader_cls = default_registry().connector("copybook")
+    elif landed:
+        from seamline.sources.base import SourceOptions
+        from seamline.sources.deliveries import StateReader
+
+        ws = _load(workspace)
+        spec = ws.dataset(target)
+        options = SourceOptions(kind="landed")
+        context = ReadContext(base_dir=ws.data_dir, dataset=spec.id, limit=limit)
+        reader_cls = StateReader
     else:
         ws = _load(workspace)
         spec = ws.dataset(target)
@@ -1342,6 +1399,32 @@ def findings_close(
     with _client_store(directory) as store:
         info = store.close_finding(finding, by=by or getpass.getuser(), reason=reason)
     out.print(f"Closed finding {info.id} ({info.kind} on {info.subject}).")
+
+
+@app.command()
+def deliveries(
+    dataset: Annotated[str, typer.Argument(help="The dataset id.")],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """List a dataset's deliveries, newest first, and which of them make its current state."""
+    from seamline.sources.deliveries import current_state, delivery_rows
+    from seamline.store import Store
+
+    ws = _load(workspace)
+    spec = ws.dataset(dataset)
+    with Store.open(ws.store_url()) as store:
+        rows = delivery_rows(store, spec.id)
+    if not rows:
+        out.print(f"No deliveries of {spec.id} yet; `seamline run {ws.root}` lands one.")
+        return
+    table = Table()
+    for col in rows[0]:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(v) for v in row.values()])
+    out.print(table)
+    state = current_state(ws.data_dir, spec.id)
+    out.print(f"  current state: {state if state else 'nothing landed yet'}")
 
 
 @app.command()

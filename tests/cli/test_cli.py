@@ -134,3 +134,20 @@ def test_serve_refuses_half_or_bad_ui_sign_in_settings(tmp_path: Path) -> None:
     )
     assert bad.returncode != 0 and "must be a URL" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_read_copybook_takes_the_rdw_length_convention(tmp_path: Path) -> None:
+    """RDW lengths that count only the data: quarantined by default, read with the flag."""
+    (tmp_path / "book.cpy").write_text(
+        "       01  REC.\n           05  ID   PIC 9(2).\n           05  NAME PIC X(8).\n"
+    )
+    records = [f"{i:02d}{name:<8}".encode("cp037") for i, name in enumerate(("Ana", "Ben"), 1)]
+    data = b"".join(len(r).to_bytes(2, "big") + b"\0\0" + r for r in records)
+    (tmp_path / "data.dat").write_bytes(data)
+    args = ("read", "data.dat", "--copybook", "book.cpy", "--record-format", "V")
+    default = seamline(*args, cwd=tmp_path)
+    assert default.returncode == 0, default.stderr
+    assert "read 2 records: 1 accepted, 1 quarantined" in default.stderr
+    other = seamline(*args, "--no-rdw-includes-header", cwd=tmp_path)
+    assert other.returncode == 0, other.stderr
+    assert "read 2 records: 2 accepted, 0 quarantined" in other.stderr

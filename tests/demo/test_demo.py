@@ -139,7 +139,7 @@ def test_truth_maps_every_record_to_a_person(demo: DemoSummary) -> None:
     assert len(people) == PEOPLE
     assert len({p["pin"] for p in people.values()}) == PEOPLE
     records = read_csv(root / "_truth/records.csv")
-    assert all(r["person_id"] in people for r in records)
+    assert all(r["entity_id"] in people for r in records)
     counts = Counter(r["dataset"] for r in records)
     assert counts == {
         "civil_persons": demo.records["civil_persons"],
@@ -149,9 +149,20 @@ def test_truth_maps_every_record_to_a_person(demo: DemoSummary) -> None:
     keys = Counter((r["dataset"], r["record_key"]) for r in records)
     assert max(keys.values()) == 1
     # The tax duplicates: a few people have two TINs.
-    tax_people = Counter(r["person_id"] for r in records if r["dataset"] == "tax_payers")
+    tax_people = Counter(r["entity_id"] for r in records if r["dataset"] == "tax_payers")
     dups = sum(1 for r in records if "duplicate" in r["defects"].split(";"))
     assert dups == sum(n - 1 for n in tax_people.values())
+    # entities.csv: the same people in canonical attributes (what `evaluate:` scores).
+    entities = {r["entity_id"]: r for r in read_csv(root / "_truth/entities.csv")}
+    assert entities.keys() == people.keys()
+    for pid, p in people.items():
+        e = entities[pid]
+        assert (e["national_id"], e["tax_number"], e["family_name"]) == (
+            p["pin"],
+            p["tin"],
+            p["family_name"],
+        )
+        assert e["sex"] == {"M": "male", "F": "female"}[p["sex"]]
 
 
 def test_tax_rows_belong_to_their_true_person(demo: DemoSummary) -> None:
@@ -164,7 +175,7 @@ def test_tax_rows_belong_to_their_true_person(demo: DemoSummary) -> None:
         con.close()
     for rec in truth_records(root, "tax_payers"):
         tin, pin, birth = rows[rec["record_key"]]
-        person = people[rec["person_id"]]
+        person = people[rec["entity_id"]]
         assert len(tin) == 10
         if pin is not None:
             assert re.sub(r"\D", "", pin) == person["pin"]
@@ -188,7 +199,7 @@ def test_ebcdic_records_decode_to_the_truth(demo: DemoSummary) -> None:
     bad = []
     for i, rec_truth in enumerate(records):
         rec = data[i * RECORD_LENGTH : (i + 1) * RECORD_LENGTH]
-        person = people[rec_truth["person_id"]]
+        person = people[rec_truth["entity_id"]]
         assert field(rec, "PIN").decode("cp037") == person["pin"]
         assert unpack_comp3(field(rec, "REG_NO")) == int(rec_truth["record_key"])
         family = field(rec, "FAMILY_NAME").decode("cp037").rstrip(" ")
@@ -247,7 +258,7 @@ def test_ndjson_is_nested_with_two_bad_lines(demo: DemoSummary) -> None:
             broken += 1
             assert "malformed_json" in rec["defects"]
             continue
-        person = people[rec["person_id"]]
+        person = people[rec["entity_id"]]
         assert obj["case_id"] == rec["record_key"]
         assert re.sub(r"\D", "", str(obj["person"]["pin"])) == person["pin"]
         assert set(obj["person"]["name"]) == {"first", "last", "middle"}

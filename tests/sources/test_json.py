@@ -18,7 +18,8 @@ from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry
 from seamline.sources.base import Batch, ReadContext
 from seamline.sources.jsonsrc import JsonOptions, JsonReader, register
-from seamline.sources.jsonsrc.paths import JsonTextError, get_path, parse_path, walk_document
+from seamline.sources.jsonsrc.paths import get_path, parse_path
+from seamline.sources.jsonsrc.walk import JsonTextError, walk_document
 from seamline.sources.landing import land
 
 PEOPLE = [
@@ -122,25 +123,40 @@ def test_top_level_array_and_single_object(tmp_path: Path) -> None:
     assert one.column("address_city").to_pylist() == ["Бишкек"]
 
 
-def test_non_objects_and_type_clashes_are_quarantined(tmp_path: Path) -> None:
+def test_non_objects_are_quarantined_and_mixed_types_land_as_text(tmp_path: Path) -> None:
     rows = [{"id": 1}, "Айгуль", {"id": "два"}, [1], {"id": 4}]
     (tmp_path / "mixed.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     table, batches = read(reader_for(tmp_path, path="mixed.json"))
-    assert table.column("id").to_pylist() == [1, 4]
+    assert table.column("id").to_pylist() == ["1", "два", "4"]
     bad = {q.record_no: q for q in quarantined(batches)}
-    assert sorted(bad) == [2, 3, 4]
+    assert sorted(bad) == [2, 4]
     assert bad[2].reason == "JSON string, expected an object"
     assert bad[2].raw.decode("utf-8") == '"Айгуль"'
-    assert "expected integer" in bad[3].reason
     assert bad[4].reason == "JSON array, expected an object"
 
 
-def test_malformed_document_names_line_and_column(tmp_path: Path) -> None:
+def test_malformed_record_is_quarantined_and_the_read_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
-    path.write_text('[\n  {"name": "Бакыт"},\n  {"name": "Айгуль",,}\n]\n', encoding="utf-8")
+    path.write_text(
+        '[\n  {"name": "Бакыт"},\n  {"name": "Айгуль",,},\n  {"name": "Нурлан"}\n]\n',
+        encoding="utf-8",
+    )
+    table, batches = read(reader_for(tmp_path, path="broken.json"))
+    assert table.column("name").to_pylist() == ["Бакыт", "Нурлан"]
+    assert table.column("_record_no").to_pylist() == [1, 3]
+    (q,) = quarantined(batches)
+    assert (q.record_no, q.position) == (2, "line 3 ($[1])")
+    assert q.reason.startswith("not JSON: Expecting property name enclosed in double quotes")
+    assert "line 3 column 21" in q.reason
+    assert q.raw.decode("utf-8") == '{"name": "Айгуль",,}'
+
+
+def test_malformed_outside_the_records_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"data": [{"a": 1}]\n "more": 2}\n', encoding="utf-8")
     with pytest.raises(SourceError) as err:
-        list(reader_for(tmp_path, path="broken.json").batches())
-    assert err.value.where == f"{path}:3:21"
+        list(reader_for(tmp_path, path="broken.json", record_path="data").batches())
+    assert err.value.where == f"{path}:2:2"
     assert "malformed JSON" in err.value.message
 
 

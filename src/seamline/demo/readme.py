@@ -47,9 +47,12 @@ $people people).
 
 ## Ground truth
 
-`_truth/people.csv` has every person's true values; `_truth/records.csv` names, for each
-source record (dataset, record key), the true person and the defects put into it. The
-pipeline never reads `_truth/`; use it to score matching and quarantine.
+`_truth/records.csv` names, for each source record (dataset, record key), the true
+person (`entity_id`) and the defects put into it; `_truth/entities.csv` has every
+person's true values as canonical attributes; `_truth/people.csv` adds the spellings
+and codes as the agencies write them. `seamline.yaml` declares `evaluate: {truth: _truth}`,
+so `seamline run` scores the links and golden values against it; without that key the
+pipeline never reads `_truth/`.
 
 ## Try it
 

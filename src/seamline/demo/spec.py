@@ -15,7 +15,8 @@ NAME = "demo-registers"
 
 PROJECT = """\
 # The demo program: four agencies of one (invented) country share person data.
-# Written by `seamline demo`; the ground truth in _truth/ is never read by the pipeline.
+# Written by `seamline demo`. The ground truth in _truth/ is read only because
+# `evaluate:` below declares it: `seamline run` then scores links and golden values.
 name: demo-registers
 title: "Demo: four registers of one country"
 description: "Civil registry, tax service, social fund and address register (all invented)."
@@ -23,6 +24,11 @@ country: KG
 engine: duckdb
 data_dir: .seamline/data
 quarantine_max_share: 0.05
+evaluate:
+  truth: _truth
+  # Names are true in Cyrillic; a golden value in one agency's Latin spelling counts
+  # as right when its name key (script, case and spelling variants folded) agrees.
+  compare: {family_name: name, given_name: name, patronymic: name}
 """
 
 AGENCIES = """\

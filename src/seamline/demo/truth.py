@@ -1,7 +1,9 @@
 """The ground truth beside the data: who every person really is, and which records are theirs.
 
-Written to ``_truth/``; the pipeline never reads it. Scoring (match quality, quarantine
-recall) compares the pipeline's output with these two files.
+Written to ``_truth/`` in the format ``evaluate:`` reads (docs/reconcile.md):
+``records.csv`` and ``entities.csv`` (true values in canonical harmonized form). The
+demo's own ``people.csv`` adds what only its tests use (Latin spellings, the previous
+address, the sex as the registry's letter).
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ PEOPLE_COLUMNS = (
     "status", "death_date", "address_id", "previous_address_id",
 )  # fmt: skip
 
-RECORD_COLUMNS = ("dataset", "record_key", "person_id", "defects")
+RECORD_COLUMNS = ("dataset", "record_key", "entity_id", "defects")
+
+# Canonical Person attributes, as harmonization writes them.
+ENTITY_COLUMNS = (
+    "entity_id", "national_id", "tax_number", "family_name", "given_name", "patronymic",
+    "sex", "birth_date", "marital_status", "status", "death_date", "address_id",
+)  # fmt: skip
+_PEOPLE_AS_ENTITIES = {
+    "entity_id": "person_id", "national_id": "pin", "tax_number": "tin",
+}  # fmt: skip
+_SEX = {"M": "male", "F": "female"}
 
 
 def write_people(
@@ -55,12 +67,29 @@ def write_people(
             )
 
 
+def write_entities(people: Path, path: Path) -> None:
+    """``entities.csv``: ``people.csv`` in the canonical attributes' names and codes."""
+    with (
+        people.open(encoding="utf-8", newline="") as src,
+        path.open("w", encoding="utf-8", newline="") as fh,
+    ):
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(ENTITY_COLUMNS)
+        for row in csv.DictReader(src):
+            row["sex"] = _SEX[row["sex"]]
+            w.writerow(row[_PEOPLE_AS_ENTITIES.get(c, c)] for c in ENTITY_COLUMNS)
+
+
 def write_records(
     path: Path,
     pop: Population,
     datasets: Sequence[tuple[str, Sequence[str], Sequence[int], dict[int, list[str]]]],
 ) -> None:
-    """``records.csv``: (dataset, source record key, true person id, deliberate defects)."""
+    """``records.csv``: (dataset, source record key, true person id, deliberate defects).
+
+    The record key is the one reconcile identifies the record by: the reconcile spec's
+    key column of the dataset (``REG_NO``, ``case_id``), else the source's ``key:``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")

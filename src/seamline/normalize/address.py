@@ -1,213 +1,103 @@
-"""The ``address`` step: parse free-text addresses, standardize them, match a register.
+"""The ``address`` step: read free-text addresses by their country's rules, output the
+standardized address or one part of it, match a register.
 
-Post-Soviet addresses arrive in many shapes: ``"Бишкек, ул. Киевская 96"``,
-``"г. Бишкек ул Киевская д. 96 кв 5"``, ``"720040, Чуйская обл., с. Сокулук, ул. Ленина,
-д. 5"``, ``"МЫРЗА-АКЕ УЛ. ШОПОКОВА 86"``. The parser splits the text at commas and at
-designator words (tables in :mod:`seamline.normalize.address_tables`), then reads each
-piece as a region, district, locality, street, house, flat or post code.
+The country decides the rules (:mod:`seamline.normalize.address_rules`): US lines are
+tagged by usaddress and standardized to USPS Publication 28
+(:mod:`seamline.normalize.address_us`); post-Soviet addresses are read with Russian and
+Kyrgyz designator words (:mod:`seamline.normalize.address_cis`); a country a workspace
+declares with street types is read by the table parser
+(:mod:`seamline.normalize.address_generic`); a country with a post code rule alone gives
+its post code parts. An address is never read with another country's words: a country
+with no rules gets its text cleaned and flagged ``unparsed_address``.
 
-Part names follow the ISA Core Location vocabulary, except that ``admin_unit_l1`` is the
-region (oblast) and ``admin_unit_l2`` the district (raion): the country is the step's
-``country`` option, not part of the text. ``post_name`` is the locality (the post town).
-
+The step runs per distinct value in Python (a parser has no SQL form), on the Arrow
+path of the plan, whichever engine runs the SQL: one definition of each rule.
 Matching to a reference register lives in :mod:`seamline.normalize.address_match`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, cast
+import re
+from typing import Any, ClassVar, Literal, Protocol, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from seamline.normalize.address_tables import (
-    LATIN_TO_CYRILLIC,
-    Designator,
-    designators_for,
-    post_code_pattern,
-    scan,
-    segments,
-)
-from seamline.normalize.base import Normalizer, StepOptions, StepResult
+from seamline.errors import SpecError
+from seamline.normalize.address_cis import AddressParts, parse_address
+from seamline.normalize.address_parts import LineParts, clean
+from seamline.normalize.address_rules import AddressRulesSpec, CountryRules, rules_for
+from seamline.normalize.base import Normalizer, StepContext, StepOptions, StepResult
 
-Part = Literal[
+__all__ = ["AddressNormalizer", "AddressOptions", "AddressParts", "parse_address", "parse_line"]
+
+PARTS = (
     "full",
+    "house_number",
+    "street",
+    "unit",
+    "locality",
+    "region",
+    "post_code",
+    "post_code_ext",
     "thoroughfare",
     "locator_designator",
     "flat",
-    "post_code",
     "post_name",
     "admin_unit_l1",
     "admin_unit_l2",
+    "none",
+)
+"""Every part name but ``post_code.<group>``."""
+Part = Literal[
+    "full",
+    "house_number",
+    "street",
+    "unit",
     "locality",
+    "region",
+    "post_code",
+    "post_code_ext",
+    "thoroughfare",
+    "locator_designator",
+    "flat",
+    "post_name",
+    "admin_unit_l1",
+    "admin_unit_l2",
     "none",
 ]
+_GROUP_PART = re.compile(r"post_code\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
-@dataclass
-class AddressParts:
-    """One parsed address. Names are as written (title-cased when the text was all caps)."""
+class Parsed(Protocol):
+    """What every country's parser gives: a part by name and the flag for that part."""
 
-    post_code: str | None = None
-    invalid_post_code: str | None = None
-    """A post-code-like number that fails the country's pattern (kept out of ``full``)."""
-    admin_unit_l1: str | None = None
-    """The region with its designator, e.g. ``Чуйская область``, ``город Бишкек``."""
-    admin_unit_l2: str | None = None
-    """The district with its designator, e.g. ``Сокулукский район``."""
-    locality: str | None = None
-    """The town or village name alone, e.g. ``Сокулук``."""
-    locality_type: Designator | None = None
-    neighbourhood: str | None = None
-    """A micro-district or housing estate given besides a street (``микрорайон Джал``)."""
-    street_name: str | None = None
-    street_type: Designator | None = None
-    house: str | None = None
-    """House number with its letter or fraction, e.g. ``96А``, ``12/1``."""
-    block: str | None = None
-    flat: str | None = None
+    def part(self, name: str) -> str | None: ...
 
-    @property
-    def thoroughfare(self) -> str | None:
-        if self.street_name is None:
-            return None
-        return _with_designator(self.street_name, self.street_type)
-
-    @property
-    def locator_designator(self) -> str | None:
-        if self.house is None:
-            return None
-        return self.house + (f", корпус {self.block}" if self.block else "")
-
-    @property
-    def post_name(self) -> str | None:
-        return self.locality
-
-    @property
-    def parsed(self) -> bool:
-        """A street (or micro-district) and a house number were found."""
-        return self.street_name is not None and self.house is not None
-
-    @property
-    def flag(self) -> str | None:
-        if not self.parsed:
-            return "unparsed_address"
-        if self.invalid_post_code is not None:
-            return "invalid_post_code"
-        return None
-
-    def full(self) -> str | None:
-        """The standardized address in canonical order, abbreviations expanded."""
-        if not self.parsed:
-            return None
-        locality = _with_designator(self.locality, self.locality_type) if self.locality else None
-        pieces = [
-            self.post_code,
-            self.admin_unit_l1,
-            self.admin_unit_l2,
-            locality,
-            self.neighbourhood,
-            self.thoroughfare,
-            f"дом {self.house}",
-            f"корпус {self.block}" if self.block else None,
-            f"квартира {self.flat}" if self.flat else None,
-        ]
-        return ", ".join(p for p in pieces if p)
-
-    def part(self, name: str) -> str | None:
-        if name == "full":
-            return self.full()
-        if name == "flat":
-            return self.flat
-        value: str | None = getattr(self, name)
-        return value
+    def flag_for(self, name: str) -> str | None: ...
 
 
-def _with_designator(name: str, d: Designator | None) -> str:
-    if d is None:
-        return name
-    return f"{name} {d.canonical}" if d.postfix else f"{d.canonical} {name}"
+def parse_line(text: str, rules: CountryRules | None) -> Parsed:
+    """Read one address with a country's rules (None: the country has none). Never raises."""
+    if rules is None:
+        return LineParts(text=clean(text))
+    if rules.parser == "cis":
+        return parse_address(text, rules.country, rules)
+    bare = rules.post_code.read(clean(text, upper=True)) if rules.post_code else None
+    if bare is not None:  # a post code column: "62704-1234", "SW1A 1AA", "8144"
+        return LineParts(text=bare.text, post=bare)
+    if rules.parser == "usaddress":
+        from seamline.normalize.address_us import parse_us
 
+        return parse_us(text, rules)
+    from seamline.normalize.address_generic import parse_table
 
-def parse_address(text: str, country: str | None = "KG") -> AddressParts:
-    """Parse one free-text address. Never raises; unparsed parts stay None."""
-    table = designators_for(country)
-    caps = any(c.isalpha() for c in text) and not any(c.islower() for c in text)
-
-    def name(words: list[str]) -> str:
-        joined = " ".join(w.strip(".") if w.endswith(".") and len(w) > 2 else w for w in words)
-        return joined.title() if caps else joined
-
-    units = [u for seg in segments(text) for u in scan(seg, table)]
-    parts = AddressParts()
-    places: list[tuple[str, Designator | None]] = []  # locality candidates before the street
-    street_at = -1
-    for idx, u in enumerate(units):
-        d, kind = u.designator, u.designator.kind if u.designator else None
-        if u.post is not None:
-            if post_code_pattern(country).fullmatch(u.post):
-                parts.post_code = parts.post_code or u.post
-            else:
-                parts.invalid_post_code = u.post
-        elif u.flat is not None and kind is None and u.house is None:
-            parts.flat = parts.flat or u.flat.upper().translate(LATIN_TO_CYRILLIC)
-        elif kind == "house":
-            parts.house = parts.house or u.house
-            parts.flat = parts.flat or u.flat
-        elif kind == "block":
-            parts.block = parts.block or " ".join(u.words)
-        elif kind in ("street", "area") and u.words and d is not None:
-            if parts.street_name is None or (
-                parts.street_type is not None and parts.street_type.kind == "area"
-            ):
-                if parts.street_name is not None and kind == "street":
-                    parts.neighbourhood = _with_designator(parts.street_name, parts.street_type)
-                parts.street_name, parts.street_type, street_at = name(u.words), d, idx
-            parts.house = parts.house or u.house
-            parts.flat = parts.flat or u.flat
-        elif kind == "region" and u.words:
-            parts.admin_unit_l1 = parts.admin_unit_l1 or _with_designator(name(u.words), d)
-        elif kind == "district" and u.words:
-            parts.admin_unit_l2 = parts.admin_unit_l2 or _with_designator(name(u.words), d)
-        elif kind in ("city", "village") and u.words:
-            places.append((name(u.words), d))
-        elif kind is None and u.words and u.house is not None and parts.street_name is None:
-            parts.street_name, parts.house, street_at = name(u.words), u.house, idx
-            parts.flat = parts.flat or u.flat
-        elif kind is None and u.words and parts.street_name is None:
-            nxt = units[idx + 1] if idx + 1 < len(units) else None
-            if (
-                nxt is not None
-                and (nxt.designator is None or nxt.designator.kind == "house")
-                and (nxt.house is not None and not nxt.words)
-            ):
-                parts.street_name, street_at = name(u.words), idx  # "Киевская, 96"
-            else:
-                places.append((name(u.words), None))
-        elif kind is None and not u.words and u.house is not None and street_at >= 0:
-            parts.house = parts.house or u.house  # "Киевская, 96"
-            parts.flat = parts.flat or u.flat
-    _settle_locality(parts, places)
-    return parts
-
-
-def _settle_locality(parts: AddressParts, places: list[tuple[str, Designator | None]]) -> None:
-    """The last named place before the street is the locality; earlier ones are admin units."""
-    if not places:
-        return
-    parts.locality, parts.locality_type = places[-1]
-    for place, d in places[:-1]:
-        if place == parts.locality:
-            if d is not None and d.kind == "city":
-                parts.locality_type = d  # "г. Бишкек, Бишкек": one city named twice
-            continue
-        text = _with_designator(place, d)
-        if parts.admin_unit_l1 is None:
-            parts.admin_unit_l1 = text
-        elif parts.admin_unit_l2 is None:
-            parts.admin_unit_l2 = text
+    line = clean(text, rules.upper)
+    if rules.parser == "table":
+        return parse_table(line, rules)
+    found = rules.post_code.search(line) if rules.post_code else None
+    return LineParts(text=line, post=found[0] if found else None)
 
 
 _REFERENCE_ROLES = ("address_id", "street", "house", "flat", "locality", "post_code", "district")
@@ -215,13 +105,23 @@ _REFERENCE_ROLES = ("address_id", "street", "house", "flat", "locality", "post_c
 
 class AddressOptions(StepOptions):
     country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
-    """ISO 3166-1 alpha-2 country of the addresses (word tables, post code shape);
-    default: the workspace country."""
-    part: Part = "full"
-    """What to output: ``full`` (the standardized address), one part (``thoroughfare``,
-    ``locator_designator`` = house number, ``flat``, ``post_code``, ``post_name``,
-    ``admin_unit_l1`` = region, ``admin_unit_l2`` = district, ``locality``), or ``none``
-    (the text unchanged; only the flags)."""
+    """ISO 3166-1 alpha-2 country of the addresses; it decides the rules (parser, words,
+    post code shape). Default: the workspace's ``country``. Built-in rules: US (usaddress
+    and USPS Publication 28), KG, RU, KZ, BY, UZ, TJ (post-Soviet designator words), GB,
+    CA, NL (post codes only); a workspace adds or extends a country in
+    ``addresses/<country>.yaml``. A country with no rules: the text is cleaned and
+    flagged ``unparsed_address``."""
+    part: str = "full"
+    """What to output: ``full`` (the standardized address; for the US
+    ``HOUSE STREET UNIT, LOCALITY, ST ZIP-EXT``), ``house_number``, ``street`` (with its
+    type and directionals), ``unit`` (designator and number, e.g. ``APT 4B``),
+    ``locality``, ``region`` (state or province code), ``post_code`` (US: the 5-digit
+    ZIP), ``post_code_ext`` (US: the ZIP+4 extension), ``post_code.<group>`` (a named
+    group of the country's post code pattern: ``outward``/``inward`` for GB,
+    ``fsa``/``ldu`` for CA, ``digits``/``letters`` for NL), the ISA Core Location names
+    ``thoroughfare`` (street), ``locator_designator`` (house number), ``flat`` (unit),
+    ``post_name`` (locality), ``admin_unit_l1`` (region), ``admin_unit_l2`` (district),
+    or ``none`` (the text unchanged; only the flags)."""
     reference: str | None = None
     """Id of a reference dataset (``reference: true``, e.g. the address register) whose
     ``address_id`` is attached to each matching address."""
@@ -229,6 +129,15 @@ class AddressOptions(StepOptions):
     """Column names of the reference where they differ from the expected ``address_id``,
     ``street``, ``house``, ``flat``, ``locality``, ``post_code``, ``district``, e.g.
     ``{street: STREET_NAME}``."""
+
+    @field_validator("part")
+    @classmethod
+    def _known_part(cls, value: str) -> str:
+        if value not in PARTS and not _GROUP_PART.fullmatch(value):
+            raise ValueError(
+                f"unknown part {value!r}; allowed: " + ", ".join(PARTS) + ", post_code.<group>"
+            )
+        return value
 
     def model_post_init(self, _context: Any) -> None:
         unknown = sorted(set(self.reference_columns) - set(_REFERENCE_ROLES))
@@ -248,9 +157,33 @@ class AddressNormalizer(Normalizer):
     flags = (
         "unparsed_address",
         "invalid_post_code",
+        "invalid_region",
+        "leading_zeros_restored",
         "no_reference_match",
         "ambiguous_reference_match",
     )
+
+    def __init__(self, options: StepOptions, context: StepContext | None = None) -> None:
+        super().__init__(options, context)
+        declared: dict[str, AddressRulesSpec] = self.context.extras.get("addresses") or {}
+        self.rules = rules_for(self.country, declared)
+        if self.opts.reference and (self.rules is None or self.rules.parser != "cis"):
+            raise SpecError(
+                f"normalizer address: reference: matching a register is not available for "
+                f"{self.country or 'addresses without a country'}",
+                allowed="countries read by the cis parser: KG, RU, KZ, BY, UZ, TJ",
+                hint="Remove reference, or set country to one of those.",
+            )
+        group = _GROUP_PART.fullmatch(self.opts.part)
+        if group:
+            names = self.rules.post_code.names if self.rules and self.rules.post_code else ()
+            if group.group(1) not in names:
+                raise SpecError(
+                    f"normalizer address: part {self.opts.part!r}: the post code rule of "
+                    f"{self.country or 'no country'} has no part {group.group(1)!r}",
+                    allowed=", ".join(f"post_code.{n}" for n in names) or "none",
+                    hint="Name the group in the post_code pattern of addresses/<country>.yaml.",
+                )
 
     @property
     def opts(self) -> AddressOptions:
@@ -258,22 +191,24 @@ class AddressNormalizer(Normalizer):
 
     @property
     def country(self) -> str | None:
-        return (self.opts.country or self.context.country or "KG").upper()
+        country = self.opts.country or self.context.country
+        return country.upper() if country else None
 
-    def parse_distinct(self, values: pa.Array[Any]) -> tuple[list[AddressParts | None], Any]:
+    def parse_distinct(self, values: pa.Array[Any]) -> tuple[list[Parsed | None], Any]:
         """Parse each distinct value once: the parts per dictionary entry and the indices."""
         dictionary, indices = encode_distinct(values)
-        parsed = [parse_address(t, self.country) if t and t.strip() else None for t in dictionary]
+        parsed = [parse_line(t, self.rules) if t and t.strip() else None for t in dictionary]
         return parsed, indices
 
     def arrow(self, values: pa.Array[Any]) -> StepResult:
         parsed, indices = self.parse_distinct(values)
         part = self.opts.part
-        flags = pa.array([p.flag if p else None for p in parsed], pa.string()).take(indices)
+        flag_part = "full" if part == "none" else part
+        flags = pa.array([p.flag_for(flag_part) if p else None for p in parsed], pa.string())
         if part == "none":
-            return StepResult(_as_text(values), flags)
+            return StepResult(_as_text(values), flags.take(indices))
         outs = pa.array([p.part(part) if p else None for p in parsed], pa.string())
-        return StepResult(outs.take(indices), flags)
+        return StepResult(outs.take(indices), flags.take(indices))
 
     def attach(self, values: pa.Array[Any], reference: pa.Table) -> pa.Array[Any]:
         """The reference ``address_id`` of each address (null where none matches)."""

@@ -1,10 +1,11 @@
-"""Per-country word tables for the address parser, and the scanner that uses them.
+"""The scanner of the ``cis`` address parser, over a country's designator words.
 
 No address library fits here: libpostal needs a 2 GB model and knows little of Kyrgyz
 post-Soviet address habits ("ул.", "мкр", "ж/м", "д. 96 кв 5"), so the parser is
 table-driven. A designator is a word that says what the neighbouring name is: "ул."
-(a street), "обл." (a region), "кв." (a flat). Each table entry gives the kind, the
-canonical (expanded) spelling and whether the word usually stands after the name
+(a street), "обл." (a region), "кв." (a flat). The words are data, in the country's
+rules (``address_data/ru.yaml``, ``kg.yaml``...): each gives the kind, the canonical
+(expanded) spelling and whether the word usually stands after the name
 ("Чуйская область", "Манас көчөсү") rather than before it ("ул. Манаса").
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,88 +35,34 @@ class Designator:
     """For streets: a language-neutral class, so "улица" and "көчөсү" compare equal."""
 
 
-def _entries(kind: Kind, canonical: str, words: str, **kw: object) -> dict[str, Designator]:
-    d = Designator(kind, canonical, **kw)  # type: ignore[arg-type]
-    return {w: d for w in words.split()}
-
-
-# Keys are lower case, "ё" folded to "е", trailing dots removed.
-_RUSSIAN: dict[str, Designator] = {
-    **_entries("street", "улица", "ул улица ul ulitsa ulica", street_class="street"),
-    **_entries(
-        "street", "проспект", "пр просп пр-т проспект pr prosp pr-t prospekt", street_class="avenue"
-    ),
-    **_entries("street", "переулок", "пер переулок per pereulok", street_class="lane"),
-    **_entries("street", "бульвар", "б-р бул бульвар bul bulvar", street_class="boulevard"),
-    **_entries("street", "площадь", "пл площадь pl ploshchad", street_class="square"),
-    **_entries("street", "шоссе", "ш шоссе sh shosse", street_class="highway"),
-    **_entries("street", "тупик", "туп тупик tup", street_class="dead_end"),
-    **_entries("street", "проезд", "пр-д проезд proezd", street_class="passage"),
-    **_entries("street", "набережная", "наб набережная nab", street_class="embankment"),
-    **_entries("area", "микрорайон", "мкр мкр-н мк-н микрорайон mkr mkrn", street_class="mkr"),
-    **_entries("area", "жилмассив", "ж/м жм ж/м-в жилмассив zh/m", street_class="zhm"),
-    **_entries("area", "квартал", "кв-л квартал kvartal", street_class="quarter"),
-    **_entries("region", "область", "обл область obl oblast", postfix=True),
-    **_entries("district", "район", "р-н район r-n rayon raion", postfix=True),
-    **_entries("city", "город", "г гор город g gor gorod"),
-    **_entries("village", "село", "с село s selo"),
-    **_entries("village", "посёлок", "п пос поселок пгт p pos poselok"),
-    **_entries("village", "аул", "аул"),
-    **_entries("house", "дом", "д дом d dom"),
-    **_entries("flat", "квартира", "кв квартира kv kvartira apt"),
-    **_entries("block", "корпус", "к корп корпус korp"),
-    **_entries("block", "строение", "стр строение str"),
-    **_entries("post", "индекс", "индекс инд index"),
-}
-
-# Kyrgyz designators follow the name ("Манас көчөсү", "Чүй облусу").
-_KYRGYZ: dict[str, Designator] = {
-    **_entries("street", "көчөсү", "көч көчөсү кочосу көчө", postfix=True, street_class="street"),
-    **_entries("street", "проспектиси", "проспектиси", postfix=True, street_class="avenue"),
-    **_entries("region", "облусу", "облусу", postfix=True),
-    **_entries("district", "району", "району", postfix=True),
-    **_entries("city", "шаары", "шаары", postfix=True),
-    **_entries("village", "айылы", "айыл айылы", postfix=True),
-    **_entries("house", "үй", "үй"),
-    **_entries("flat", "батир", "батир"),
-}
-
-DESIGNATORS: dict[str, dict[str, Designator]] = {
-    "RU": _RUSSIAN,
-    "KG": {**_RUSSIAN, **_KYRGYZ},
-    "KZ": _RUSSIAN,
-    "BY": _RUSSIAN,
-    "UZ": _RUSSIAN,
-    "TJ": _RUSSIAN,
-}
-DEFAULT_DESIGNATORS = DESIGNATORS["KG"]
-"""Used for countries without a table of their own (the Russian words plus Kyrgyz)."""
-
 # Single letters that are designators only in clear positions (start of a comma segment
 # or before a number): "ул. С. Орозбекова" is a street named after a person, not a village.
 SHORT = frozenset({"г", "с", "п", "д", "ш", "к", "s", "g", "d", "p"})
 
-POST_CODES: dict[str, re.Pattern[str]] = {
-    "KG": re.compile(r"7\d{5}"),
-    "RU": re.compile(r"[1-6]\d{5}"),
-    "KZ": re.compile(r"\d{6}"),
-    "BY": re.compile(r"2\d{5}"),
-    "UZ": re.compile(r"[1-2]\d{5}"),
-    "TJ": re.compile(r"7[34]\d{4}"),
-}
-"""Valid post codes by country (full match). Countries not listed accept 4 to 6 digits."""
 DEFAULT_POST_CODE = re.compile(r"\d{4,6}")
+"""Post codes of a country whose rules give no pattern."""
 
 # Latin letters typed for their Cyrillic look-alikes in house numbers ("96A" with a Latin A).
 LATIN_TO_CYRILLIC = str.maketrans("ABEKMHOPCTXaebkmhopctx", "АВЕКМНОРСТХАВЕКМНОРСТХ")
 
 
-def designators_for(country: str | None) -> dict[str, Designator]:
-    return DESIGNATORS.get((country or "").upper(), DEFAULT_DESIGNATORS)
+def designators_for(country: str | None) -> Mapping[str, Designator]:
+    """The designator words of ``country``'s built-in rules (``address_data/<cc>.yaml``);
+    the Kyrgyz Republic's (Russian and Kyrgyz words) for a country without any."""
+    from seamline.normalize.address_rules import rules_for
+
+    rules = rules_for(country)
+    if rules is None or not rules.designators:
+        rules = rules_for("KG")
+    return rules.designators if rules is not None else {}
 
 
 def post_code_pattern(country: str | None) -> re.Pattern[str]:
-    return POST_CODES.get((country or "").upper(), DEFAULT_POST_CODE)
+    """The country's post code pattern from its rules (``address_data/<cc>.yaml``)."""
+    from seamline.normalize.address_rules import rules_for
+
+    rules = rules_for(country)
+    return rules.post_code.pattern if rules and rules.post_code else DEFAULT_POST_CODE
 
 
 def word_key(token: str) -> str:
@@ -143,7 +91,7 @@ class Unit:
         return self.designator is None and not self.words and self.house is None
 
 
-def read_house(tokens: list[str], j: int, table: dict[str, Designator]) -> tuple[str, int]:
+def read_house(tokens: list[str], j: int, table: Mapping[str, Designator]) -> tuple[str, int]:
     """The house number at ``tokens[j]`` and how many tokens it took ("96 А" takes two)."""
     token = tokens[j]
     m = _HOUSE.fullmatch(token)
@@ -165,7 +113,7 @@ def read_house(tokens: list[str], j: int, table: dict[str, Designator]) -> tuple
     return out + (f"/{fraction.upper().translate(LATIN_TO_CYRILLIC)}" if fraction else ""), used
 
 
-def read_number(unit: Unit, tokens: list[str], j: int, table: dict[str, Designator]) -> int:
+def read_number(unit: Unit, tokens: list[str], j: int, table: Mapping[str, Designator]) -> int:
     """Put the house (and flat, for "12-34") at ``tokens[j]`` into ``unit``; tokens used."""
     both = _HOUSE_FLAT.fullmatch(tokens[j])
     if both:
@@ -185,7 +133,7 @@ def segments(text: str) -> list[list[str]]:
     return [seg.split() for seg in re.split(r"[,;]+", text) if seg.strip()]
 
 
-def scan(tokens: list[str], table: dict[str, Designator]) -> list[Unit]:
+def scan(tokens: list[str], table: Mapping[str, Designator]) -> list[Unit]:
     """Cut one comma segment into units at designators and numbers."""
     units: list[Unit] = []
     cur = Unit()

@@ -1,8 +1,9 @@
-"""Scoring against ground truth (the demo's ``_truth/``); the pipeline never reads it.
+"""Scoring against ground truth, only where ``seamline.yaml`` declares ``evaluate:``.
 
 Links are scored pairwise: a pair of records is a true link when both belong to the
-same person. Golden values are scored per attribute on each entity, against the
-person most of its records belong to.
+same true entity. Golden values are scored per attribute on each entity, against the
+true entity most of its records belong to, for every attribute column ``entities.csv``
+has. The file format is in :mod:`seamline.workspace.truthfiles`.
 """
 
 from __future__ import annotations
@@ -16,27 +17,23 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from seamline.errors import SpecError
 from seamline.normalize.names import name_key
+from seamline.normalize.translit import SchemeName
 from seamline.reconcile.golden import Picks
+from seamline.workspace.models import EvaluateSpec, TruthCompare
+from seamline.workspace.truthfiles import (
+    ENTITIES,
+    ENTITY_KEY,
+    RECORDS,
+    open_truth,
+    raise_on_problems,
+    truth_dir,
+    truth_problems,
+)
 
 if TYPE_CHECKING:
     _Column = pa.Array[Any] | pa.ChunkedArray[Any]
-
-TRUTH_COLUMNS = {
-    "national_id": "pin",
-    "tax_number": "tin",
-    "family_name": "family_name",
-    "given_name": "given_name",
-    "patronymic": "patronymic",
-    "sex": "sex",
-    "birth_date": "birth_date",
-    "marital_status": "marital_status",
-    "status": "status",
-    "death_date": "death_date",
-    "address_id": "address_id",
-}
-_SEX = {"M": "male", "F": "female"}
-_NAMES = ("family_name", "given_name", "patronymic")
 
 
 def _pairs(labels: Sequence[Any]) -> int:
@@ -85,40 +82,56 @@ def _listed(values: Sequence[Any] | _Column) -> Sequence[Any]:
     return values
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """The header (names stripped, as the shape check reads them) and the rows."""
+    try:
+        with open_truth(path) as fh:
+            reader = csv.DictReader(fh)
+            reader.fieldnames = [f.strip() for f in reader.fieldnames or []]
+            return list(reader.fieldnames), list(reader)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SpecError(
+            f"cannot be read as CSV: {exc}", where=str(path), hint="Write it as UTF-8 CSV."
+        ) from None
 
 
 def evaluate(
     root: Path,
+    spec: EvaluateSpec | None,
     uids: Sequence[str] | _Column,
     record_entity: Sequence[str] | _Column,
     entity_ids: Sequence[str],
     choices: dict[str, Picks],
     validated_ids: Sequence[str | None] | _Column | None = None,
+    *,
+    name_scheme: SchemeName = "icao",
 ) -> dict[str, Any] | None:
-    """Metrics against ``<root>/_truth``; None when the workspace has no ground truth.
+    """Metrics against the declared truth; None (and nothing read) without ``evaluate:``.
 
     With ``validated_ids``, ``links_without_id`` scores only the pairs in which at
     least one record has no validated identifier: the ones the fuzzy pass decides.
+    A truth file of another shape raises a :class:`SpecError` naming it and the column.
     """
-    truth_dir = root / "_truth"
-    if not (truth_dir / "records.csv").exists():
+    if spec is None:
         return None
+    folder = truth_dir(root, spec)
+    # The loader checked the shape already (unknown attribute columns included); checked
+    # again in case the files changed since, here only for what would break the reading.
+    raise_on_problems(truth_problems(root, spec, _columns(folder / ENTITIES)))
     uids, record_entity = _listed(uids), _listed(record_entity)
     if validated_ids is not None:
         validated_ids = _listed(validated_ids)
     owner = {
-        f"{r['dataset']}:{r['record_key']}": r["person_id"]
-        for r in _read(truth_dir / "records.csv")
+        f"{r['dataset']}:{r['record_key']}": r[ENTITY_KEY]
+        for r in _read(folder / RECORDS)[1]
+        if r[ENTITY_KEY]
     }
     scored = [(e, owner[u]) for u, e in zip(uids, record_entity, strict=True) if u in owner]
     metrics: dict[str, Any] = {
         "records": len(uids),
         "records_with_truth": len(scored),
         "entities": len(entity_ids),
-        "people_seen": len({p for _, p in scored}),
+        "people_seen": len({p for _, p in scored}),  # true entities among the records
         "links": pairwise([e for e, _ in scored], [p for _, p in scored]),
     }
     if validated_ids is not None:
@@ -130,48 +143,67 @@ def evaluate(
         metrics["links_without_id"] = _difference(
             metrics["links"], pairwise([e for e, _ in known], [p for _, p in known])
         )
-    people_path = truth_dir / "people.csv"
-    if people_path.exists():
+    entities_path = folder / ENTITIES
+    if entities_path.exists():
         metrics["golden_accuracy"] = _golden_accuracy(
-            _read(people_path), scored, entity_ids, choices
+            *_read(entities_path), scored, entity_ids, choices, spec.compare, name_scheme
         )
     return metrics
 
 
-def _norm(attr: str, value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    if attr == "sex":
-        return _SEX.get(value, value)
-    return value
+def _columns(path: Path) -> set[str]:
+    """The attribute columns of ``entities.csv`` (to tell them from unknown ones)."""
+    if not path.is_file():
+        return set()
+    with open_truth(path) as fh:
+        return {h.strip() for h in next(csv.reader(fh), [])}
+
+
+def _keys(values: list[str | None], how: TruthCompare, scheme: SchemeName) -> list[str | None]:
+    """Values as compared: unchanged, case and spacing folded, or name keys."""
+    if how == "name":
+        out: list[str | None] = name_key(pa.array(values, pa.string()), scheme).to_pylist()
+        return out
+    if how == "text":
+        return [" ".join(v.split()).casefold() if v else v for v in values]
+    return values
 
 
 def _golden_accuracy(
-    people: list[dict[str, str]],
+    header: list[str],
+    truth: list[dict[str, str]],
     scored: list[tuple[str, str]],
     entity_ids: Sequence[str],
     choices: dict[str, Picks],
+    compare: dict[str, TruthCompare],
+    scheme: SchemeName,
 ) -> dict[str, float]:
-    by_id = {p["person_id"]: p for p in people}
+    """Per attribute column of the truth: the share of entities whose golden value is true.
+
+    An empty truth cell means the true value is absent: a golden value there is wrong.
+    Entities whose true entity has no row in the truth are not scored.
+    """
+    by_id = {row[ENTITY_KEY]: row for row in truth}
     votes: dict[str, Counter[str]] = {}
     for e, p in scored:
-        votes.setdefault(e, Counter())[p] = votes.get(e, Counter())[p] + 1
-    person_of = {e: c.most_common(1)[0][0] for e, c in votes.items()}
+        votes.setdefault(e, Counter())[p] += 1
+    true_of = {e: c.most_common(1)[0][0] for e, c in votes.items()}
     out: dict[str, float] = {}
-    for attr, column in TRUTH_COLUMNS.items():
-        if attr not in choices:
-            continue
-        pairs: list[tuple[str | None, str | None]] = []
+    for attr in (c for c in header if c != ENTITY_KEY and c in choices):
         chosen = choices[attr].values()
+        got: list[str | None] = []
+        want: list[str | None] = []
         for i, eid in enumerate(entity_ids):
-            pid = person_of.get(eid)
-            if pid is None:
+            row = by_id.get(true_of.get(eid, ""))
+            if row is None:
                 continue
-            pairs.append((_norm(attr, chosen[i]), _norm(attr, by_id[pid][column])))
-        if attr in _NAMES:
-            got = name_key(pa.array([g for g, _ in pairs], pa.string())).to_pylist()
-            want = name_key(pa.array([t for _, t in pairs], pa.string())).to_pylist()
-            pairs = list(zip(got, want, strict=True))
-        right = sum(1 for g, t in pairs if g == t)
-        out[attr] = round(right / len(pairs), 5) if pairs else 1.0
+            got.append(chosen[i] or None)
+            want.append(row[attr] or None)
+        how = compare.get(attr, "exact")
+        right = sum(
+            1
+            for g, t in zip(_keys(got, how, scheme), _keys(want, how, scheme), strict=True)
+            if g == t
+        )
+        out[attr] = round(right / len(got), 5) if got else 1.0
     return out

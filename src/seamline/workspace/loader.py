@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from seamline.errors import SeamlineError, SpecError
+from seamline.normalize.address_rules import AddressRulesSpec
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import SourceOptions
 from seamline.workspace.entities import EntitySpec, merge_entities
@@ -22,12 +23,14 @@ from seamline.workspace.models import (
     CodeListSpec,
     DatasetSpec,
     EntityFile,
+    EvaluateSpec,
     IdentifierSchemeSpec,
     ProjectSpec,
     SeamSpec,
     SystemSpec,
 )
 from seamline.workspace.pydantic_issues import issues_from
+from seamline.workspace.truthfiles import HINT, truth_problems
 from seamline.workspace.yamlpos import Loc, Positions, load_yaml
 
 if TYPE_CHECKING:
@@ -72,6 +75,8 @@ class Workspace:
     entities: dict[str, EntitySpec] = field(default_factory=dict)
     seams: dict[str, SeamSpec] = field(default_factory=dict)
     identifiers: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
+    addresses: dict[str, AddressRulesSpec] = field(default_factory=dict)
+    """Address rules by country (``addresses/<country>.yaml``)."""
     sources: dict[str, SourceOptions] = field(default_factory=dict)
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
     incomplete: set[str] = field(default_factory=set)
@@ -199,6 +204,7 @@ def check_workspace(
 
     project_path = root / PROJECT_FILE
     project: ProjectSpec | None = None
+    project_pos: Positions | None = None
     if not project_path.is_file():
         col.issues.append(
             Issue(
@@ -213,6 +219,7 @@ def check_workspace(
         loaded = col.read(project_path)
         if loaded is not None:
             project = col.validate(ProjectSpec, loaded)
+            project_pos = loaded.positions
 
     ws = Workspace(root=root, project=project or ProjectSpec(name="invalid"))
     _load_agencies(col, ws)
@@ -238,15 +245,43 @@ def check_workspace(
             _add_unique(col, ws, folder, ident, obj, origin)
             if isinstance(obj, DatasetSpec):
                 _validate_source(col, ws, obj, loaded, origin, registry)
+    _load_addresses(col, ws)
     ws.entities = merge_entities([EntitySpec.model_validate(e.model_dump()) for e in own_entities])
 
     from seamline.workspace.references import check_normalizers, check_references
 
     col.issues.extend(check_references(ws))
     col.issues.extend(check_normalizers(ws, normalizers))
+    if project is not None and project.evaluate is not None and project_pos is not None:
+        col.issues.extend(_truth_issues(ws, project.evaluate, project_pos))
     if project is None:
         return None, col.issues
     return ws, col.issues
+
+
+def _truth_issues(ws: Workspace, spec: EvaluateSpec, pos: Positions) -> list[Issue]:
+    """``evaluate:``'s compared attributes exist; the truth files have the documented shape."""
+    from seamline.plugins import did_you_mean
+
+    attributes = {a for e in ws.entities.values() for a in e.attribute_names()}
+    issues: list[Issue] = []
+    for attr in spec.compare:
+        if attr not in attributes:
+            guess = did_you_mean(attr, sorted(attributes))
+            line, column = pos.of(("evaluate", "compare", attr), key=True)
+            issues.append(
+                Issue(
+                    PROJECT_FILE,
+                    line,
+                    column,
+                    f"evaluate.compare: {attr!r} is not a canonical attribute"
+                    + (f" (did you mean {guess!r}?)" if guess else ""),
+                    hint="Name an attribute of one of the workspace's entities.",
+                )
+            )
+    for p in truth_problems(ws.root, spec, attributes):
+        issues.append(Issue(p.path, 1 if p.column else 0, p.column, p.message, p.allowed, HINT))
+    return issues
 
 
 def _load_agencies(col: _Collector, ws: Workspace) -> None:
@@ -261,6 +296,58 @@ def _load_agencies(col: _Collector, ws: Workspace) -> None:
     for i, agency in enumerate(parsed.agencies):
         origin = Origin(col.display(path), _sub_positions(loaded.positions, ("agencies", i)))
         _add_unique(col, ws, "agencies", agency.id, agency, origin)
+
+
+ADDRESSES = "addresses"
+
+
+def _load_addresses(col: _Collector, ws: Workspace) -> None:
+    """``addresses/<country>.yaml``: one country's address rules per file."""
+    directory = ws.root / ADDRESSES
+    if not directory.is_dir():
+        return
+    from seamline.normalize.address_rules import check_declared
+
+    for path in sorted(directory.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
+        loaded = col.read(path)
+        spec = col.validate(AddressRulesSpec, loaded) if loaded is not None else None
+        if loaded is None or spec is None:
+            ws.incomplete.add(ADDRESSES)
+            continue
+        origin = Origin(col.display(path), loaded.positions)
+        line, column = origin.at("country")
+        if path.stem.upper() != spec.country:
+            col.issues.append(
+                Issue(
+                    origin.path,
+                    line,
+                    column,
+                    f"country {spec.country!r} does not match the file name {path.name!r}",
+                    hint=f"Name the file {ADDRESSES}/{spec.country.lower()}.yaml.",
+                )
+            )
+            continue
+        if spec.country in ws.addresses:
+            first = ws.origins[(ADDRESSES, spec.country)]
+            col.issues.append(
+                Issue(
+                    origin.path,
+                    line,
+                    column,
+                    f"the address rules of {spec.country} are already in {first.path}",
+                    hint="Keep one file per country.",
+                )
+            )
+            continue
+        try:
+            check_declared({spec.country: spec})
+        except SpecError as exc:
+            col.issues.append(Issue(origin.path, line, column, exc.message))
+            continue
+        ws.addresses[spec.country] = spec
+        ws.origins[(ADDRESSES, spec.country)] = origin
 
 
 def _sub_positions(pos: Positions, prefix: Loc) -> Positions:

@@ -17,6 +17,7 @@ engine: duckdb              # duckdb (embedded, default) | spark
 # store: ${SEAMLINE_STORE}  # a SQLAlchemy URL; default: SQLite in .seamline/seamline.db
 data_dir: .seamline/data    # landing/, quarantine/, harmonized/, reference/, reports/
 quarantine_max_share: 0.05  # a source with more undecodable records than this fails the run
+# evaluate: {truth: _truth}  # score runs against ground truth (format: docs/reconcile.md)
 """,
     "agencies.yaml": """\
 # Who owns what. Ids are referenced from systems, datasets and seams.

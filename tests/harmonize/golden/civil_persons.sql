@@ -15,18 +15,18 @@ SELECT
   "h"."s_3".value AS "birth_date",
   "h"."o_3" AS "birth_date__orig",
   "h"."s_3".flag AS "birth_date__flag",
-  CASE TRIM(CAST("h"."s_4".value AS TEXT))
+  CASE LOWER(TRIM(CAST("h"."s_4".value AS TEXT)))
     WHEN 'single'
     THEN 'single'
     WHEN 'married'
     THEN 'married'
     WHEN 'widowed'
     THEN 'widowed'
-    WHEN 'S'
+    WHEN 's'
     THEN 'single'
-    WHEN 'M'
+    WHEN 'm'
     THEN 'married'
-    WHEN 'W'
+    WHEN 'w'
     THEN 'widowed'
   END AS "marital_status",
   "h"."o_4" AS "marital_status__orig",
@@ -34,8 +34,8 @@ SELECT
     "h"."s_4".flag,
     CASE
       WHEN NOT "h"."s_4".value IS NULL
-      AND TRIM(CAST("h"."s_4".value AS TEXT)) <> ''
-      AND NOT TRIM(CAST("h"."s_4".value AS TEXT)) IN ('single', 'married', 'widowed', 'S', 'M', 'W')
+      AND NOT TRIM(CAST("h"."s_4".value AS TEXT)) = ''
+      AND NOT LOWER(TRIM(CAST("h"."s_4".value AS TEXT))) IN ('single', 'married', 'widowed', 's', 'm', 'w')
       THEN 'unmapped_code'
     END
   ) AS "marital_status__flag"

@@ -142,7 +142,7 @@ def test_variable_records_with_rdw(tmp_path: Path) -> None:
         person(i, "Aigul", "T", "A", i, i, i, ["1"] * (i % 3))[: 45 + 5 * (i % 3)]
         for i in range(1, 4)
     ]
-    big = b"".join(len(r).to_bytes(2, "big") + b"\0\0" + r for r in recs)
+    big = b"".join((len(r) + 4).to_bytes(2, "big") + b"\0\0" + r for r in recs)  # z/OS RDWs
     little = b"".join(b"\0\0" + len(r).to_bytes(2, "little") + r for r in recs)
     (tmp_path / "people.dat").write_bytes(big)
     rows = [r for b in _read(tmp_path, record_format="V") for r in b.to_pylist()]
@@ -150,7 +150,9 @@ def test_variable_records_with_rdw(tmp_path: Path) -> None:
     assert rows[0]["PHONES_2_PHONE"] is None and rows[1]["PHONES_2_PHONE"] == "1"
     (tmp_path / "people.dat").write_bytes(little)
     rows = [
-        r for b in _read(tmp_path, record_format="VB", rdw_big_endian=False) for r in b.to_pylist()
+        r
+        for b in _read(tmp_path, record_format="V", rdw_big_endian=False, rdw_includes_header=False)
+        for r in b.to_pylist()
     ]
     assert [r["PERSON_ID"] for r in rows] == [1, 2, 3]
 
@@ -159,7 +161,7 @@ def test_bad_rdw_quarantines_the_rest(tmp_path: Path) -> None:
     (tmp_path / "person.cpy").write_text(PERSON)
     rec = person(1, "Aigul", "T", "A", 1, 1, 1, [])
     (tmp_path / "people.dat").write_bytes(
-        len(rec).to_bytes(2, "big") + b"\0\0" + rec + b"\x7f\xff\0\0abc"
+        (len(rec) + 4).to_bytes(2, "big") + b"\0\0" + rec + b"\x7f\xff\0\0abc"
     )
     opts = CopybookOptions(path="people.dat", copybook="person.cpy", record_format="V")
     (batch,) = CopybookReader(opts, ReadContext(base_dir=tmp_path)).batches()

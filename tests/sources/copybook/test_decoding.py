@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seamline.errors import SourceError
 from seamline.sources.base import ReadContext
 from seamline.sources.copybook import CopybookOptions, CopybookReader, parse_copybook, read_file
 from seamline.sources.copybook.decode import decode_field
@@ -203,7 +202,7 @@ def test_rdw_in_record_and_text_cut_off_by_the_record_end(tmp_path: Path) -> Non
         (len(r) + 4).to_bytes(2, "big") + b"\0\0" + r.decode().encode("cp037") for r in recs
     )
     _write(tmp_path, copybook, data)
-    rows, bad = _batches(tmp_path, record_format="V", rdw_adjustment=-4, rdw_in_record=True)
+    rows, bad = _batches(tmp_path, record_format="V", rdw_in_record=True)
     assert not bad
     assert [(r["LEN"], r["NAME"]) for r in rows] == [(14, "Aigul Tokt"), (9, "Bakyt")]
 
@@ -232,9 +231,3 @@ def test_edited_and_wide_fields_never_crash(data: bytes, encoding: str) -> None:
         arr, bad, null = decode_field(f, matrix[:, f.offset : f.offset + f.size], codec)
         assert len(arr) == len(bad) == len(null) == len(matrix)
         assert arr.null_count >= int((bad | null).sum()) or f.kind == "alnum"
-
-
-def test_variable_size_occurs_is_refused_not_ignored(tmp_path: Path) -> None:
-    _write(tmp_path, TEXT, b"ABCDnote  ")
-    with pytest.raises(SourceError, match="variable_size_occurs"):
-        _batches(tmp_path, variable_size_occurs=True)

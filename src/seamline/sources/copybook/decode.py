@@ -124,6 +124,8 @@ def decode_zoned(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, 
     n, size = sub.shape
     space = codec.space
     null = (sub == space).all(axis=1) | (sub == 0).all(axis=1)
+    if codec.nul_blank:
+        sub = np.where(sub == 0, np.uint8(space), sub)
     negative = np.zeros(n, dtype=np.bool_)
     bad = np.zeros(n, dtype=np.bool_)
     if f.sign_separate:
@@ -149,6 +151,14 @@ def decode_zoned(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, 
     last = d.shape[1] - 1 - present[:, ::-1].argmax(axis=1)
     bad |= (count > 0) & (last - first + 1 != count)
     bad &= ~null
+    trailing = np.where(count > 0, d.shape[1] - 1 - last, 0)
+    if trailing.any():
+        # blanks after the digits pad the number, they are no zeros: "33 " is 33
+        rows = np.flatnonzero(trailing)
+        src = np.arange(d.shape[1])[None, :] - trailing[rows][:, None]
+        shifted = np.take_along_axis(d[rows], np.clip(src, 0, d.shape[1] - 1), axis=1)
+        shifted[src < 0] = -2
+        d[rows] = shifted
     values = _signed(_digits_value(np.where(d >= 0, d, 0).astype(np.int8)), negative)
     if not f.signed:
         bad |= negative & ~null & ~_is_zero(values)

@@ -315,9 +315,10 @@ def _inherit_and_size(layout: Layout, parser: _Parser, heads: dict[int, Token]) 
             else:
                 child.offset = cursor
             child.size = child_size
-            if child.redefines is None:
-                cursor = child.offset + child.total_size
-            end = max(end, child.offset + child.total_size)
+            # a REDEFINES may be larger than the item it redefines: the next item starts
+            # after the largest alternative (as IBM COBOL and Cobrix lay it out)
+            cursor = max(cursor, child.offset + child.total_size)
+            end = max(end, cursor)
             by_name[child.name] = child
         return end
 

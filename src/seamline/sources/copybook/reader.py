@@ -21,10 +21,12 @@ from seamline.sources.base import (
     with_bookkeeping,
 )
 from seamline.sources.copybook.assemble import Assembler, Block
+from seamline.sources.copybook.hierarchy import Hierarchy, nested_batch
 from seamline.sources.copybook.layout import Layout
+from seamline.sources.copybook.occurs import RecordSizer
 from seamline.sources.copybook.options import CopybookOptions
 from seamline.sources.copybook.parser import load_copybook
-from seamline.sources.copybook.records import Frame, Framing, frames
+from seamline.sources.copybook.records import Frame, Framing, compression_of, frames
 from seamline.sources.copybook.text import Codec
 
 
@@ -50,18 +52,30 @@ class CopybookReader(Reader):
     @property
     def layout(self) -> Layout:
         if self._layout is None:
-            path = self.context.resolve(self.opts.copybook)
-            if not path.is_file():
-                raise SourceError(
-                    "the copybook file does not exist",
-                    where=str(path),
-                    hint="Check source.copybook (relative to the workspace folder).",
-                )
-            self._layout = load_copybook(path)
+            layouts = []
+            for option, name in [
+                ("copybook", self.opts.copybook),
+                *(("extra_copybooks", extra) for extra in self.opts.extra_copybooks),
+            ]:
+                path = self.context.resolve(name)
+                if not path.is_file():
+                    raise SourceError(
+                        "the copybook file does not exist",
+                        where=str(path),
+                        hint=f"Check source.{option} (relative to the workspace folder).",
+                    )
+                layouts.append(load_copybook(path))
+            self._layout = layouts[0]
+            for extra in layouts[1:]:  # their 01 records overlay the first's
+                self._layout.records.extend(extra.records)
+                self._layout.renames.update(extra.renames)
         return self._layout
 
-    def _framing(self, layout: Layout) -> Framing:
+    def _framing(self, layout: Layout, assembler: Assembler) -> Framing:
         o = self.opts
+        sizer = None
+        if o.variable_size_occurs:
+            sizer = RecordSizer(layout, assembler.codec, assembler.mappings)
         width = layout.record_length
         record_length = o.record_length or width + o.record_start_offset + o.record_end_offset
         if o.record_length is not None:
@@ -73,22 +87,18 @@ class CopybookReader(Reader):
             record_start_offset=o.record_start_offset,
             record_end_offset=o.record_end_offset,
             rdw_big_endian=o.rdw_big_endian,
+            rdw_includes_header=o.rdw_includes_header,
             rdw_adjustment=o.rdw_adjustment,
             rdw_in_record=o.rdw_in_record,
             file_start_offset=o.file_start_offset,
             file_end_offset=o.file_end_offset,
             batch_size=self.context.batch_size,
+            record_size=sizer,
+            compression=compression_of(self.context.resolve(o.path), o.compression),
         )
 
     def assembler(self) -> Assembler:
         o = self.opts
-        if o.variable_size_occurs:
-            raise SourceError(
-                "variable_size_occurs is not supported yet: fields after an OCCURS DEPENDING ON "
-                "table would move from record to record",
-                hint="Remove source.variable_size_occurs if the tables are padded to their "
-                "maximum size; otherwise convert the file on the mainframe first.",
-            )
         codec = Codec.for_encoding(
             o.encoding,
             ieee_float=o.floating_point == "ieee",
@@ -96,17 +106,21 @@ class CopybookReader(Reader):
             comp5_little_endian=o.comp5_little_endian,
             control_chars=o.control_chars,
             blank_null=o.blank_text == "null",
+            nul_blank=o.nul_as_blank,
         )
         return Assembler(
             self.layout,
             codec,
-            flatten=o.flatten,
+            flatten=o.flatten and not o.segment_children,
             keep_fillers=o.keep_fillers,
             lenient=o.invalid_values != "quarantine",
             replace_text=o.invalid_values == "replace",
             debug=o.debug,
             segment_field=o.segment_field,
             segments=o.segments,
+            variable_occurs=o.variable_size_occurs,
+            occurs_mappings=o.occurs_mappings,
+            group_text=o.group_text,
         )
 
     def batches(self) -> Iterator[Batch]:
@@ -123,18 +137,26 @@ class CopybookReader(Reader):
             assembler = self.assembler()
         except CopybookError:
             raise
-        framing = self._framing(self.layout)
+        framing = self._framing(self.layout, assembler)
         limit = self.context.limit
         record_no = 0
         unit = "line" if self.opts.record_format == "D" else "byte"
+        hierarchy = None
+        if self.opts.segment_children:
+            hierarchy = Hierarchy(self.layout, self.opts.segments, self.opts.segment_children)
         try:
             for frame in frames(path, framing):
                 if limit is not None and record_no >= limit:
-                    return
+                    break
                 if limit is not None and record_no + frame.n > limit:
                     frame = _head(frame, limit - record_no)
-                yield self._decode(frame, assembler, record_no, unit)
+                if hierarchy is None:
+                    yield self._decode(frame, assembler, record_no, unit)
+                else:
+                    yield nested_batch(hierarchy, frame, assembler, unit)
                 record_no += frame.n
+            if hierarchy is not None:
+                yield nested_batch(hierarchy, None, assembler, unit)
         except OSError as exc:
             raise SourceError(
                 f"cannot read the data file: {exc.strerror or exc}",

@@ -1,4 +1,4 @@
-"""Split a data file into records: fixed length, RDW-prefixed variable length, or lines.
+"""Split a data file into records: fixed length, variable length (:mod:`.blocks`), or lines.
 
 The file is memory-mapped and cut into frames of at most ``batch_size`` records; each
 frame holds the records padded into a ``(n, width)`` uint8 matrix plus each record's
@@ -8,18 +8,31 @@ record, an RDW length out of range) that send the record to quarantine.
 
 from __future__ import annotations
 
+import bz2
 import contextlib
+import gzip
+import lzma
 import mmap
-from collections.abc import Iterator
+import shutil
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 
-RAW_LIMIT = 1 << 20
-"""Quarantined raw bytes are cut to this many bytes (a runaway unreadable tail can be huge)."""
+from seamline.errors import SourceError
+from seamline.sources.copybook.blocks import (
+    RAW_LIMIT,
+    Cut,
+    Descriptors,
+    Piece,
+    blocked,
+    variable,
+)
 
 
 @dataclass
@@ -51,14 +64,56 @@ class Framing:
     record_start_offset: int = 0
     record_end_offset: int = 0
     rdw_big_endian: bool = True
+    rdw_includes_header: bool = True
     rdw_adjustment: int = 0
     rdw_in_record: bool = False
     file_start_offset: int = 0
     file_end_offset: int = 0
     batch_size: int = 65_536
+    record_size: Callable[[npt.NDArray[np.uint8], int], int] | None = None
+    """F/FB under variable_size_occurs: each record's size, read from its counters."""
+    compression: str = "none"
 
 
-def _open(path: Path) -> tuple[Any, npt.NDArray[np.uint8]]:
+_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+
+
+def compression_of(path: Path, compression: str) -> str:
+    """``auto``: by the file name's suffix (.gz, .bz2, .xz)."""
+    if compression != "auto":
+        return compression
+    return _SUFFIXES.get(path.suffix.lower(), "none")
+
+
+def _unpack(path: Path, compression: str, out: IO[bytes]) -> None:
+    if compression == "gzip":
+        with gzip.open(path, "rb") as packed:
+            shutil.copyfileobj(packed, out, 1 << 20)
+    elif compression == "bz2":
+        with bz2.open(path, "rb") as packed:
+            shutil.copyfileobj(packed, out, 1 << 20)
+    else:
+        with lzma.open(path, "rb") as packed:
+            shutil.copyfileobj(packed, out, 1 << 20)
+
+
+def _open(path: Path, compression: str = "none") -> tuple[Any, npt.NDArray[np.uint8]]:
+    if compression != "none":
+        # unpacked to an unnamed temporary file and mapped, so the file may exceed memory
+        with tempfile.TemporaryFile() as plain:
+            try:
+                _unpack(path, compression, plain)
+            except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+                raise SourceError(
+                    f"cannot unpack the {compression} data file: {exc}",
+                    where=str(path),
+                    hint="Check the file, or set source.compression (none, gzip, bz2, xz).",
+                ) from None
+            plain.flush()
+            if plain.tell() == 0:
+                return None, np.zeros(0, dtype=np.uint8)
+            mm = mmap.mmap(plain.fileno(), 0, access=mmap.ACCESS_READ)
+        return mm, np.frombuffer(mm, dtype=np.uint8)
     with path.open("rb") as fh:
         size = path.stat().st_size
         if size == 0:
@@ -68,14 +123,16 @@ def _open(path: Path) -> tuple[Any, npt.NDArray[np.uint8]]:
 
 
 def frames(path: Path, framing: Framing) -> Iterator[Frame]:
-    mm, data = _open(path)
+    mm, data = _open(path, framing.compression)
     try:
         start = min(framing.file_start_offset, len(data))
         end = max(start, len(data) - framing.file_end_offset)
-        if framing.record_format in ("F", "FB"):
+        if framing.record_format in ("F", "FB") and framing.record_size is not None:
+            yield from _sized(data, start, end, framing, framing.record_size)
+        elif framing.record_format in ("F", "FB"):
             yield from _fixed(data, start, end, framing)
-        elif framing.record_format in ("V", "VB"):
-            yield from _variable(data, start, end, framing)
+        elif framing.record_format in ("V", "VB", "VBS"):
+            yield from _variable(data, start, end, framing, str(path))
         else:
             yield from _lines(data, start, end, framing)
     finally:
@@ -126,55 +183,73 @@ def _fixed(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> It
         )
 
 
-def _variable(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> Iterator[Frame]:
+def _variable(
+    data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing, where: str
+) -> Iterator[Frame]:
+    d = Descriptors(
+        big_endian=fr.rdw_big_endian,
+        includes_header=fr.rdw_includes_header,
+        adjustment=fr.rdw_adjustment,
+        in_record=fr.rdw_in_record,
+        start_offset=fr.record_start_offset,
+        end_offset=fr.record_end_offset,
+    )
+    if fr.record_format == "V":
+        pieces = variable(data, start, end, d, where)
+    else:
+        pieces = blocked(data, start, end, d, spanned=fr.record_format == "VBS")
+    batch: list[Piece | Cut] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) == fr.batch_size:
+            yield _frame(data, batch, fr.width)
+            batch = []
+    if batch:
+        yield _frame(data, batch, fr.width)
+
+
+def _sized(
+    data: npt.NDArray[np.uint8],
+    start: int,
+    end: int,
+    fr: Framing,
+    record_size: Callable[[npt.NDArray[np.uint8], int], int],
+) -> Iterator[Frame]:
+    """Records back to back, each as long as its OCCURS DEPENDING ON counts make it."""
     pos = start
-    buf = data
+    batch: list[Piece] = []
     while pos < end:
-        starts: list[int] = []
-        lengths: list[int] = []
-        offsets: list[int] = []
-        broken: dict[int, tuple[str, bytes]] = {}
-        while pos < end and len(starts) < fr.batch_size:
-            if end - pos < 4:
-                broken[len(starts)] = (
-                    f"truncated record descriptor word: {end - pos} bytes left",
-                    bytes(buf[pos:end]),
-                )
-                starts.append(pos)
-                lengths.append(0)
-                offsets.append(pos)
-                pos = end
-                break
-            h = buf[pos : pos + 4]
-            rdw = int(h[0]) << 8 | int(h[1]) if fr.rdw_big_endian else int(h[3]) << 8 | int(h[2])
-            length = rdw + fr.rdw_adjustment
-            if length <= 0 or pos + 4 + length > end:
-                what = (
-                    "not positive"
-                    if length <= 0
-                    else f"past the end of the data ({end - pos - 4} bytes left)"
-                )
-                reason = (
-                    f"record descriptor word {h.tobytes().hex(' ').upper()} gives length {length}, "
-                    f"{what}; the rest of the file cannot be split into records"
-                )
-                broken[len(starts)] = (reason, bytes(buf[pos : min(end, pos + RAW_LIMIT)]))
-                starts.append(pos)
-                lengths.append(0)
-                offsets.append(pos)
-                pos = end
-                break
-            head = 0 if fr.rdw_in_record else 4
-            starts.append(pos + head + fr.record_start_offset)
-            lengths.append(
-                max(0, length + 4 - head - fr.record_start_offset - fr.record_end_offset)
+        size = record_size(data, pos + fr.record_start_offset)
+        full = fr.record_start_offset + size + fr.record_end_offset
+        if pos + full > end:
+            reason = (
+                f"truncated record: {end - pos} bytes where its counts make it {full} bytes long"
             )
-            offsets.append(pos)
-            pos += 4 + length
-        st = np.array(starts, dtype=np.int64)
-        ln = np.array(lengths, dtype=np.int64)
-        mat = _gather(buf, st, np.minimum(ln, fr.width), fr.width)
-        yield Frame(mat, ln, np.array(offsets, dtype=np.int64), broken)
+            batch.append(Piece(pos, broken=reason, raw=bytes(data[pos:end])[:RAW_LIMIT]))
+            pos = end
+        else:
+            batch.append(Piece(pos, pos + fr.record_start_offset, size))
+            pos += full
+        if len(batch) == fr.batch_size or pos >= end:
+            yield _frame(data, batch, fr.width)
+            batch = []
+
+
+def _frame(data: npt.NDArray[np.uint8], pieces: Sequence[Piece | Cut], width: int) -> Frame:
+    special = [(row, p) for row, p in enumerate(pieces) if isinstance(p, Piece)]
+    rows = [p if not isinstance(p, Piece) else (p.pos, p.start, p.length) for p in pieces]
+    cuts = np.array(rows, dtype=np.int64).reshape(len(rows), 3)
+    ln = cuts[:, 2].copy()
+    mat = _gather(data, cuts[:, 1].copy(), np.minimum(ln, width), width)
+    broken: dict[int, tuple[str, bytes]] = {}
+    for row, p in special:
+        if p.broken is not None:
+            broken[row] = (p.broken, p.raw)
+        elif p.data is not None:  # a spanned record, assembled from its segments
+            k = min(width, len(p.data))
+            mat[row, :k] = np.frombuffer(p.data, dtype=np.uint8, count=k)
+            mat[row, k:] = 0
+    return Frame(mat, ln, cuts[:, 0].copy(), broken)
 
 
 def _lines(data: npt.NDArray[np.uint8], start: int, end: int, fr: Framing) -> Iterator[Frame]:

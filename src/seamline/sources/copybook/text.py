@@ -35,6 +35,8 @@ class Codec:
     comp5_little_endian: bool = False
     blank_null: bool = False
     """Text that is empty after trimming becomes null."""
+    nul_blank: bool = False
+    """0x00 bytes in DISPLAY numbers read as blanks instead of invalid digits."""
 
     @classmethod
     def for_encoding(cls, encoding: str, *, control_chars: str = "keep", **kwargs: Any) -> Codec:

@@ -9,10 +9,25 @@ from pydantic import Field, field_validator
 
 from seamline.sources.base import BOOKKEEPING_COLUMNS, SourceOptions
 from seamline.sources.jsonsrc.paths import parse_path
+from seamline.sources.jsonsrc.schema import Declared
 
 
 class JsonOptions(SourceOptions):
-    """``kind: json`` — records selected by ``record_path``, columns by ``fields``."""
+    """``kind: json`` — records selected by ``record_path``, columns by ``fields``.
+
+    Both formats stream: NDJSON a line at a time, a JSON document in 1 MB chunks, so a
+    file larger than memory is fine. A column's type comes from all its values, in a
+    first pass over the file that only scans them: booleans, integers, or integers and
+    decimals (a number); any other mix lands as text, a string as written (``"08144"``
+    keeps its zero) and a number as its JSON text. So no well-formed record is ever
+    quarantined for an inferred type; ``types`` declares a column's type instead.
+    A line of NDJSON that is not JSON, or a malformed item of a document's array of
+    records, is quarantined with its line and the parser's message, and the read goes on
+    (at the next line; at the ``,`` that ends the item). A document that ends inside its
+    array of records (truncated) lands the records before; the cut one is quarantined as
+    ``truncated``. Malformed JSON outside the records stops the read with its line and
+    column.
+    """
 
     kind: Literal["json"] = "json"
     path: str
@@ -26,6 +41,11 @@ class JsonOptions(SourceOptions):
     fields: dict[str, str] = Field(default_factory=dict)
     """Output column -> path inside a record (``address.city``, ``phones[0]``). Empty:
     every field, nested objects flattened with ``_`` and lists kept as JSON text."""
+    types: dict[str, Declared] = Field(default_factory=dict)
+    """Output column -> its type: ``string``, ``integer``, ``number``, ``boolean``, ``date``
+    or ``timestamp`` (ISO 8601 text; a zone is converted to UTC). Undeclared columns are
+    typed from all their values; a value that does not fit a declared type puts its record
+    in quarantine."""
     encoding: str = "utf-8"
     """Text encoding of the file (any Python codec name); a UTF-8 BOM is skipped."""
 
@@ -46,6 +66,14 @@ class JsonOptions(SourceOptions):
                 parse_path(path)
             except ValueError as exc:
                 raise ValueError(f"field {column!r}: {exc}") from None
+        return value
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, value: dict[str, Declared]) -> dict[str, Declared]:
+        for column in value:
+            if column in BOOKKEEPING_COLUMNS:
+                raise ValueError(f"{column} is added by seamline; it has no declared type")
         return value
 
     @field_validator("encoding")

@@ -1,11 +1,24 @@
-"""Read JSON documents and NDJSON into batches of flat records.
+"""Read JSON documents and NDJSON into batches of flat records, streaming both.
 
-NDJSON is streamed line by line: a line that is not JSON (or not text in the declared
+NDJSON is read line by line: a line that is not JSON (or not text in the declared
 encoding) is quarantined as ``line N`` with the parser's message, and the read goes on.
-A whole JSON document has no lines to fall back on, so a malformed one is a delivery
-problem: the read stops with a SourceError naming ``file:line:column``. The document's
-text is held in memory (the standard library has no incremental JSON parser), but the
-records are parsed and landed one batch at a time, each with the line it starts on.
+A JSON document is read in chunks (:mod:`seamline.sources.jsonsrc.walk`): a malformed
+record of the records' array is quarantined with its line and the read goes on at the
+next item; a file that ends inside that array (truncated) lands the records before it
+and quarantines the partial one, saying the file ends inside it. A malformation outside
+the records' array is a delivery problem: the read stops with a SourceError naming
+``file:line:column``.
+
+Column types come from the whole read, in two passes over the file: the first only
+scans every record's value kinds, the second decodes with the types fixed
+(:mod:`seamline.sources.jsonsrc.schema`). The alternative, widening a column's type
+when a later value does not fit and rewriting the batches already landed, would need
+the landing zone to take back written batches, and batches of one type per delivery
+would still only be known at the end; two passes parse twice but keep memory at one
+batch and need nothing from the landing zone. Measured on a 228 MB array of 1,000,000
+records (11 fields, nested object, list): 34 CPU seconds for both passes, of which the
+scan is 14; peak memory grew by 87 MB, the same as for a 23 MB file (55 MB of it is
+there even for a 1 MB file), where loading the whole document grew it by 688 MB.
 """
 
 from __future__ import annotations
@@ -13,7 +26,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
@@ -28,14 +41,19 @@ from seamline.sources.base import (
 )
 from seamline.sources.base import SourceOptions as _Options
 from seamline.sources.jsonsrc.options import JsonOptions
-from seamline.sources.jsonsrc.paths import JsonTextError, Step, get_path, parse_path, walk_document
-from seamline.sources.records import PendingRecord, RecordAssembler, assemble, flatten
+from seamline.sources.jsonsrc.paths import Step, get_path, parse_path
+from seamline.sources.jsonsrc.schema import Builder, Scan, Schema
+from seamline.sources.jsonsrc.stream import TextStream
+from seamline.sources.jsonsrc.walk import Broken, JsonTextError, walk_document
+from seamline.sources.records import PendingRecord, flatten
 
 Decoded = PendingRecord | QuarantineRecord
 Records = Generator[Decoded, None, None]
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl", ".jsonlines", ".ldjson")
 _PEEK = 1 << 20
+BATCH_TEXT = 4 << 20
+"""A batch is cut after this much source text too: decoded records weigh several times it."""
 _KINDS = {dict: "object", list: "array", str: "string", int: "number", float: "number"}
 
 
@@ -46,23 +64,6 @@ def kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     return _KINDS.get(type(value), type(value).__name__)
-
-
-class _Lines:
-    """Line and column of positions in a text, counted forward incrementally."""
-
-    def __init__(self, text: str) -> None:
-        self.text, self.pos, self.line = text, 0, 1
-
-    def line_at(self, pos: int) -> int:
-        if pos < self.pos:
-            self.pos, self.line = 0, 1
-        self.line += self.text.count("\n", self.pos, pos)
-        self.pos = pos
-        return self.line
-
-    def column_at(self, pos: int) -> int:
-        return pos - self.text.rfind("\n", 0, pos)
 
 
 class JsonReader(Reader):
@@ -93,27 +94,43 @@ class JsonReader(Reader):
     def batches(self) -> Iterator[Batch]:
         path = self._file()
         fmt = self.opts.format if self.opts.format != "auto" else self._sniff(path)
-        records = self._ndjson(path) if fmt == "ndjson" else self._document(path)
-        with contextlib.closing(records):
-            yield from self._batched(records)
+        scan = Scan(self.opts.types)
+        with contextlib.closing(self._records(path, fmt, keep_raw=False)) as first:
+            for record in self._limited(first):
+                if isinstance(record, PendingRecord):
+                    scan.add(record.values)
+        schema = scan.schema()
+        with contextlib.closing(self._records(path, fmt, keep_raw=True)) as records:
+            yield from self._batched(self._limited(records), schema)
 
-    def _batched(self, records: Iterator[Decoded]) -> Iterator[Batch]:
-        assembler = RecordAssembler()
+    def _records(self, path: Path, fmt: str, *, keep_raw: bool) -> Records:
+        return self._ndjson(path) if fmt == "ndjson" else self._document(path, keep_raw)
+
+    def _limited(self, records: Iterable[Decoded]) -> Iterator[Decoded]:
         limit = self.context.limit
+        if limit is not None and limit <= 0:
+            return
+        for count, record in enumerate(records, start=1):
+            yield record
+            if limit is not None and count >= limit:
+                return
+
+    def _batched(self, records: Iterator[Decoded], schema: Schema) -> Iterator[Batch]:
+        """Batches of ``batch_size`` records or about ``BATCH_TEXT`` bytes of source text."""
         size = max(1, self.context.batch_size)
-        pending: list[Decoded] = []
+        builder = Builder(schema)
         count = 0
-        if limit is None or limit > 0:
-            for record in records:
-                pending.append(record)
-                count += 1
-                if len(pending) >= size:
-                    yield assemble(assembler, pending)
-                    pending = []
-                if limit is not None and count >= limit:
-                    break
-        if pending or count == 0:
-            yield assemble(assembler, pending)
+        for record in records:
+            if isinstance(record, PendingRecord):
+                builder.add(record)
+            else:
+                builder.quarantine(record)
+            count += 1
+            if len(builder) >= size or builder.text >= BATCH_TEXT:
+                yield builder.batch()
+                builder = Builder(schema)
+        if len(builder) or count == 0:
+            yield builder.batch()
 
     # -- one record ---------------------------------------------------------------
 
@@ -166,7 +183,14 @@ class JsonReader(Reader):
                 continue
             for f in found:
                 record_no += 1
-                yield self._record(f.value, record_no, f"line {line_no} ({f.path})", raw)
+                position = f"line {line_no} ({f.path})"
+                if isinstance(f, Broken):
+                    reason = f"not JSON: {f.message} at column {f.pos + 1}"
+                    if f.truncated:
+                        reason = f"not JSON: {f.message} (at column {f.pos + 1})"
+                    yield QuarantineRecord(record_no, position, reason, raw)
+                else:
+                    yield self._record(f.value, record_no, position, raw)
 
     def _lines(self, path: Path) -> Iterator[tuple[int, bytes, str | None]]:
         """``(line number, raw bytes, text or None when it does not decode)``."""
@@ -203,24 +227,22 @@ class JsonReader(Reader):
 
     # -- a whole document -----------------------------------------------------------
 
-    def _document(self, path: Path) -> Records:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise self._unreadable(path, exc) from exc
-        codec = "utf-8-sig" if self.codec == "utf-8" else self.codec
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError as exc:
-            raise self._encoding_error(path, exc) from exc
-        if not text.strip():
+    def _document(self, path: Path, keep_raw: bool) -> Records:
+        with self._open(path) as fh:
+            stream = TextStream(fh.read, self.codec)
+            try:
+                yield from self._walk(path, stream, keep_raw)
+            except UnicodeDecodeError as exc:
+                raise self._encoding_error(path, exc) from exc
+
+    def _walk(self, path: Path, stream: TextStream, keep_raw: bool) -> Records:
+        if stream.ws(0) >= stream.end:
             raise SourceError(
                 "the file is empty, not a JSON document",
                 where=str(path),
                 hint="Check the delivery; an empty NDJSON file (format: ndjson) reads as no records.",
             )
-        lines = _Lines(text)
-        walker = walk_document(text, self.steps)
+        walker = walk_document(stream, self.steps)
         record_no = 0
         while True:
             try:
@@ -234,17 +256,26 @@ class JsonReader(Reader):
                         where=str(path),
                         hint="Check the record_path option against the document.",
                     ) from None
-                where = f"{path}:{lines.line_at(exc.pos)}:{lines.column_at(exc.pos)}"
+                where = f"{path}:{stream.line_at(exc.pos)}:{stream.column_at(exc.pos)}"
                 raise SourceError(
                     f"malformed JSON: {exc.message}",
                     where=where,
-                    hint="The file is broken; ask for a new delivery (NDJSON would let "
-                    "the good lines through).",
+                    hint="The file is broken outside its records; ask for a new delivery.",
                 ) from None
             record_no += 1
-            position = f"line {lines.line_at(found.start)} ({found.path})"
-            raw = text[found.start : found.end].encode("utf-8")
-            yield self._record(found.value, record_no, position, raw)
+            position = f"line {stream.line_at(found.start)} ({found.path})"
+            raw = stream.text(found.start, found.end).encode("utf-8") if keep_raw else b""
+            if isinstance(found, Broken):
+                yield QuarantineRecord(record_no, position, self._broken(stream, found), raw)
+            else:
+                yield self._record(found.value, record_no, position, raw)
+
+    @staticmethod
+    def _broken(stream: TextStream, broken: Broken) -> str:
+        at = f"line {stream.line_at(broken.pos)} column {stream.column_at(broken.pos)}"
+        if broken.truncated:
+            return f"truncated: {broken.message} (at {at}); records after it, if any, are missing"
+        return f"not JSON: {broken.message} at {at}; the read went on after it"
 
     # -- files and errors -------------------------------------------------------------
 
