@@ -903,7 +903,10 @@ def ui_add_user(
     role: Annotated[str, typer.Option(help="viewer, steward, owner, auditor or admin.")],
     directory: WorkspaceOpt = Path("."),
 ) -> None:
-    """Create or update a UI account; the password is asked for and stored hashed."""
+    """Create or update a UI account; the password is asked for and stored hashed.
+
+    A new password or role for an existing account ends its sessions at once.
+    """
     from seamline.ui import add_user
 
     password = typer.prompt(
