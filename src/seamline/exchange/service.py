@@ -118,6 +118,22 @@ def _header(request: Request, name: str) -> str | None:
     return value[:HEADER_MAX] if value else None
 
 
+def _known_query(request: Request) -> None:
+    """Refuse query parameters the endpoint does not declare (the OpenAPI admits none)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    allowed = {p.alias for p in dependant.query_params}
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ApiError(
+            400,
+            "unknown_parameter",
+            f"unknown query parameter {unknown[0][:40]!r}; "
+            f"this endpoint takes {', '.join(sorted(allowed)) or 'none'}",
+        )
+
+
 LEGACY_TRACKER_SYSTEM = "citizen-portal"
 
 
@@ -287,6 +303,7 @@ class Exchange:
         ctx.client = client
         request.state.client_name = client.name
         self._rate(client.name)
+        _known_query(request)
         return ctx
 
     def authorize(self, ctx: Context) -> Grant:
