@@ -133,11 +133,39 @@ def test_a_verified_key_is_served_while_an_attacker_locks_its_id(demo: Any) -> N
     lift_lockout(demo.ws.data_dir, f"key:{info.key_id}", "test")
 
 
-def test_many_wrong_key_ids_from_one_address_lock_the_address(demo: Any) -> None:
+def test_wrong_secrets_for_many_key_ids_from_one_address_make_it_wait(demo: Any) -> None:
     limits = LimitConfig(address_free_attempts=3, address_lockout_after=1000)
+    victims = [add_client(demo.store, f"guard-address-{i}", "tax-db")[1] for i in range(5)]
     with TestClient(demo.app(limits=limits), raise_server_exceptions=False) as c:
         codes = [
-            c.get("/v1/persons/kg_pin:1", headers={"X-API-Key": f"sl_{i:08x}_nope"}).status_code
-            for i in range(5)
+            c.get("/v1/persons/kg_pin:1", headers={"X-API-Key": _wrong(k)}).status_code
+            for k in victims  # one wrong secret per key id: only the address adds up
         ]
+        # Made-up key ids cost no scrypt and are not counted: still 401, not 429.
+        made_up = c.get("/v1/persons/kg_pin:1", headers={"X-API-Key": "sl_00000000_nope"})
     assert codes == [401, 401, 401, 429, 429]  # three free failures
+    assert made_up.status_code == 401
+
+
+def test_many_requests_with_one_new_key_share_one_check(demo: Any) -> None:
+    import asyncio
+
+    from seamline.exchange.clients import KeyCache
+
+    _, key = add_client(demo.store, "guard-herd", "tax-db")
+    calls: list[str] = []
+
+    async def verify(key_id: str, secret: str, stored: str) -> bool:
+        calls.append(key_id)
+        await asyncio.sleep(0.05)
+        from seamline.secrethash import check_secret
+
+        return check_secret(secret, stored)
+
+    async def herd() -> list[Any]:
+        cache = KeyCache(demo.store, ttl=0.0)
+        return await asyncio.gather(*(cache.authenticate(key, verify) for _ in range(50)))
+
+    found = asyncio.run(herd())
+    assert all(c is not None and c.name == "guard-herd" for c in found)
+    assert len(calls) == 1  # fifty requests, one scrypt check

@@ -9,13 +9,15 @@ re-reads only the row (not the hash) to notice rotation and revocation.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -193,6 +195,8 @@ class KeyCache:
         self._lock = threading.Lock()
         # sha256 of the key -> (key id, stored hash, client, row read at, verified at)
         self._seen: dict[bytes, tuple[str, str, ClientInfo, float, float]] = {}
+        # Checks under way, so that many requests with one new key wait for one check.
+        self._inflight: dict[bytes, asyncio.Future[bool]] = {}
 
     def forget(self, key_id: str) -> None:
         """Drop every cached key of this key id (revocation in this process)."""
@@ -201,7 +205,7 @@ class KeyCache:
                 del self._seen[digest]
 
     async def authenticate(
-        self, key: str, verify: Callable[[str, str, str], Awaitable[bool]]
+        self, key: str, verify: Callable[[str, str, str], Coroutine[Any, Any, bool]]
     ) -> ClientInfo | None:
         """The active client of ``key``, else None (malformed, unknown, revoked, wrong).
 
@@ -227,7 +231,7 @@ class KeyCache:
                 return None
             stored, client = row.key_hash, _info(row)
         fresh = hit is not None and hit[1] == stored and now - hit[4] < self.verified_seconds
-        if not fresh and not await verify(key_id, secret, stored):
+        if not fresh and not await self._once(digest, verify(key_id, secret, stored)):
             return None
         with self._lock:
             if len(self._seen) > 10_000:
@@ -235,6 +239,25 @@ class KeyCache:
             verified = hit[4] if fresh and hit is not None else now
             self._seen[digest] = (key_id, stored, client, now, verified)
         return client
+
+    async def _once(self, digest: bytes, check: Coroutine[Any, Any, bool]) -> bool:
+        """Run ``check`` unless one for the same key is under way; then share its outcome."""
+        running = self._inflight.get(digest)
+        if running is not None:
+            check.close()
+            return await asyncio.shield(running)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._inflight[digest] = future
+        try:
+            ok = await check
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning without waiters
+            raise
+        finally:
+            self._inflight.pop(digest, None)
+        future.set_result(ok)
+        return ok
 
 
 class CertCache:

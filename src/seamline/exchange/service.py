@@ -224,8 +224,7 @@ class Exchange:
         task.add_done_callback(self._tasks.discard)
 
     async def _verify_key(self, address: str, key_id: str, secret: str, stored: str) -> bool:
-        if not stored:  # no such key id: nothing to hash, the address is counted
-            self.guard.refused([f"address:{address}"])
+        if not stored:  # no such key id: nothing to hash, so nothing to limit
             return False
         return await self.guard.verify([f"key:{key_id}", f"address:{address}"], secret, stored)
 
