@@ -12,7 +12,6 @@ schemathesis' pytest plugin fails under this pytest (``'Function' object has no 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -27,9 +26,6 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from seamline.exchange.openapi import HEADER_PATTERN
-
-PURPOSE = re.compile(HEADER_PATTERN)
 SETTINGS = settings(
     max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
@@ -92,7 +88,7 @@ def test_negative_data_is_refused_never_a_5xx(live_app: Any, demo: Any) -> None:
             # schema-violating purpose (itself the negative value) is sent as generated.
             sent = {**(case.headers or {}), "X-API-Key": headers["X-API-Key"]}
             purpose = sent.get("X-Seamline-Purpose")
-            if purpose is not None and PURPOSE.fullmatch(purpose):
+            if isinstance(purpose, str) and purpose:
                 sent["X-Seamline-Purpose"] = headers["X-Seamline-Purpose"]
             response = case.call(headers=sent)
             assert response.status_code < 500, (case.path, response.text)

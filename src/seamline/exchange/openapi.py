@@ -179,17 +179,20 @@ def agreement_document(document: dict[str, Any], doc: AgreementDoc) -> dict[str,
 
 
 PURPOSE_HEADER = "X-Seamline-Purpose"
-HEADER_PATTERN = r"^\S(.{0,198}\S)?$"
-"""What the server reads of a header: up to 200 characters, trimmed (service.HEADER_MAX)."""
 
 
 def _header(name: str, required: bool, description: str) -> dict[str, Any]:
+    # The server takes any value, trimmed and cut to 200 characters (service.HEADER_MAX);
+    # an empty purpose counts as none. No pattern: the document admits what it takes.
+    schema: dict[str, Any] = {"type": "string"}
+    if required:
+        schema["minLength"] = 1
     return {
         "name": name,
         "in": "header",
         "required": required,
-        "description": description,
-        "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": HEADER_PATTERN},
+        "description": description + " Trimmed; the first 200 characters are kept.",
+        "schema": schema,
     }
 
 
