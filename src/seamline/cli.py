@@ -709,6 +709,16 @@ def serve(
     ui_oidc_label: Annotated[
         str, typer.Option(help='Shown on the sign-in page: "Sign in with LABEL".')
     ] = "single sign-on",
+    open_docs: Annotated[
+        bool,
+        typer.Option(
+            help="Serve /openapi.json, /docs and /redoc without a key (they name every "
+            "agreement's purpose, legal basis and attributes)."
+        ),
+    ] = False,
+    open_metrics: Annotated[
+        bool, typer.Option(help="Serve /metrics without a key (it names every client).")
+    ] = False,
 ) -> None:
     """Serve the golden records to consumer systems: authenticated, by agreement, audited.
 
@@ -720,7 +730,7 @@ def serve(
     from seamline.exchange.serve import serve as run_server
     from seamline.exchange.service import ExchangeConfig
 
-    config = ExchangeConfig(rate_limit=rate_limit)
+    config = ExchangeConfig(rate_limit=rate_limit, open_docs=open_docs, open_metrics=open_metrics)
     if oidc_issuer or oidc_audience or oidc_jwks:
         from seamline.exchange.tokens import OidcConfig
 
@@ -886,6 +896,73 @@ def clients_list(
     out.print(table)
 
 
+def _unlock(directory: Path, subjects: list[str]) -> None:
+    import getpass
+
+    from seamline.exchange.guard import lift_lockout
+
+    ws = _load(directory)
+    lifted = [s for s in subjects if lift_lockout(ws.data_dir, s, getpass.getuser())]
+    if not lifted:
+        raise UsageError(
+            f"{' or '.join(subjects)} is not locked out",
+            hint="list the lock-outs with `seamline clients lockouts`",
+        )
+    for s in lifted:
+        out.print(f"Lifted the lock-out of {s}; a running server records it in its audit log.")
+
+
+@clients_app.command("unlock")
+def clients_unlock(
+    name: Annotated[
+        str | None, typer.Argument(help="The client whose key is locked out (name).")
+    ] = None,
+    key_id: Annotated[
+        str | None, typer.Option(help="A key id locked out (see `seamline clients lockouts`).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="A client address locked out after many wrong secrets.")
+    ] = None,
+    directory: WorkspaceOpt = Path("."),
+) -> None:
+    """Lift the lock-out of a client's key (or of an address) after too many wrong keys."""
+    from seamline.exchange.clients import client_by_name
+
+    subjects = [f"key:{key_id}"] if key_id is not None else []
+    if name is not None:
+        with _client_store(directory) as store:
+            info = client_by_name(store, name)
+        if info is None:
+            raise UsageError(f"there is no client named {name!r}")
+        subjects.append(f"key:{info.key_id}")
+    if address is not None:
+        subjects.append(f"address:{address}")
+    if not subjects:
+        raise UsageError("name a client or give --key-id or --address")
+    _unlock(directory, subjects)
+
+
+@clients_app.command("lockouts")
+def clients_lockouts(directory: WorkspaceOpt = Path(".")) -> None:
+    """The key ids, UI accounts and addresses locked out after too many wrong secrets."""
+    from datetime import UTC, datetime
+
+    from seamline.exchange.guard import list_lockouts
+
+    table = Table()
+    for col in ("subject", "since", "until", "failures"):
+        table.add_column(col)
+    for subject, info in sorted(list_lockouts(_load(directory).data_dir).items()):
+        until = info.get("until")
+        end = (
+            "lifted by an admin"
+            if until is None
+            else f"{datetime.fromtimestamp(until, UTC):%Y-%m-%d %H:%M:%S}"
+        )
+        table.add_row(subject, str(info.get("since", ""))[:19], end, str(info.get("failures", "")))
+    out.print(table)
+
+
 ui_app = typer.Typer(
     help="Accounts of the web UI (served by `seamline serve` at /ui/).", no_args_is_help=True
 )
@@ -898,7 +975,10 @@ def ui_add_user(
     role: Annotated[str, typer.Option(help="viewer, steward, owner, auditor or admin.")],
     directory: WorkspaceOpt = Path("."),
 ) -> None:
-    """Create or update a UI account; the password is asked for and stored hashed."""
+    """Create or update a UI account; the password is asked for and stored hashed.
+
+    A new password or role for an existing account ends its sessions at once.
+    """
     from seamline.ui import add_user
 
     password = typer.prompt(
@@ -919,6 +999,23 @@ def ui_remove_user(
     if not remove_user(_load(directory), name):
         raise UsageError(f"there is no UI user {name!r}")
     out.print(f"Removed {name}.")
+
+
+@ui_app.command("unlock")
+def ui_unlock(
+    name: Annotated[str | None, typer.Argument(help="The user name locked out.")] = None,
+    address: Annotated[
+        str | None, typer.Option(help="A client address locked out after many wrong passwords.")
+    ] = None,
+    directory: WorkspaceOpt = Path("."),
+) -> None:
+    """Lift the lock-out of a UI account (or of an address) after too many wrong passwords."""
+    subjects = [f"account:{name}"] if name is not None else []
+    if address is not None:
+        subjects.append(f"address:{address}")
+    if not subjects:
+        raise UsageError("name a user or give --address")
+    _unlock(directory, subjects)
 
 
 audit_app = typer.Typer(help="The tamper-evident access log.", no_args_is_help=True)

@@ -164,11 +164,11 @@ def test_logs_carry_no_personal_data(
         assert secret not in text  # ...never the identifier, a name or a key
 
 
-def test_health_ready_metrics(client: TestClient) -> None:
+def test_health_ready_metrics(client: TestClient, demo: Any) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["audit"] is True
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers={"X-API-Key": demo.keys["tax"]}).text
     assert "seamline_exchange_requests_total" in text
     assert "seamline_exchange_audit_commit_seconds_bucket" in text
 

@@ -64,10 +64,27 @@ def test_end_user_and_xroad_headers_are_logged(demo: Any, client: TestClient, he
     with demo.store.session() as s:
         ev = s.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
         assert ev is not None
-        assert ev.actor == "KG-inspector-17"
-        assert ev.details["xroad"] == {
+        # The actor is the client that authenticated, never a header's claim; X-Road
+        # headers are kept as evidence only and name no end user.
+        assert ev.actor == "tax" and ev.client == "tax"
+        assert "end_user_claimed" not in ev.details
+        assert ev.details["xroad_evidence"] == {
             "client": "KG/GOV/70000001/tax-db", "userid": "KG-inspector-17", "issue": "case 2026/118"
         }  # fmt: skip
+
+
+def test_a_claimed_end_user_is_recorded_apart_from_the_client(
+    demo: Any, client: TestClient, headers: H
+) -> None:
+    pin = demo.people[5]["national_id"]
+    h = headers(demo.keys["tax"], **{"X-Seamline-User": "admin"})
+    assert client.get(f"/v1/persons/kg_pin:{pin}", headers=h).status_code == 200
+    with demo.store.session() as s:
+        ev = s.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        assert ev is not None
+        assert ev.actor == "tax"  # a caller cannot make the log say "admin" did it
+        assert ev.details["end_user_claimed"] == "admin"
+    assert verify_audit(demo.store).ok
 
 
 def test_no_answer_when_the_audit_cannot_be_written(demo: Any, headers: H) -> None:

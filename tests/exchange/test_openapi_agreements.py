@@ -21,8 +21,8 @@ SOCIAL_ATTRS = ["national_id", "family_name", "given_name", "birth_date", "death
 
 
 @pytest.fixture(scope="module")
-def document(client: TestClient) -> dict[str, Any]:
-    r = client.get("/openapi.json")
+def document(client: TestClient, demo: Any) -> dict[str, Any]:
+    r = client.get("/openapi.json", headers={"X-API-Key": demo.keys["tax"]})
     assert r.status_code == 200
     return dict(r.json())
 

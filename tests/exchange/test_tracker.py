@@ -20,7 +20,7 @@ def test_tracker_lists_only_that_persons_accesses(
     client.get(f"/v1/persons/kg_pin:{b['national_id']}", headers=headers(tax))
     client.get(
         f"/v1/persons/kg_pin:{a['national_id']}",
-        headers=headers(social, "benefit-eligibility", **{"X-Road-UserId": "KG-officer-3"}),
+        headers=headers(social, "benefit-eligibility", **{"X-Seamline-User": "KG-officer-3"}),
     )
     client.get(f"/v1/persons/kg_pin:{a['national_id']}", headers=headers(tax, "nope"))  # refused
     r = client.get(
@@ -34,6 +34,7 @@ def test_tracker_lists_only_that_persons_accesses(
     assert {x["client"] for x in seen} == {"tax", "social"}
     assert {x["agreement"] for x in seen} == {"DSA-2026-014", "DSA-2026-021"}
     assert any(x["end_user"] == "KG-officer-3" for x in seen)
+    assert not any(x["end_user_verified"] for x in seen)  # claimed by the client only
     assert all("family_name" in x["attributes"] for x in seen)
     assert b["entity_id"] not in r.text and b["national_id"] not in r.text
 

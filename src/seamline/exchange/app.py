@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +31,7 @@ from seamline.exchange.openapi import (
     PAGE_REF,
     PERSON_REF,
     add_agreement_schemas,
+    add_security,
     agreement_document,
     person_agreements,
 )
@@ -118,6 +120,9 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             ex.stop()
 
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
         title="seamline exchange",
         version="1",
         description="Golden Person records served under data-sharing agreements; "
@@ -131,7 +136,10 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_agreement_schemas(plain_openapi(), agreements, ex.index)
+            doc = add_agreement_schemas(plain_openapi(), agreements, ex.index)
+            app.openapi_schema = add_security(
+                doc, ex.index.schemes, mutual_tls=ex.config.mutual_tls
+            )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -146,7 +154,8 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         message = exc.detail if isinstance(exc.detail, str) else code
         if exc.status_code == 404:
             message = "no such endpoint"
-        return await ex.refuse(request, ApiError(exc.status_code, code, message))
+        headers = dict(exc.headers or {})  # 405 carries Allow: the methods the route takes
+        return await ex.refuse(request, ApiError(exc.status_code, code, message, headers=headers))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -208,7 +217,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         responses=answers(PERSON_REF, "the person, with the caller's agreement's attributes"),
     )
     async def get_person(request: Request, ref: str) -> Response:
-        ctx = ex.begin(request, "person.lookup")
+        ctx = await ex.begin(request, "person.lookup")
         grant = ex.authorize(ctx)
         request.state.audit_details = {"resource": f"person:{ref[:80]}"}
         person = lookup(ref, grant)
@@ -236,7 +245,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         page: int = Query(default=1, ge=1, le=100_000),
         size: int = Query(default=20, ge=1, le=100),
     ) -> Response:
-        ctx = ex.begin(request, "person.search")
+        ctx = await ex.begin(request, "person.search")
         grant = ex.authorize(ctx)
         query = {k: v for k, v in (("family_name", family_name), ("birth_date", birth_date)) if v}
         request.state.audit_details = {"resource": "persons", "query": query}
@@ -293,7 +302,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         request: Request,
         format: Literal["ndjson", "parquet"] = Query(default="ndjson"),
     ) -> Response:
-        ctx = ex.begin(request, "person.export")
+        ctx = await ex.begin(request, "person.export")
         grant = ex.authorize(ctx)
         request.state.audit_details = {"resource": "persons:export", "format": format}
         people = ex.index.people
@@ -324,7 +333,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
 
     @app.get("/v1/persons/{ref}/provenance/{attribute}", summary="Where one attribute came from")
     async def get_provenance(request: Request, ref: str, attribute: str) -> Response:
-        ctx = ex.begin(request, "person.provenance")
+        ctx = await ex.begin(request, "person.provenance")
         grant = ex.authorize(ctx)
         request.state.audit_details = {
             "resource": f"person:{ref[:80]}",
@@ -360,10 +369,10 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
 
     @app.get("/v1/tracker/{ref}", summary="Who accessed this person's data (citizen portal)")
     async def tracker(request: Request, ref: str) -> Response:
-        ctx = ex.begin(request, "tracker.read")
+        ctx = await ex.begin(request, "tracker.read")
         ctx.purpose = ctx.purpose or "data-tracker"
         request.state.audit_details = {"resource": f"tracker:{ref[:80]}"}
-        if ctx.caller.system not in ex.config.tracker_systems:
+        if ctx.caller.system not in ex.tracker_systems:
             raise ApiError(
                 403, "not_a_tracker_client", "only the citizens' portal may read the tracker"
             )
@@ -384,7 +393,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         responses=answers("#/components/schemas/OpenApiDocument", "an OpenAPI 3.1 document"),
     )
     async def agreement_openapi(request: Request, agreement: str) -> Response:
-        ctx = ex.begin(request, "agreement.openapi")
+        ctx = await ex.begin(request, "agreement.openapi")
         request.state.audit_details = {"resource": f"agreement:{agreement[:80]}"}
         doc = agreements.get(agreement)
         if doc is None or ctx.caller.system not in doc.consumers:
@@ -418,8 +427,31 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             media_type="application/json",
         )
 
+    async def reader(request: Request, action: str, open_: bool) -> None:
+        """Unless ``open_``, the caller must authenticate (any client); audited."""
+        if open_:
+            return
+        ctx = await ex.begin(request, action)
+        await ex.audited(request, ctx, {"resource": request.url.path})
+
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        await reader(request, "metrics.read", ex.config.open_metrics)
         return Response(ex.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_json(request: Request) -> Response:
+        await reader(request, "docs.openapi", ex.config.open_docs)
+        return Response(json.dumps(app.openapi()), media_type="application/json")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger(request: Request) -> Response:
+        await reader(request, "docs.read", ex.config.open_docs)
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - docs")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> Response:
+        await reader(request, "docs.read", ex.config.open_docs)
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - ReDoc")
 
     return app

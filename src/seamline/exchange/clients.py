@@ -9,19 +9,21 @@ re-reads only the row (not the hash) to notice rotation and revocation.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seamline.errors import SeamlineError
-from seamline.secrethash import check_secret, hash_secret
+from seamline.secrethash import hash_secret
 from seamline.store import Store
 from seamline.store.models import ApiClient, utcnow
 
@@ -106,11 +108,19 @@ def add_client(
                 hint=f"rotate its key with `seamline clients rotate {name}`",
             )
         if cert_fingerprint is not None:
-            taken = s.scalar(
-                select(ApiClient.name).where(ApiClient.cert_fingerprint == cert_fingerprint)
+            holder = s.scalar(
+                select(ApiClient).where(ApiClient.cert_fingerprint == cert_fingerprint)
             )
-            if taken is not None:
-                raise ClientError(f"client {taken!r} already has this certificate")
+            if holder is not None and holder.revoked_at is None:
+                raise ClientError(
+                    f"client {holder.name!r} already has this certificate",
+                    hint=f"revoke it first with `seamline clients revoke {holder.name}`",
+                )
+            if holder is not None:
+                # A revoked client gives its certificate up (the column is unique); its row,
+                # name and revocation stay for the audit trail.
+                holder.cert_fingerprint = None
+                s.flush()
         row = ApiClient(
             name=name,
             system=system,
@@ -168,39 +178,86 @@ def list_clients(store: Store) -> list[ClientInfo]:
 
 
 class KeyCache:
-    """Authenticate keys against the store, remembering verified keys for ``ttl`` seconds."""
+    """Authenticate keys against the store; verified keys are remembered, scrypt is not redone.
 
-    def __init__(self, store: Store, ttl: float = 1.0) -> None:
+    The cache is keyed by the SHA-256 of the whole presented key, never the key itself,
+    and holds the stored hash it was verified against: after ``ttl`` seconds the row is
+    re-read (a cheap indexed read), and a revoked or rotated client drops out at once.
+    A verified key is re-checked with scrypt after ``verified_seconds``. Secrets that
+    need scrypt go through ``verify`` (the server's :class:`~seamline.exchange.guard.Guard`:
+    attempt limits, then a worker thread), so the event loop never hashes.
+    """
+
+    def __init__(self, store: Store, ttl: float = 1.0, verified_seconds: float = 3600.0) -> None:
         self.store = store
         self.ttl = ttl
+        self.verified_seconds = verified_seconds
         self._lock = threading.Lock()
-        # key_id -> (sha256 of the whole key, stored hash, client, checked at)
-        self._seen: dict[str, tuple[bytes, str, ClientInfo, float]] = {}
+        # sha256 of the key -> (key id, stored hash, client, row read at, verified at)
+        self._seen: dict[bytes, tuple[str, str, ClientInfo, float, float]] = {}
+        # Checks under way, so that many requests with one new key wait for one check.
+        self._inflight: dict[bytes, asyncio.Future[bool]] = {}
 
-    def authenticate(self, key: str) -> ClientInfo | None:
+    def forget(self, key_id: str) -> None:
+        """Drop every cached key of this key id (revocation in this process)."""
+        with self._lock:
+            for digest in [d for d, v in self._seen.items() if v[0] == key_id]:
+                del self._seen[digest]
+
+    async def authenticate(
+        self, key: str, verify: Callable[[str, str, str], Coroutine[Any, Any, bool]]
+    ) -> ClientInfo | None:
+        """The active client of ``key``, else None (malformed, unknown, revoked, wrong).
+
+        ``verify(key_id, secret, stored_hash)`` checks a secret not seen before; it may
+        raise to refuse the attempt without checking.
+        """
         parts = split_key(key)
         if parts is None:
             return None
         key_id, secret = parts
-        fingerprint = hashlib.sha256(key.encode("utf-8")).digest()
+        digest = hashlib.sha256(key.encode("utf-8")).digest()
         now = time.monotonic()
         with self._lock:
-            hit = self._seen.get(key_id)
-        if hit is not None and hmac.compare_digest(hit[0], fingerprint) and now - hit[3] < self.ttl:
+            hit = self._seen.get(digest)
+        if hit is not None and now - hit[3] < self.ttl:
             return hit[2]
         with self.store.session() as s:
             row = s.scalar(select(ApiClient).where(ApiClient.key_id == key_id))
             if row is None or row.revoked_at is not None:
-                with self._lock:
-                    self._seen.pop(key_id, None)
+                self.forget(key_id)
+                if row is None:
+                    await verify(key_id, "", "")  # counted as a failure, never hashed
                 return None
             stored, client = row.key_hash, _info(row)
-        same = hit is not None and hmac.compare_digest(hit[0], fingerprint) and hit[1] == stored
-        if not same and not check_secret(secret, stored):
+        fresh = hit is not None and hit[1] == stored and now - hit[4] < self.verified_seconds
+        if not fresh and not await self._once(digest, verify(key_id, secret, stored)):
             return None
         with self._lock:
-            self._seen[key_id] = (fingerprint, stored, client, now)
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            verified = hit[4] if fresh and hit is not None else now
+            self._seen[digest] = (key_id, stored, client, now, verified)
         return client
+
+    async def _once(self, digest: bytes, check: Coroutine[Any, Any, bool]) -> bool:
+        """Run ``check`` unless one for the same key is under way; then share its outcome."""
+        running = self._inflight.get(digest)
+        if running is not None:
+            check.close()
+            return await asyncio.shield(running)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._inflight[digest] = future
+        try:
+            ok = await check
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning without waiters
+            raise
+        finally:
+            self._inflight.pop(digest, None)
+        future.set_result(ok)
+        return ok
 
 
 class CertCache:

@@ -18,6 +18,7 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.extra = extra
+        self.headers: dict[str, str] = dict(extra.get("headers") or {})
 
 
 # Starlette's own errors (unknown route, wrong method) carry only a status; give each a code.
@@ -35,10 +36,17 @@ HTTP_CODES = {
 }
 
 
-def envelope(status: int, code: str, message: str, request_id: str, **extra: Any) -> Response:
+def envelope(
+    status: int,
+    code: str,
+    message: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id}
     body.update(extra)
-    headers = {"X-Request-Id": request_id}
+    headers = {"X-Request-Id": request_id, **(headers or {})}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="seamline"'
     return Response(

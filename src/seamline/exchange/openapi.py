@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,3 +176,94 @@ def agreement_document(document: dict[str, Any], doc: AgreementDoc) -> dict[str,
         ),
     }
     return out
+
+
+PURPOSE_HEADER = "X-Seamline-Purpose"
+
+
+def _header(name: str, required: bool, description: str) -> dict[str, Any]:
+    # The server takes any value, trimmed and cut to 200 characters (service.HEADER_MAX);
+    # an empty purpose counts as none. No pattern: the document admits what it takes.
+    schema: dict[str, Any] = {"type": "string"}
+    if required:
+        schema["minLength"] = 1
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description + " Trimmed; the first 200 characters are kept.",
+        "schema": schema,
+    }
+
+
+def add_security(
+    document: dict[str, Any], schemes: Iterable[str], *, mutual_tls: bool = False
+) -> dict[str, Any]:
+    """Declare how callers authenticate, the purpose header, and the parameters' patterns.
+
+    Every operation needs an API key (``X-API-Key`` or ``Authorization: Bearer``; with
+    ``--oidc-issuer`` a bearer JWT) or, with ``mutual_tls``, a registered client
+    certificate. Data operations need ``X-Seamline-Purpose``. ``{ref}`` is
+    ``<scheme>:<identifier>`` with one of the reference's ``schemes``: the pattern says
+    what the server parses; an identifier that fails its own check digit is still 400.
+    """
+    security = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    security["apiKey"] = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    security["bearer"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key (sl_...) or, where configured, an OIDC access token (JWT).",
+    }
+    requirements: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}]
+    if mutual_tls:
+        security["mutualTLS"] = {
+            "type": "mutualTLS",
+            "description": "A TLS client certificate registered with the client.",
+        }
+        requirements.append({"mutualTLS": []})
+    document["security"] = requirements
+    names = "|".join(re.escape(s) for s in sorted(schemes)) or "[a-z][a-z0-9_]{0,39}"
+    ref_pattern = rf"^(?:{names}):[^/\s]{{1,64}}$"
+    for path, item in document.get("paths", {}).items():
+        for op in item.values():
+            if not isinstance(op, dict):
+                continue
+            params = op.setdefault("parameters", [])
+            for p in params:
+                if p.get("in") == "path" and p.get("name") == "ref":
+                    p["schema"] = {**p.get("schema", {}), "pattern": ref_pattern}
+                if p.get("in") == "query" and p.get("name") == "birth_date":
+                    p["schema"] = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+            if path.startswith("/v1/persons"):
+                params.append(
+                    _header(PURPOSE_HEADER, True, "Why the data is read; an agreement's purpose.")
+                )
+            if path.startswith(("/v1/persons", "/v1/tracker")):
+                params.append(
+                    _header("X-Seamline-User", False, "The end user on whose behalf, as claimed.")
+                )
+    _add_links(document)
+    return document
+
+
+def _add_links(document: dict[str, Any]) -> None:
+    """OpenAPI links from a person's lookup to the same person's provenance and tracker
+    (the same ``ref``), so clients and stateful tests can chain the calls."""
+    paths = document.get("paths", {})
+    lookup = paths.get("/v1/persons/{ref}", {}).get("get")
+    if lookup is None:
+        return
+    links = {}
+    for name, path in (
+        ("provenance", "/v1/persons/{ref}/provenance/{attribute}"),
+        ("tracker", "/v1/tracker/{ref}"),
+    ):
+        op = paths.get(path, {}).get("get")
+        if op is not None and "operationId" in op:
+            links[name] = {
+                "operationId": op["operationId"],
+                "parameters": {"ref": "$request.path.ref"},
+            }
+    ok = lookup.get("responses", {}).get("200")
+    if ok is not None and links:
+        ok["links"] = links

@@ -38,6 +38,9 @@ def serve(
 
     ws = load_workspace(workspace)
     logging.basicConfig(level=log_level.upper(), format="%(message)s")
+    config = config or ExchangeConfig()
+    if tls is not None and tls.client_ca is not None:
+        config.mutual_tls = True
     with Store.open(store_url or ws.store_url()) as store:
         app = create_app(ws, store, config)
         from seamline.ui import mount_ui
@@ -50,7 +53,9 @@ def serve(
 
 
 def _config(args: argparse.Namespace) -> ExchangeConfig:
-    config = ExchangeConfig(audit=not args.no_audit)
+    config = ExchangeConfig(
+        audit=not args.no_audit, open_docs=args.open_docs, open_metrics=args.open_metrics
+    )
     if args.audit_commit is not None:
         config.audit_inline = args.audit_commit == "inline"
     return config
@@ -69,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         help="commit audit batches on the event loop or in the writer thread",
     )
     p.add_argument("--log-level", default="warning")
+    p.add_argument("--open-docs", action="store_true", help="/openapi.json, /docs without a key")
+    p.add_argument("--open-metrics", action="store_true", help="/metrics without a key")
     p.add_argument("--store", default=None, help="store URL (default: the workspace's)")
     p.add_argument("--tls-cert", type=Path, default=None)
     p.add_argument("--tls-key", type=Path, default=None)

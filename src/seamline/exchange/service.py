@@ -6,6 +6,7 @@ leaves; if the event cannot be committed the caller gets a 503 and no data.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -26,12 +27,14 @@ from seamline.exchange.audit import AuditUnavailable, AuditWriter, Event
 from seamline.exchange.clients import CertCache, ClientInfo, KeyCache
 from seamline.exchange.data import PersonIndex, load_people
 from seamline.exchange.errors import ApiError, envelope
+from seamline.exchange.guard import AttemptsRefused, Guard, LimitConfig, Limits
 from seamline.exchange.keys import default_key_path, load_signing_key
 from seamline.exchange.metrics import Metrics
 from seamline.exchange.mtls import STATE_KEY
 from seamline.exchange.provenance import load_secret
 from seamline.exchange.tokens import OidcConfig, TokenValidator, looks_like_jwt
 from seamline.seams.approval import ApprovalGate
+from seamline.secrethash import SecretPool
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
 
@@ -55,8 +58,9 @@ class ExchangeConfig:
     """Sign the chain's head after this many new events..."""
     checkpoint_seconds: float = 5.0
     """...or after this many seconds with unsigned events."""
-    tracker_systems: frozenset[str] = frozenset({"citizen-portal"})
-    """Client systems allowed to call the data tracker (the citizens' portal)."""
+    tracker_systems: frozenset[str] | None = None
+    """Client systems allowed to call the data tracker; None: the workspace's systems
+    marked ``data_tracker: true`` (see :func:`tracker_systems`)."""
     auth_cache_seconds: float = 1.0
     """How long a verified key is trusted before its row is re-read (revocation delay)."""
     rate_limit: float = 0.0
@@ -74,6 +78,19 @@ class ExchangeConfig:
     hand-over; measured about even with the thread on this 2-core machine). Off (the
     default): the writer thread commits them, so a slow fsync or a locked store
     stalls only the requests being audited, not the whole loop."""
+    open_docs: bool = False
+    """Serve ``/openapi.json``, ``/docs`` and ``/redoc`` without a key (they name every
+    agreement's purpose, legal basis and attributes; off by default)."""
+    open_metrics: bool = False
+    """Serve ``/metrics`` without a key (it names every client; off by default)."""
+    mutual_tls: bool = False
+    """Clients may present certificates (``serve --tls-client-ca``): the OpenAPI says so."""
+    limits: LimitConfig = field(default_factory=LimitConfig)
+    """Attempt limits on wrong API keys and UI passwords (see ``exchange/guard.py``)."""
+    secret_workers: int = 1
+    """Threads that check secrets with scrypt, off the event loop..."""
+    secret_queue: int = 32
+    """...and how many checks may wait for them before attempts get 429 at once."""
 
 
 @dataclass
@@ -110,6 +127,50 @@ def _header(request: Request, name: str) -> str | None:
     return value[:HEADER_MAX] if value else None
 
 
+def _known_query(request: Request) -> None:
+    """Refuse query parameters the endpoint does not declare (the OpenAPI admits none)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    allowed = {p.alias for p in dependant.query_params}
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ApiError(
+            400,
+            "unknown_parameter",
+            f"unknown query parameter {unknown[0][:40]!r}; "
+            f"this endpoint takes {', '.join(sorted(allowed)) or 'none'}",
+        )
+
+
+LEGACY_TRACKER_SYSTEM = "citizen-portal"
+
+
+def tracker_systems(ws: Workspace, configured: frozenset[str] | None = None) -> frozenset[str]:
+    """The systems whose clients may read the data tracker.
+
+    Declared in the workspace: ``data_tracker: true`` in ``systems/<id>.yaml``. A
+    workspace that declares none keeps the old behaviour, a system named
+    ``citizen-portal``, with a deprecation warning; that fallback will go.
+    """
+    if configured is not None:
+        return configured
+    declared = frozenset(s.id for s in ws.systems.values() if s.data_tracker)
+    if declared:
+        return declared
+    log.warning(
+        json.dumps(
+            {
+                "event": "deprecated",
+                "message": "no system is marked data_tracker: true; the data tracker falls "
+                "back to a system named citizen-portal. Mark the citizens' portal's system "
+                "in systems/<id>.yaml; the fallback will be removed.",
+            }
+        )
+    )
+    return frozenset({LEGACY_TRACKER_SYSTEM})
+
+
 def request_id(request: Request) -> str:
     rid = getattr(request.state, "request_id", None)
     if not isinstance(rid, str):
@@ -124,7 +185,13 @@ class Exchange:
     def __init__(self, ws: Workspace, store: Store, config: ExchangeConfig) -> None:
         self.ws, self.store, self.config = ws, store, config
         self.index: PersonIndex = load_people(ws)
+        self.tracker_systems = tracker_systems(ws, config.tracker_systems)
         self.keys = KeyCache(store, ttl=config.auth_cache_seconds)
+        self.guard = Guard(
+            Limits(ws.data_dir, config.limits, on_lift=self._lifted),
+            SecretPool(config.secret_workers, config.secret_queue),
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
         self.certs = CertCache(store, ttl=config.auth_cache_seconds)
         self.tokens: TokenValidator | None = None
         if config.oidc is not None:
@@ -156,8 +223,26 @@ class Exchange:
             self.writer.start()
 
     def stop(self) -> None:
+        self.guard.pool.close()
         if self.writer is not None:
             self.writer.stop()
+
+    def _lifted(self, subject: str, by: str) -> None:
+        """Audit a lock-out an admin lifted (``seamline clients unlock``), once applied."""
+        if self.writer is None:
+            return
+        event = Event(by, None, "security.unlock", subject, None, "ok", {"subject": subject})
+        try:
+            task = asyncio.get_running_loop().create_task(self._append(event))
+        except RuntimeError:  # no loop: not serving
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _verify_key(self, address: str, key_id: str, secret: str, stored: str) -> bool:
+        if not stored:  # no such key id: nothing to hash, so nothing to limit
+            return False
+        return await self.guard.verify([f"key:{key_id}", f"address:{address}"], secret, stored)
 
     @property
     def today(self) -> dt.date:
@@ -165,11 +250,13 @@ class Exchange:
 
     # --- the steps of a request ----------------------------------------------------------
 
-    def begin(self, request: Request, action: str, *, needs_purpose: bool = True) -> Context:
+    async def begin(self, request: Request, action: str, *, needs_purpose: bool = True) -> Context:
         """Authenticate the caller and read its headers; raise ApiError when refused."""
         ctx = Context(request_id(request), action)
         request.state.ctx = ctx
-        ctx.end_user = _header(request, "X-Seamline-User") or _header(request, "X-Road-UserId")
+        # As claimed by the caller, never verified: recorded apart from the client that
+        # authenticated. X-Road headers are evidence only; none of them names the actor.
+        ctx.end_user = _header(request, "X-Seamline-User")
         ctx.purpose = _header(request, "X-Seamline-Purpose")
         for h in ("X-Road-Client", "X-Road-UserId", "X-Road-Issue", "X-Road-Id"):
             v = _header(request, h)
@@ -178,6 +265,13 @@ class Exchange:
         size = request.headers.get("content-length")
         if size is not None and (not size.isdigit() or int(size) > self.config.max_request_bytes):
             raise ApiError(413, "request_too_large", "the request body is too large")
+        if size is None and "transfer-encoding" in request.headers:
+            # A chunked body names no length: count it as it arrives, to the same limit.
+            received = 0
+            async for chunk in request.stream():
+                received += len(chunk)
+                if received > self.config.max_request_bytes:
+                    raise ApiError(413, "request_too_large", "the request body is too large")
         key = _header(request, "X-API-Key")
         auth = request.headers.get("authorization")
         if key is None and auth is not None:
@@ -203,7 +297,20 @@ class Exchange:
         elif self.tokens is not None and looks_like_jwt(key):
             client = self.tokens.authenticate(key)
         else:
-            client = self.keys.authenticate(key)
+            address = request.client.host if request.client is not None else "-"
+
+            async def verify(key_id: str, secret: str, stored: str) -> bool:
+                return await self._verify_key(address, key_id, secret, stored)
+
+            try:
+                client = await self.keys.authenticate(key, verify)
+            except AttemptsRefused as exc:
+                raise ApiError(
+                    429,
+                    "too_many_attempts",
+                    f"too many wrong keys ({exc.reason}); try again in {exc.retry_after} s",
+                    headers={"Retry-After": str(exc.retry_after)},
+                ) from None
         if client is None:
             raise ApiError(401, "bad_credentials", "the API key is unknown, rotated or revoked")
         if key is None:
@@ -211,6 +318,7 @@ class Exchange:
         ctx.client = client
         request.state.client_name = client.name
         self._rate(client.name)
+        _known_query(request)
         return ctx
 
     def authorize(self, ctx: Context) -> Grant:
@@ -247,16 +355,16 @@ class Exchange:
             base["system"] = ctx.client.system
         if ctx is not None:
             if ctx.end_user:
-                base["end_user"] = ctx.end_user
+                base["end_user_claimed"] = ctx.end_user
             if ctx.xroad:
-                base["xroad"] = ctx.xroad
+                base["xroad_evidence"] = ctx.xroad
             if ctx.auth:
                 base["auth"] = ctx.auth
             if ctx.grant is not None:
                 base["seam"], base["agreement"] = ctx.grant.seam, ctx.grant.agreement
         base.update(details)
         client = ctx.client.name if ctx is not None and ctx.client is not None else None
-        actor = (ctx.end_user if ctx is not None else None) or client or "anonymous"
+        actor = client or "anonymous"  # who authenticated; the claimed end user is a detail
         return Event(
             actor=actor,
             client=client,
@@ -279,6 +387,10 @@ class Exchange:
                 "the request could not be audited; try again",
                 audited=True,
             ) from None
+
+    async def audited(self, request: Request, ctx: Context, details: dict[str, Any]) -> None:
+        """Write the served event of a request answered by the caller (not JSON)."""
+        await self._append(self._event(request, ctx, "ok", {"status": 200, **details}))
 
     async def answer(
         self, request: Request, ctx: Context, body: dict[str, Any], details: dict[str, Any]
@@ -312,7 +424,7 @@ class Exchange:
 
     async def refuse(self, request: Request, err: ApiError) -> Response:
         rid = request_id(request)
-        extra = {k: v for k, v in err.extra.items() if k != "audited"}
+        extra = {k: v for k, v in err.extra.items() if k not in ("audited", "headers")}
         if request.url.path.startswith("/v1/") and not err.extra.get("audited"):
             ctx = getattr(request.state, "ctx", None)
             details = {"status": err.status, "code": err.code, "reason": err.message}
@@ -322,4 +434,4 @@ class Exchange:
                 await self._append(self._event(request, ctx, outcome, details))
             except ApiError as failed:
                 return envelope(failed.status, failed.code, failed.message, rid)
-        return envelope(err.status, err.code, err.message, rid, **extra)
+        return envelope(err.status, err.code, err.message, rid, headers=err.headers, **extra)

@@ -53,7 +53,9 @@ def accesses(store: Store, entity_id: str, *, limit: int = 500) -> list[dict[str
                     "at": _utc(ev.at).isoformat(timespec="seconds"),
                     "client": ev.client,
                     "system": d.get("system"),
-                    "end_user": d.get("end_user"),
+                    # As the client claimed it (X-Seamline-User); never verified.
+                    "end_user": d.get("end_user_claimed", d.get("end_user")),
+                    "end_user_verified": False,
                     "agreement": d.get("agreement"),
                     "purpose": ev.purpose,
                     "action": ev.action,

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from seamline.errors import UsageError
+from seamline.exchange.guard import Guard
 from seamline.secrethash import check_secret, hash_secret
+from seamline.ui.session import SessionStore
 from seamline.workspace.loader import Workspace
 
 ROLES = ("viewer", "steward", "owner", "auditor", "admin")
@@ -37,6 +39,10 @@ def ui_dir(ws: Workspace) -> Path:
 
 def users_path(ws: Workspace) -> Path:
     return ui_dir(ws) / "users.json"
+
+
+def sessions_path(ws: Workspace) -> Path:
+    return ui_dir(ws) / "sessions.json"
 
 
 # Checked when the name is unknown, so a wrong name costs as long as a wrong password
@@ -81,8 +87,13 @@ def add_user(ws: Workspace, name: str, password: str, role: str) -> User:
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"the password must have at least {MIN_PASSWORD} characters")
     users = load_users(ws)
+    before = users.get(name)
     users[name] = {"role": role, "password": hash_secret(password)}
     _save(ws, users)
+    if before is not None and (
+        before.get("role") != role or not check_secret(password, str(before.get("password", "")))
+    ):
+        SessionStore(sessions_path(ws)).end_user(name)  # a new password or role: sign in again
     return User(name, role)
 
 
@@ -91,6 +102,7 @@ def remove_user(ws: Workspace, name: str) -> bool:
     if users.pop(name, None) is None:
         return False
     _save(ws, users)
+    SessionStore(sessions_path(ws)).end_user(name)
     return True
 
 
@@ -100,6 +112,26 @@ def authenticate(ws: Workspace, name: str, password: str) -> User | None:
         check_secret(password, _DUMMY)
         return None
     if not check_secret(password, str(entry.get("password", ""))):
+        return None
+    role = str(entry.get("role", ""))
+    return User(name, role) if role in ROLES else None
+
+
+async def check_password(
+    ws: Workspace, name: str, password: str, guard: Guard, address: str
+) -> User | None:
+    """:func:`authenticate` for the server: attempt limits per account and address first,
+    then scrypt in the guard's worker threads, never on the event loop. Raises
+    :class:`~seamline.exchange.guard.AttemptsRefused` when the attempt must wait."""
+    entry = load_users(ws).get(name)
+    stored = str(entry.get("password", "")) if entry is not None else _DUMMY
+    subjects = [f"account:{name[:80]}", f"address:{address}"]
+    ok = await guard.verify(subjects, password, stored)
+    if entry is None:
+        if ok:  # someone typed the dummy's text: still no such account
+            guard.limits.failure(subjects)
+        return None
+    if not ok:
         return None
     role = str(entry.get("role", ""))
     return User(name, role) if role in ROLES else None

@@ -23,10 +23,11 @@ from starlette.templating import Jinja2Templates
 from seamline.catalog.search import search_catalog
 from seamline.errors import SeamlineError
 from seamline.exchange.audit import AuditWriter
+from seamline.exchange.guard import AttemptsRefused, Guard, Limits
 from seamline.reconcile.decisions import KINDS, record_decision
 from seamline.store import Store
 from seamline.ui import pages_audit, pages_codes, pages_entity, pages_oidc, views
-from seamline.ui.accounts import authenticate, ui_dir
+from seamline.ui.accounts import check_password, sessions_path, ui_dir
 from seamline.ui.auditlog import UiAudit
 from seamline.ui.kit import DECIDE_ROLES, WORKLIST_ROLES, Kit, NeedLogin, read_form, safe_next
 from seamline.ui.oidc import OidcClient, UiOidcConfig
@@ -34,6 +35,7 @@ from seamline.ui.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     SESSION_SECONDS,
+    SessionStore,
     Signer,
     load_secret,
     new_session,
@@ -51,10 +53,14 @@ def create_ui_app(
     today: dt.date | None = None,
     audit_writer: Any = None,
     oidc: UiOidcConfig | OidcClient | None = None,
+    guard: Guard | None = None,
 ) -> FastAPI:
     """The UI app. ``audit_writer`` is a callable returning the exchange's AuditWriter
     (or None), so events join the hash-chained audit log when it runs; ``oidc`` adds
-    sign-in through an OpenID Connect provider beside the local passwords."""
+    sign-in through an OpenID Connect provider beside the local passwords; ``guard``
+    checks passwords under attempt limits off the event loop (the exchange's, when
+    mounted in it, so both count the same addresses)."""
+    guard = guard or Guard(Limits(ws.data_dir))
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -67,6 +73,7 @@ def create_ui_app(
         signer=Signer(load_secret(ui_dir(ws) / "secret.key")),
         audit=UiAudit(ui_dir(ws) / "audit.jsonl", audit_writer),
         today=today,
+        sessions=SessionStore(sessions_path(ws)),
     )
     signer, audit, render, signed_in, base = (
         kit.signer,
@@ -120,19 +127,24 @@ def create_ui_app(
             await audit.record("-", "login", None, "refused", {"reason": "csrf"})
             raise HTTPException(403, "the form expired or was not sent from this site; reload it")
         name = form.get("username", "").strip()
-        user = authenticate(ws, name, form.get("password", ""))
+        address = request.client.host if request.client is not None else "-"
+        ctx = {"next": form.get("next", ""), "login_csrf": cookie, "title": "Sign in",
+               "sso": sso_label}  # fmt: skip
+        try:
+            user = await check_password(ws, name, form.get("password", ""), guard, address)
+        except AttemptsRefused as exc:
+            await audit.record(name[:80] or "-", "login", None, "refused",
+                               {"reason": "attempt limit", "limit": exc.reason})  # fmt: skip
+            wait = f"Too many failed sign-ins. Try again in {exc.retry_after} seconds."
+            resp = render(request, "login.html", {**ctx, "error": wait}, 429)
+            resp.headers["Retry-After"] = str(exc.retry_after)
+            return resp
         if user is None:
             await audit.record(name[:80] or "-", "login", None, "refused", {"reason": "password"})
-            ctx = {
-                "next": form.get("next", ""),
-                "login_csrf": cookie,
-                "title": "Sign in",
-                "error": "The user name or the password is wrong.",
-                "sso": sso_label,
-            }
-            return render(request, "login.html", ctx, 401)
+            error = "The user name or the password is wrong."
+            return render(request, "login.html", {**ctx, "error": error}, 401)
         await audit.record(user.name, "login", None, "ok", {"role": user.role})
-        _, token = new_session(signer, user.name)
+        _, token = new_session(signer, user.name, kit.sessions)
         resp = RedirectResponse(safe_next(form.get("next"), base(request)), status_code=303)
         resp.set_cookie(
             SESSION_COOKIE, token, max_age=SESSION_SECONDS, path=base(request) or "/",
@@ -147,6 +159,7 @@ def create_ui_app(
         form = await read_form(request)
         if not same_token(form.get("csrf"), session.csrf):
             raise HTTPException(403, "missing or wrong CSRF token")
+        kit.sessions.end(session.sid)  # the cookie stops working now, wherever it is
         await audit.record(user.name, "logout")
         resp = RedirectResponse(f"{base(request)}/login", status_code=303)
         resp.delete_cookie(SESSION_COOKIE, path=base(request) or "/")
@@ -275,6 +288,7 @@ def mount_ui(
         return getattr(ex, "writer", None)
 
     today = getattr(getattr(getattr(app.state, "exchange", None), "config", None), "today", None)
-    ui = create_ui_app(ws, store, today=today, audit_writer=writer, oidc=oidc)
+    guard = getattr(getattr(app.state, "exchange", None), "guard", None)
+    ui = create_ui_app(ws, store, today=today, audit_writer=writer, oidc=oidc, guard=guard)
     app.mount(path, ui, name="ui")
     return ui

@@ -19,7 +19,14 @@ from starlette.templating import Jinja2Templates
 from seamline.store import Store
 from seamline.ui.accounts import User, current_user
 from seamline.ui.auditlog import UiAudit
-from seamline.ui.session import SESSION_COOKIE, Session, Signer, read_session, same_token
+from seamline.ui.session import (
+    SESSION_COOKIE,
+    Session,
+    SessionStore,
+    Signer,
+    read_session,
+    same_token,
+)
 from seamline.workspace.loader import Workspace
 
 MAX_FORM_BYTES = 64 * 1024
@@ -78,6 +85,7 @@ class Kit:
     signer: Signer
     audit: UiAudit
     today: dt.date | None
+    sessions: SessionStore
 
     @staticmethod
     def base(request: Request) -> str:
@@ -104,7 +112,7 @@ class Kit:
         return resp
 
     def signed_in(self, request: Request) -> tuple[User, Session]:
-        session = read_session(self.signer, request.cookies.get(SESSION_COOKIE))
+        session = read_session(self.signer, request.cookies.get(SESSION_COOKIE), self.sessions)
         user = current_user(self.ws, session.user) if session else None
         if session is None or user is None:
             raise NeedLogin()

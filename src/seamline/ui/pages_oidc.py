@@ -74,7 +74,7 @@ def register(app: FastAPI, kit: Kit, client: OidcClient) -> None:
                 403, f"{who} has no account in this UI; an admin adds it with seamline ui add-user"
             )
         await audit.record(user.name, "login", None, "ok", {"role": user.role, "method": "oidc"})
-        _, token = new_session(signer, user.name)
+        _, token = new_session(signer, user.name, kit.sessions)
         resp = RedirectResponse(safe_next(pending.next, base(request)), status_code=303)
         resp.set_cookie(
             SESSION_COOKIE, token, max_age=SESSION_SECONDS, path=base(request) or "/",

@@ -134,6 +134,9 @@ class SystemSpec(Spec):
     change_window: str | None = None
     description: str = ""
     contact: Contact | None = None
+    data_tracker: bool = False
+    """The citizens' portal: its API clients may read the exchange's data tracker
+    (``/v1/tracker``, who read a person's data)."""
 
 
 class SplitSpec(Spec):
