@@ -128,7 +128,7 @@ def test_an_amqp_reader_that_drops_its_last_message_fails_and_acknowledges_nothi
 ) -> None:
     import uuid
 
-    from test_replay import AmqpFeed
+    from test_delivery_replay import AmqpFeed
 
     feed = AmqpFeed(amqp_url, f"consumed-{uuid.uuid4().hex[:8]}")
     try:
@@ -147,7 +147,7 @@ def test_a_nats_reader_that_drops_its_last_message_fails_and_acknowledges_nothin
 ) -> None:
     import uuid
 
-    from test_replay import NatsFeed
+    from test_delivery_replay import NatsFeed
 
     feed = NatsFeed(nats_url, f"consumed_{uuid.uuid4().hex[:8]}")
     try:
