@@ -183,3 +183,11 @@ def test_every_part_never_crashes(values: list[str | None], options: dict[str, A
         for raw, flag in zip(values, flags, strict=True):
             empty = raw is not None and parse_name(raw, **options).cleaned is None
             assert (flag == "empty_name") == empty
+
+
+def test_a_suffix_alone_is_the_suffix() -> None:
+    from seamline.normalize.name_parts import parse_name
+
+    assert parse_name("JR").suffix == "Jr" and parse_name("JR").family is None
+    assert parse_name("iii").suffix == "III"
+    assert parse_name("Smith").suffix is None
