@@ -137,7 +137,7 @@ def _other_scripts(col: pa.Array[Any]) -> bool:
     name romanized by two conventions differs that way; where every value is Latin
     nothing was romanized and those folds would hide typos.
     """
-    distinct: list[str] = pc.unique(col).drop_null().to_pylist()
+    distinct: list[Any] = pc.unique(col).drop_null().to_pylist()
     return any(
         ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN")
         for v in distinct
