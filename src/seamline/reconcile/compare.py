@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seamline.engine import Engine
-from seamline.normalize.names import name_key
+from seamline.normalize.names import name_key, spelling_key
 from seamline.reconcile.decisions import Decisions
 from seamline.reconcile.golden import Candidate, Picks, choose
 from seamline.reconcile.prepare import NAME_PARTS, Prepared
@@ -118,7 +118,7 @@ def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
         if not _other_scripts(col):
             # One script only: no romanization to undo, so a letter more or less is a
             # genuine spelling difference ('Howaard' against 'Howard'), not a variant.
-            return name_key(col, spec.name_scheme, fold=False)
+            return spelling_key(col)
         keyed = p.name_keys.get(attr)  # computed by prepare already
         return keyed if keyed is not None else name_key(col, spec.name_scheme)
     # Keyed once per distinct value: registers repeat the same dates and codes a lot.

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from seamline.errors import SpecError
-from seamline.normalize.names import name_key
+from seamline.normalize.names import name_key, spelling_key
 from seamline.normalize.translit import SchemeName
 from seamline.reconcile.golden import Picks
 from seamline.workspace.models import EvaluateSpec, TruthCompare
@@ -188,9 +188,7 @@ def _same(
         return [
             g == t for g, t in zip(_keys(got, how, scheme), _keys(want, how, scheme), strict=True)
         ]
-    plain = [
-        name_key(pa.array(v, pa.string()), scheme, fold=False).to_pylist() for v in (got, want)
-    ]
+    plain = [spelling_key(pa.array(v, pa.string())).to_pylist() for v in (got, want)]
     folded = [name_key(pa.array(v, pa.string()), scheme).to_pylist() for v in (got, want)]
     return [
         folded[0][i] == folded[1][i]
