@@ -191,3 +191,9 @@ def test_a_suffix_alone_is_the_suffix() -> None:
     assert parse_name("JR").suffix == "Jr" and parse_name("JR").family is None
     assert parse_name("iii").suffix == "III"
     assert parse_name("Smith").suffix is None
+
+
+def test_a_column_of_suffixes_gives_them_through_the_step() -> None:
+    values, flags = run_arrow(step("suffix"), ["JR", "Sr.", "III", None])
+    assert values == ["Jr", "Sr", "III", None]
+    assert flags == [None, None, None, None]
