@@ -1,4 +1,5 @@
-"""Copybook connector throughput: our vectorized reader vs the PyPI ``copybook`` package vs DuckDB.
+"""Copybook connector throughput: our vectorized reader (one and two processes) vs the PyPI
+``copybook`` package vs DuckDB.
 
 ``run(scale)`` writes a 1,000,000*scale-record fixed-length EBCDIC file (100-byte records:
 COMP-3, COMP, zoned DISPLAY and text) plus the same data as ASCII fixed-width text, and
@@ -123,7 +124,7 @@ OURS = """
 from seamline.sources.base import ReadContext
 from seamline.sources.copybook import CopybookOptions, CopybookReader
 T0 = time.perf_counter()
-opts = CopybookOptions(path="payments.dat", copybook="payments.cpy")
+opts = CopybookOptions(path="payments.dat", copybook="payments.cpy", workers=WORKERS)
 reader = CopybookReader(opts, ReadContext(base_dir=FOLDER, batch_size=65536))
 rows = quarantined = 0
 for b in reader.batches():
@@ -169,11 +170,15 @@ RESULT = {"rows": int(n[0])}
 """
 
 HARNESS = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
-FOLDER = Path(sys.argv[1]); SLICE = int(sys.argv[2])
+FOLDER = Path(sys.argv[1]); SLICE = int(sys.argv[2]); WORKERS = int(sys.argv[3])
 {body}
 RESULT["seconds"] = time.perf_counter() - T0
+C1 = os.times()
+# CPU seconds of this process and its workers (the machine may be busy with other work)
+RESULT["cpu_seconds"] = sum(getattr(C1, k) - getattr(C0, k) for k in (
+    "user", "system", "children_user", "children_system"))
 # VmHWM: this process's own peak (ru_maxrss would carry the parent's across exec)
 RESULT["peak_rss_mb"] = next(
     int(line.split()[1]) / 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:")
@@ -182,10 +187,13 @@ print(json.dumps(RESULT))
 """
 
 
-def _measure(body: str, folder: Path, slice_n: int = 0) -> dict[str, Any]:
-    code = HARNESS.format(body=textwrap.dedent(body))
+def _measure(body: str, folder: Path, slice_n: int = 0, workers: int = 1) -> dict[str, Any]:
+    body = textwrap.dedent(body).replace(
+        "T0 = time.perf_counter()", "T0 = time.perf_counter(); C0 = os.times()"
+    )
+    code = HARNESS.format(body=body)
     out = subprocess.run(
-        [sys.executable, "-c", code, str(folder), str(slice_n)],
+        [sys.executable, "-c", code, str(folder), str(slice_n), str(workers)],
         capture_output=True,
         text=True,
         check=False,
@@ -203,6 +211,7 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         folder = Path(tmp)
         ebcdic, ascii_path = generate(folder, n)
         ours = _measure(OURS, folder)
+        ours2 = _measure(OURS, folder, workers=2)
         pypi = _measure(PYPI, folder, slice_n)
         duck = _measure(DUCK, folder)
         sizes = {"ebcdic": ebcdic.stat().st_size, "ascii": ascii_path.stat().st_size}
@@ -211,7 +220,11 @@ def run(scale: float = 1.0) -> dict[str, Any]:
     def rate(res: dict[str, Any], nbytes: float) -> float:
         return round(nbytes / mb / res["seconds"], 1) if "seconds" in res else 0.0
 
+    def cpu_rate(res: dict[str, Any], nbytes: float) -> float:
+        return round(nbytes / mb / res["cpu_seconds"], 1) if res.get("cpu_seconds") else 0.0
+
     ours_mbs = rate(ours, sizes["ebcdic"])
+    ours2_mbs = rate(ours2, sizes["ebcdic"])
     pypi_mbs = rate(pypi, slice_n * ASCII_RECORD)
     duck_mbs = rate(duck, sizes["ascii"])
     result: dict[str, Any] = {
@@ -221,6 +234,14 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         "ours_seconds": round(ours.get("seconds", 0.0), 2),
         "ours_peak_rss_mb": round(ours.get("peak_rss_mb", 0.0), 1),
         "ours_quarantined": ours.get("quarantined"),
+        "ours_cpu_seconds": round(ours.get("cpu_seconds", 0.0), 2),
+        "ours_mb_per_cpu_s": cpu_rate(ours, sizes["ebcdic"]),
+        "ours_2_workers_mb_s": ours2_mbs,
+        "ours_2_workers_seconds": round(ours2.get("seconds", 0.0), 2),
+        "ours_2_workers_cpu_seconds": round(ours2.get("cpu_seconds", 0.0), 2),
+        "ours_2_workers_peak_rss_mb": round(ours2.get("peak_rss_mb", 0.0), 1),
+        "speedup_2_workers": round(ours2_mbs / ours_mbs, 2) if ours_mbs else None,
+        "duckdb_cpu_seconds": round(duck.get("cpu_seconds", 0.0), 2),
         "pypi_copybook_mb_s": pypi_mbs,
         "pypi_copybook_records": slice_n,
         "pypi_peak_rss_mb": round(pypi.get("peak_rss_mb", 0.0), 1),
@@ -230,12 +251,19 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         "ratio_vs_duckdb": round(ours_mbs / duck_mbs, 2) if duck_mbs else None,
         "errors": {
             k: v["error"]
-            for k, v in {"ours": ours, "pypi": pypi, "duckdb": duck}.items()
+            for k, v in {"ours": ours, "ours2": ours2, "pypi": pypi, "duckdb": duck}.items()
             if "error" in v
         },
     }
-    print(f"{'reader':<28}{'MB/s':>10}{'peak MB':>10}")
-    print(f"{'seamline copybook (EBCDIC)':<28}{ours_mbs:>10}{result['ours_peak_rss_mb']:>10}")
+    print(f"{'reader':<28}{'MB/s':>10}{'peak MB':>10}{'CPU s':>8}")
+    print(
+        f"{'seamline copybook (EBCDIC)':<28}{ours_mbs:>10}{result['ours_peak_rss_mb']:>10}"
+        f"{result['ours_cpu_seconds']:>8}"
+    )
+    print(
+        f"{'seamline, 2 workers':<28}{ours2_mbs:>10}{result['ours_2_workers_peak_rss_mb']:>10}"
+        f"{result['ours_2_workers_cpu_seconds']:>8}"
+    )
     print(f"{'PyPI copybook (ASCII slice)':<28}{pypi_mbs:>10}{result['pypi_peak_rss_mb']:>10}")
     print(f"{'DuckDB fixed-width (ASCII)':<28}{duck_mbs:>10}{result['duckdb_peak_rss_mb']:>10}")
     return result

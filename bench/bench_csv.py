@@ -3,9 +3,9 @@
 All three read a generated UTF-8 register extract (Cyrillic names, quoted addresses)
 and write Parquet. seamline also keeps each record's line and checks every row's field
 count and bytes, which the baselines do not; the ratio shows what that costs. Clean
-stretches of a file take seamline's pyarrow path; from the first chunk with a record
-pyarrow cannot read exactly (here: a ragged first record) the line-by-line path reads
-the rest, so the second seamline row is the worst case.
+stretches of a file take seamline's pyarrow path; around a record pyarrow cannot read
+exactly (here: a ragged first record) the line-by-line path reads one short stretch
+and hands back, so the second seamline row shows what one bad record costs.
 """
 
 from __future__ import annotations
@@ -66,6 +66,24 @@ def seamline_land_ragged(path: str, out: str) -> int:
     return seamline_land(str(ragged), out)
 
 
+def seamline_read(path: str, out: str) -> int:
+    """The reader alone (no landing): what this reader costs against pyarrow.csv's read."""
+    from seamline.sources.base import ReadContext
+    from seamline.sources.delimited import CsvOptions, CsvReader
+
+    reader = CsvReader(CsvOptions(path=path, encoding="utf-8"), ReadContext(base_dir=Path(out)))
+    return sum(b.data.num_rows for b in reader.batches())
+
+
+def pyarrow_read(path: str, out: str) -> int:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = ["pin", "family_name", "given_name", "birth_date", "status", "address", "amount"]
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
+    return int(pacsv.read_csv(path, convert_options=convert).num_rows)
+
+
 def pyarrow_csv(path: str, out: str) -> int:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -112,6 +130,8 @@ def run(scale: float) -> dict[str, Any]:
             ),
             measure("pyarrow.csv -> parquet", pyarrow_csv, str(path), tmp, mb=mb),
             measure("duckdb read_csv -> parquet", duckdb_csv, str(path), tmp, mb=mb),
+            measure("seamline csv reader (no landing)", seamline_read, str(path), tmp, mb=mb),
+            measure("pyarrow.csv read (no writing)", pyarrow_read, str(path), tmp, mb=mb),
         ]
     for m in results:
         if m.result != rows:
@@ -125,10 +145,13 @@ def run(scale: float) -> dict[str, Any]:
                 "seconds": round(m.seconds, 3),
                 "mb_per_s": round(m.mb_per_s, 1),
                 "peak_mb": round(m.peak_mb),
+                "cpu_seconds": round(m.cpu_seconds, 3),
             }
             for m in results
         },
         "seamline_vs_duckdb": round(results[3].seconds / results[0].seconds, 3),
         "seamline_vs_pyarrow": round(results[2].seconds / results[0].seconds, 3),
         "line_by_line_vs_duckdb": round(results[3].seconds / results[1].seconds, 3),
+        "reader_vs_pyarrow_read": round(results[5].seconds / results[4].seconds, 3),
+        "reader_vs_pyarrow_read_cpu": round(results[5].cpu_seconds / results[4].cpu_seconds, 3),
     }

@@ -118,6 +118,9 @@ def seamline_side(root: str) -> dict[str, Any]:
         ConnectStage().run(RunContext(ws, store, run_id))
         for name in ws.datasets:
             harmonize_dataset(ws, name)
+        import splink  # imported before the clock starts, as in the contender
+
+        del splink
         started = time.perf_counter()
         result = reconcile(ws, store, run_id)
         seconds = time.perf_counter() - started

@@ -7,6 +7,7 @@ hide in another's peak, and imports are paid by every contender alike.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import resource
 import time
 from collections.abc import Callable
@@ -21,21 +22,29 @@ class Measurement:
     peak_mb: float
     result: Any
     mb: float = 0.0  # input megabytes processed, for throughput
+    cpu_seconds: float = 0.0
+    """CPU time of the measured call, its threads and processes (on a busy machine the wall
+    time also holds waiting for a core)."""
 
     @property
     def mb_per_s(self) -> float:
         return self.mb / self.seconds if self.seconds else 0.0
 
 
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _child(fn: Callable[..., Any], args: tuple[Any, ...], queue: Any) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     try:
         result = fn(*args)
         error = None
     except Exception as exc:  # reported, not hidden
         result, error = None, f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - started
-    queue.put((seconds, _peak_mb(), result, error))
+    queue.put((seconds, _peak_mb(), result, error, _cpu() - cpu))
 
 
 def _peak_mb() -> float:
@@ -60,11 +69,11 @@ def measure(name: str, fn: Callable[..., Any], *args: Any, mb: float = 0.0) -> M
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(fn, args, queue))
     proc.start()
-    seconds, peak_mb, result, error = queue.get()
+    seconds, peak_mb, result, error, cpu = queue.get()
     proc.join()
     if error is not None:
         raise RuntimeError(f"benchmark {name} failed: {error}")
-    return Measurement(name, seconds, peak_mb, result, mb)
+    return Measurement(name, seconds, peak_mb, result, mb, cpu)
 
 
 def table(title: str, rows: list[Measurement], baseline: str) -> str:
@@ -72,11 +81,13 @@ def table(title: str, rows: list[Measurement], baseline: str) -> str:
     base = next(m for m in rows if m.name == baseline)
     lines = [
         title,
-        f"{'contender':<34}{'seconds':>9}{'MB/s':>9}{'peak MB':>9}{'vs ' + baseline:>22}",
+        f"{'contender':<34}{'seconds':>9}{'CPU s':>8}{'MB/s':>9}{'peak MB':>9}"
+        f"{'vs ' + baseline:>22}",
     ]
     for m in rows:
         ratio = base.seconds / m.seconds if m.seconds else float("inf")
         lines.append(
-            f"{m.name:<34}{m.seconds:>9.2f}{m.mb_per_s:>9.1f}{m.peak_mb:>9.0f}{ratio:>21.2f}x"
+            f"{m.name:<34}{m.seconds:>9.2f}{m.cpu_seconds:>8.2f}{m.mb_per_s:>9.1f}"
+            f"{m.peak_mb:>9.0f}{ratio:>21.2f}x"
         )
     return "\n".join(lines)

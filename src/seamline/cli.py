@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from seamline import __version__
 from seamline.errors import ExitCode, SeamlineError, UsageError
@@ -344,9 +345,30 @@ def check(
     raise typer.Exit(ExitCode.CHECKS_FAILED if report.failed else ExitCode.OK)
 
 
-@app.command(name="seams")
-def seams_health(directory: WorkspaceArg = Path(".")) -> None:
-    """Every seam: owner, last delivery, last check, open findings, agreement expiry."""
+class _SeamsGroup(TyperGroup):
+    """``seamline seams [DIR]`` keeps working beside ``seamline seams review|approve``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["--workspace", args[0], *args[1:]]
+        return list(super().parse_args(ctx, args))
+
+
+seams_app = typer.Typer(
+    cls=_SeamsGroup, invoke_without_command=True, subcommand_metavar="[DIR] | COMMAND [ARGS]..."
+)
+app.add_typer(seams_app, name="seams")
+
+
+@seams_app.callback()
+def seams_health(ctx: typer.Context, directory: WorkspaceOpt = Path(".")) -> None:
+    """Every seam: owner, last delivery, last check, open findings, agreement, approval.
+
+    `seamline seams DIR` prints the table; `seamline seams review SEAM` writes a seam's
+    review packet and `seamline seams approve SEAM` records an approval of it.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from seamline.seams import seam_health
     from seamline.store import Store
 
@@ -362,6 +384,7 @@ def seams_health(directory: WorkspaceArg = Path(".")) -> None:
         "last check",
         "open findings",
         "agreement",
+        "approval",
     ):
         table.add_column(col, overflow="fold")
     for h in rows:
@@ -382,8 +405,57 @@ def seams_health(directory: WorkspaceArg = Path(".")) -> None:
             check_text,
             str(h.open_findings),
             f"{h.agreement} ({h.agreement_status}{expires})",
+            h.approval,
         )
     out.print(table)
+
+
+@seams_app.command("review")
+def seams_review(
+    seam: Annotated[str, typer.Argument(help="The seam id.")],
+    directory: WorkspaceOpt = Path("."),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Write the packet to FILE (.html).")
+    ] = Path("packet.html"),
+) -> None:
+    """Write a seam's review packet for the approving agency and the security reviewer."""
+    from seamline.seams.review import write_packet
+    from seamline.store import Store
+    from seamline.ui.accounts import load_users
+
+    ws = _load(directory)
+    roles: dict[str, int] = {}
+    for user in load_users(ws).values():
+        role = str(user.get("role", "?"))
+        roles[role] = roles.get(role, 0) + 1
+    with Store.open(ws.store_url()) as store:
+        packet = write_packet(ws, store, seam, output, ui_roles=roles)
+    out.print(f"Wrote the review packet of {seam} to {output}.")
+    out.print(f"Digest: {packet['digest']}")
+    out.print(f"Approval: {packet['approvals']['status']}")
+
+
+@seams_app.command("approve")
+def seams_approve(
+    seam: Annotated[str, typer.Argument(help="The seam id.")],
+    role: Annotated[str, typer.Option("--as", help="The role you approve in (e.g. owner).")],
+    by: Annotated[str, typer.Option("--by", help="Your name, as it should be recorded.")],
+    note: Annotated[str, typer.Option("--note", help="What you checked or require.")] = "",
+    digest: Annotated[
+        str | None,
+        typer.Option("--digest", help="The digest printed in the packet you read."),
+    ] = None,
+    directory: WorkspaceOpt = Path("."),
+) -> None:
+    """Record an approval of a seam's current review packet, bound to its digest."""
+    from seamline.seams.approval import approve
+    from seamline.store import Store
+
+    ws = _load(directory)
+    with Store.open(ws.store_url()) as store:
+        info, state = approve(ws, store, seam, role=role, name=by, note=note, digest=digest)
+    out.print(f"Recorded: {info.name} approved seam {seam} as {info.role} (digest {info.digest}).")
+    out.print(f"Approval of {seam}: {state.text}")
 
 
 contract_app = typer.Typer(
@@ -853,20 +925,90 @@ audit_app = typer.Typer(help="The tamper-evident access log.", no_args_is_help=T
 app.add_typer(audit_app, name="audit")
 
 
+def _public_keys(ws: Any, given: list[Path] | None) -> list[str]:
+    from seamline.exchange.keys import default_key_path, public_path, read_public
+
+    paths = given or [public_path(default_key_path(ws.data_dir))]
+    return [read_public(p) for p in paths]
+
+
+PublicKeyOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--public-key",
+        help="A trusted public key (audit-ed25519.pub, or PEM); repeat for several. "
+        "Default: <data_dir>/keys/audit-ed25519.pub.",
+    ),
+]
+TsaCertOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--tsa-cert",
+        help="The time-stamping authority's root certificate (PEM): check each anchored "
+        "checkpoint's RFC 3161 time-stamp against it.",
+    ),
+]
+AnchorOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="The anchor file the server appends checkpoints to. Default: "
+        "$SEAMLINE_AUDIT_ANCHOR, else <data_dir>/anchor/audit-anchor.jsonl."
+    ),
+]
+
+
 @audit_app.command("verify")
 def audit_verify(
     directory: WorkspaceArg = Path("."),
+    public_key: PublicKeyOpt = None,
+    anchor: AnchorOpt = None,
+    window_events: Annotated[
+        int, typer.Option(help="Refuse more unanchored events after the last anchored checkpoint.")
+    ] = 2000,
+    window_seconds: Annotated[
+        float, typer.Option(help="Refuse an unanchored event older than this.")
+    ] = 60.0,
+    tsa_cert: TsaCertOpt = None,
 ) -> None:
-    """Check the audit log's hash chain and signatures; name the first broken event."""
-    from seamline.exchange.keys import default_key_path, load_or_create_key, public_text
-    from seamline.exchange.verify import verify_audit
+    """Check the audit log against the anchor with public keys only; name the first break.
+
+    Checks the hash chain, the stored checkpoints and those in the anchor (kept outside
+    the store), and reports the unsigned tail: events after the last anchored checkpoint.
+    """
+    from seamline.exchange.anchor import default_anchor_path
+    from seamline.exchange.tsa import load_roots
+    from seamline.exchange.verify import Window, verify_audit
 
     ws = _load(directory)
-    public = public_text(load_or_create_key(default_key_path(ws.data_dir)))
+    keys = _public_keys(ws, public_key)
+    roots = load_roots(list(tsa_cert or []))
     with _client_store(directory) as store:
-        result = verify_audit(store, public_key=public)
-    out.print(str(result))
+        result = verify_audit(
+            store,
+            public_keys=keys,
+            anchor=anchor or default_anchor_path(ws.data_dir),
+            window=Window(window_events, window_seconds),
+            tsa_roots=roots,
+        )
+    out.print(str(result), markup=False, highlight=False)
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key(directory: WorkspaceArg = Path("."), anchor: AnchorOpt = None) -> None:
+    """Replace the audit signing key; the anchor records the change, signed by both keys.
+
+    A running server signs with the new key from its next checkpoint. Keep the old
+    public key (kept as audit-ed25519.<id>.pub): either key then verifies the whole log.
+    """
+    from seamline.exchange.anchor import Anchor, default_anchor_path, rotate_key
+    from seamline.exchange.keys import default_key_path
+
+    ws = _load(directory)
+    old, new = rotate_key(
+        default_key_path(ws.data_dir), Anchor(anchor or default_anchor_path(ws.data_dir))
+    )
+    out.print(f"Rotated the audit signing key: {old} -> {new}.")
 
 
 @audit_app.command("export")
@@ -877,11 +1019,13 @@ def audit_export(
         str | None, typer.Option("--from", help="ISO date or time, inclusive.")
     ] = None,
     end: Annotated[str | None, typer.Option("--to", help="ISO date or time, exclusive.")] = None,
+    anchor: AnchorOpt = None,
 ) -> None:
-    """Write the events in a period to a signed bundle an auditor can verify offline."""
+    """Write the events in a period, with the anchor's lines, to a signed bundle."""
     from datetime import UTC, datetime
 
-    from seamline.exchange.keys import default_key_path, load_or_create_key
+    from seamline.exchange.anchor import default_anchor_path
+    from seamline.exchange.keys import default_key_path, load_signing_key
     from seamline.exchange.verify import export_audit
 
     def when(text: str | None) -> datetime | None:
@@ -896,10 +1040,36 @@ def audit_export(
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     ws = _load(directory)
-    key = load_or_create_key(default_key_path(ws.data_dir))
+    key = load_signing_key(default_key_path(ws.data_dir), may_create=False)
     with _client_store(directory) as store:
-        count = export_audit(store, when(start), when(end), output, key)
+        count = export_audit(
+            store, when(start), when(end), output, key,
+            anchor=anchor or default_anchor_path(ws.data_dir),
+        )  # fmt: skip
     out.print(f"Wrote {count:,} signed audit events to {output}.")
+
+
+@audit_app.command("verify-bundle")
+def audit_verify_bundle(
+    bundle: Annotated[Path, typer.Argument(help="A bundle written by `seamline audit export`.")],
+    public_key: Annotated[
+        list[Path],
+        typer.Option("--public-key", help="A trusted public key; repeat for several."),
+    ],
+    tsa_cert: TsaCertOpt = None,
+) -> None:
+    """Check an exported bundle offline: its signature, chain, checkpoints and anchor lines."""
+    from seamline.exchange.keys import read_public
+    from seamline.exchange.tsa import load_roots
+    from seamline.exchange.verify import verify_bundle
+
+    result = verify_bundle(
+        bundle,
+        public_keys=[read_public(p) for p in public_key],
+        tsa_roots=load_roots(list(tsa_cert or [])),
+    )
+    out.print(str(result), markup=False, highlight=False)
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)
 
 
 codes_app = typer.Typer(

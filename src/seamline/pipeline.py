@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 from seamline.errors import ExitCode, SeamlineError
 from seamline.progress import NullReporter, Reporter
 from seamline.sources.base import ReadContext
-from seamline.sources.deliveries import Delivered, deliver
+from seamline.sources.deliveries import Delivered, deliver, source_notes
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
 
@@ -185,6 +185,7 @@ def _detail(done: Delivered) -> dict[str, Any]:
         "landing": str(landed.landing_path) if landed.landing_path else None,
         "quarantine": str(landed.quarantine_path) if landed.quarantine_path else None,
         "quarantine_reasons": landed.reasons,
+        "source": source_notes(landed.metadata) or None,
         "error": landed.failed,
     }
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "seamline.sources.copybook",
+    "seamline.sources.folder",
     "seamline.sources.delimited",
     "seamline.sources.fixedwidth",
     "seamline.sources.spreadsheet",

@@ -409,4 +409,5 @@ def test_seam_spec_shape_is_unchanged() -> None:
         "agreement",
         "change_windows",
         "contract",
+        "approvals",
     }

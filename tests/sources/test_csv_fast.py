@@ -38,7 +38,13 @@ def patched(module: object, name: str, value: object) -> Iterator[None]:
 
 
 def read(
-    path: Path, *, exact: bool, limit: int | None = None, chunk: int = 1 << 20, **options: object
+    path: Path,
+    *,
+    exact: bool,
+    limit: int | None = None,
+    chunk: int = 1 << 20,
+    piece: int = 64 << 10,
+    **options: object,
 ) -> tuple[list[dict[str, object]], list[tuple[object, ...]], list[int]]:
     """Rows, quarantine, and the record counts at which the line-by-line path started."""
     reader = CsvReader(
@@ -47,15 +53,18 @@ def read(
     exact_starts: list[int] = []
     records = reader._records
 
-    def spy(rows: object, tap: object, names: list[str], record_no: int) -> object:
+    def spy(
+        rows: object, tap: object, names: list[str], record_no: int, stop: int | None = None
+    ) -> object:
         exact_starts.append(record_no)
-        return records(rows, tap, names, record_no)  # type: ignore[arg-type]
+        return records(rows, tap, names, record_no, stop)  # type: ignore[arg-type]
 
     reader._records = spy  # type: ignore[assignment,method-assign]
     encodings = frozenset() if exact else reader_module.FAST_ENCODINGS
     with (
         patched(reader_module, "FAST_ENCODINGS", encodings),
         patched(fast_module, "CHUNK_BYTES", chunk),
+        patched(fast_module, "PIECE_BYTES", piece),
     ):
         batches = list(reader.batches())
     table = pa.Table.from_batches([b.data for b in batches])
@@ -156,3 +165,31 @@ def test_bad_bytes_and_other_code_pages_stay_exact(tmp_path: Path) -> None:
     cp.write_bytes("pin,name\n1,Садыков\n".encode("cp1251"))
     cp_rows, _, cp_starts = read(cp, exact=False, encoding="cp1251")
     assert cp_starts == [0] and cp_rows[0]["name"] == "Садыков"
+
+
+def test_a_quoted_line_break_at_every_chunk_boundary(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    lines = [
+        f'{i},Бекова,"line one\nline two {i}"' if i % 5 == 0 else f"{i},Бекова,x" for i in range(60)
+    ]
+    path.write_text("pin,name,note\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    exact = read(path, exact=True)
+    assert len(exact[0]) == 60 and exact[0][5]["note"] == "line one\nline two 5"
+    for chunk in range(8, 200, 3):  # every cut lands at a different line, some inside quotes
+        fast = read(path, exact=False, chunk=chunk, piece=chunk // 3)
+        assert fast[:2] == exact[:2], chunk
+
+
+def test_the_fast_path_takes_over_again_after_a_bad_record(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    lines = [f"{i},Садыков,{i % 3}" for i in range(1, 20_001)]
+    for bad in (3_999, 12_000):
+        lines[bad] = f"{bad + 1},Садыков"  # ragged
+    path.write_text("pin,name,code\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    fast = read(path, exact=False, chunk=50_000, piece=4_000)
+    exact = read(path, exact=True)
+    assert fast[:2] == exact[:2]
+    assert [q[:2] for q in fast[1]] == [(4_000, "line 4001"), (12_001, "line 12002")]
+    # two short stretches line by line, each under ~300 records; pyarrow for the rest
+    assert len(fast[2]) == 2 and fast[2][0] < 4_000 < fast[2][1] < 12_001
+    assert fast[2][0] > 3_600 and fast[2][1] > 11_600

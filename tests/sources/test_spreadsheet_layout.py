@@ -188,3 +188,14 @@ def test_merged_ranges_are_found_without_parsing_the_sheet(tmp_path: Path) -> No
     billing_book(tmp_path / "b.xlsx")
     refs = [r.ref for r in merged_ranges(tmp_path / "b.xlsx", "xl/worksheets/sheet1.xml")]
     assert refs == ["A1:E1", "A4:E4", "A5:A7", "C12:E12"]
+
+
+def test_layout_rows_do_not_count_toward_the_quarantine_threshold(tmp_path: Path) -> None:
+    """Totals and section titles are quarantined and counted, but they are not bad data."""
+    billing_book(tmp_path / "b.xlsx")
+    options = SpreadsheetOptions(path="b.xlsx", header_row=3)
+    context = ReadContext(base_dir=tmp_path, dataset="billing")
+    result = land("billing", options, tmp_path, context, max_quarantine_share=0.0)
+    assert (result.read, result.landed, result.quarantined, result.layout) == (10, 5, 5, 5)
+    assert result.ok, result.failed
+    assert result.quarantine_share == 0.0

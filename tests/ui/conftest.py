@@ -38,6 +38,11 @@ class UiDemo:
     api_key: str
     password: str = PASSWORD
 
+    @property
+    def key_path(self) -> Path:
+        """The audit signing key every exchange app on this store uses (one log, one key)."""
+        return self.root.parent / "keys" / "audit.pem"
+
 
 @pytest.fixture(scope="session")
 def ui_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiDemo]:

@@ -40,8 +40,7 @@ def heading(page: Any, text: str) -> None:
 @pytest.fixture(scope="module")
 def server(ui_demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     need_browser()
-    key = tmp_path_factory.mktemp("browser") / "audit.pem"
-    with serve(ui_demo.ws, ui_demo.store, key, TODAY) as url:
+    with serve(ui_demo.ws, ui_demo.store, ui_demo.key_path, TODAY) as url:
         yield url
 
 

@@ -336,7 +336,7 @@ def test_mounted_in_the_exchange_app_events_join_the_audit_chain(
     ui_demo: Any, tmp_path: Path
 ) -> None:
     app = create_app(
-        ui_demo.ws, ui_demo.store, ExchangeConfig(key_path=tmp_path / "audit.pem", today=TODAY)
+        ui_demo.ws, ui_demo.store, ExchangeConfig(key_path=ui_demo.key_path, today=TODAY)
     )
     mount_ui(app, ui_demo.ws, ui_demo.store)
     with TestClient(app) as c:

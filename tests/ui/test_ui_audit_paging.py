@@ -192,7 +192,7 @@ def test_inside_the_exchange_each_load_verifies_only_what_was_written_since(
     from seamline.ui import mount_ui
 
     app = create_app(
-        ui_demo.ws, ui_demo.store, ExchangeConfig(key_path=tmp_path / "audit.pem", today=TODAY)
+        ui_demo.ws, ui_demo.store, ExchangeConfig(key_path=ui_demo.key_path, today=TODAY)
     )
     mount_ui(app, ui_demo.ws, ui_demo.store)
     with TestClient(app) as client:

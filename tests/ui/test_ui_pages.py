@@ -213,7 +213,7 @@ def test_a_decision_on_the_entity_page_is_recorded_and_shown_there(
 @pytest.fixture
 def exchange(ui_demo: Any, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(
-        ui_demo.ws, ui_demo.store, ExchangeConfig(key_path=tmp_path / "audit.pem", today=TODAY)
+        ui_demo.ws, ui_demo.store, ExchangeConfig(key_path=ui_demo.key_path, today=TODAY)
     )
     mount_ui(app, ui_demo.ws, ui_demo.store)
     with TestClient(app) as c:

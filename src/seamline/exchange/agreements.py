@@ -9,6 +9,7 @@ agreement's attributes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from seamline.exchange.errors import ApiError
@@ -36,8 +37,18 @@ def person_seams(ws: Workspace, system: str) -> list[SeamSpec]:
     return out
 
 
-def grant_for(ws: Workspace, system: str, purpose: str | None, today: dt.date) -> Grant:
-    """The grant for this system and purpose today, or an ApiError 400/403 saying why not."""
+def grant_for(
+    ws: Workspace,
+    system: str,
+    purpose: str | None,
+    today: dt.date,
+    unapproved: Callable[[str], str | None] | None = None,
+) -> Grant:
+    """The grant for this system and purpose today, or an ApiError 400/403 saying why not.
+
+    ``unapproved(seam_id)`` says why a seam lacks the approvals the workspace requires
+    (None when it may be served); such a seam grants nothing.
+    """
     if not purpose:
         raise ApiError(
             400,
@@ -62,11 +73,23 @@ def grant_for(ws: Workspace, system: str, purpose: str | None, today: dt.date) -
         )
     attrs: dict[str, None] = {}
     active = []
+    refused: list[tuple[SeamSpec, str]] = []
     for seam in matching:
         a = seam.agreement
         if a.starts <= today and (a.expires is None or a.expires >= today):
+            why_not = unapproved(seam.id) if unapproved is not None else None
+            if why_not is not None:
+                refused.append((seam, why_not))
+                continue
             active.append(seam)
             attrs.update(dict.fromkeys(a.attributes))
+    if not active and refused:
+        seam, why_not = refused[0]
+        raise ApiError(
+            403,
+            "agreement_not_approved",
+            f"agreement {seam.agreement.reference} (seam {seam.id}) is not approved: {why_not}",
+        )
     if not active:
         seam = matching[0]
         a = seam.agreement

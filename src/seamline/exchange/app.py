@@ -33,6 +33,7 @@ from seamline.exchange.openapi import (
     agreement_document,
     person_agreements,
 )
+from seamline.exchange.provenance import nameable_datasets, provenance_view
 from seamline.exchange.service import Exchange, ExchangeConfig, request_id
 from seamline.exchange.tracker import accesses
 from seamline.store import Store
@@ -162,7 +163,8 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
 
     app.add_middleware(_Observe, exchange=ex)
 
-    def lookup(ref: str) -> Person:
+    def lookup(ref: str, grant: Grant | None = None) -> Person:
+        """The person ``ref`` names; under ``grant`` only by an identifier it covers."""
         parsed = parse_ref(ref)
         if parsed is None:
             raise ApiError(
@@ -171,11 +173,21 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
                 "give the person as <scheme>:<identifier>, e.g. kg_pin:…",
             )
         scheme, raw = parsed
+        usable = {
+            s: a for s, a in ex.index.schemes.items() if grant is None or a in grant.attributes
+        }
         attr = ex.index.schemes.get(scheme)
         if attr is None:
-            allowed = ", ".join(sorted(ex.index.schemes))
+            allowed = ", ".join(sorted(usable))
             raise ApiError(
                 400, "unknown_scheme", f"unknown identifier scheme; use one of: {allowed}"
+            )
+        if scheme not in usable:  # checked before resolving: no existence oracle
+            raise ApiError(
+                403,
+                "attribute_not_agreed",
+                f"the agreement does not cover looking up by {attr} ({scheme}); "
+                f"use one of: {', '.join(sorted(usable)) or 'none'}",
             )
         try:
             person = ex.index.resolve(scheme, attr, raw)
@@ -199,7 +211,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         ctx = ex.begin(request, "person.lookup")
         grant = ex.authorize(ctx)
         request.state.audit_details = {"resource": f"person:{ref[:80]}"}
-        person = lookup(ref)
+        person = lookup(ref, grant)
         return await ex.answer(
             request,
             ctx,
@@ -322,12 +334,17 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             raise ApiError(404, "unknown_attribute", "Person has no such attribute")
         if attribute not in grant.attributes:
             raise ApiError(403, "attribute_not_agreed", f"the agreement does not cover {attribute}")
-        person = lookup(ref)
+        person = lookup(ref, grant)
+        source = provenance_view(
+            person.provenance.get(attribute, {}),
+            nameable_datasets(ws, grant),
+            ex.provenance_secret,
+        )
         body = {
             "id": person.entity_id,
             "attribute": attribute,
             "value": person.values.get(attribute),
-            **person.provenance.get(attribute, {}),
+            **source,
         }
         return await ex.answer(
             request,

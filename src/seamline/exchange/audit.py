@@ -3,7 +3,9 @@
 Each event's hash is ``sha256(prev_hash + canonical JSON of the event)``, the event's id
 included, so altering, deleting or reordering rows breaks the chain at that row. Signed
 checkpoints (Ed25519 over ``"<last_event_id>:<chain_hash>"``) pin the chain's head from
-time to time, so cutting off the tail is caught too (up to the last checkpoint).
+time to time, so cutting off the tail is caught too (up to the last checkpoint). Each
+checkpoint also goes to the anchor outside the store (``anchor.py``); at start the writer
+anchors any events a crashed predecessor left unanchored, marked as recovered.
 
 Durability costs one fsync per commit; a request thread-per-commit would cap the API at
 a few hundred requests a second. :class:`AuditWriter` instead queues events, commits
@@ -30,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -37,6 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import PoolProxiedConnection
 
+from seamline.exchange.anchor import Anchor
 from seamline.exchange.auditformat import (
     AuditUnavailable,
     Event,
@@ -49,7 +53,7 @@ from seamline.exchange.auditformat import (
     row_dict,
     write_checkpoint,
 )
-from seamline.exchange.keys import public_text
+from seamline.exchange.auditsign import Signer
 from seamline.store import Store
 from seamline.store.models import AuditEvent, AuditSignature
 
@@ -114,10 +118,14 @@ class AuditWriter:
         checkpoint_seconds: float = 5.0,
         observe: Callable[[float, int], None] | None = None,
         inline: bool = False,
+        anchor: Anchor | None = None,
+        key_path: Path | None = None,
     ) -> None:
         self.store = store
-        self.key = key
-        self.public_key = public_text(key)
+        self.signer = Signer(
+            store, key, anchor=anchor, key_path=key_path,
+            every_events=checkpoint_events, every_seconds=checkpoint_seconds,
+        )  # fmt: skip
         self.max_batch = max_batch
         self.checkpoint_events = checkpoint_events
         self.checkpoint_seconds = checkpoint_seconds
@@ -132,8 +140,6 @@ class AuditWriter:
         self._thread: threading.Thread | None = None
         self._last_id = 0
         self._last_hash: str | None = None
-        self._signed_id = 0
-        self._signed_at = time.monotonic()
         self._conn: PoolProxiedConnection | None = None
         dbapi = store.engine.dialect.loaded_dbapi
         self._integrity: tuple[type[Exception], ...] = (IntegrityError, dbapi.IntegrityError)
@@ -148,12 +154,13 @@ class AuditWriter:
             last = s.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
             self._last_id, self._last_hash = (last.id, last.hash) if last else (0, None)
             signed = s.scalar(select(func.max(AuditSignature.last_event_id)))
-            self._signed_id = int(signed or 0)
+            self.signer.signed_id = int(signed or 0)
 
     def start(self) -> None:
         if self.alive:
             return
         self._load_head()
+        self.signer.recover(self._last_id, self._last_hash)
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
@@ -235,7 +242,7 @@ class AuditWriter:
         for start in range(0, len(batch), self.max_batch):
             with self._lock:
                 self._commit(batch[start : start + self.max_batch], loop)
-        if self._last_id - self._signed_id >= self.checkpoint_events:
+        if self._last_id - self.signer.signed_id >= self.checkpoint_events:
             with self._lock:
                 self._checkpoint()
 
@@ -398,26 +405,17 @@ class AuditWriter:
                 conn.close()
 
     def _checkpoint_due(self) -> bool:
-        pending = self._last_id - self._signed_id
-        if pending <= 0:
-            return False
-        elapsed = time.monotonic() - self._signed_at
-        return pending >= self.checkpoint_events or elapsed >= self.checkpoint_seconds
+        return self.signer.due(self._last_id)
 
     def _checkpoint(self) -> None:
-        if self._last_id <= self._signed_id or self._last_hash is None:
-            return
-        try:
-            write_checkpoint(self.store, self.key, self._last_id, self._last_hash)
-        except Exception as exc:  # retried at the next batch
-            log.error("audit checkpoint failed: %s", type(exc).__name__)
-            return
-        self._signed_id, self._signed_at = self._last_id, time.monotonic()
+        self.signer.sign(self._last_id, self._last_hash)
 
 
-def append_now(store: Store, key: Ed25519PrivateKey, events: list[Event]) -> None:
+def append_now(
+    store: Store, key: Ed25519PrivateKey, events: list[Event], anchor: Anchor | None = None
+) -> None:
     """Write events without a server running (CLI actions, tests): one batch, then sign."""
-    writer = AuditWriter(store, key, checkpoint_seconds=0.0)
+    writer = AuditWriter(store, key, checkpoint_seconds=0.0, anchor=anchor)
     writer.start()
     try:
         futures = [writer.submit(e) for e in events]

@@ -21,14 +21,17 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from seamline.exchange.agreements import Grant, grant_for
+from seamline.exchange.anchor import audit_anchor, has_events
 from seamline.exchange.audit import AuditUnavailable, AuditWriter, Event
 from seamline.exchange.clients import CertCache, ClientInfo, KeyCache
 from seamline.exchange.data import PersonIndex, load_people
 from seamline.exchange.errors import ApiError, envelope
-from seamline.exchange.keys import default_key_path, load_or_create_key
+from seamline.exchange.keys import default_key_path, load_signing_key
 from seamline.exchange.metrics import Metrics
 from seamline.exchange.mtls import STATE_KEY
+from seamline.exchange.provenance import load_secret
 from seamline.exchange.tokens import OidcConfig, TokenValidator, looks_like_jwt
+from seamline.seams.approval import ApprovalGate
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
 
@@ -42,6 +45,12 @@ class ExchangeConfig:
     """Write the audit log (off only to measure its cost: requests are then unaudited)."""
     key_path: Path | None = None
     """Ed25519 key signing audit checkpoints; default ``<data_dir>/keys/audit-ed25519.pem``."""
+    anchor_path: Path | None = None
+    """The append-only file every checkpoint is also written to (meant for write-once
+    storage); default ``$SEAMLINE_AUDIT_ANCHOR``, else ``<data_dir>/anchor/audit-anchor.jsonl``."""
+    tsa_url: str | None = None
+    """An RFC 3161 time-stamping authority stamping each anchored checkpoint; default
+    ``$SEAMLINE_AUDIT_TSA_URL``, else none."""
     checkpoint_events: int = 1000
     """Sign the chain's head after this many new events..."""
     checkpoint_seconds: float = 5.0
@@ -121,9 +130,14 @@ class Exchange:
         if config.oidc is not None:
             self.tokens = TokenValidator(config.oidc, store, config.auth_cache_seconds)
         self.metrics = Metrics()
+        key_path = config.key_path or default_key_path(ws.data_dir)
+        self.provenance_secret = load_secret(key_path.parent)
+        self.approvals = ApprovalGate(ws, store, config.auth_cache_seconds)
         self.writer: AuditWriter | None = None
         if config.audit:
-            key = load_or_create_key(config.key_path or default_key_path(ws.data_dir))
+            anchor = audit_anchor(ws.data_dir, config.anchor_path, config.tsa_url)
+            fresh = not anchor.path.exists() and not has_events(store)
+            key = load_signing_key(key_path, may_create=fresh)
             self.writer = AuditWriter(
                 store,
                 key,
@@ -131,6 +145,8 @@ class Exchange:
                 checkpoint_seconds=config.checkpoint_seconds,
                 observe=self.metrics.observe_commit,
                 inline=config.audit_inline,
+                anchor=anchor,
+                key_path=key_path,
             )
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
@@ -198,7 +214,9 @@ class Exchange:
         return ctx
 
     def authorize(self, ctx: Context) -> Grant:
-        ctx.grant = grant_for(self.ws, ctx.caller.system, ctx.purpose, self.today)
+        ctx.grant = grant_for(
+            self.ws, ctx.caller.system, ctx.purpose, self.today, self.approvals.unapproved
+        )
         return ctx.grant
 
     def _rate(self, name: str) -> None:

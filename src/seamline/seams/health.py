@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from seamline.seams.agreements import agreement_status
+from seamline.seams.approval import approval_states
 from seamline.seams.history import deliveries, last_checks, open_findings
 from seamline.seams.report import owner_text
 from seamline.store import Store
@@ -30,6 +31,9 @@ class SeamHealth:
     agreement: str
     agreement_expires: dt.date | None
     agreement_status: str
+    approval: str = "not required"
+    """``not required``, ``approved (...)`` or ``NEEDS APPROVAL: <role> missing|stale``."""
+    needs_approval: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,6 +44,7 @@ def seam_health(ws: Workspace, store: Store, *, today: dt.date | None = None) ->
     today = today or dt.date.today()
     checks = last_checks(store)
     findings = open_findings(store)
+    approvals = approval_states(ws, store)
     out: list[SeamHealth] = []
     for sid in sorted(ws.seams):
         seam = ws.seams[sid]
@@ -62,6 +67,8 @@ def seam_health(ws: Workspace, store: Store, *, today: dt.date | None = None) ->
                 agreement=seam.agreement.reference,
                 agreement_expires=seam.agreement.expires,
                 agreement_status=agreement_status(seam, today),
+                approval=approvals[sid].text,
+                needs_approval=not approvals[sid].approved,
             )
         )
     return out

@@ -40,6 +40,7 @@ from seamline.seams.contract import rule_names
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import (
     AgreementSpec,
+    ApprovalsSpec,
     ContractSpec,
     FreshnessSpec,
     RuleSpec,
@@ -98,6 +99,7 @@ class ImportedContract:
     agreement: AgreementSpec | None = None
     description: str = ""
     change_windows: dict[str, str] | None = None
+    approvals: ApprovalsSpec | None = None
     attributes: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     """Quality items no seamline rule can check (``text``, ``sql``, other engines), named."""
@@ -123,6 +125,7 @@ class ImportedContract:
             owner=self.owner,
             agreement=self.agreement,
             contract=self.contract,
+            approvals=self.approvals,
         )
 
 
@@ -257,6 +260,11 @@ def export_odcs(ws: Workspace, seam_id: str, *, today: dt.date | None = None) ->
         {"property": "seamlineOwnerAgency", "value": owner.agency},
         {"property": "seamlineDescription", "value": seam.description},
         {"property": "seamlineChangeWindows", "value": dict(seam.change_windows)},
+        *(
+            [{"property": "seamlineApprovals", "value": seam.approvals.model_dump(mode="json")}]
+            if seam.approvals is not None
+            else []
+        ),
         {"property": "seamlineAllowNewColumns", "value": c.allow_new_columns},
         # ODCS groups rules by property; the seam's own order names rules `check:attr#n`.
         {"property": "seamlineRuleOrder", "value": names},
@@ -476,6 +484,11 @@ def _import(doc: dict[str, Any]) -> ImportedContract:
         agreement=agreement,
         description=str(custom.get("seamlineDescription") or ""),
         change_windows=custom.get("seamlineChangeWindows") or None,
+        approvals=(
+            ApprovalsSpec(**custom["seamlineApprovals"])
+            if isinstance(custom.get("seamlineApprovals"), dict)
+            else None
+        ),
         attributes=tuple(attributes),
         skipped=tuple(skipped),
     )

@@ -43,7 +43,7 @@ class SourceOptions(BaseModel):
     state: Literal["snapshot", "append"] | None = None
     """How the dataset's current state is made from its deliveries: ``snapshot`` (the latest good delivery is the state) or ``append`` (all deliveries, de-duplicated by ``key``). Default: the connector's own (see each connector)."""
     key: list[str] = Field(default_factory=list)
-    """Columns that identify a record. An ``append`` state keeps the latest delivery's record per key; without a key nothing is de-duplicated."""
+    """Columns that identify a record. An ``append`` state keeps the latest delivery's record per key. Without a key, a connector's own record key is used (queues: ``_message_id``); without either nothing is de-duplicated. Rows whose key is null are all kept."""
     keep: PositiveInt | timedelta | None = None
     """Retention of deliveries: a number (``30``, the newest kept) or an ISO 8601 duration (``P90D``). Files the current state needs are never deleted. Default: keep all."""
 
@@ -81,6 +81,9 @@ class QuarantineRecord:
     position: str
     reason: str
     raw: bytes = b""
+    layout: bool = False
+    """Layout of the source, not bad data (a spreadsheet's section title or totals row):
+    quarantined and counted like any other, but not toward the quarantine threshold."""
 
 
 @dataclass
@@ -131,6 +134,9 @@ class Reader(ABC):
     kind: ClassVar[str]
     options_model: ClassVar[type[SourceOptions]]
     capabilities: ClassVar[Capabilities] = Capabilities()
+    record_key: ClassVar[str | None] = None
+    """A column the reader adds that names a record across runs (``_message_id`` for
+    queues). An ``append`` state without a declared ``key:`` keeps one row per value."""
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         self.options = options
@@ -157,6 +163,13 @@ class Reader(ABC):
     def state(self) -> dict[str, Any]:
         """State to keep for the next run (for incremental readers)."""
         return dict(self.context.state)
+
+    def metadata(self) -> dict[str, str]:
+        """What the read chose or did beyond the rows (an encoding, dead-letter counts).
+
+        Kept with the delivery and shown by ``seamline deliveries``; read after the landing.
+        """
+        return {}
 
     def describe(self) -> str:
         """A short human description of the source, free of secrets."""

@@ -9,7 +9,9 @@ Layout under the data folder::
 A source's ``state:`` says how the current state is made: ``snapshot`` (full extracts)
 is the latest good delivery, linked (not copied) to the state file; ``append`` (queues,
 incremental SQL) is every delivery, de-duplicated by the source's ``key`` (the latest
-delivery's record wins; without a key nothing is de-duplicated). An append delivery's
+delivery's record wins). Without a declared key, the reader's ``record_key`` is the key
+(queues: ``_message_id``, so a message delivered again is kept once); without either,
+nothing is de-duplicated. Rows whose key is null are all kept. An append delivery's
 ``_record_no`` continues where the previous one stopped, so row ids stay unique across
 deliveries and never change once landed. An empty delivery (nothing read) and a failed
 one never replace the state; a failed *append* delivery, over the quarantine threshold,
@@ -43,6 +45,8 @@ from seamline.sources.base import (
     StateMode,
 )
 from seamline.sources.landing import LandingResult, Progress, Target, land
+from seamline.sources.listing import delivery_rows as delivery_rows
+from seamline.sources.listing import source_notes as source_notes
 from seamline.store import DeliveryInfo, Store
 
 
@@ -102,7 +106,8 @@ def deliver(
     """
     reader_cls = (registry or default_registry()).connector(options.kind)
     mode = reader_cls.state_mode(options)
-    _clear_aborted(store, dataset, data_dir)
+    key = state_key(reader_cls, options)
+    _clear_aborted(store, dataset, data_dir, recover=mode == "append" and bool(key))
     first = 1
     if mode == "append":
         first = max(store.next_record_no(dataset), _state_top(state_path(data_dir, dataset)) + 1)
@@ -120,7 +125,7 @@ def deliver(
             registry=registry,
             progress=progress,
             target=target,
-            key_columns=options.key if mode == "append" else (),
+            key_columns=key if mode == "append" else (),
             commit_failed=mode == "append",
         )
     except SeamlineError as exc:
@@ -144,13 +149,14 @@ def deliver(
             path=str(landed.landing_path) if landed.landing_path else None,
             quarantine_path=str(landed.quarantine_path) if landed.quarantine_path else None,
             message=message,
+            metadata=landed.metadata,
         )
 
     finish(landed.failed)
     if status == "empty":
         store.mark_pruned({did})
     try:
-        changed = update_state(store, dataset, data_dir, mode, options.key)
+        changed = update_state(store, dataset, data_dir, mode, key)
     except SourceError as exc:
         # Landed and committed, but not merged: the delivery stays pending (kept, not in
         # the state) and the next run merges it again; this run fails with the reason.
@@ -162,9 +168,49 @@ def deliver(
     return Delivered(landed, did, mode, status, changed, rows, pruned)
 
 
-def _clear_aborted(store: Store, dataset: str, data_dir: Path) -> None:
-    """Delete what aborted deliveries (a killed run) left half-written."""
+def _recover(store: Store, dataset: str, data_dir: Path, d: DeliveryInfo) -> bool:
+    """Keep an aborted delivery whose files were complete; False if there is nothing to keep."""
+    landing = delivery_file(data_dir, dataset, d.id)
+    if not landing.is_file():
+        return False
+    quarantine = delivery_quarantine(data_dir, dataset, d.id)
+    landed = pq.ParquetFile(landing).metadata.num_rows
+    bad = pq.ParquetFile(quarantine).metadata.num_rows if quarantine.is_file() else 0
+    if landed + bad == 0:
+        return False
+    store.finish_delivery(
+        d.id,
+        "ok",
+        read=landed + bad,
+        landed=landed,
+        quarantined=bad,
+        path=str(landing),
+        quarantine_path=str(quarantine) if bad else None,
+        message="the run was interrupted after this delivery had landed; kept (the key "
+        "removes what the source delivers again)",
+    )
+    return True
+
+
+def state_key(reader_cls: type[Reader], options: SourceOptions) -> list[str]:
+    """The columns an ``append`` state keeps one row per: the declared ``key:``, else the
+    reader's own ``record_key`` (``_message_id`` for queues), else none."""
+    if options.key:
+        return list(options.key)
+    return [reader_cls.record_key] if reader_cls.record_key else []
+
+
+def _clear_aborted(store: Store, dataset: str, data_dir: Path, *, recover: bool) -> None:
+    """Delete what aborted deliveries (a killed run) left half-written.
+
+    With ``recover`` (an append source with a key), an aborted delivery whose landing file
+    was complete is kept instead: the run may have died after acknowledging its messages
+    (they would be lost otherwise) or before (the source delivers them again, and the key
+    keeps each record once).
+    """
     for d in store.deliveries(dataset):
+        if d.status == "aborted" and d.kept and recover and _recover(store, dataset, data_dir, d):
+            continue
         if d.status == "aborted" and d.kept:
             for final in (
                 delivery_file(data_dir, dataset, d.id),
@@ -315,28 +361,6 @@ def prune(store: Store, dataset: str, options: SourceOptions) -> list[int]:
 def _needed(d: DeliveryInfo) -> bool:
     """The snapshot in the state, or an append delivery not merged yet."""
     return (d.mode == "snapshot" and d.in_state) or _pending(d)
-
-
-def delivery_rows(store: Store, dataset: str) -> list[dict[str, object]]:
-    """``seamline deliveries``: one row per delivery, newest first, as a person reads them."""
-    rows: list[dict[str, object]] = []
-    for d in reversed(store.deliveries(dataset)):
-        rows.append(
-            {
-                "id": d.id,
-                "time": d.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                "kind": d.mode,
-                "read": d.read,
-                "landed": d.landed,
-                "quarantined": d.quarantined,
-                "status": d.status,
-                "in state": "yes" if d.in_state else "no",
-                "file": "kept" if d.kept else ("none" if d.status == "empty" else "deleted"),
-                "run": d.run_id,
-                "message": d.message or "",
-            }
-        )
-    return rows
 
 
 class StateReader(Reader):

@@ -55,6 +55,8 @@ class LandingResult:
     read: int = 0
     landed: int = 0
     quarantined: int = 0
+    layout: int = 0
+    """Of the quarantined, rows that are the source's layout (not counted as bad data)."""
     landing_path: Path | None = None
     quarantine_path: Path | None = None
     seconds: float = 0.0
@@ -63,11 +65,14 @@ class LandingResult:
     failed: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     committed: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+    """What the reader chose or did beyond the rows (``Reader.metadata()``)."""
     """The reader was told to commit (messages acknowledged, watermark moved on)."""
 
     @property
     def quarantine_share(self) -> float:
-        return self.quarantined / self.read if self.read else 0.0
+        """The share of bad records: quarantined layout rows (totals, titles) do not count."""
+        return (self.quarantined - self.layout) / self.read if self.read else 0.0
 
     @property
     def ok(self) -> bool:
@@ -302,12 +307,14 @@ def land(
             result.read += batch.read
             result.landed += batch.data.num_rows
             result.quarantined += len(batch.quarantined)
+            result.layout += sum(1 for q in batch.quarantined if q.layout)
             for q in batch.quarantined:
                 kind = reason_kind(q.reason)
                 result.reasons[kind] = result.reasons.get(kind, 0) + 1
             if progress is not None:
                 progress(batch.read)
         _check_accounting(result, sink.numbers, dataset, reader)
+        result.metadata = dict(reader.metadata())
         if result.landed:
             _check_key(sink.schema, key_columns, dataset)
         schema = sink.schema or pa.schema(_QUARANTINE_FIELDS[:2])
@@ -331,9 +338,11 @@ def land(
     result.schema = [(f.name, str(f.type)) for f in schema]
     result.seconds = time.perf_counter() - started
     if result.quarantine_share > max_quarantine_share:
+        bad = result.quarantined - result.layout
+        layout = f" (and {result.layout:,} layout rows)" if result.layout else ""
         result.failed = (
-            f"{result.quarantined:,} of {result.read:,} records "
-            f"({result.quarantine_share:.1%}) were quarantined, more than the allowed "
+            f"{bad:,} of {result.read:,} records "
+            f"({result.quarantine_share:.1%}) were quarantined{layout}, more than the allowed "
             f"{max_quarantine_share:.1%}; see {sink.quarantine}"
         )
         if not commit_failed:

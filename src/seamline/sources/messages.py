@@ -22,4 +22,8 @@ def with_message_ids(batch: Batch, ids: Mapping[int, str | None]) -> Batch:
     data = batch.data
     numbers = data.column(data.schema.get_field_index(RECORD_NO)).to_pylist()
     column = pa.array([ids.get(int(n or 0)) for n in numbers], type=pa.string())
-    return Batch(data=data.add_column(2, MESSAGE_ID, column), quarantined=batch.quarantined)
+    return Batch(
+        data=data.add_column(2, MESSAGE_ID, column),
+        quarantined=batch.quarantined,
+        consumed=batch.consumed,
+    )

@@ -129,7 +129,9 @@ class RecordAssembler:
             table, pa.array(numbers, type=pa.int64()), pa.array(positions, type=pa.string())
         )
         rejected.sort(key=lambda q: q.record_no)
-        return Batch(data=data, quarantined=rejected)
+        return Batch(
+            data=data, quarantined=rejected, consumed=len(records) + len(quarantined or [])
+        )
 
 
 def _fits(value: Any, typ: pa.DataType) -> bool:

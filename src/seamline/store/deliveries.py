@@ -6,7 +6,7 @@ Part of :class:`~seamline.store.Store`; kept apart to keep each module small.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ class DeliveryInfo:
     started_at: datetime
     finished_at: datetime | None
     message: str | None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def _info(d: Delivery) -> DeliveryInfo:
@@ -58,6 +59,7 @@ def _info(d: Delivery) -> DeliveryInfo:
         d.started_at,
         d.finished_at,
         d.message,
+        {str(k): str(v) for k, v in (d.source_metadata or {}).items()},
     )
 
 
@@ -102,6 +104,7 @@ class DeliveryStore:
         path: str | None = None,
         quarantine_path: str | None = None,
         message: str | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> None:
         if status not in DELIVERY_STATUSES:
             raise StoreError(f"unknown delivery status {status!r}")
@@ -116,6 +119,8 @@ class DeliveryStore:
             row.status, row.message, row.finished_at = status, message, utcnow()
             row.read_count, row.landed_count, row.quarantined_count = read, landed, quarantined
             row.path, row.quarantine_path = path, quarantine_path
+            if metadata is not None:
+                row.source_metadata = dict(metadata)
 
     def set_in_state(self, dataset_id: str, ids: set[int], *, only: bool) -> None:
         """Mark deliveries ``ids`` as in the current state (``only``: and no other)."""

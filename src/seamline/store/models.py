@@ -117,6 +117,9 @@ class Delivery(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message: Mapped[str | None] = mapped_column(Text)
+    source_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What the reader chose or did beyond the rows (``Reader.metadata()``): the encoding
+    it read and why, messages moved to a dead-letter destination."""
 
 
 class ObservedField(Base):
@@ -263,3 +266,17 @@ class AuditSignature(Base):
     signature: Mapped[str] = mapped_column(Text)
     public_key: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Approval(Base):
+    """A person's approval of a seam's review packet in one role, bound to its digest."""
+
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seam: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 (hex) of the review packet's approved content."""
+    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,7 @@ provider, a field's code list) are checked in :mod:`seamline.workspace.reference
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -44,6 +45,26 @@ class LineageSpec(Spec):
     namespace: str = "seamline"
 
 
+class ApprovalsSpec(Spec):
+    """Who must approve a seam's agreement before it is served (``approvals:``)."""
+
+    required: list[str] = Field(default_factory=list)
+    """Roles whose approval of the current review packet is needed (e.g. owner, security)."""
+    enforce: bool = True
+    """When true, the exchange refuses to serve a seam that lacks a required approval."""
+
+    @field_validator("required")
+    @classmethod
+    def _roles(cls, roles: list[str]) -> list[str]:
+        bad = [r for r in roles if not re.match(ID, r)]
+        if bad:
+            raise ValueError(f"roles must be lower-case ids like 'owner' or 'security', got {bad}")
+        dupes = sorted({r for r in roles if roles.count(r) > 1})
+        if dupes:
+            raise ValueError(f"role {dupes[0]!r} is listed twice")
+        return roles
+
+
 TruthCompare = Literal["exact", "text", "name"]
 
 
@@ -76,6 +97,7 @@ class ProjectSpec(Spec):
     quarantine_max_share: float = Field(default=0.05, ge=0.0, le=1.0)
     notifications: NotificationsSpec = Field(default_factory=NotificationsSpec)
     lineage: LineageSpec = Field(default_factory=LineageSpec)
+    approvals: ApprovalsSpec = Field(default_factory=ApprovalsSpec)
     evaluate: EvaluateSpec | None = None
 
 
@@ -408,3 +430,5 @@ class SeamSpec(Spec):
     agreement: AgreementSpec
     change_windows: dict[str, str] = Field(default_factory=dict)
     contract: ContractSpec = Field(default_factory=ContractSpec)
+    approvals: ApprovalsSpec | None = None
+    """Overrides the workspace's ``approvals:`` for this seam."""

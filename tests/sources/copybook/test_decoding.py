@@ -231,3 +231,27 @@ def test_edited_and_wide_fields_never_crash(data: bytes, encoding: str) -> None:
         arr, bad, null = decode_field(f, matrix[:, f.offset : f.offset + f.size], codec)
         assert len(arr) == len(bad) == len(null) == len(matrix)
         assert arr.null_count >= int((bad | null).sum()) or f.kind == "alnum"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(min_size=0, max_size=64), st.integers(min_value=1, max_value=8))
+def test_translate_lookup_equals_an_array_lookup(data: bytes, width: int) -> None:
+    from seamline.sources.copybook.text import lookup
+
+    rows = len(data) // width
+    sub = np.frombuffer(data[: rows * width], dtype=np.uint8).reshape(rows, width)
+    table = np.random.default_rng(rows).integers(0, 256, 256).astype(np.uint8)
+    assert np.array_equal(lookup(table.tobytes(), sub[:, ::-1]), table[sub[:, ::-1]])
+
+
+def test_zoned_separate_sign_with_blanks_and_digits_only(tmp_path: Path) -> None:
+    copybook = """\
+       01  R.
+           05  A   PIC S9(3) SIGN IS LEADING SEPARATE.
+           05  B   PIC 9(3).
+"""
+    _write(tmp_path, copybook, b"+12 123-  7004" + b"-12 12X")
+    rows, quarantined = _batches(tmp_path, encoding="ascii")
+    assert [(r["A"], r["B"]) for r in rows] == [(12, 123), (-7, 4)]
+    assert [q.record_no for q in quarantined] == [3]
+    assert "B" in quarantined[0].reason

@@ -5,7 +5,10 @@ landing file is complete) the broker keeps them as "unacked"; if the process die
 or the connection closes first, the broker puts them back in the queue, so a crash
 loses nothing and — because the landing file was never finalized — duplicates nothing.
 Every row carries ``_message_id`` (the ``message-id`` property), so a message the
-broker delivers again is recognisably the same record.
+broker delivers again is recognisably the same record; an ``append`` state without a
+``key:`` keeps one row per ``_message_id``. A message published without a message-id
+cannot be de-duplicated this way (its ``_message_id`` is null and every such row is kept):
+publishers should set one, or the dataset should declare a ``key:`` from the payload.
 
 With ``dead_letter`` set, a poison message (one the quarantine takes) is copied to the
 dead-letter queue with its reason and acknowledged as soon as its batch is assembled,

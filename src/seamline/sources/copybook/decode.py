@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from seamline.sources.copybook.layout import Field
-from seamline.sources.copybook.text import U8, Codec, Mask, decode_text
+from seamline.sources.copybook.text import U8, Codec, Mask, decode_text, lookup
 from seamline.sources.copybook.wide import Wide, from_digits
 
 I64 = npt.NDArray[np.int64]
@@ -29,7 +29,6 @@ _PACKED_PAIR = np.array(
     [10 * (b >> 4) + (b & 15) if b >> 4 < 10 and b & 15 < 10 else -1 for b in range(256)],
     dtype=np.int8,
 )
-_PACKED_PAIR64 = _PACKED_PAIR.astype(np.int64)
 
 
 def _luts(ebcdic: bool) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8], npt.NDArray[np.int8]]:
@@ -59,6 +58,9 @@ def _luts(ebcdic: bool) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8], npt
 
 
 _LUTS = {True: _luts(True), False: _luts(False)}
+_DIGIT_BYTES = {ebcdic: luts[0].view(np.uint8).tobytes() for ebcdic, luts in _LUTS.items()}
+"""The digit tables as ``bytes.translate`` tables (int8 values stored as their bytes)."""
+_PACKED_PAIR_BYTES = _PACKED_PAIR.view(np.uint8).tobytes()
 
 
 Values = npt.NDArray[np.int64] | Wide
@@ -120,14 +122,15 @@ def decode_zoned(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, 
     """DISPLAY numerics; returns (array, bad, null)."""
     if f.edited:
         return _decode_edited(f, sub, codec)
-    digit_lut, over_lut, sign_lut = _LUTS[codec.ebcdic]
+    _, over_lut, sign_lut = _LUTS[codec.ebcdic]
     n, size = sub.shape
     space = codec.space
-    null = (sub == space).all(axis=1) | (sub == 0).all(axis=1)
+    given = sub
     if codec.nul_blank:
         sub = np.where(sub == 0, np.uint8(space), sub)
     negative = np.zeros(n, dtype=np.bool_)
     bad = np.zeros(n, dtype=np.bool_)
+    table = _DIGIT_BYTES[codec.ebcdic]
     if f.sign_separate:
         pos = 0 if f.sign_leading else size - 1
         sign_byte = sub[:, pos]
@@ -135,14 +138,22 @@ def decode_zoned(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask, 
         negative = sign_byte == minus
         bad |= ~((sign_byte == plus) | negative | (sign_byte == space))
         body = sub[:, 1:] if f.sign_leading else sub[:, :-1]
-        d = digit_lut[body]
+        d = lookup(table, body).view(np.int8).copy()
     else:
-        d = digit_lut[sub].copy()
+        d = lookup(table, sub).view(np.int8).copy()
         pos = 0 if f.sign_leading else size - 1
         d[:, pos] = over_lut[sub[:, pos]]
         sgn = sign_lut[sub[:, pos]]
         negative = sgn < 0
         bad |= sgn == 0
+    if not d.size or int(d.min()) >= 0:
+        # every byte a digit (the usual case): no blanks to place, no empty values
+        null = np.zeros(n, dtype=np.bool_)
+        values = _signed(_digits_value(d), negative)
+        if not f.signed:
+            bad |= negative & ~_is_zero(values)
+        return _to_arrow(values, f.arrow_type(), ~bad, f.p_shift), bad, null
+    null = (given == space).all(axis=1) | (given == 0).all(axis=1)
     is_space = d == -2
     bad |= (d == -1).any(axis=1)
     present = ~is_space
@@ -224,15 +235,18 @@ def decode_packed(f: Field, sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask,
     if 2 * size - 1 <= 18:
         # a byte -> two-digit lookup (0..99, or -1 for a nibble above 9) halves the work
         body = sub[:, :-1]
-        pairs = _PACKED_PAIR[body]
         high = (last >> 4).astype(np.int64)
         bad = (sign < 10) | (high > 9)
         values: Values = high
         if size > 1:
-            bad |= pairs.min(axis=1) < 0
-            acc = _PACKED_PAIR64[body[:, 0]]
+            # column by column: NumPy reduces short rows (axis=1) slowly
+            pairs = np.asfortranarray(lookup(_PACKED_PAIR_BYTES, body).view(np.int8))
+            low = pairs[:, 0].copy()
+            acc = pairs[:, 0].astype(np.int64)
             for j in range(1, size - 1):
+                np.minimum(low, pairs[:, j], out=low)
                 acc = acc * 100 + pairs[:, j]
+            bad |= low < 0
             values = acc * 10 + high
     else:
         nibbles = np.empty((n, 2 * size), dtype=np.int8)

@@ -218,4 +218,5 @@ def nested_batch(
     return Batch(
         data=with_bookkeeping(data, numbers, pa.array(out.positions, type=pa.string())),
         quarantined=out.quarantined,
+        consumed=len(out.numbers) + len(out.quarantined),
     )

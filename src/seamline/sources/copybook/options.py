@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from seamline.sources.base import SourceOptions
 
@@ -117,6 +117,13 @@ class CopybookOptions(SourceOptions):
     group_text: list[str] = Field(default_factory=list)
     """Groups (outside any OCCURS) also read whole as one text column ``<GROUP>_TEXT`` next
     to the group, e.g. an account number kept as parts and as one string."""
+    workers: Literal["auto"] | PositiveInt = "auto"
+    """Processes that decode the file in parallel: ``auto`` one per core (fewer for a file
+    under 8 MB a process), ``1`` one process. Fixed-length (F/FB) files are cut every so
+    many records and VB files between blocks; the result is the same as on one core,
+    ``_record_no`` and quarantine included. V, VBS and D files, records sized by their
+    OCCURS counts, packed files, ``segment_children`` and a read with a row limit are
+    read on one core."""
     keep_fillers: bool | Literal["groups"] = False
     """Also output FILLER fields, numbered in record order (FILLER_1, FILLER_2, ...);
     ``groups``: only FILLER groups, with their named fields (Cobrix's

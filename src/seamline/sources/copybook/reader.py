@@ -27,7 +27,9 @@ from seamline.sources.copybook.occurs import RecordSizer
 from seamline.sources.copybook.options import CopybookOptions
 from seamline.sources.copybook.parser import load_copybook
 from seamline.sources.copybook.records import Frame, Framing, compression_of, frames
+from seamline.sources.copybook.split import read_span, spans, splittable
 from seamline.sources.copybook.text import Codec
+from seamline.sources.parallel import MIN_RANGE_BYTES, read_ranges, resolve_workers
 
 
 class CopybookReader(Reader):
@@ -71,7 +73,7 @@ class CopybookReader(Reader):
                 self._layout.renames.update(extra.renames)
         return self._layout
 
-    def _framing(self, layout: Layout, assembler: Assembler) -> Framing:
+    def framing(self, layout: Layout, assembler: Assembler) -> Framing:
         o = self.opts
         sizer = None
         if o.variable_size_occurs:
@@ -137,8 +139,13 @@ class CopybookReader(Reader):
             assembler = self.assembler()
         except CopybookError:
             raise
-        framing = self._framing(self.layout, assembler)
+        framing = self.framing(self.layout, assembler)
         limit = self.context.limit
+        if limit is None and not self.opts.segment_children and splittable(framing):
+            workers = resolve_workers(self.opts.workers, path.stat().st_size)
+            if workers > 1:
+                yield from self._parallel(path, framing, workers)
+                return
         record_no = 0
         unit = "line" if self.opts.record_format == "D" else "byte"
         hierarchy = None
@@ -151,7 +158,7 @@ class CopybookReader(Reader):
                 if limit is not None and record_no + frame.n > limit:
                     frame = _head(frame, limit - record_no)
                 if hierarchy is None:
-                    yield self._decode(frame, assembler, record_no, unit)
+                    yield self.decode(frame, assembler, record_no, unit)
                 else:
                     yield nested_batch(hierarchy, frame, assembler, unit)
                 record_no += frame.n
@@ -164,7 +171,15 @@ class CopybookReader(Reader):
                 hint="Check that the file is readable.",
             ) from None
 
-    def _decode(self, frame: Frame, assembler: Assembler, first_no: int, unit: str) -> Batch:
+    def _parallel(self, path: Path, framing: Framing, workers: int) -> Iterator[Batch]:
+        """The file cut into byte ranges at record boundaries, decoded by ``workers`` processes."""
+        target = min(64 << 20, max(MIN_RANGE_BYTES, path.stat().st_size // (4 * workers)))
+        tasks = [
+            (read_span, self.opts, self.context, span) for span in spans(path, framing, target)
+        ]
+        yield from read_ranges(tasks, workers, str(path))
+
+    def decode(self, frame: Frame, assembler: Assembler, first_no: int, unit: str) -> Batch:
         result = assembler.run(Block(frame.matrix, frame.lengths))
         bad = result.bad
         reasons = result.reasons
@@ -197,7 +212,8 @@ class CopybookReader(Reader):
         digits = cast(pa.StringArray, pa.array(positions).cast(pa.string()))
         # (the stubs want all arguments arrays or all scalars; Arrow broadcasts the mix)
         text = pc.binary_join_element_wise(f"{unit} ", digits, "")  # type: ignore[call-overload]
-        return Batch(data=with_bookkeeping(data, pa.array(numbers), text), quarantined=quarantined)
+        data = with_bookkeeping(data, pa.array(numbers), text)
+        return Batch(data=data, quarantined=quarantined, consumed=frame.n)
 
 
 def _head(frame: Frame, n: int) -> Frame:

@@ -122,11 +122,18 @@ def _open(path: Path, compression: str = "none") -> tuple[Any, npt.NDArray[np.ui
     return mm, np.frombuffer(mm, dtype=np.uint8)
 
 
-def frames(path: Path, framing: Framing) -> Iterator[Frame]:
+def data_span(size: int, framing: Framing) -> tuple[int, int]:
+    """Where the records of a file of ``size`` bytes start and end."""
+    start = min(framing.file_start_offset, size)
+    return start, max(start, size - framing.file_end_offset)
+
+
+def frames(path: Path, framing: Framing, span: tuple[int, int] | None = None) -> Iterator[Frame]:
+    """The file's records a frame at a time; ``span``: only the bytes from..to (record
+    boundaries, for a part of a parallel read)."""
     mm, data = _open(path, framing.compression)
     try:
-        start = min(framing.file_start_offset, len(data))
-        end = max(start, len(data) - framing.file_end_offset)
+        start, end = span if span is not None else data_span(len(data), framing)
         if framing.record_format in ("F", "FB") and framing.record_size is not None:
             yield from _sized(data, start, end, framing, framing.record_size)
         elif framing.record_format in ("F", "FB"):

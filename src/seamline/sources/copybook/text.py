@@ -59,6 +59,23 @@ class Codec:
         out: U8 = np.where(ascii_ok, self.table, 0x80).astype(np.uint8)
         return out
 
+    @cached_property
+    def narrow_bytes(self) -> bytes:
+        """:attr:`narrow` as a ``bytes.translate`` table."""
+        return self.narrow.tobytes()
+
+
+def lookup(table: bytes, sub: U8) -> U8:
+    """``table[sub]`` for a 256-entry byte table.
+
+    ``bytes.translate`` runs the lookup in C at memory speed, several times faster than
+    NumPy's fancy indexing with uint8 indices (which goes through a generic gather).
+    """
+    if not sub.size:
+        return np.zeros(sub.shape, dtype=np.uint8)
+    flat = np.ascontiguousarray(sub).tobytes().translate(table)
+    return np.frombuffer(flat, dtype=np.uint8).reshape(sub.shape)
+
 
 def ascii_strings(chars: U8) -> pa.Array[Any]:
     """ASCII byte matrix (n, width) -> StringArray sharing one buffer, no copy per value."""
@@ -111,7 +128,7 @@ def _trim(arr: pa.Array[Any], how: str) -> pa.Array[Any]:
 def decode_text(sub: U8, codec: Codec) -> tuple[pa.Array[Any], Mask]:
     """Text field of every record: (strings, mask of records with undefined bytes)."""
     n = sub.shape[0]
-    chars = codec.narrow[sub] if sub.size else np.zeros(sub.shape, dtype=np.uint8)
+    chars = lookup(codec.narrow_bytes, sub)
     if not sub.size or int(chars.max()) < 0x80:
         # the common case: every byte maps to ASCII, one uint8 gather does it all
         arr = ascii_strings(chars)

@@ -8,9 +8,17 @@ gives the same values many times faster, and a record's line is its position.
 The file is read in chunks cut at line ends. A chunk is taken from pyarrow only when
 every one of its lines parsed into exactly one well-formed record: no blank or ragged
 line, no line break inside quotes, no lone carriage return, no byte that is not UTF-8.
-At the first chunk that is not so, this generator stops and returns where it stopped;
-the exact path reads the rest of the file from there, so quarantine and line numbers
-never depend on which path read a record.
+A chunk that is not so is tried again in pieces of ``PIECE_BYTES``; at the first piece
+that is not clean either, this generator stops and returns where that piece starts and
+ends. The exact path reads from there to the first record boundary at or after the
+piece's end, and hands back to this path (``reader.py``), so only the stretch around a
+bad record pays for line-by-line reading, and quarantine and line numbers never depend
+on which path read a record.
+
+A chunk is cut at a line end, which may fall inside a quoted value; pyarrow then reads
+that line break into the chunk's last value and the rest of the value as a record of
+the next chunk, with the field counts possibly still right. A chunk whose last record
+holds a line break is therefore never taken: every taken chunk ends at a record end.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ FAST_ENCODINGS = frozenset({"utf-8", "ascii"})
 """Codec names (as ``codecs.lookup`` spells them) pyarrow reads without transcoding."""
 
 CHUNK_BYTES = 8 << 20
+PIECE_BYTES = 64 << 10
 _join: Any = pc.binary_join_element_wise  # the stubs do not know scalar arguments
 
 
@@ -44,6 +53,8 @@ class Resume:
     """Its 1-based line number."""
     records: int
     """Records read before it."""
+    stop: int = 0
+    """Byte offset of the end of the stretch that was not clean."""
 
 
 def _parse(chunk: bytes, names: list[str], delimiter: str, quotechar: str) -> pa.Table | None:
@@ -80,7 +91,23 @@ def _parse(chunk: bytes, names: list[str], delimiter: str, quotechar: str) -> pa
         return None
     if ragged or table.num_rows != lines:  # a blank line or a line break inside quotes
         return None
+    if table.num_rows and any(
+        "\n" in value or "\r" in value
+        for value in table.slice(table.num_rows - 1).to_pylist()[0].values()
+    ):
+        return None  # the chunk ends inside a quoted value
     return table
+
+
+def _pieces(chunk: bytes) -> list[bytes]:
+    """The chunk cut at line ends into pieces of about ``PIECE_BYTES``."""
+    out: list[bytes] = []
+    start = 0
+    while start < len(chunk):
+        cut = chunk.find(b"\n", start + PIECE_BYTES) + 1 or len(chunk)
+        out.append(chunk[start:cut])
+        start = cut
+    return out
 
 
 def fast_batches(
@@ -91,10 +118,15 @@ def fast_batches(
     delimiter: str,
     quotechar: str,
     limit: int | None,
+    records: int = 0,
 ) -> Generator[Batch, None, Resume | None]:
-    """Batches of the clean chunks from ``offset`` on; returns where exact reading must go on."""
-    # Every line of a clean chunk is one record: record r is on line first_line + r - 1.
-    records, carry = 0, b""
+    """Batches of the clean chunks from ``offset`` on; returns where exact reading must go on.
+
+    ``offset`` is the start of line ``first_line`` and of a record; ``records`` were read
+    before it.
+    """
+    # Every line of a clean chunk is one record.
+    line, carry = first_line, b""
     with path.open("rb") as fh:
         fh.seek(offset)
         while limit is None or records < limit:
@@ -111,18 +143,30 @@ def fast_batches(
             else:
                 chunk, carry = data, b""
             table = _parse(chunk, names, delimiter, quotechar)
-            if table is None:
-                return Resume(offset, first_line + records, records)
-            if limit is not None and records + table.num_rows > limit:
-                table = table.slice(0, limit - records)
-            for batch in table.to_batches():
-                numbers = pa.array(np.arange(records + 1, records + batch.num_rows + 1))
-                lines = pc.add(numbers, first_line - 1)
-                positions = _join("line ", pc.cast(lines, pa.string()), "")
-                records += batch.num_rows
-                yield Batch(with_bookkeeping(batch, numbers, positions))
-            offset += len(chunk)
+            parts = [(chunk, table)]
+            if table is None and len(chunk) > PIECE_BYTES:
+                parts = [(piece, None) for piece in _pieces(chunk)]
+            for piece, parsed in parts:
+                if parsed is None:
+                    parsed = _parse(piece, names, delimiter, quotechar)
+                if parsed is None:
+                    return Resume(offset, line, records, offset + len(piece))
+                if limit is not None and records + parsed.num_rows > limit:
+                    parsed = parsed.slice(0, limit - records)
+                for batch in parsed.to_batches():
+                    numbers = pa.array(np.arange(records + 1, records + batch.num_rows + 1))
+                    lines = pc.add(numbers, line - records - 1)
+                    positions = _join("line ", pc.cast(lines, pa.string()), "")
+                    records += batch.num_rows
+                    yield Batch(
+                        with_bookkeeping(batch, numbers, positions), consumed=batch.num_rows
+                    )
+                line += parsed.num_rows
+                offset += len(piece)
+                if limit is not None and records >= limit:
+                    break
     if records == 0:  # a file without records still lands, with its columns
         empty = pa.RecordBatch.from_arrays([pa.array([], pa.string()) for _ in names], names)
-        yield Batch(with_bookkeeping(empty, pa.array([], pa.int64()), pa.array([], pa.string())))
+        none = with_bookkeeping(empty, pa.array([], pa.int64()), pa.array([], pa.string()))
+        yield Batch(none, consumed=0)
     return None

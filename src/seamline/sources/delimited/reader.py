@@ -16,7 +16,7 @@ import io
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -40,7 +40,7 @@ from seamline.sources.delimited.encoding import (
     detect_encoding,
     first_bad_byte,
 )
-from seamline.sources.delimited.fast import FAST_ENCODINGS, fast_batches
+from seamline.sources.delimited.fast import FAST_ENCODINGS, Resume, fast_batches
 from seamline.sources.delimited.options import CsvOptions
 from seamline.sources.delimited.sniff import sniff_delimiter
 
@@ -157,7 +157,7 @@ class CsvReader(Reader):
         )
         tags = {ENCODING_KEY: choice.name.encode(), ENCODING_RULE_KEY: choice.rule.encode()}
         for batch in self._read(choice.name, self.delimiter):
-            yield Batch(batch.data.replace_schema_metadata(tags), batch.quarantined)
+            yield Batch(batch.data.replace_schema_metadata(tags), batch.quarantined, batch.consumed)
 
     def _read(self, encoding: str, delimiter: str) -> Iterator[Batch]:
         counter = ByteCounter(encoding)
@@ -171,16 +171,26 @@ class CsvReader(Reader):
                 # uncertain. These files stay on the exact path.
                 yield from self._records(rows, tap, names, 0)
                 return
-            first_line = tap.line_no + 1
-        resume = yield from fast_batches(
-            self.path, names, offset, first_line, delimiter, self.opts.quotechar, self.context.limit
-        )
-        if resume is None:
-            return
-        with self._open_text(encoding, resume.offset) as fh:
-            tap = _LineTap(fh, counter, resume.offset)
-            tap.line_no = resume.line - 1
-            yield from self._records(self._reader(tap, delimiter), tap, names, resume.records)
+            after: Resume | None = Resume(offset, tap.line_no + 1, 0)
+        while after is not None:
+            # pyarrow for the clean stretches, line by line around the records that are not
+            resume = yield from fast_batches(
+                self.path,
+                names,
+                after.offset,
+                after.line,
+                delimiter,
+                self.opts.quotechar,
+                self.context.limit,
+                after.records,
+            )
+            if resume is None:
+                return
+            with self._open_text(encoding, resume.offset) as fh:
+                tap = _LineTap(fh, counter, resume.offset)
+                tap.line_no = resume.line - 1
+                rows = self._reader(tap, delimiter)
+                after = yield from self._records(rows, tap, names, resume.records, resume.stop)
 
     def _start(self, fh: IO[str], delimiter: str, counter: ByteCounter) -> tuple[_LineTap, Any]:
         """Skip ``skip_rows`` lines; the csv reader over the rest, and its line tap."""
@@ -207,9 +217,13 @@ class CsvReader(Reader):
         return csv.reader(tap, delimiter=delimiter, quotechar=self.opts.quotechar)
 
     def _records(
-        self, rows: Any, tap: _LineTap, names: list[str], record_no: int
-    ) -> Iterator[Batch]:
-        """The records after the header, line by line; ``record_no`` were read before."""
+        self, rows: Any, tap: _LineTap, names: list[str], record_no: int, stop: int | None = None
+    ) -> Generator[Batch, None, Resume | None]:
+        """The records after the header, line by line; ``record_no`` were read before.
+
+        With ``stop``, reading ends at the first record boundary at or after that byte
+        offset and returns where the next record starts (None at the end of the file).
+        """
         codec = tap.counter.codec
         width = len(names)
         limit = self.context.limit
@@ -217,8 +231,12 @@ class CsvReader(Reader):
         numbers: list[int] = []
         positions: list[str] = []
         quarantined: list[QuarantineRecord] = []
+        after: Resume | None = None
         while limit is None or record_no < limit:
             start = tap.line_no + 1
+            if stop is not None and tap.offset is not None and tap.offset >= stop:
+                after = Resume(tap.offset, start, record_no)
+                break
             try:
                 row = next(rows)
             except StopIteration:
@@ -241,8 +259,9 @@ class CsvReader(Reader):
             if len(values) + len(quarantined) >= self.context.batch_size:
                 yield self._batch(names, values, numbers, positions, quarantined)
                 values, numbers, positions, quarantined = [], [], [], []
-        if values or quarantined or record_no == 0:
+        if values or quarantined or (record_no == 0 and after is None):
             yield self._batch(names, values, numbers, positions, quarantined)
+        return after
 
     def _header(self, rows: Any, tap: _LineTap) -> list[str]:
         header: list[str] | None = None
@@ -322,4 +341,4 @@ class CsvReader(Reader):
         data = with_bookkeeping(
             table, pa.array(numbers, type=pa.int64()), pa.array(positions, type=pa.string())
         )
-        return Batch(data, list(quarantined))
+        return Batch(data, list(quarantined), len(numbers) + len(quarantined))

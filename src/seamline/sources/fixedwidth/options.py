@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from seamline.sources.base import BOOKKEEPING_COLUMNS, SourceOptions
 
@@ -60,6 +60,11 @@ class FixedWidthOptions(SourceOptions):
     allow_short_lines: bool = False
     """Read a line shorter than the layout as if padded with spaces (for files whose
     trailing blanks were trimmed). Off: a short line is quarantined."""
+    workers: Literal["auto"] | PositiveInt = "auto"
+    """Processes that read the file in parallel: ``auto`` one per core (fewer for a file
+    under 8 MB a process), ``1`` one process. The file is cut after line breaks; the
+    result is the same as on one process, ``_record_no``, line numbers and quarantine
+    included. UTF-16 and UTF-32 files and reads with a row limit use one process."""
 
     @field_validator("columns")
     @classmethod

@@ -13,8 +13,9 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import functools
+import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
@@ -32,6 +33,13 @@ from seamline.sources.base import (
     with_bookkeeping,
 )
 from seamline.sources.fixedwidth.options import FixedWidthColumn, FixedWidthOptions
+from seamline.sources.parallel import (
+    MIN_RANGE_BYTES,
+    LineSpan,
+    line_spans,
+    read_ranges,
+    resolve_workers,
+)
 
 Convert = Callable[[str], Any]
 
@@ -117,8 +125,24 @@ class FixedWidthReader(Reader):
 
     def batches(self) -> Iterator[Batch]:
         path = self._file()
-        size = max(1, self.context.batch_size)
         limit = self.context.limit
+        if limit is None and not self.codec.startswith(("utf-16", "utf-32")):
+            size = path.stat().st_size
+            workers = resolve_workers(self.opts.workers, size)
+            if workers > 1:
+                target = min(64 << 20, max(MIN_RANGE_BYTES, size // (4 * workers)))
+                tasks = [
+                    (read_span, self.opts, self.context, span) for span in line_spans(path, target)
+                ]
+                yield from read_ranges(tasks, workers, str(path))
+                return
+        yield from self._records(self._lines(path), limit)
+
+    def _records(
+        self, lines: Iterator[tuple[int, bytes, str | None]], limit: int | None
+    ) -> Iterator[Batch]:
+        """Batches of the lines' records, numbered from 1."""
+        size = max(1, self.context.batch_size)
         cols = self.opts.columns
         record_no = 0
         values: list[list[Any]] = [[] for _ in cols]
@@ -126,7 +150,7 @@ class FixedWidthReader(Reader):
         positions: list[str] = []
         bad: list[QuarantineRecord] = []
         yielded = False
-        for line_no, raw, text in self._lines(path):
+        for line_no, raw, text in lines:
             if limit is not None and record_no >= limit:
                 break
             if text is not None and not text.strip():
@@ -188,12 +212,15 @@ class FixedWidthReader(Reader):
         data = with_bookkeeping(
             table, pa.array(numbers, pa.int64()), pa.array(positions, pa.string())
         )
-        return Batch(data=data, quarantined=bad)
+        return Batch(data=data, quarantined=bad, consumed=len(numbers) + len(bad))
 
     # -- lines -----------------------------------------------------------------------
 
-    def _lines(self, path: Path) -> Iterator[tuple[int, bytes, str | None]]:
-        """``(line number, raw bytes, text or None)`` after ``skip_rows``."""
+    def _lines(
+        self, path: Path, span: LineSpan | None = None
+    ) -> Iterator[tuple[int, bytes, str | None]]:
+        """``(line number, raw bytes, text or None)`` after ``skip_rows``; ``span``: only
+        the lines of that byte range (not for UTF-16 and UTF-32)."""
         skip = self.opts.skip_rows
         if self.codec.startswith(("utf-16", "utf-32")):
             # Not ASCII-compatible: lines cannot be split in bytes; decode as a stream,
@@ -213,7 +240,12 @@ class FixedWidthReader(Reader):
                     ) from exc
             return
         with self._open(path) as fh:
-            for n, raw in enumerate(fh, start=1):
+            lines: Iterable[bytes] = fh
+            first = 1
+            if span is not None:
+                fh.seek(span[0])
+                lines, first = io.BytesIO(fh.read(span[1] - span[0])), span[2]
+            for n, raw in enumerate(lines, start=first):
                 if n <= skip:
                     continue
                 raw = raw.rstrip(b"\r\n")
@@ -240,3 +272,12 @@ class FixedWidthReader(Reader):
                 where=f"dataset {self.context.dataset}",
                 hint=f"Check that {path} is readable by this user.",
             ) from exc
+
+
+def read_span(
+    options: FixedWidthOptions, context: ReadContext, span: LineSpan
+) -> tuple[int, list[Batch]]:
+    """Read one range of lines in a worker: (its records, its batches numbered from 1)."""
+    reader = FixedWidthReader(options, context)
+    batches = list(reader._records(reader._lines(reader._file(), span), None))
+    return sum(b.data.num_rows + len(b.quarantined) for b in batches), batches

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import io
 import json
 from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
@@ -45,6 +46,14 @@ from seamline.sources.jsonsrc.paths import Step, get_path, parse_path
 from seamline.sources.jsonsrc.schema import Builder, Scan, Schema
 from seamline.sources.jsonsrc.stream import TextStream
 from seamline.sources.jsonsrc.walk import Broken, JsonTextError, walk_document
+from seamline.sources.parallel import (
+    MIN_RANGE_BYTES,
+    LineSpan,
+    line_spans,
+    ordered,
+    read_ranges,
+    resolve_workers,
+)
 from seamline.sources.records import PendingRecord, flatten
 
 Decoded = PendingRecord | QuarantineRecord
@@ -94,6 +103,15 @@ class JsonReader(Reader):
     def batches(self) -> Iterator[Batch]:
         path = self._file()
         fmt = self.opts.format if self.opts.format != "auto" else self._sniff(path)
+        if (
+            fmt == "ndjson"
+            and self.context.limit is None
+            and not self.codec.startswith(("utf-16", "utf-32"))
+        ):
+            workers = resolve_workers(self.opts.workers, path.stat().st_size)
+            if workers > 1:
+                yield from self._parallel(path, workers)
+                return
         scan = Scan(self.opts.types)
         with contextlib.closing(self._records(path, fmt, keep_raw=False)) as first:
             for record in self._limited(first):
@@ -102,6 +120,21 @@ class JsonReader(Reader):
         schema = scan.schema()
         with contextlib.closing(self._records(path, fmt, keep_raw=True)) as records:
             yield from self._batched(self._limited(records), schema)
+
+    def _parallel(self, path: Path, workers: int) -> Iterator[Batch]:
+        """NDJSON cut after line breaks: each part scanned, then read, by a pool of processes;
+        the parts' scans merge into one schema in between."""
+        size = path.stat().st_size
+        target = min(64 << 20, max(MIN_RANGE_BYTES, size // (4 * workers)))
+        spans = line_spans(path, target)
+        scan = Scan(self.opts.types)
+        for part in ordered(
+            [(scan_span, self.opts, self.context, s) for s in spans], workers, str(path)
+        ):
+            scan.merge(part)
+        schema = scan.schema()
+        tasks = [(read_span, self.opts, self.context, s, schema) for s in spans]
+        yield from read_ranges(tasks, workers, str(path))
 
     def _records(self, path: Path, fmt: str, *, keep_raw: bool) -> Records:
         return self._ndjson(path) if fmt == "ndjson" else self._document(path, keep_raw)
@@ -150,9 +183,9 @@ class JsonReader(Reader):
 
     # -- NDJSON ---------------------------------------------------------------------
 
-    def _ndjson(self, path: Path) -> Records:
+    def _ndjson(self, path: Path, span: LineSpan | None = None) -> Records:
         record_no = 0
-        for line_no, raw, text in self._lines(path):
+        for line_no, raw, text in self._lines(path, span):
             if text is None:
                 record_no += 1
                 yield QuarantineRecord(record_no, f"line {line_no}", self._not_text(raw), raw)
@@ -192,8 +225,11 @@ class JsonReader(Reader):
                 else:
                     yield self._record(f.value, record_no, position, raw)
 
-    def _lines(self, path: Path) -> Iterator[tuple[int, bytes, str | None]]:
-        """``(line number, raw bytes, text or None when it does not decode)``."""
+    def _lines(
+        self, path: Path, span: LineSpan | None = None
+    ) -> Iterator[tuple[int, bytes, str | None]]:
+        """``(line number, raw bytes, text or None when it does not decode)``; ``span``:
+        only the lines of that byte range (not for UTF-16 and UTF-32)."""
         if self.codec.startswith(("utf-16", "utf-32")):
             # Not ASCII-compatible: lines cannot be split in bytes, so decode as a
             # stream; a decoding error then stops the read (it is the wrong encoding).
@@ -207,7 +243,12 @@ class JsonReader(Reader):
                     raise self._encoding_error(path, exc) from exc
             return
         with self._open(path) as fh:
-            for n, raw in enumerate(fh, start=1):
+            lines: Iterable[bytes] = fh
+            first = 1
+            if span is not None:
+                fh.seek(span[0])
+                lines, first = io.BytesIO(fh.read(span[1] - span[0])), span[2]
+            for n, raw in enumerate(lines, start=first):
                 raw = raw.rstrip(b"\r\n")
                 if n == 1 and self.codec == "utf-8" and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8) :]
@@ -326,3 +367,22 @@ class JsonReader(Reader):
             where=str(path),
             hint="Set encoding: in the source options (e.g. utf-16 or cp1251).",
         )
+
+
+def scan_span(options: JsonOptions, context: ReadContext, span: LineSpan) -> Scan:
+    """The first pass over one part of an NDJSON file, in a worker."""
+    reader = JsonReader(options, context)
+    scan = Scan(options.types)
+    for record in reader._ndjson(reader._file(), span):
+        if isinstance(record, PendingRecord):
+            scan.add(record.values)
+    return scan
+
+
+def read_span(
+    options: JsonOptions, context: ReadContext, span: LineSpan, schema: Schema
+) -> tuple[int, list[Batch]]:
+    """One part of an NDJSON file read in a worker: (its records, its batches from 1)."""
+    reader = JsonReader(options, context)
+    batches = list(reader._batched(reader._ndjson(reader._file(), span), schema))
+    return sum(b.data.num_rows + len(b.quarantined) for b in batches), batches

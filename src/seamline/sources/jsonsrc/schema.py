@@ -162,6 +162,11 @@ class Scan:
             if k is not None:
                 seen.add(k)
 
+    def merge(self, later: Scan) -> None:
+        """Add the scan of a later part of the same file (columns keep their first place)."""
+        for name, seen in later.kinds.items():
+            self.kinds.setdefault(name, set()).update(seen)
+
     def schema(self) -> Schema:
         out = Schema(declared=self.declared)
         for name in [*self.kinds, *(n for n in self.declared if n not in self.kinds)]:
@@ -228,4 +233,8 @@ class Builder:
         data = with_bookkeeping(
             table, pa.array(self.numbers, type=pa.int64()), pa.array(self.positions, pa.string())
         )
-        return Batch(data=data, quarantined=sorted(self.rejected, key=lambda q: q.record_no))
+        return Batch(
+            data=data,
+            quarantined=sorted(self.rejected, key=lambda q: q.record_no),
+            consumed=rows + len(self.rejected),
+        )

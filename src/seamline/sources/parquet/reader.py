@@ -118,11 +118,11 @@ class ParquetReader(Reader):
                     return
                 take = size if limit is None else min(size, limit - done)
                 piece = picked.slice(offset, min(take, picked.num_rows - offset))
-                yield Batch(data=_with_rows(piece, done))
+                yield Batch(data=_with_rows(piece, done), consumed=piece.num_rows)
                 done += piece.num_rows
         if done == 0:
             empty = pa.schema([schema.field(c) for c in columns]).empty_table()
-            yield Batch(data=_with_rows(empty, 0))
+            yield Batch(data=_with_rows(empty, 0), consumed=0)
 
     def _columns(self, schema: pa.Schema, path: Path) -> list[str]:
         names: list[str] = list(schema.names)

@@ -253,7 +253,8 @@ class SpreadsheetReader(Reader):
                 row, notes = read.merges.apply(row, covered, width, row_no, flag=flag)
                 values = self._values(row, width, as_text, as_date, read.epoch_1904)
             except ValueError as exc:
-                bad.append(QuarantineRecord(record_no, where, str(exc), _raw(row, row_no)))
+                raw = _raw(row, row_no)
+                bad.append(QuarantineRecord(record_no, where, str(exc), raw, kind is not None))
             else:
                 numbers.append(record_no)
                 positions.append(where)
@@ -369,4 +370,4 @@ def _batch(
     arrays: list[pa.Array[Any]] = [pa.array(c, type=pa.string()) for c in columns]
     table = pa.RecordBatch.from_arrays(arrays, names=names)
     data = with_bookkeeping(table, pa.array(numbers, pa.int64()), pa.array(positions, pa.string()))
-    return Batch(data=data, quarantined=bad)
+    return Batch(data=data, quarantined=bad, consumed=len(numbers) + len(bad))
