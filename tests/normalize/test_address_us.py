@@ -455,3 +455,9 @@ def test_generated_lines_are_read_right_or_flagged() -> None:
         counts["right" if right else "wrong"] += 1
     assert counts["right"] >= 900, counts
     assert counts["wrong"] <= 15, counts
+
+
+def test_an_empty_extension_carries_no_repair_flag() -> None:
+    res = step(part="post_code_ext").arrow(pa.array(["8144", "8144-0012", "08144"]))
+    assert res.values.to_pylist() == [None, "0012", None]
+    assert res.flags.to_pylist() == [None, "leading_zeros_restored", None]

@@ -183,3 +183,17 @@ def test_every_part_never_crashes(values: list[str | None], options: dict[str, A
         for raw, flag in zip(values, flags, strict=True):
             empty = raw is not None and parse_name(raw, **options).cleaned is None
             assert (flag == "empty_name") == empty
+
+
+def test_a_suffix_alone_is_the_suffix() -> None:
+    from seamline.normalize.name_parts import parse_name
+
+    assert parse_name("JR").suffix == "Jr" and parse_name("JR").family is None
+    assert parse_name("iii").suffix == "III"
+    assert parse_name("Smith").suffix is None
+
+
+def test_a_column_of_suffixes_gives_them_through_the_step() -> None:
+    values, flags = run_arrow(step("suffix"), ["JR", "Sr.", "III", None])
+    assert values == ["Jr", "Sr", "III", None]
+    assert flags == [None, None, None, None]

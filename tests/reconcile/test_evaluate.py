@@ -180,3 +180,27 @@ def test_truth_changed_after_loading_is_a_spec_error_not_a_key_error(tmp_path: P
         evaluate(tmp_path, spec, ["a:1"], ["k1"], ["k1"], {})
     assert "truth here/records.csv" in str(caught.value)
     assert "dataset,record_key,entity_id" in str(caught.value)
+
+
+def test_golden_values_not_true_are_flagged_when_listed_else_silently_wrong(
+    tmp_path: Path,
+) -> None:
+    spec = _truth(
+        tmp_path,
+        "dataset,record_key,entity_id\na,1,E1\na,2,E2\na,3,E3\na,4,E4\n",
+        "entity_id,word\nE1,Howard\nE2,Howard\nE3,Smith\nE4,Lee\n",
+    )
+    uids = ["a:1", "a:2", "a:3", "a:4"]
+    entity_ids = ["k1", "k2", "k3", "k4"]
+    # Two Latin spellings are not the same name: a doubled letter is a typo.
+    choices = {"word": _picks(entity_ids, ["Howaard", "Howaard", "SMITH", None])}
+    m = evaluate(tmp_path, spec, uids, entity_ids, entity_ids, choices, listed={"word": {"k2"}})
+    assert m is not None
+    assert m["golden_outcome"]["word"] == {
+        "right": 1,
+        "flagged": 1,
+        "missing": 1,
+        "silently_wrong": 1,
+        "scored": 4,
+    }
+    assert m["golden_accuracy"]["word"] == 0.25

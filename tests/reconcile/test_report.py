@@ -85,7 +85,7 @@ def test_stage_writes_the_report_on_the_demo(demo: Demo) -> None:
     assert f"{detail['entities']:,}" in text
     assert "civil_persons" in text and "tax_payers" in text
     assert "what staff would have had to check by hand" in text
-    assert "Link quality" in text and "Golden-value accuracy" in text
+    assert "Link quality" in text and "Golden values per attribute" in text
     assert f"{100 * detail['F1']:.2f} %" in text
     assert "Examples" in text and "conflict" in text
     # The linkage model: the counted blocking rules and the match weights.

@@ -126,7 +126,9 @@ class LineParts:
             if self.invalid_post_code is not None:
                 return "invalid_post_code"
             if self.post is not None:
-                return "leading_zeros_restored" if self.post.restored else None
+                # an empty part (no ZIP+4 extension) carries no repair
+                restored = self.post.restored and self.part(name) is not None
+                return "leading_zeros_restored" if restored else None
             return None if self.parsed else "unparsed_address"
         if not self.parsed:
             return "unparsed_address"

@@ -359,6 +359,9 @@ def parse_name(
         words, suffixes = _take_suffixes(words)
         written = words + suffixes
         if len(words) <= 1:  # one word is whichever part was asked for
+            if not suffixes and words and _bare(words[0]) in SUFFIXES:
+                # a column of suffixes only ('JR'): the word is a suffix, not a name
+                suffixes, words = [SUFFIXES[_bare(words[0])]], []
             one = tuple(words)
             found = {"family": one, "given": one, "middle": (), "patronymic": ()}
             found |= {"suffix": tuple(suffixes), "written": tuple(written)}

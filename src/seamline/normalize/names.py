@@ -139,6 +139,21 @@ def name_key(
     return map_distinct(values, lambda s: (_key(s, scheme, fold), None)).values
 
 
+def _spelling(text: str) -> str | None:
+    s = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in s if c.isalpha() and not unicodedata.combining(c)) or None
+
+
+def spelling_key(values: pa.Array[Any]) -> pa.Array[Any]:
+    """A name's letters as spelled: case, spacing, punctuation and diacritics dropped.
+
+    For names all in the Latin script, where :func:`name_key`'s folds (made for
+    romanizations) would hide typos and its Cyrillic-letter readings (ë as yo) do not
+    apply: "Zoë" and "ZOE" agree, "Howaard" and "Howard" do not.
+    """
+    return map_distinct(values, lambda s: (_spelling(s), None)).values
+
+
 def register(registry: Any) -> None:
     registry.register(NameNormalizer)
     registry.register(TransliterateNormalizer)

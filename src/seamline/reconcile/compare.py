@@ -15,6 +15,7 @@ examples kept for the report.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seamline.engine import Engine
-from seamline.normalize.names import name_key
+from seamline.normalize.names import name_key, spelling_key
 from seamline.reconcile.decisions import Decisions
 from seamline.reconcile.golden import Candidate, Picks, choose
 from seamline.reconcile.prepare import NAME_PARTS, Prepared
@@ -114,6 +115,10 @@ def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
     """The values as compared: name keys for names, spacing and case folded for text."""
     col = p.table.column(attr).combine_chunks()
     if attr in NAME_PARTS:
+        if not _other_scripts(col):
+            # One script only: no romanization to undo, so a letter more or less is a
+            # genuine spelling difference ('Howaard' against 'Howard'), not a variant.
+            return spelling_key(col)
         keyed = p.name_keys.get(attr)  # computed by prepare already
         return keyed if keyed is not None else name_key(col, spec.name_scheme)
     # Keyed once per distinct value: registers repeat the same dates and codes a lot.
@@ -123,6 +128,21 @@ def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
     else:
         keyed = text_keys(distinct.cast(pa.string()))
     return pc.take(keyed, pc.index_in(col, value_set=distinct))
+
+
+def _other_scripts(col: pa.Array[Any]) -> bool:
+    """Whether some value holds a letter outside the Latin script (Cyrillic, Greek...).
+
+    The name keys fold spelling variants (Zh/J, Y/I, doubled letters) because the same
+    name romanized by two conventions differs that way; where every value is Latin
+    nothing was romanized and those folds would hide typos.
+    """
+    distinct: list[Any] = pc.unique(col).drop_null().to_pylist()
+    return any(
+        ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN")
+        for v in distinct
+        for ch in v
+    )
 
 
 def _records(

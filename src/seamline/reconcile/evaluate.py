@@ -9,6 +9,7 @@ has. The file format is in :mod:`seamline.workspace.truthfiles`.
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from math import comb
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from seamline.errors import SpecError
-from seamline.normalize.names import name_key
+from seamline.normalize.names import name_key, spelling_key
 from seamline.normalize.translit import SchemeName
 from seamline.reconcile.golden import Picks
 from seamline.workspace.models import EvaluateSpec, TruthCompare
@@ -105,11 +106,14 @@ def evaluate(
     validated_ids: Sequence[str | None] | _Column | None = None,
     *,
     name_scheme: SchemeName = "icao",
+    listed: dict[str, set[str]] | None = None,
 ) -> dict[str, Any] | None:
     """Metrics against the declared truth; None (and nothing read) without ``evaluate:``.
 
     With ``validated_ids``, ``links_without_id`` scores only the pairs in which at
     least one record has no validated identifier: the ones the fuzzy pass decides.
+    ``listed`` (attribute -> entity ids on the worklist for it) splits the golden values
+    that are not true into flagged and silently wrong (``golden_outcome``).
     A truth file of another shape raises a :class:`SpecError` naming it and the column.
     """
     if spec is None:
@@ -145,9 +149,15 @@ def evaluate(
         )
     entities_path = folder / ENTITIES
     if entities_path.exists():
-        metrics["golden_accuracy"] = _golden_accuracy(
-            *_read(entities_path), scored, entity_ids, choices, spec.compare, name_scheme
-        )
+        outcome = _golden_outcome(
+            *_read(entities_path), scored, entity_ids, choices, spec.compare, name_scheme,
+            listed or {},
+        )  # fmt: skip
+        metrics["golden_accuracy"] = {
+            a: round(c["right"] / c["scored"], 5) if c["scored"] else 1.0
+            for a, c in outcome.items()
+        }
+        metrics["golden_outcome"] = outcome
     return metrics
 
 
@@ -157,6 +167,35 @@ def _columns(path: Path) -> set[str]:
         return set()
     with open_truth(path) as fh:
         return {h.strip() for h in next(csv.reader(fh), [])}
+
+
+def _other_script(value: str | None) -> bool:
+    return value is not None and any(
+        ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in value
+    )
+
+
+def _same(
+    got: list[str | None], want: list[str | None], how: TruthCompare, scheme: SchemeName
+) -> list[bool]:
+    """Per pair, whether the golden value is the true one.
+
+    Names compare on folded name keys only where one of the two is written in another
+    script (a romanization explains the variants there); two Latin spellings must agree
+    letter for letter, ignoring case, spacing and diacritics ('Howaard' is not 'Howard').
+    """
+    if how != "name":
+        return [
+            g == t for g, t in zip(_keys(got, how, scheme), _keys(want, how, scheme), strict=True)
+        ]
+    plain = [spelling_key(pa.array(v, pa.string())).to_pylist() for v in (got, want)]
+    folded = [name_key(pa.array(v, pa.string()), scheme).to_pylist() for v in (got, want)]
+    return [
+        folded[0][i] == folded[1][i]
+        if _other_script(g) or _other_script(t)
+        else plain[0][i] == plain[1][i]
+        for i, (g, t) in enumerate(zip(got, want, strict=True))
+    ]
 
 
 def _keys(values: list[str | None], how: TruthCompare, scheme: SchemeName) -> list[str | None]:
@@ -169,7 +208,7 @@ def _keys(values: list[str | None], how: TruthCompare, scheme: SchemeName) -> li
     return values
 
 
-def _golden_accuracy(
+def _golden_outcome(
     header: list[str],
     truth: list[dict[str, str]],
     scored: list[tuple[str, str]],
@@ -177,33 +216,50 @@ def _golden_accuracy(
     choices: dict[str, Picks],
     compare: dict[str, TruthCompare],
     scheme: SchemeName,
-) -> dict[str, float]:
-    """Per attribute column of the truth: the share of entities whose golden value is true.
+    listed: dict[str, set[str]],
+) -> dict[str, dict[str, int]]:
+    """Per attribute column of the truth, the entities whose golden value is ``right``,
+    ``flagged`` (not true, but the entity is on the worklist for the attribute),
+    ``missing`` (no value chosen where the truth has one, not listed) and
+    ``silently_wrong`` (another value than the truth's, or one where the truth has
+    none, with nothing telling a steward); ``scored`` is their sum.
 
-    An empty truth cell means the true value is absent: a golden value there is wrong.
-    Entities whose true entity has no row in the truth are not scored.
+    An empty truth cell means the true value is absent. Entities whose true entity has
+    no row in the truth are not scored.
     """
     by_id = {row[ENTITY_KEY]: row for row in truth}
     votes: dict[str, Counter[str]] = {}
     for e, p in scored:
         votes.setdefault(e, Counter())[p] += 1
     true_of = {e: c.most_common(1)[0][0] for e, c in votes.items()}
-    out: dict[str, float] = {}
+    out: dict[str, dict[str, int]] = {}
     for attr in (c for c in header if c != ENTITY_KEY and c in choices):
         chosen = choices[attr].values()
+        on_list = listed.get(attr, set())
+        ids: list[str] = []
         got: list[str | None] = []
         want: list[str | None] = []
         for i, eid in enumerate(entity_ids):
             row = by_id.get(true_of.get(eid, ""))
             if row is None:
                 continue
+            ids.append(eid)
             got.append(chosen[i] or None)
             want.append(row[attr] or None)
-        how = compare.get(attr, "exact")
-        right = sum(
-            1
-            for g, t in zip(_keys(got, how, scheme), _keys(want, how, scheme), strict=True)
-            if g == t
-        )
-        out[attr] = round(right / len(got), 5) if got else 1.0
+        counts = dict.fromkeys(("right", "flagged", "missing", "silently_wrong"), 0)
+        for eid, g, ok in zip(
+            ids, got, _same(got, want, compare.get(attr, "exact"), scheme), strict=True
+        ):
+            kind = (
+                "right"
+                if ok
+                else "flagged"
+                if eid in on_list
+                else "missing"
+                if g is None
+                else "silently_wrong"
+            )
+            counts[kind] += 1
+        counts["scored"] = len(ids)
+        out[attr] = counts
     return out

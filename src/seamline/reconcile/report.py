@@ -142,6 +142,7 @@ def _spec_section(s: SpecResult) -> dict[str, Any]:
         "totals": {**totals, "compared": compared, "differ": compared - totals["equal"]},
         "metrics": metrics,
         "golden_accuracy": sorted((metrics or {}).get("golden_accuracy", {}).items()),
+        "golden_outcome": sorted((metrics or {}).get("golden_outcome", {}).items()),
         "examples": s.examples.get("discrepancies", []),
         "review_examples": s.examples.get("review_links", []),
         "seconds": s.seconds,

@@ -238,6 +238,7 @@ def _one(
         compared.choices,
         det_ids,
         name_scheme=spec.name_scheme,
+        listed=_listed(compared.discrepancies),
     )
     seconds["evaluate"] = time.perf_counter() - t
     return SpecResult(
@@ -323,3 +324,11 @@ def _store_rows(
             }
         )
     return rows, reviews
+
+
+def _listed(discrepancies: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Attribute -> the entities on the worklist for it (a conflict or a missing value)."""
+    out: dict[str, set[str]] = {}
+    for row in discrepancies:
+        out.setdefault(row["attribute"], set()).add(row["entity_id"])
+    return out

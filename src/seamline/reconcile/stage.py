@@ -45,6 +45,7 @@ class ReconcileStage:
                 detail["F1"] = links["f1"]
                 detail["precision"] = links["precision"]
                 detail["recall"] = links["recall"]
+                detail.update(_golden_detail(s.metrics.get("golden_outcome") or {}))
             result.details.append(detail)
             result.reports[f"{s.spec} golden records"] = str(s.golden)
         result.reports["reconcile report"] = str(
@@ -68,3 +69,18 @@ def _notes(ctx: RunContext, done: ReconcileResult) -> list[str]:
                 "run `seamline run` without --dataset to include them)"
             )
     return notes
+
+
+def _golden_detail(outcome: dict[str, dict[str, int]]) -> dict[str, object]:
+    """The goal's two figures: the lowest share right or flagged, and the values wrong
+    with nothing telling a steward (summed over the attributes)."""
+    shares = {
+        a: (c["right"] + c["flagged"]) / c["scored"] for a, c in outcome.items() if c["scored"]
+    }
+    if not shares:
+        return {}
+    lowest = min(shares, key=lambda a: (shares[a], a))
+    return {
+        "golden right or flagged (lowest)": f"{shares[lowest]:.2%} {lowest}",
+        "golden silently wrong": sum(c["silently_wrong"] for c in outcome.values()),
+    }

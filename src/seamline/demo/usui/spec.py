@@ -114,7 +114,7 @@ fields:
   - {column: CLMT_NAME_LAST_NAME, attribute: family_name, normalize: [{name: {}}]}
   - {column: CLMT_NAME_FIRST_NAME, attribute: given_name, normalize: [{name: {}}]}
   - {column: CLMT_NAME_MIDDLE_NAME, attribute: middle_name, normalize: [{name: {}}]}
-  - {column: CLMT_NAME_NAME_SUFFIX, attribute: name_suffix, normalize: [{text: {case: upper, remove: "."}}]}
+  - {column: CLMT_NAME_NAME_SUFFIX, attribute: name_suffix, normalize: [{name: {part: suffix}}]}
   - {column: BIRTH_DATE, attribute: birth_date, description: "CCYYMMDD, packed decimal; 0 = not known", normalize: [{date: {format: "%Y%m%d", zero_is_null: true}}]}
   - {column: SEX_CD, attribute: sex, codelist: sex}
   - column: MAIL_ADDR_STREET_LINE
