@@ -282,28 +282,29 @@ def check(
     (drift) and its agreement (expiry, attributes). Results and findings go to the
     store, each finding with the seam's owner. Run `seamline run` first.
     """
-    from seamline.seams import check_agreements, detect_drift, run_checks, write_junit
+    from seamline.pipeline import run_pipeline
+    from seamline.seams import write_junit
+    from seamline.seams.check import select_seams
+    from seamline.seams.stage import CheckStage
     from seamline.store import Store
 
     ws = _load(directory)
+    select_seams(ws, seams)  # an unknown seam is a usage error before anything runs
+    # The console lines of new findings go to stderr with --json, so stdout stays JSON.
+    notices = err if as_json else out
+    stage = CheckStage(seams, console=lambda line: notices.print(line, markup=False))
     with Store.open(ws.store_url()) as store:
-        run_id = store.start_run("check", workspace=ws.name)
-        try:
-            report = run_checks(ws, store, seams, run_id)
-            drift = detect_drift(ws, store, run_id, seams=seams)
-            check_agreements(ws, store, run_id, seams=seams)
-            from seamline.seams.notify import notify_new_findings
-
-            notify_new_findings(
-                ws,
-                store,
-                run_id,
-                console=lambda line: out.print(line, markup=False, highlight=False),
-            )
-        except BaseException as exc:
-            store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
-            raise
-        store.finish_run(run_id, "checks_failed" if report.failed else "ok", counts=report.counts())
+        summary = run_pipeline(ws, store, stages=[stage])
+    report = stage.report
+    if report is None:
+        err.print(f"{directory} has no seams to check. Add a file under seams/.")
+        raise typer.Exit(ExitCode.USAGE)
+    if report.skipped and not report.rows:
+        for seam_id, why in report.skipped.items():
+            err.print(f"{seam_id}: not checked. {why}", markup=False)
+        if as_json:
+            sys.stdout.write(report.to_json() + "\n")
+        raise typer.Exit(ExitCode.USAGE)
     if junit is not None:
         write_junit(report, junit)
     if as_json:
@@ -323,11 +324,17 @@ def check(
                 ]
             )
         out.print(table)
-        for d in drift.drifts:
-            out.print(f"drift on {d.seam} ({d.owner}): {d.message}. Next: {d.suggested_action}")
+        for d in stage.drift.drifts if stage.drift else []:
+            out.print(
+                f"Drift on {d.seam} ({d.owner}): {d.message.rstrip('.')}. "
+                f"Next: {d.suggested_action}",
+                markup=False,
+            )
+        for seam_id, why in report.skipped.items():
+            out.print(f"{seam_id}: not checked. {why}", markup=False)
         if junit is not None:
             out.print(f"JUnit XML: {junit}")
-    raise typer.Exit(ExitCode.CHECKS_FAILED if report.failed else ExitCode.OK)
+    raise typer.Exit(summary.exit_code)
 
 
 @app.command(name="seams")
@@ -1219,14 +1226,25 @@ def findings_list(
         ),
     ] = "open",
     kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. contract.failed.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the findings as a JSON list, evidence included.")
+    ] = False,
 ) -> None:
     """List findings with their id, kind, subject, owner and how often they were seen."""
     if status not in FINDING_STATUSES:
         raise UsageError(
-            f"--status {status!r} is not one of {', '.join(FINDING_STATUSES)}",
+            f"--status {status!r} is not one of {', '.join(FINDING_STATUSES)}.",
+            allowed=", ".join(FINDING_STATUSES),
         )
     with _client_store(directory) as store:
         found = store.findings(kind=kind, status=status)
+    if as_json:
+        import dataclasses
+        import json
+
+        rows = [dataclasses.asdict(f) for f in found]
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n")
+        return
     table = Table()
     for col in ("id", "status", "severity", "kind", "subject", "owner", "seen", "message"):
         table.add_column(col)
