@@ -124,10 +124,16 @@ def init(
 
 @app.command()
 def validate(directory: WorkspaceArg = Path(".")) -> None:
-    """Check every spec file of the workspace; report all errors with file:line:column."""
+    """Check every spec file of the workspace; report all errors with file:line:column.
+
+    Also checks that each file a source names exists and that its copybooks parse.
+    """
     from seamline.workspace import check_workspace
+    from seamline.workspace.sourcefiles import source_file_issues
 
     ws, issues = check_workspace(directory)
+    if ws is not None:
+        issues = [*issues, *source_file_issues(ws)]
     if issues:
         for issue in sorted(issues):
             err.print(str(issue), markup=False)
@@ -618,9 +624,14 @@ def serve(
     caller's system, with only the agreement's attributes, after its audit event is
     durably written to the hash-chained log. Run `seamline run` first.
     """
+    import logging
+
     from seamline.exchange.serve import serve as run_server
     from seamline.exchange.service import ExchangeConfig
 
+    # The store's migrations log their engine ("Context impl SQLiteImpl") at INFO, which
+    # the server's log level shows; an operator needs only their warnings.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     config = ExchangeConfig(rate_limit=rate_limit)
     if oidc_issuer or oidc_audience or oidc_jwks:
         from seamline.exchange.tokens import OidcConfig
@@ -1014,6 +1025,8 @@ def catalog_export(
     from seamline.store import Store
 
     ws = _load(directory)
+    if output is not None:
+        _writable(output)
     with Store.open(ws.store_url()) as store:
         stats = store.landing_stats()
     text = export_catalog(ws, fmt=fmt, stats=stats, base_uri=base_uri)  # type: ignore[arg-type]
@@ -1305,6 +1318,20 @@ def runs(
     out.print(table)
 
 
+def _writable(output: Path) -> None:
+    """A usage error, before any work, when ``-o FILE`` cannot be written where it points."""
+    folder = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise UsageError(
+            f"{output} is a folder", hint=f"Give a file name for -o, e.g. {output}/out.ttl."
+        )
+    if not folder.is_dir():
+        raise UsageError(
+            f"cannot write {output}: the folder {folder} does not exist",
+            hint=f"Create it first (mkdir -p {folder}) or write somewhere else.",
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every error to its exit code."""
     args = sys.argv[1:] if argv is None else argv
@@ -1316,6 +1343,17 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         err.print(f"Error: {exc}", markup=False)
         sys.exit(int(exc.exit_code))
+    except OSError as exc:
+        # A file or folder the command was given cannot be read or written.
+        if debug:
+            traceback.print_exc()
+        place = f" {exc.filename}" if exc.filename else ""
+        err.print(
+            f"Error: cannot use{place}: {exc.strerror or exc}. Check that the path exists "
+            "and that you may read or write it, then run the command again.",
+            markup=False,
+        )
+        sys.exit(ExitCode.RUNTIME)
     except Exception as exc:
         if debug:
             traceback.print_exc()
