@@ -1188,15 +1188,31 @@ def _validated(model: Any, **values: Any) -> Any:
 
 
 def _print_preview(rows: list[dict[str, Any]]) -> None:
+    """Records as a table when every value fits whole, else one block per record.
+
+    A value is never cut or folded mid-value: an identifier broken over two lines reads
+    as two values. When the columns do not fit the terminal, each record is printed as
+    ``field: value`` lines instead (as ``psql``'s expanded display does).
+    """
     if not rows:
         out.print("(no records)")
         return
-    table = Table(show_lines=False)
-    for key in rows[0]:
-        table.add_column(key, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row.values()])
-    out.print(table)
+    keys = list(rows[0])
+    texts = [["" if row.get(k) is None else str(row.get(k)) for k in keys] for row in rows]
+    widths = [max(len(k), *(len(t[i]) for t in texts)) for i, k in enumerate(keys)]
+    if sum(widths) + 3 * len(keys) + 1 <= out.width:
+        table = Table(show_lines=False)
+        for key in keys:
+            table.add_column(key, no_wrap=True)
+        for t in texts:
+            table.add_row(*t)
+        out.print(table)
+        return
+    label = max(len(k) for k in keys)
+    for n, t in enumerate(texts, start=1):
+        out.print(f"-- record {n} " + "-" * max(0, min(out.width, 60) - 12 - len(str(n))))
+        for key, text in zip(keys, t, strict=True):
+            out.print(f"{key:<{label}} : {text}", markup=False, overflow="ignore", crop=False)
 
 
 @app.command(name="copybook")
@@ -1303,19 +1319,53 @@ def runs(
     with Store.open(ws.store_url()) as store:
         found = store.list_runs(limit=limit)
     table = Table()
-    for col in ("id", "stage", "dataset", "status", "started", "seconds", "counts"):
-        table.add_column(col)
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("stage", no_wrap=True)
+    table.add_column("dataset", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("started")
+    table.add_column("s", justify="right", no_wrap=True)
+    table.add_column("counts", overflow="fold")
+    failed = []
     for r in found:
         table.add_row(
             str(r.id),
             r.stage,
             r.dataset or "",
             r.status,
-            r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "",
+            r.started_at.strftime("%m-%d\n%H:%M") if r.started_at else "",
             f"{(r.duration_ms or 0) / 1000:.1f}",
-            ", ".join(f"{k}={v:,}" for k, v in (r.counts or {}).items()),
+            _run_counts(r.stage, r.counts or {}),
         )
+        if r.status == "failed" and r.message:
+            failed.append((r.id, r.message))
     out.print(table)
+    for run_id, message in failed:
+        out.print(f"Run {run_id} failed: {message}", markup=False)
+
+
+_LANDING = ("read", "landed", "quarantined")
+
+
+def _run_counts(stage: str, counts: dict[str, Any]) -> str:
+    """A run's counts for the console; a landing as ``read = landed + quarantined``.
+
+    Other zero counts are left out so that the figures that matter fit 80 columns.
+
+    The pipeline's own row repeats every stage's counts: it shows the landing only (the
+    stage rows below it show the rest).
+    """
+    prefix = "connect." if stage == "run" else ""
+    if all(f"{prefix}{k}" in counts for k in _LANDING):
+        r, la, q = (counts[f"{prefix}{k}"] for k in _LANDING)
+        landing = f"read {r:,} = landed {la:,} + quarantined {q:,}"
+        rest = {k: v for k, v in counts.items() if k not in {f"{prefix}{x}" for x in _LANDING}}
+        if stage == "run":
+            return landing
+        return ", ".join([landing, *(f"{k}={_cell(v)}" for k, v in rest.items() if v)])
+    if stage == "run":
+        return ""
+    return ", ".join(f"{k}={_cell(v)}" for k, v in counts.items() if v)
 
 
 def _writable(output: Path) -> None:

@@ -87,3 +87,24 @@ def test_check_json_stays_json_when_findings_are_new(tmp_path: Path) -> None:
     assert "new finding" in got.stderr
     kinds = {f["kind"] for f in _findings(ws)}
     assert "contract.error" in kinds
+
+
+def test_a_dropped_mapped_column_reaches_the_owner_in_the_same_run(tmp_path: Path) -> None:
+    ws = _example(tmp_path)
+    assert seamline("run", str(ws)).returncode == 0
+    data = ws / "data" / "persons.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n", encoding="utf-8")
+    ran = seamline("run", str(ws), "-d", "civil_persons")
+    assert ran.returncode == 3, ran.stdout + ran.stderr  # harmonize cannot map `marital`
+    assert "check (" in ran.stdout  # the check stage ran after the failed harmonize
+    assert "drift.column_removed" in ran.stderr
+    found = {(f["kind"], f["subject"]) for f in _findings(ws)}
+    assert ("drift.column_removed", "civil-to-tax") in found
+    assert ("contract.error", "civil-to-tax") in found
+    workspace = load_workspace(ws)
+    with Store.open(workspace.store_url()) as store, store.session() as s:
+        last = s.scalars(select(Run).where(Run.stage == "run").order_by(Run.id.desc())).first()
+        assert last is not None and last.status == "failed"
+        stages = set(s.scalars(select(Run.stage).where(Run.parent_id == last.id)))
+        assert "check" in stages and "reconcile" not in stages

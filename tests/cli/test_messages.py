@@ -47,3 +47,31 @@ def test_cli_reference_lists_every_subcommand_with_its_options() -> None:
         assert heading in doc
         section = doc.split(heading + "\n", 1)[1].split("\n## ", 1)[0]
         assert option in section, heading
+
+
+def test_runs_and_read_fit_80_columns_without_cutting_values(tmp_path: Path) -> None:
+    ws = tmp_path / "p"
+    write_example(ws)
+    assert seamline("run", str(ws)).returncode == 0
+    (ws / "data" / "persons.csv").unlink()
+    assert seamline("run", str(ws)).returncode == 3
+    narrow = {"COLUMNS": "80"}
+    runs = seamline("runs", str(ws), env=narrow)
+    assert runs.returncode == 0, runs.stderr
+    assert max(len(line) for line in runs.stdout.splitlines()) <= 80
+    flat = " ".join(runs.stdout.split())
+    counts = " ".join(
+        line.split("│")[-2].strip() for line in runs.stdout.splitlines() if line.startswith("│")
+    )
+    assert "read 3 = landed 3 + quarantined 0" in counts  # whole, the figure that adds up
+    assert "…" not in runs.stdout
+    assert "failed: dataset civil_persons: the file data/persons.csv does not exist." in flat
+    (ws / "data" / "persons.csv").write_text(
+        "pin,family_name,given_name,birth_date,marital\n"
+        "21203198700123123456,Abdyrakhmanova-Toktogulova,Nurzhan-Aigul,01.01.1955,W\n",
+        encoding="utf-8",
+    )
+    read = seamline("read", "civil_persons", "-w", str(ws), "--limit", "1", env=narrow)
+    assert read.returncode == 0, read.stderr
+    assert "21203198700123123456" in read.stdout
+    assert "Abdyrakhmanova-Toktogulova" in read.stdout

@@ -24,6 +24,8 @@ class CheckStage:
     """Check ``seams`` (all when None); ``console`` receives each new-finding line."""
 
     name = "check"
+    runs_after_failure = True
+    """Runs even when an earlier stage failed: the owner hears of a failed delivery."""
 
     def __init__(
         self,
@@ -71,6 +73,8 @@ class CheckStage:
             if r.status != "pass"
         ]
         result.messages += [f"{seam}: not checked. {why}" for seam, why in report.skipped.items()]
+        if self.console is None:  # under `seamline run` the new findings show as messages
+            result.messages += notified.console
         if notified.dead_letter:
             result.reports["dead letter"] = str(notified.dead_letter)
         reports = ws.data_dir / "reports"
