@@ -501,6 +501,9 @@ def reconcile_worklist(
         rows = load_worklist(
             store, attribute=attribute, dataset=dataset, limit=None if output else limit
         )
+        total = (
+            len(rows) if output else len(load_worklist(store, attribute=attribute, dataset=dataset))
+        )
     if output is not None:
         fmt = output.suffix.lstrip(".").lower()
         if fmt not in ("csv", "json", "html"):
@@ -515,7 +518,12 @@ def reconcile_worklist(
             "Nothing to review. Run `seamline run` (or `seamline reconcile run`) first if you expected items."
         )
         return
-    table = Table(title=f"Worklist: {len(rows)} items", title_justify="left")
+    shown = (
+        f"Worklist: {total:,} items"
+        if total == len(rows)
+        else f"Worklist: {len(rows):,} of {total:,} items, the most impactful first"
+    )
+    table = Table(title=shown, title_justify="left")
     for col in (
         "kind",
         "entity_id",
@@ -544,6 +552,12 @@ def reconcile_worklist(
             ]
         )
     out.print(table)
+    if total > len(rows):
+        out.print(
+            f"{total - len(rows):,} more not shown. See them all with --limit {total} or "
+            "-o worklist.html.",
+            markup=False,
+        )
 
 
 @reconcile_app.command("decide")
@@ -1123,6 +1137,14 @@ def read(
         Path | None, typer.Option("--output", "-o", help="Write to .parquet, .jsonl or .csv.")
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Stop after N records.")] = None,
+    record: Annotated[
+        list[int] | None,
+        typer.Option(
+            min=1,
+            help="Show the landed record with this number (_record_no; repeatable), as the "
+            "reconcile report names records (tax_payers #134).",
+        ),
+    ] = None,
     copybook: Annotated[
         Path | None,
         typer.Option(help="Read TARGET as a mainframe file described by this copybook."),
@@ -1162,6 +1184,9 @@ def read(
     else:
         ws = _load(workspace)
         spec = ws.dataset(target)
+        if record:
+            _print_preview(_landed_records(ws, spec.id, record))
+            return
         options = ws.sources[spec.id]
         context = ReadContext(base_dir=ws.root, dataset=spec.id, limit=limit)
         reader_cls = default_registry().connector(options.kind)
@@ -1173,6 +1198,29 @@ def read(
         + (f"; wrote {output}" if output else "")
         + (f"; quarantine in {result.quarantine}" if result.quarantine else "")
     )
+
+
+def _landed_records(ws: Any, dataset: str, numbers: list[int]) -> list[dict[str, Any]]:
+    """The records of the current landing of ``dataset`` with these ``_record_no``."""
+    import pyarrow.parquet as pq
+
+    path = ws.data_dir / "landing" / f"{dataset}.parquet"
+    if not path.is_file():
+        raise UsageError(
+            f"{dataset} has not landed yet, so it has no record numbers",
+            hint=f"Run `seamline run {ws.root}` first.",
+        )
+    rows: list[dict[str, Any]] = pq.read_table(
+        path, filters=[("_record_no", "in", list(numbers))]
+    ).to_pylist()
+    missing = sorted(set(numbers) - {int(r["_record_no"]) for r in rows})
+    if missing:
+        err.print(
+            f"No record {', '.join(f'#{n}' for n in missing)} in the current landing of "
+            f"{dataset}, which holds {pq.ParquetFile(path).metadata.num_rows:,} records.",
+            markup=False,
+        )
+    return rows
 
 
 def _validated(model: Any, **values: Any) -> Any:
