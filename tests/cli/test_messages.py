@@ -63,7 +63,7 @@ def test_runs_and_read_fit_80_columns_without_cutting_values(tmp_path: Path) -> 
     counts = " ".join(
         line.split("│")[-2].strip() for line in runs.stdout.splitlines() if line.startswith("│")
     )
-    assert "read 3 = landed 3 + quarantined 0" in counts  # whole, the figure that adds up
+    assert "read 4 = landed 4 + quarantined 0" in counts  # whole, the figure that adds up
     assert "…" not in runs.stdout
     assert "failed: dataset civil_persons: the file data/persons.csv does not exist." in flat
     (ws / "data" / "persons.csv").write_text(
