@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PEOPLE ?= 20000
+SCENARIO ?= civil
 
 .PHONY: help setup demo test lint typecheck unit bench clean docs browser screenshots
 
@@ -19,8 +20,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install seamline with its dev tools
 
-demo: setup  ## generate the demo workspace and run the whole pipeline on it
-	$(BIN)/seamline demo demo-workspace --people $(PEOPLE) --force
+demo: setup  ## generate the demo workspace (SCENARIO=civil|us-ui) and run the whole pipeline on it
+	$(BIN)/seamline demo demo-workspace --scenario $(SCENARIO) --people $(PEOPLE) --force
 	$(BIN)/seamline run demo-workspace
 
 lint: setup  ## ruff lint and format check

@@ -152,11 +152,25 @@ def demo(
     people: Annotated[int, typer.Option(min=10, help="How many people the scenario has.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
     force: Annotated[bool, typer.Option(help="Replace the folder's contents.")] = False,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="civil: four registers of one country; us-ui: a US unemployment-insurance program."
+        ),
+    ] = "civil",
 ) -> None:
-    """Write the four-agency demo scenario (data, spec and ground truth) into DIRECTORY."""
+    """Write a demo scenario (data, spec and ground truth) into DIRECTORY."""
     from seamline.demo import generate_demo
+    from seamline.demo.generate import SCENARIOS
 
-    summary = generate_demo(directory, people=people, seed=seed, force=force)
+    chosen = next((s for s in SCENARIOS if s == scenario), None)
+    if chosen is None:
+        raise UsageError(
+            f"unknown demo scenario {scenario!r}",
+            allowed=", ".join(SCENARIOS),
+            hint="Pass --scenario civil or --scenario us-ui.",
+        )
+    summary = generate_demo(directory, people=people, seed=seed, force=force, scenario=chosen)
     out.print(f"Demo workspace for {summary.people:,} people (seed {summary.seed}) in {directory}:")
     for name, count in summary.records.items():
         out.print(f"  {name:<16} {count:>9,} records")
@@ -457,11 +471,20 @@ app.add_typer(reconcile_app, name="reconcile")
 
 
 @reconcile_app.command("run")
-def reconcile_run(directory: WorkspaceArg = Path(".")) -> None:
+def reconcile_run(
+    directory: WorkspaceArg = Path("."),
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Print the linkage model used: blocking rules with their pairs, trained weights.",
+        ),
+    ] = False,
+) -> None:
     """Link, compare and publish golden records (connects and harmonizes first).
 
-    Records sharing a validated identifier are linked outright; the rest are scored by
-    Splink on Latin name keys, birth date, sex and tax number. Writes
+    Records sharing an identifier trusted for exact links are linked outright; the rest
+    are scored by Splink with a model built from the attributes the data holds. Writes
     reference/<entity>.parquet and stores the discrepancies and review links.
     """
     from seamline.harmonize.stage import HarmonizeStage
@@ -478,6 +501,11 @@ def reconcile_run(directory: WorkspaceArg = Path(".")) -> None:
             stages=[ConnectStage(), HarmonizeStage(), ReconcileStage()],
         )
     _print_summary(summary)
+    if explain:
+        from seamline.reconcile.explain import explain_workspace
+
+        for line in explain_workspace(ws):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(summary.exit_code)
 
 
@@ -490,7 +518,10 @@ def reconcile_worklist(
         Path | None,
         typer.Option("--output", "-o", help="Write to a .csv, .json or .html file."),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many items.")] = 50,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="At most this many items (default: 50 on screen, all in a file)."),
+    ] = None,
 ) -> None:
     """Conflicts and review-band links for stewards, the most impactful first."""
     from seamline.reconcile.worklist import load_worklist, write_worklist
@@ -499,7 +530,10 @@ def reconcile_worklist(
     ws = _load(directory)
     with Store.open(ws.store_url()) as store:
         rows = load_worklist(
-            store, attribute=attribute, dataset=dataset, limit=None if output else limit
+            store,
+            attribute=attribute,
+            dataset=dataset,
+            limit=limit if limit is not None or output else 50,
         )
         total = (
             len(rows) if output else len(load_worklist(store, attribute=attribute, dataset=dataset))
@@ -1161,6 +1195,10 @@ def read(
             "--no-rdw-includes-header for files whose lengths count only the data."
         ),
     ] = True,
+    landed: Annotated[
+        bool,
+        typer.Option("--landed", help="Read the dataset's current landed state, not its source."),
+    ] = False,
 ) -> None:
     """Read one dataset (or a mainframe file ad hoc) and show or write its records."""
     from seamline.plugins import default_registry
@@ -1181,6 +1219,15 @@ def read(
         )
         context = ReadContext(base_dir=Path.cwd(), limit=limit)
         reader_cls = default_registry().connector("copybook")
+    elif landed:
+        from seamline.sources.base import SourceOptions
+        from seamline.sources.deliveries import StateReader
+
+        ws = _load(workspace)
+        spec = ws.dataset(target)
+        options = SourceOptions(kind="landed")
+        context = ReadContext(base_dir=ws.data_dir, dataset=spec.id, limit=limit)
+        reader_cls = StateReader
     else:
         ws = _load(workspace)
         spec = ws.dataset(target)
@@ -1204,8 +1251,10 @@ def _landed_records(ws: Any, dataset: str, numbers: list[int]) -> list[dict[str,
     """The records of the current landing of ``dataset`` with these ``_record_no``."""
     import pyarrow.parquet as pq
 
-    path = ws.data_dir / "landing" / f"{dataset}.parquet"
-    if not path.is_file():
+    from seamline.sources.deliveries import current_state
+
+    path = current_state(ws.data_dir, dataset)
+    if path is None:
         raise UsageError(
             f"{dataset} has not landed yet, so it has no record numbers",
             hint=f"Run `seamline run {ws.root}` first.",
@@ -1353,6 +1402,32 @@ def findings_close(
     with _client_store(directory) as store:
         info = store.close_finding(finding, by=by or getpass.getuser(), reason=reason)
     out.print(f"Closed finding {info.id} ({info.kind} on {info.subject}).")
+
+
+@app.command()
+def deliveries(
+    dataset: Annotated[str, typer.Argument(help="The dataset id.")],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """List a dataset's deliveries, newest first, and which of them make its current state."""
+    from seamline.sources.deliveries import current_state, delivery_rows
+    from seamline.store import Store
+
+    ws = _load(workspace)
+    spec = ws.dataset(dataset)
+    with Store.open(ws.store_url()) as store:
+        rows = delivery_rows(store, spec.id)
+    if not rows:
+        out.print(f"No deliveries of {spec.id} yet; `seamline run {ws.root}` lands one.")
+        return
+    table = Table()
+    for col in rows[0]:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(v) for v in row.values()])
+    out.print(table)
+    state = current_state(ws.data_dir, spec.id)
+    out.print(f"  current state: {state if state else 'nothing landed yet'}")
 
 
 @app.command()

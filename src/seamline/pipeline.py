@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 from seamline.errors import ExitCode, SeamlineError
 from seamline.progress import NullReporter, Reporter
 from seamline.sources.base import ReadContext
-from seamline.sources.landing import LandingResult, land
+from seamline.sources.deliveries import Delivered, deliver
 from seamline.store import Store
 from seamline.workspace.loader import Workspace
 
@@ -47,10 +47,14 @@ class RunContext:
     datasets: Sequence[str] | None = None
     failed: set[str] = field(default_factory=set)
     """Datasets an earlier stage could not process; later stages leave them out."""
+    nodata: set[str] = field(default_factory=set)
+    """Datasets with nothing landed yet (only empty deliveries); later stages leave them out."""
+    unchanged: set[str] = field(default_factory=set)
+    """Datasets whose current state this run did not change (no new data)."""
 
     def usable(self) -> list[str]:
-        """The selected datasets no earlier stage failed on."""
-        return [d for d in self.selected() if d not in self.failed]
+        """The selected datasets no earlier stage failed on and that have data."""
+        return [d for d in self.selected() if d not in self.failed and d not in self.nodata]
 
     def selected(self) -> list[str]:
         if self.datasets:
@@ -67,7 +71,7 @@ class Stage(Protocol):
 
 
 class ConnectStage:
-    """Read every dataset's source into the landing zone."""
+    """Land a delivery of every dataset's source and bring its current state up to date."""
 
     name = "connect"
 
@@ -84,11 +88,13 @@ class ConnectStage:
                 base_dir=ws.root, dataset=dataset_id, state=store.get_state(dataset_id)
             )
             try:
-                landed = land(
+                done = deliver(
+                    store,
                     dataset_id,
                     ws.sources[dataset_id],
                     ws.data_dir,
                     context,
+                    run_id=run_id,
                     max_quarantine_share=ws.project.quarantine_max_share,
                     progress=task.advance,
                 )
@@ -100,17 +106,34 @@ class ConnectStage:
                 result.details.append({"dataset": dataset_id, "error": str(exc)})
                 continue
             task.done()
-            _record(store, run_id, ws, spec.id, landed)
-            result.details.append(_detail(landed))
+            landed = done.landing
+            _record(store, run_id, ws, spec.id, done)
+            result.details.append(_detail(done))
             for k, v in landed.counts().items():
                 result.counts[k] = result.counts.get(k, 0) + v
+            if not done.state_changed:
+                ctx.unchanged.add(dataset_id)
+            if done.state_rows is None:
+                ctx.nodata.add(dataset_id)
             if not landed.ok:
                 ctx.failed.add(dataset_id)
-                result.messages.append(f"{dataset_id}: {landed.failed}")
+                kept = " (its good rows are kept in the state)" if done.state_changed else ""
+                result.messages.append(f"{dataset_id}: {landed.failed}{kept}")
+            elif done.status == "empty":
+                result.messages.append(f"{dataset_id}: {_no_new_data(done)}")
         result.reports["landing zone"] = str(ws.data_dir / "landing")
         if result.counts.get("quarantined"):
             result.reports["quarantine"] = str(ws.data_dir / "quarantine")
         return settle(result, ctx)
+
+
+def _no_new_data(done: Delivered) -> str:
+    if done.state_rows is None:
+        return "no data yet: the source delivered nothing, and nothing has landed before"
+    return (
+        f"no new data: the source delivered nothing; the current state "
+        f"({done.state_rows:,} rows) is kept"
+    )
 
 
 def settle(result: StageResult, ctx: RunContext) -> StageResult:
@@ -120,10 +143,8 @@ def settle(result: StageResult, ctx: RunContext) -> StageResult:
     return result
 
 
-def _record(
-    store: Store, run_id: int, ws: Workspace, dataset_id: str, landed: LandingResult
-) -> None:
-    spec = ws.datasets[dataset_id]
+def _record(store: Store, run_id: int, ws: Workspace, dataset_id: str, done: Delivered) -> None:
+    spec, landed = ws.datasets[dataset_id], done.landing
     store.record_dataset(
         dataset_id,
         title=spec.title,
@@ -139,23 +160,28 @@ def _record(
         read=landed.read,
         landed=landed.landed,
         quarantined=landed.quarantined,
-        path=str(landed.landing_path),
+        path=str(landed.landing_path) if landed.landing_path else None,
     )
-    store.record_observed_schema(run_id, dataset_id, landed.schema)
-    if landed.ok:
+    if landed.read:
+        store.record_observed_schema(run_id, dataset_id, landed.schema)
+    if landed.committed:
         store.set_state(dataset_id, ws.sources[dataset_id].kind, landed.state)
     store.finish_run(
         run_id,
         "ok" if landed.ok else "failed",
-        counts=landed.counts(),
+        counts={**landed.counts(), "delivery": done.delivery_id},
         message=landed.failed,
     )
 
 
-def _detail(landed: LandingResult) -> dict[str, Any]:
+def _detail(done: Delivered) -> dict[str, Any]:
+    landed = done.landing
     return {
         "dataset": landed.dataset,
+        "delivery": done.delivery_id,
         **landed.counts(),
+        "state": done.mode,
+        "state rows": done.state_rows,
         "seconds": round(landed.seconds, 3),
         "landing": str(landed.landing_path) if landed.landing_path else None,
         "quarantine": str(landed.quarantine_path) if landed.quarantine_path else None,
@@ -200,6 +226,15 @@ def run_pipeline(
 ) -> RunSummary:
     """Run the stages in order; a failed stage stops the run. Returns the summary."""
     started = time.perf_counter()
+    aborted = store.abort_dead_runs()
+    if aborted:
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "marked %d run(s) left running by a process that ended as aborted: %s",
+            len(aborted),
+            ", ".join(str(r) for r in aborted),
+        )
     run_id = store.start_run("run", workspace=ws.name)
     ctx = RunContext(ws, store, run_id, reporter or NullReporter(), datasets)
     results: list[StageResult] = []

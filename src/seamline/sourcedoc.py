@@ -13,16 +13,30 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from seamline.plugins import default_registry
+from seamline.sources.base import COMMON_OPTIONS, Reader, SourceOptions
 
 INTRO = """\
 # Connectors
 
-Every dataset's `source:` block names a connector `kind` and its options. Each record
-read ends up in the landing zone (`landing/<dataset>.parquet`, with `_record_no`, its
-stable ordinal, and `_source_pos`, where it was in the source) or in the quarantine
-(`quarantine/<dataset>.parquet`, with position, raw bytes and reason), so that
-`read = landed + quarantined` holds for every run. A source with more quarantined
-records than `quarantine_max_share` (in `seamline.yaml`) fails the run.
+Every dataset's `source:` block names a connector `kind` and its options. Each run
+lands one *delivery* of the source, kept under its id: every record read ends up in the
+delivery's landed rows (`landing/<dataset>/<id>.parquet`, with `_record_no`, its stable
+ordinal, and `_source_pos`, where it was in the source) or in its quarantine
+(`quarantine/<dataset>/<id>.parquet`, with position, raw bytes and reason). The record
+numbers of a delivery are checked at run time to be exactly `1..read`, so
+`read = landed + quarantined` holds for every run and a record a reader dropped fails
+the delivery. A source with more quarantined records than `quarantine_max_share` (in
+`seamline.yaml`) fails the run.
+
+Later stages read the dataset's *current state* (`landing/<dataset>.parquet`), made
+from the deliveries as the source's `state` says; an empty or failed delivery never
+replaces it. `seamline deliveries DATASET` lists them (see the workspace guide).
+
+Options every connector takes:
+
+| option | type | default | meaning |
+|---|---|---|---|
+{common}
 
 Values may be `${ENV_VAR}` references (for URLs with passwords, always). Unknown options
 are errors with a did-you-mean. This page is generated from the option models
@@ -55,9 +69,23 @@ def _doc(obj: Any) -> str:
     return _md(inspect.cleandoc(obj.__doc__ or "").strip())
 
 
+_COMMON_TYPES = {"state": "snapshot | append | None", "keep": "int | ISO 8601 duration | None"}
+
+
+def _row(name: str, info: FieldInfo, typ: str | None = None) -> str:
+    shown = info.alias or name
+    meaning = _md(info.description or "").replace("\n", " ").replace("|", "\\|")
+    return f"| `{shown}` | `{typ or _type(info)}` | {_default(info)} | {meaning} |".replace(
+        "`required`", "required"
+    )
+
+
 def render() -> str:
     registry = default_registry()
-    parts = [INTRO]
+    common = "\n".join(
+        _row(n, SourceOptions.model_fields[n], _COMMON_TYPES.get(n)) for n in COMMON_OPTIONS
+    )
+    parts = [INTRO.replace("{common}", common)]
     for kind in sorted(registry.connectors):
         reader = registry.connector(kind)
         model = reader.options_model
@@ -77,20 +105,20 @@ def render() -> str:
         ]
         parts.append(
             f"Positions count {caps.position_unit}s"
-            + (f"; {', '.join(flags)}." if flags else ".")
-            + "\n"
+            + (f"; {', '.join(flags)}" if flags else "")
+            + f"; default `state: {caps.state}`"
+            + (
+                f" ({_doc(reader.state_mode).rstrip('.')})"
+                if reader.state_mode.__func__ is not Reader.state_mode.__func__  # type: ignore[attr-defined]
+                else ""
+            )
+            + ".\n"
         )
         parts.append("| option | type | default | meaning |\n|---|---|---|---|")
         for name, info in model.model_fields.items():
-            if name == "kind":
+            if name == "kind" or (name in COMMON_OPTIONS and name not in model.__annotations__):
                 continue
-            shown = info.alias or name
-            meaning = _md(info.description or "").replace("\n", " ").replace("|", "\\|")
-            parts.append(
-                f"| `{shown}` | `{_type(info)}` | {_default(info)} | {meaning} |".replace(
-                    "`required`", "required"
-                )
-            )
+            parts.append(_row(name, info))
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 

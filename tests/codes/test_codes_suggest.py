@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 
 import pytest
@@ -63,11 +64,23 @@ def test_labels_across_languages_and_scripts(ws: Workspace) -> None:
 
 
 def test_reuse_of_other_crosswalks_and_code_equality(ws: Workspace) -> None:
-    got = suggest(ws, "marital_status", "tax_payers", "status", [("W", 2), ("married", 1)])
+    values = [("W", 2), ("married", 1), (" MARRIED ", 1)]
+    got = suggest(ws, "marital_status", "tax_payers", "status", values)
     w = next(s for s in got if s.local == "W").best
     assert w is not None and w.code == "widowed" and w.score > 0.9
-    m = next(s for s in got if s.local == "married").best
-    assert m is not None and m.code == "married" and m.score == 1.0
+    # a canonical code, in any case, maps to itself in harmonize: it is not unmapped
+    assert {s.local for s in got} == {"W"}
+    exact = dataclasses.replace(
+        ws,
+        codelists={
+            **ws.codelists,
+            "marital_status": ws.codelists["marital_status"].model_copy(update={"match": "exact"}),
+        },
+    )
+    got = suggest(exact, "marital_status", "tax_payers", "status", values)
+    m = next(s for s in got if s.local == " MARRIED ").best
+    assert m is not None and m.code == "married" and "in other case" in m.reasons[0]
+    assert "married" not in {s.local for s in got}
 
 
 def test_copybook_level_88_names(ws: Workspace) -> None:
@@ -86,10 +99,10 @@ def test_builtin_country_list(ws: Workspace) -> None:
     got = suggest(
         ws, "iso3166_1", "tax_payers", "status", [("Киргизия", 3), ("Kyrgyzstan", 2), ("kg", 1)]
     )
+    # "kg" is the code KG when case is ignored (the default): mapped, not suggested
     assert {s.local: s.best.code for s in got if s.best} == {
         "Киргизия": "KG",
         "Kyrgyzstan": "KG",
-        "kg": "KG",
     }
 
 

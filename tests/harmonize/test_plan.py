@@ -221,4 +221,4 @@ def test_harmonize_cli_explains_and_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert explained.returncode == 0
-    assert "WHEN 'M'" in explained.stdout
+    assert "WHEN 'm'" in explained.stdout  # codes match ignoring case

@@ -176,3 +176,33 @@ def test_profiles_never_crash_and_counts_add_up(values: list[str | None]) -> Non
     assert (
         Counter(filled).most_common(1)[0][1] == f.top_values[0][1] if filled else f.top_values == []
     )
+
+
+def test_the_narrowest_scheme_names_a_us_column(tmp_path: Path) -> None:
+    """us.atin (any nine digits) and us.tin (any US tax number) also validate social
+    security and employer numbers; the declared breadth puts the narrow scheme first."""
+    import random
+
+    from stdnum.us import atin, ein, ssn, tin
+
+    rng = random.Random(16)
+    ssns = [
+        f"{rng.randrange(1, 900):03d}-{rng.randrange(1, 100):02d}-{rng.randrange(1, 10000):04d}"
+    ]
+    while len(ssns) < 200:
+        v = f"{rng.randrange(1, 900):03d}-{rng.randrange(1, 100):02d}-{rng.randrange(1, 10000):04d}"
+        if ssn.is_valid(v):
+            ssns.append(v)
+    eins = []
+    while len(eins) < 200:
+        v = f"{rng.randrange(10, 100):02d}-{rng.randrange(0, 10**7):07d}"
+        if ein.is_valid(v):
+            eins.append(v)
+    assert all(atin.is_valid(v) and tin.is_valid(v) for v in ssns[1:])
+    ssns[0] = "666-12-3456"  # not an SSN, still nine digits: atin and tin score higher
+    path = landing(tmp_path, {"ssn": ssns, "ein": eins})
+    ssn_field, ein_field = profile_parquet(path, "d", country="US").fields
+    assert ssn_field.logical_type == "identifier:us.ssn"
+    assert ein_field.logical_type == "identifier:us.ein"
+    shares = {d.detector: d.share for d in ssn_field.detections}
+    assert shares["stdnum:us.atin"] > shares["stdnum:us.ssn"] >= 0.9

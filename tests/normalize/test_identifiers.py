@@ -150,7 +150,7 @@ def test_leading_zeros_restored_and_flagged(engine: Engine) -> None:
         ("0012345678", None),
         ("0012345678", "leading_zeros_restored"),
         ("0012345678", "leading_zeros_restored"),
-        (None, "invalid_identifier"),
+        (None, "placeholder_identifier"),  # a digit run is a placeholder, whatever its length
         ("0012345678", "leading_zeros_restored"),
         (None, "invalid_identifier"),
     ]
@@ -317,3 +317,73 @@ def test_never_crashes_sql_agrees_and_idempotent(engine: Engine, values: list[st
 def test_stdnum_path_never_crashes(values: list[str | None]) -> None:
     for scheme in ("iban", "ru.inn"):
         run(IdentifierNormalizer(IdentifierOptions(scheme=scheme)), values)
+
+
+# --- separators and placeholders ------------------------------------------------------
+
+
+def test_stdnum_schemes_strip_spaces_dots_and_dashes_before_validating() -> None:
+    import stdnum.us.ssn
+
+    assert not stdnum.us.ssn.is_valid("536 90 4399")  # the library alone keeps spaces
+    ssn = IdentifierNormalizer(IdentifierOptions(scheme="us.ssn"))
+    got = run(ssn, ["536 90 4399", "536.90.4399", "536-90-4399", "536904399"])
+    assert got == [("536904399", None)] * 4
+    strict = IdentifierNormalizer(IdentifierOptions(scheme="us.ssn", separators="-"))
+    assert run(strict, ["536 90 4399"]) == [(None, "invalid_identifier")]
+
+
+def test_placeholders_of_stdnum_schemes() -> None:
+    import stdnum.us.ssn
+
+    ssn = IdentifierNormalizer(IdentifierOptions(scheme="us.ssn"))
+    values = ["111-11-1111", "000000000", "123-45-6789", "987 65 4321", "078-05-1120"]
+    values += ["219-09-9999", "536-90-4399"]
+    # stdnum accepts the first and third as SSNs; the sample-card numbers it rejects
+    assert stdnum.us.ssn.is_valid("111111111") and stdnum.us.ssn.is_valid("123456789")
+    assert not stdnum.us.ssn.is_valid("078051120")
+    assert run(ssn, values) == [(None, "placeholder_identifier")] * 6 + [("536904399", None)]
+    kept = IdentifierNormalizer(IdentifierOptions(scheme="us.ssn", keep_invalid=True))
+    assert run(kept, ["123456789"]) == [("123456789", "placeholder_identifier")]
+    off = IdentifierNormalizer(IdentifierOptions(scheme="us.ssn", placeholders=False))
+    assert run(off, ["123456789"]) == [("123456789", None)]
+
+
+CLAIM = IdentifierSchemeSpec.model_validate(
+    {
+        "id": "claim_no",
+        "title": "Claim number",
+        "length": 8,
+        "pattern": "[0-9]{8}",
+        "placeholders": ["1000-0001", "2424 2424"],
+    }
+)
+
+
+def test_declared_placeholders_sql_equals_arrow(engine: Engine) -> None:
+    s = IdentifierNormalizer(
+        IdentifierOptions(scheme="claim_no"), StepContext(extras={"schemes": {"claim_no": CLAIM}})
+    )
+    values = ["10000001", "2424-2424", "99999999", "34567890", "12121212", "12345", "", None]
+    want = [
+        (None, "placeholder_identifier"),
+        (None, "placeholder_identifier"),
+        (None, "placeholder_identifier"),
+        (None, "placeholder_identifier"),  # wraps past 9
+        ("12121212", None),
+        (None, "invalid_identifier"),
+        (None, None),
+        (None, None),
+    ]
+    assert run(s, values) == want
+    assert run_sql(engine, s, values) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789 -", max_size=12), max_size=12))
+def test_placeholder_sql_equals_arrow_property(values: list[str]) -> None:
+    s = IdentifierNormalizer(
+        IdentifierOptions(scheme="claim_no"), StepContext(extras={"schemes": {"claim_no": CLAIM}})
+    )
+    with Engine() as eng:
+        assert run_sql(eng, s, list(values)) == run(s, list(values))

@@ -1,5 +1,5 @@
 """The prediction blocking rules, run on the engine as Splink runs them (a self-join per
-rule), on a small hand-made register."""
+rule), on a small hand-made register; and the budget, counted by Splink."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from seamline.reconcile.probabilistic import _with_open_keys, predict_rules
+from seamline.reconcile.blocking import choose, rule_sqls, with_keys
+from seamline.reconcile.model import Available, Rule, candidate_rules
+from seamline.reconcile.probabilistic import _Counter
 
 DET = ["f_det_national_id"]
+FEATURES = ["f_family", "f_given", "f_patronymic", "f_birth_date"]
 
 
 def _person(
@@ -23,6 +26,7 @@ def _person(
 ) -> dict[str, Any]:
     return {
         "rid": rid,
+        "dataset": "a",
         "f_family": family,
         "f_given": given,
         "f_patronymic": patronymic,
@@ -31,17 +35,25 @@ def _person(
     }
 
 
-def _pairs(people: list[dict[str, Any]], det: list[str]) -> set[tuple[int, int]]:
+def _rules(features: list[str] = FEATURES) -> list[Rule]:
+    return candidate_rules(Available(features, set()), [])
+
+
+def _pairs(
+    people: list[dict[str, Any]], det: list[str], rules: list[Rule] | None = None
+) -> set[tuple[int, int]]:
     """The pairs the rules generate (each once, as Splink's dedupe keeps them)."""
-    data = _with_open_keys(pa.Table.from_pylist(people), det)
+    rules = _rules() if rules is None else rules
+    data = with_keys(pa.Table.from_pylist(people), rules, det)
     con = duckdb.connect()
     con.register("d", data)
     found: set[tuple[int, int]] = set()
-    for rule in predict_rules(det):
-        rows = con.execute(
-            f"select l.rid, r.rid from d l join d r on {rule} and l.rid < r.rid"
-        ).fetchall()
-        found.update((int(a), int(b)) for a, b in rows)
+    for rule in rules:
+        for sql in rule_sqls(rule, det):
+            rows = con.execute(
+                f"select l.rid, r.rid from d l join d r on {sql} and l.rid < r.rid"
+            ).fetchall()
+            found.update((int(a), int(b)) for a, b in rows)
     return found
 
 
@@ -79,15 +91,37 @@ def test_swapped_names_and_a_shifted_birth_day_are_caught() -> None:
     assert {(1, 2), (1, 3), (1, 4)} <= found
 
 
-def test_common_names_born_in_other_years_are_not_paired() -> None:
-    """The block of a frequent name does not grow with the square of the register."""
+def test_rules_name_only_the_attributes_the_data_holds() -> None:
+    derived = {"f_birth_year": "f_birth_date", "u_family": "f_family"}
+    for features in (["f_family", "f_given"], ["f_family", "f_birth_date"], ["f_post_code"]):
+        rules = _rules(features)
+        assert rules
+        for rule in rules:
+            assert {derived.get(c, c) for c in rule.columns()} <= set(features), rule
+
+
+def test_a_rule_over_the_pair_budget_is_dropped() -> None:
+    """The block of a frequent name does not grow with the square of the register: the
+    rule on family and given name alone is counted by Splink and dropped when its pairs
+    exceed the budget, while the rules with a birth year stay."""
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
     people = [
         _person(n, "mamatov", "azamat", f"father{n}ovich", f"{1940 + n}-01-01", None)
-        for n in range(1, 41)
+        for n in range(1, 61)
     ]
-    # Forty namesakes without identifiers, born in forty different years, with
-    # different fathers: family and given name alone would pair all 780 of them.
-    assert _pairs(people, DET) == set()
-    # The same forty born in the same year are all candidates.
-    same_year = [{**p, "f_birth_date": f"1980-01-{p['rid'] % 28 + 1:02d}"} for p in people]
-    assert len(_pairs(same_year, DET)) == 40 * 39 // 2
+    rules = _rules()
+    data = with_keys(pa.Table.from_pylist(people), rules, []).rename_columns(
+        ["unique_id", *pa.Table.from_pylist(people).column_names[1:], "f_birth_year", "u_family"]
+    )
+    frame = DuckDBAPI().register(data)
+    counted = choose(_Counter(frame, count_comparisons_from_blocking_rules), rules, [], 60, 5)
+    by_rule = {c.rule.label(): c for c in counted}
+    names_alone = by_rule["family + given"]
+    assert names_alone.pairs == 60 * 59 // 2
+    assert not names_alone.kept and names_alone.why == "over the pair budget"
+    assert by_rule["family + given + birth year"].pairs == 0
+    # A budget large enough keeps it.
+    counted = choose(_Counter(frame, count_comparisons_from_blocking_rules), rules, [], 60, 50)
+    assert {c.rule.label(): c for c in counted}["family + given"].kept

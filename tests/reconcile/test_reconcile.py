@@ -45,9 +45,12 @@ def test_links_people_across_agencies_and_scripts(demo: Demo) -> None:
     links = res.metrics["links"]
     assert links["f1"] >= F1_FLOOR, links
     assert links["precision"] >= F1_FLOOR and links["recall"] >= F1_FLOOR, links
-    # The probabilistic pass did real work: records without a valid PIN were linked.
+    # The demo's PIN scheme has no check digit: the PIN is evidence in the model (a
+    # comparison and a blocking rule), not an outright link.
     assert res.links["probabilistic"] > 0
-    assert res.links["deterministic"] > res.links["probabilistic"]
+    assert res.links["deterministic"] == 0
+    assert res.model is not None and "f_id_national_id" in res.model.features
+    assert any(c.kept and c.rule.label() == "national id" for c in res.model.rules)
     assert res.metrics["golden_accuracy"]["national_id"] >= 0.99
     assert res.metrics["golden_accuracy"]["birth_date"] >= 0.99
     assert (
@@ -210,3 +213,23 @@ def test_stage_fails_cleanly_without_harmonized_data(demo: Demo, tmp_path: Path)
     res = ReconcileStage().run(ctx)
     assert res.status == "failed"
     assert "no dataset holds the entity" in res.messages[0]
+
+
+def test_worklist_limit_applies_to_a_file(demo: Demo, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from seamline.cli import app
+
+    _run(demo)
+    env = {"SEAMLINE_STORE": f"sqlite:///{demo.root.parent}/store.db"}
+    every = len(load_worklist(demo.store))
+    assert every > 3
+    runner = CliRunner()
+    for extra, expected in ((["--limit", "3"], 3), ([], every)):
+        path = tmp_path / f"w{len(extra)}.csv"
+        result = runner.invoke(
+            app, ["reconcile", "worklist", str(demo.root), "-o", str(path), *extra], env=env
+        )
+        assert result.exit_code == 0, result.output
+        with path.open(encoding="utf-8") as fh:
+            assert len(list(csv.DictReader(fh))) == expected

@@ -88,6 +88,9 @@ def test_stage_writes_the_report_on_the_demo(demo: Demo) -> None:
     assert "Link quality" in text and "Golden-value accuracy" in text
     assert f"{100 * detail['F1']:.2f} %" in text
     assert "Examples" in text and "conflict" in text
+    # The linkage model: the counted blocking rules and the match weights.
+    assert "Blocking rules, counted before use" in text and "birth date" in text
+    assert "Match weights" in text
 
 
 def test_report_shows_no_personal_values(demo: Demo) -> None:

@@ -184,3 +184,33 @@ def test_an_unreachable_store_is_a_clear_error() -> None:
 def test_safe_url_hides_passwords() -> None:
     assert safe_url("postgresql://tax:hunter2@db:5432/s") == "postgresql://tax:***@db:5432/s"
     assert normalize_url("postgresql://db/s") == "postgresql+psycopg://db/s"
+
+
+def test_deliveries_are_recorded_numbered_on_and_marked_in_state(store_url: str) -> None:
+    with Store.open(store_url) as store:
+        run = store.start_run("connect", workspace="pilot", dataset="queue")
+        assert store.next_record_no("queue") == 1
+        first = store.start_delivery("queue", run_id=run, mode="append", first_record_no=1)
+        store.finish_delivery(first, "ok", read=1000, landed=998, quarantined=2, path="a")
+        assert store.next_record_no("queue") == 1001
+        empty = store.start_delivery("queue", run_id=run, mode="append", first_record_no=1001)
+        store.finish_delivery(empty, "empty")
+        assert store.next_record_no("queue") == 1001
+        with pytest.raises(StoreError, match="read 5 != landed 4 \\+ quarantined 0"):
+            store.finish_delivery(empty, "ok", read=5, landed=4)
+        store.set_in_state("queue", {first}, only=True)
+        store.mark_pruned({empty})
+        got = store.deliveries("queue")
+    assert [(d.id, d.status, d.in_state, d.kept) for d in got] == [
+        (first, "ok", True, True),
+        (empty, "empty", False, False),
+    ]
+    assert got[0].read == 1000 and got[0].run_id == run and got[0].mode == "append"
+
+
+def test_runs_of_a_live_process_are_not_aborted(store_url: str) -> None:
+    with Store.open(store_url) as store:
+        mine = store.start_run("run", workspace="pilot")
+        assert store.abort_dead_runs() == []
+        assert store.list_runs()[0].status == "running"
+        store.finish_run(mine, "ok")

@@ -56,6 +56,7 @@ from seamline.catalog.vocab import (
     VCARD,
 )
 from seamline.errors import UsageError
+from seamline.sources.deliveries import state_path
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import AgencySpec, Contact, DatasetSpec, SeamSpec
 
@@ -317,7 +318,7 @@ class _Builder:
             self.add(node, DCT.modified, modified)
         # dcat:byteSize is the size in bytes of the file, not a row count: only the real
         # file's size is recorded, and only when the file is there to measure.
-        landed = Path(self.ws.data_dir) / "landing" / f"{ds.id}.parquet"
+        landed = state_path(Path(self.ws.data_dir), ds.id)
         if landed.is_file():
             self.add(
                 node, DCAT.byteSize, Lit(landed.stat().st_size, datatype=XSD.nonNegativeInteger)

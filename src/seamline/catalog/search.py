@@ -68,7 +68,7 @@ def _entries(ws: Workspace, ds: DatasetSpec) -> list[_Entry]:
         (TITLE, f"id: {ds.id}", ds.id),
         (TITLE, f"title: {ds.title}", ds.title),
     ]
-    for f in ds.fields:
+    for f in ds.mappings():
         label = f"field {f.column}"
         if f.attribute and f.attribute != f.column:
             label += f" ({f.attribute})"

@@ -11,6 +11,7 @@ from sqlglot import exp
 from seamline.engine import Engine
 from seamline.errors import SourceError, UsageError
 from seamline.plugins import did_you_mean
+from seamline.sources.deliveries import state_path
 from seamline.workspace.loader import Workspace
 
 
@@ -28,9 +29,10 @@ def split_target(target: str) -> tuple[str, str]:
 def values_seen(
     ws: Workspace, dataset_id: str, column: str, limit: int = 500
 ) -> list[tuple[str, int]]:
-    """The column's distinct trimmed values in the landing zone, most frequent first."""
+    """The column's distinct non-blank values in the landing zone, as written, most
+    frequent first (matching them to a code list is :mod:`seamline.workspace.crosswalk`'s)."""
     ws.dataset(dataset_id)
-    path = ws.data_dir / "landing" / f"{dataset_id}.parquet"
+    path = state_path(ws.data_dir, dataset_id)
     if not path.is_file():
         raise SourceError(
             f"nothing landed for {dataset_id} yet",
@@ -44,18 +46,24 @@ def values_seen(
             + (f" (did you mean {guess!r}?)" if guess else ""),
             allowed=", ".join(names),
         )
-    value = exp.Trim(this=exp.cast(exp.column(column, quoted=True), "VARCHAR"))
+    value = exp.cast(exp.column(column, quoted=True), "VARCHAR")
+    blank = exp.EQ(this=exp.Trim(this=value.copy()), expression=exp.Literal.string(""))
     query = (
         exp.select(exp.alias_(value, "v"), exp.alias_(exp.Count(this=exp.Star()), "n"))
         .from_("landing")
-        .where(exp.Not(this=exp.Is(this=exp.column(column, quoted=True), expression=exp.Null())))
+        .where(
+            exp.and_(
+                exp.Not(this=exp.Is(this=exp.column(column, quoted=True), expression=exp.Null())),
+                exp.Not(this=blank),
+            )
+        )
         .group_by(exp.Literal.number(1))
         .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("v"))
         .limit(limit)
     )
     with Engine() as engine:
         engine.parquet_view("landing", path)
-        return [(str(v), int(n)) for v, n in engine.rows(query) if str(v) != ""]
+        return [(str(v), int(n)) for v, n in engine.rows(query)]
 
 
 def copybook_labels(ws: Workspace, dataset_id: str, column: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ once per code, so the total stays in 0..1.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from seamline.codes.builtin import builtin_codelists
 from seamline.codes.text import alternatives, core, fold, has_cyrillic, latin, words
 from seamline.errors import SpecError
 from seamline.plugins import did_you_mean
+from seamline.workspace.crosswalk import local_codes, match_key, match_mode
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import CodeListSpec, CodeSpec
 
@@ -119,6 +121,7 @@ def suggest(
     *,
     limit: int = 5,
     min_score: float = 0.3,
+    today: dt.date | None = None,
 ) -> list[Suggestion]:
     """Suggestions for the values of ``dataset_id.column`` that no crosswalk entry maps.
 
@@ -129,20 +132,27 @@ def suggest(
     """
     cl = resolve_codelist(ws, codelist_id)
     ws.dataset(dataset_id)  # a did-you-mean error for an unknown dataset
-    mapped = {
-        e.local
-        for cw in cl.crosswalks
-        if cw.dataset == dataset_id and cw.column == column
-        for e in cw.map
-    }
-    counts: dict[str, int] = {}
+    # the very mapping harmonize uses, so a value it maps is never listed here
+    mode = match_mode(cl, dataset_id, column)
+    mapped = local_codes(cl, dataset_id, column, today or dt.date.today())
+    by_key: dict[str, dict[str, int]] = {}
     for value, count in values:
-        if value is None or value.strip() == "" or value in mapped:
+        if value is None or value.strip() == "":
             continue
-        counts[value] = counts.get(value, 0) + int(count)
-    if not counts:
+        key = match_key(value, mode)
+        if key in mapped:
+            continue
+        spellings = by_key.setdefault(key, {})
+        spellings[value] = spellings.get(value, 0) + int(count)
+    if not by_key:
         return []
-    ctx = _Context(cl, dataset_id, column, set(counts) | mapped, labels or {}, ws.project.country)
+    # one suggestion per value harmonize tells apart, under its most frequent spelling
+    counts = {
+        max(sp.items(), key=lambda kv: (kv[1], kv[0]))[0]: sum(sp.values())
+        for sp in by_key.values()
+    }
+    locals_ = set(counts) | {e.local for cw in cl.crosswalks for e in cw.map}
+    ctx = _Context(cl, dataset_id, column, locals_, labels or {}, ws.project.country)
     out = []
     for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         cands = [c for c in ctx.rank(value) if c.score >= min_score]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
+from typing import Literal
 
 import numpy as np
 
@@ -19,9 +20,16 @@ from seamline.demo.readme import README
 from seamline.demo.social import write_social
 from seamline.demo.spec import NAME, write_spec
 from seamline.demo.tax import write_tax
+from seamline.demo.usui import write_usui
+from seamline.demo.usui.spec import NAME as USUI_NAME
 from seamline.errors import UsageError
 
 MIN_PEOPLE = 10
+
+Scenario = Literal["civil", "us-ui"]
+SCENARIOS: tuple[Scenario, ...] = ("civil", "us-ui")
+"""``civil``: four registers of one country; ``us-ui``: a US unemployment-insurance program."""
+_NAMES = (NAME, USUI_NAME)
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ def _is_demo(target: Path) -> bool:
         text = project.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    return any(line.strip() == f"name: {NAME}" for line in text.splitlines())
+    return any(line.strip() in {f"name: {n}" for n in _NAMES} for line in text.splitlines())
 
 
 def _prepare(target: Path, force: bool) -> None:
@@ -64,7 +72,7 @@ def _prepare(target: Path, force: bool) -> None:
     if not _is_demo(target):
         raise UsageError(
             f"{target} is not empty and is not a demo workspace "
-            f"(no seamline.yaml with name: {NAME}); refusing to delete its contents",
+            f"(no seamline.yaml with name: {' or '.join(_NAMES)}); refusing to delete its contents",
             hint="Choose an empty or new folder for the demo.",
         )
     for child in sorted(target.iterdir()):
@@ -81,12 +89,20 @@ def generate_demo(
     seed: int = 7,
     force: bool = False,
     progress: Callable[[int], None] | None = None,
+    scenario: Scenario = "civil",
 ) -> DemoSummary:
     """Write the demo workspace for ``people`` invented people into ``target``.
 
-    The same ``seed`` and ``people`` give byte-identical files. ``progress`` is called
-    after each file with the number of source records written so far.
+    ``scenario`` picks the program (:data:`SCENARIOS`). The same ``scenario``, ``seed``
+    and ``people`` give byte-identical files. ``progress`` is called after each file
+    with the number of source records written so far.
     """
+    if scenario not in SCENARIOS:
+        raise UsageError(
+            f"unknown demo scenario {scenario!r}",
+            allowed=", ".join(SCENARIOS),
+            hint="Pass --scenario civil or --scenario us-ui.",
+        )
     if people < MIN_PEOPLE:
         raise UsageError(
             f"the demo needs at least {MIN_PEOPLE} people, not {people}",
@@ -95,7 +111,6 @@ def generate_demo(
     started = time.perf_counter()
     target = Path(target)
     _prepare(target, force)
-    rng = np.random.default_rng(seed)
     written = 0
 
     def step(count: int) -> None:
@@ -104,6 +119,16 @@ def generate_demo(
         if progress is not None:
             progress(written)
 
+    if scenario == "us-ui":
+        records = write_usui(target, people=people, seed=seed, step=step)
+        return DemoSummary(
+            path=target,
+            people=people,
+            records=records,
+            seed=seed,
+            seconds=time.perf_counter() - started,
+        )
+    rng = np.random.default_rng(seed)
     addresses = make_addresses(rng, max(MIN_PEOPLE, people * 45 // 100))
     pop = make_population(rng, people, len(addresses))
     data = target / "data"

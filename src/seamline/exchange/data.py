@@ -102,7 +102,7 @@ def identifier_schemes(ws: Workspace) -> dict[str, str]:
     for ds in ws.datasets.values():
         if ds.entity != "Person":
             continue
-        for f in ds.fields:
+        for f in ds.mappings():
             for step in f.normalize:
                 opts = step.get("identifier") if isinstance(step, dict) else None
                 if f.attribute and isinstance(opts, dict) and isinstance(opts.get("scheme"), str):

@@ -29,8 +29,14 @@ from seamline.normalize import (
     default_normalizers,
 )
 from seamline.sources.base import RECORD_NO, SOURCE_POS
+from seamline.workspace.crosswalk import local_codes, match_key_sql, match_mode
 from seamline.workspace.loader import Workspace
-from seamline.workspace.models import CodeListSpec, DatasetSpec, IdentifierSchemeSpec
+from seamline.workspace.models import (
+    CodeListSpec,
+    DatasetSpec,
+    IdentifierSchemeSpec,
+    LocalMatch,
+)
 
 LANDING = "landing"
 UNMAPPED = "unmapped_code"
@@ -65,6 +71,8 @@ class FieldPlan:
     """A small code list: the ``local -> code`` pairs the plan writes as one CASE."""
     output_type: pa.DataType | None = None
     """None: the landed type is kept (no step changed it)."""
+    code_match: LocalMatch = "ignore_case"
+    """How values meet the code list's keys (see :mod:`seamline.workspace.crosswalk`)."""
 
 
 @dataclass
@@ -77,6 +85,12 @@ class HarmonizePlan:
 
     def explain(self) -> str:
         lines = [f"-- harmonize {self.dataset}: {len(self.fields)} mapped fields"]
+        columns: dict[str, list[str]] = {}
+        for f in self.fields:
+            columns.setdefault(f.column, []).append(f.attribute)
+        for column, attributes in columns.items():
+            if len(attributes) > 1:
+                lines.append(f"-- {column} is split into {', '.join(attributes)}")
         for chain in self.arrow:
             steps = ", ".join(s.key for s in chain.steps)
             lines.append(
@@ -110,29 +124,9 @@ def _part(column: str, part: str) -> exp.Expr:
 
 
 def code_table(cl: CodeListSpec, dataset: str, column: str, today: dt.date) -> pa.Table:
-    """``(local, code)`` pairs for one dataset column: its crosswalk, valid today, plus
-    the canonical codes themselves (a value already canonical maps to itself)."""
-    pairs: dict[str, str] = {c.code: c.code for c in cl.codes}
-    for cw in cl.crosswalks:
-        if cw.dataset != dataset or cw.column != column:
-            continue
-        for entry in cw.map:
-            if entry.valid_from is not None and entry.valid_from > today:
-                continue
-            if entry.valid_to is not None and entry.valid_to < today:
-                continue
-            local = entry.local.strip()
-            if (
-                local in pairs
-                and pairs[local] != entry.code
-                and local not in {c.code for c in cl.codes}
-            ):
-                raise SpecError(
-                    f"code list {cl.id}: {dataset}.{column} maps {local!r} to both "
-                    f"{pairs[local]!r} and {entry.code!r} on {today}",
-                    hint="give the entries valid_from/valid_to dates that do not overlap",
-                )
-            pairs[local] = entry.code
+    """``(local, code)`` pairs for one dataset column, ``local`` being the match key of
+    :func:`seamline.workspace.crosswalk.local_codes` (what ``codes suggest`` uses too)."""
+    pairs = local_codes(cl, dataset, column, today)
     return pa.table({"local": list(pairs), "code": list(pairs.values())})
 
 
@@ -156,7 +150,9 @@ def compile_dataset(
     today = today or dt.date.today()
     for f in fields:
         if f.codelist is not None:
-            table = code_table(ws.codelists[f.codelist], spec.id, f.column, today)
+            cl = ws.codelists[f.codelist]
+            f.code_match = match_mode(cl, spec.id, f.column)
+            table = code_table(cl, spec.id, f.column, today)
             if table.num_rows <= CODE_CASE_LIMIT:
                 pairs = zip(
                     table.column("local").to_pylist(), table.column("code").to_pylist(), strict=True
@@ -178,7 +174,7 @@ def _field_plans(
 ) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: dict[str, str] = {}
-    for f in spec.fields:
+    for f in spec.mappings():
         if f.attribute is None:
             continue
         if f.column not in schema.names:
@@ -322,7 +318,9 @@ def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]
             this=exp.column(name, table="h", quoted=True), expression=exp.to_identifier("flag")
         )
         if f.code_table is not None or f.code_map is not None:
-            trimmed = exp.Trim(this=exp.cast(value, "VARCHAR"))
+            text = exp.cast(value, "VARCHAR")
+            trimmed = match_key_sql(text, f.code_match)
+            blank = exp.EQ(this=exp.Trim(this=text.copy()), expression=exp.Literal.string(""))
             code: exp.Expr
             missing: exp.Expr
             if f.code_map is not None:
@@ -347,7 +345,7 @@ def _final(plan: HarmonizePlan, inner: exp.Select, types: dict[int, pa.DataType]
             unmapped = exp.If(
                 this=exp.and_(
                     exp.Not(this=exp.Is(this=value, expression=exp.Null())),
-                    exp.NEQ(this=trimmed, expression=exp.Literal.string("")),
+                    exp.Not(this=blank),
                     missing,
                 ),
                 true=exp.Literal.string(UNMAPPED),

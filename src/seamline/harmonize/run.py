@@ -15,6 +15,7 @@ from seamline.harmonize.plan import LANDING, UNMAPPED, HarmonizePlan, compile_da
 from seamline.harmonize.prepass import BATCH_ROWS, Progress, stream
 from seamline.normalize import NormalizerRegistry
 from seamline.sources.base import SOURCE_POS
+from seamline.sources.deliveries import state_path
 from seamline.workspace.loader import Workspace
 
 EXAMPLES = 5
@@ -48,7 +49,8 @@ class HarmonizeResult:
 
 
 def landing_path(ws: Workspace, dataset_id: str) -> Path:
-    return ws.data_dir / "landing" / f"{dataset_id}.parquet"
+    """The dataset's current landing state (see :func:`seamline.sources.deliveries.current_state`)."""
+    return state_path(ws.data_dir, dataset_id)
 
 
 def plan_for(

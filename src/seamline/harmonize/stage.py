@@ -21,7 +21,7 @@ class HarmonizeStage:
         result = StageResult(self.name)
         ws, store = ctx.workspace, ctx.store
         for did in ctx.usable():
-            if not any(f.attribute for f in ws.datasets[did].fields):
+            if not any(f.attribute for f in ws.datasets[did].mappings()):
                 continue
             run_id = store.start_run(
                 "harmonize", workspace=ws.name, dataset=did, parent_id=ctx.run_id
@@ -63,6 +63,8 @@ def _landed_rows(ws: Workspace, dataset_id: str) -> int | None:
 
 def _record(store: Store, run_id: int, ws: Workspace, done: HarmonizeResult) -> None:
     spec = ws.datasets[done.dataset]
+    mapped = {m.attribute: m for m in spec.mappings() if m.attribute}
+    split = {f.column for f in spec.fields if f.split is not None}
     for f in done.flags:
         share = f.count / done.rows if done.rows else 0.0
         evidence: dict[str, object] = {
@@ -72,7 +74,7 @@ def _record(store: Store, run_id: int, ws: Workspace, done: HarmonizeResult) -> 
         }
         message = f"{done.dataset}.{f.column} ({f.attribute}): {f.count:,} values flagged {f.flag} ({share:.1%})"
         if f.flag == UNMAPPED:
-            field = spec.field_by_column(f.column)
+            field = mapped.get(f.attribute)
             codelist = field.codelist if field else None
             evidence["values"] = f.values
             evidence["suggested_action"] = (
@@ -81,7 +83,8 @@ def _record(store: Store, run_id: int, ws: Workspace, done: HarmonizeResult) -> 
             message += "; local codes without a mapping: " + ", ".join(v for v, _ in f.values[:5])
         store.upsert_finding(
             kind=f"harmonize.{f.flag}",
-            subject=f"{done.dataset}.{f.column}",
+            # a split column feeds several attributes: each has findings of its own
+            subject=f"{done.dataset}.{f.column}" + (f":{f.attribute}" if f.column in split else ""),
             message=message,
             severity="warning",
             evidence=evidence,

@@ -145,8 +145,10 @@ def classify(profile: FieldProfile, spec: FieldSpec | None, dataset: DatasetSpec
         if RANK[cls] > RANK[found]:
             found = cls
 
-    if spec is not None and spec.attribute in ATTRIBUTE_CLASS and dataset.entity == "Person":
-        raise_to(ATTRIBUTE_CLASS[spec.attribute], f"mapped to Person.{spec.attribute}")
+    mapped = spec.expand() if spec is not None else []
+    for m in mapped:
+        if m.attribute in ATTRIBUTE_CLASS and dataset.entity == "Person":
+            raise_to(ATTRIBUTE_CLASS[m.attribute], f"mapped to Person.{m.attribute}")
     for d in profile.detections:
         if d.pii is not None:
             raise_to(
@@ -163,5 +165,5 @@ def classify(profile: FieldProfile, spec: FieldSpec | None, dataset: DatasetSpec
     # Names, addresses and dates are personal data only where they describe people.
     if cls is not None and (cls != PERSONAL or dataset.entity == "Person"):
         raise_to(cls, f"column name contains {hint!r}")
-    declared = (spec.sensitivity if spec is not None else None) or dataset.sensitivity
+    declared = next((m.sensitivity for m in mapped if m.sensitivity), None) or dataset.sensitivity
     return Classification(found, evidence, declared)

@@ -22,6 +22,15 @@ import stdnum
 
 # Identifier schemes worth trying everywhere; the workspace's country adds its own.
 GENERIC_SCHEMES = ("iban", "bic", "ru.inn", "ua.rntrc", "by.unp", "ee.ik", "lt.asmens", "pl.pesel")
+BREADTH: dict[str, int] = {
+    "us.tin": 2,  # any of us.ssn, us.itin, us.ein, us.atin, us.ptin
+    "us.atin": 1,  # python-stdnum's check accepts any nine digits
+    "vatin": 1,  # any country's VAT number
+}
+"""Schemes that also accept the numbers of narrower ones, by how broad they are (an
+unlisted scheme is 0). Detections are ordered narrowest first, so a column of social
+security numbers is labelled ``us.ssn``, not ``us.atin`` or ``us.tin``, wherever the
+narrower scheme validates enough of its values."""
 _ID_SHAPE = re.compile(r"[0-9A-Za-z][0-9A-Za-z \-./]{3,40}")
 _PHONE_SHAPE = re.compile(r"\+?[0-9][0-9 \-().]{5,20}")
 
@@ -159,7 +168,9 @@ def detect(values: Values, *, country: str | None, min_share: float = 0.5) -> li
     if phone is not None:
         found.append(phone)
     found.extend(iso_detections(values, min_share))
-    return sorted(found, key=lambda d: -d.share)
+    return sorted(
+        found, key=lambda d: (BREADTH.get(d.detector.removeprefix("stdnum:"), 0), -d.share)
+    )
 
 
 __all__ = ["Detection", "detect", "schemes_for", "stdnum"]

@@ -53,7 +53,7 @@ def analyse(ws: Workspace, profiles: dict[str, DatasetProfile]) -> Governance:
         for attr in spec.authoritative_for:
             authorities.setdefault(f"{spec.entity}.{attr}", []).append(did)
         profile = profiles.get(did)
-        for f in spec.fields:
+        for f in spec.mappings():
             if f.attribute is None:
                 continue
             key = f"{spec.entity}.{f.attribute}"

@@ -48,12 +48,16 @@ def build(
         if profile is not None:
             for fp in profile.fields:
                 c = classes[did][fp.name]
-                mapped = spec.field_by_column(fp.name)
+                field = spec.field_by_column(fp.name)
+                mapped = field.expand() if field else []
+                attributes = [m.attribute for m in mapped if m.attribute]
+                codelists = [m.codelist for m in mapped if m.codelist]
                 entry["fields"].append(
                     {
                         **fp.to_json(),
-                        "attribute": mapped.attribute if mapped else None,
-                        "codelist": mapped.codelist if mapped else None,
+                        # a split column feeds several attributes: "a, b, c"
+                        "attribute": ", ".join(attributes) or None,
+                        "codelist": ", ".join(codelists) or None,
                         "pii": c.pii,
                         "pii_evidence": c.evidence,
                         "declared": c.declared,

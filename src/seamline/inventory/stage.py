@@ -8,6 +8,7 @@ from seamline.inventory.governance import Governance, analyse
 from seamline.inventory.profiler import DatasetProfile, FieldProfile, profile_parquet
 from seamline.inventory.report import build, write
 from seamline.pipeline import RunContext, StageResult, settle
+from seamline.sources.deliveries import state_path
 from seamline.store import Store, of_dataset
 from seamline.workspace.loader import Workspace
 
@@ -30,7 +31,7 @@ class InventoryStage:
         classes: dict[str, dict[str, Classification]] = {}
         failures: dict[str, str] = {}
         for did in ctx.usable():
-            path = ws.data_dir / "landing" / f"{did}.parquet"
+            path = state_path(ws.data_dir, did)
             if not path.is_file():
                 failures[did] = f"nothing landed at {path}; run `seamline run` to connect it first"
                 ctx.failed.add(did)

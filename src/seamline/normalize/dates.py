@@ -305,6 +305,8 @@ class DateOptions(StepOptions):
 
 
 class DateNormalizer(Normalizer):
+    """Dates in the formats the source uses, to a date; never guessed when two read differently."""
+
     key = "date"
     options_model = DateOptions
     output_type = pa.date32()

@@ -30,7 +30,14 @@ from sqlglot import exp
 
 from seamline.errors import SpecError
 from seamline.normalize.base import Normalizer, SqlStep, StepContext, StepOptions, StepResult
-from seamline.normalize.dates import as_text, clean_text_sql, compile_format
+from seamline.normalize.dates import as_text, clean_text_sql, compile_format, re2_literal
+from seamline.normalize.placeholders import (
+    FLAG,
+    STDNUM_PLACEHOLDERS,
+    compact_list,
+    is_placeholder,
+    is_placeholder_sql,
+)
 from seamline.normalize.schemes import check, check_sql, cross_check, embedded_values
 from seamline.plugins import did_you_mean
 from seamline.workspace.models import IdentifierSchemeSpec
@@ -57,6 +64,8 @@ COMMON_STDNUM = (
     "de.idnr",
     "fr.nir",
 )
+STDNUM_SEPARATORS = " -./"
+"""Removed from values before python-stdnum sees them."""
 _MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
 
 
@@ -65,6 +74,13 @@ class IdentifierOptions(StepOptions):
     """A python-stdnum module (``iban``, ``ru.inn``) or a declared scheme id (``kg_pin``)."""
     keep_invalid: bool = False
     """Output the compact form of invalid values too (they stay flagged)."""
+    separators: str | None = None
+    """Characters removed before validation. Default: the declared scheme's
+    ``separators``; for python-stdnum schemes space, dot, dash and slash, whatever the
+    library's own compact form removes (its us.ssn keeps spaces)."""
+    placeholders: bool = True
+    """Flag placeholder values ``placeholder_identifier``: one digit repeated
+    (000000000), a digit run (123456789), the scheme's declared ``placeholders``."""
 
 
 @lru_cache(maxsize=1)
@@ -99,9 +115,12 @@ def stdnum_module(name: str) -> ModuleType | None:
 
 
 class IdentifierNormalizer(Normalizer):
+    """Identifiers to their compact form, validated by a python-stdnum module or a
+    scheme declared in identifiers/*.yaml."""
+
     key = "identifier"
     options_model = IdentifierOptions
-    flags = ("invalid_identifier", "leading_zeros_restored")
+    flags = ("invalid_identifier", FLAG, "leading_zeros_restored")
 
     def __init__(self, options: StepOptions, context: StepContext | None = None) -> None:
         super().__init__(options, context)
@@ -126,6 +145,15 @@ class IdentifierNormalizer(Normalizer):
 
         if self.spec is not None:
             _check_spec(self.spec)
+            if self.opts.separators is not None:
+                self.spec = self.spec.model_copy(update={"separators": self.opts.separators})
+        self.separators = self.spec.separators if self.spec is not None else STDNUM_SEPARATORS
+        if self.opts.separators is not None:
+            self.separators = self.opts.separators
+        listed = self.spec.placeholders if self.spec is not None else ()
+        self.placeholders: list[str] = compact_list(
+            [*listed, *STDNUM_PLACEHOLDERS.get(self.opts.scheme, ())], self.separators
+        )
 
     def arrow(self, values: pa.Array[Any]) -> StepResult:
         text = as_text(values)
@@ -133,14 +161,27 @@ class IdentifierNormalizer(Normalizer):
             checked = check(self.spec, text)
             compact, valid, restored = checked.compact, checked.valid, checked.restored
         else:
+            if self.separators:
+                text = pc.replace_substring_regex(
+                    text, "[" + re2_literal(self.separators) + "]", ""
+                )
             compact, valid = self._stdnum(text)
             restored = pa.array([False] * len(text), pa.bool_())
         invalid = pc.invert(pc.fill_null(valid, True))
-        out = compact if self.opts.keep_invalid else pc.if_else(invalid, None, compact)
+        if self.opts.placeholders:
+            placeholder = is_placeholder(compact, self.placeholders)
+        else:
+            placeholder = pa.array([False] * len(text), pa.bool_())
+        bad = pc.or_(invalid, placeholder)
+        out = compact if self.opts.keep_invalid else pc.if_else(bad, None, compact)
         flags = pc.if_else(
-            invalid,
-            "invalid_identifier",
-            pc.if_else(restored, "leading_zeros_restored", pa.scalar(None, pa.string())),
+            placeholder,
+            FLAG,
+            pc.if_else(
+                invalid,
+                "invalid_identifier",
+                pc.if_else(restored, "leading_zeros_restored", pa.scalar(None, pa.string())),
+            ),
         )
         return StepResult(out.cast(pa.string()), flags.cast(pa.string()))
 
@@ -187,11 +228,16 @@ class IdentifierNormalizer(Normalizer):
         if checked is None:
             return None
         invalid = exp.Not(this=exp.Coalesce(this=checked.valid, expressions=[exp.true()]))
+        placeholder: exp.Expr = exp.false()
+        if self.opts.placeholders:
+            placeholder = is_placeholder_sql(checked.compact, self.placeholders)
         out: exp.Expr = checked.compact
         if not self.opts.keep_invalid:
-            out = exp.Case(ifs=[exp.If(this=invalid.copy(), true=exp.Null())], default=out.copy())
+            bad = exp.or_(invalid.copy(), placeholder.copy())
+            out = exp.Case(ifs=[exp.If(this=bad, true=exp.Null())], default=out.copy())
         flag = exp.Case(
             ifs=[
+                exp.If(this=placeholder.copy(), true=exp.Literal.string(FLAG)),
                 exp.If(this=invalid.copy(), true=exp.Literal.string("invalid_identifier")),
                 exp.If(
                     this=checked.restored.copy(), true=exp.Literal.string("leading_zeros_restored")

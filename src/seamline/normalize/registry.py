@@ -50,13 +50,30 @@ class NormalizerRegistry:
             )
         ((key, options),) = step.items()
         cls = self.get(str(key))
+        if options is not None and not isinstance(options, dict):
+            raise SpecError(
+                f"the options of step {key!r} are a mapping, e.g. {{{key}: {{...}}}}",
+                allowed=_allowed(cls),
+            )
         try:
             parsed = cls.options_model.model_validate(options or {})
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
+            if first["type"] == "extra_forbidden":
+                guess = did_you_mean(where, list(cls.options_model.model_fields))
+                raise SpecError(
+                    f"unknown option {where!r} for step {key!r}"
+                    + (f" (did you mean {guess!r}?)" if guess else ""),
+                    allowed=_allowed(cls),
+                    hint="docs/harmonize.md lists every step's options.",
+                ) from None
             raise SpecError(f"normalizer {key}: {where}: {first['msg']}") from None
         return cls(parsed, context)
+
+
+def _allowed(cls: type[Normalizer]) -> str:
+    return ", ".join(cls.options_model.model_fields) or "no options"
 
 
 @lru_cache(maxsize=1)

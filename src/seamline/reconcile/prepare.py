@@ -21,7 +21,10 @@ import pyarrow.parquet as pq
 
 from seamline.errors import SpecError
 from seamline.normalize.names import name_key
+from seamline.reconcile.features import add_model_features, id_feature
 from seamline.reconcile.spec import ReconcileSpec
+from seamline.reconcile.trust import Trust, identifier_trust
+from seamline.sources.deliveries import state_path
 from seamline.workspace.loader import Workspace
 
 NAME_PARTS = ("family_name", "given_name", "patronymic")
@@ -50,6 +53,18 @@ class Prepared:
     """Name part -> the name keys of its harmonized values (before full names are split)."""
     unharmonized: list[str] = field(default_factory=list)
     """Datasets of the entity left out because they were never harmonized."""
+    identifiers: list[str] = field(default_factory=list)
+    """Identifier attributes the linked datasets map (each has a feature ``f_id_<name>``)."""
+    trust: dict[str, Trust] = field(default_factory=dict)
+    """Identifier -> how it links (exact identifiers also have ``f_det_<name>``)."""
+
+    def exact(self) -> list[str]:
+        """Identifiers whose equal validated values link outright."""
+        return [a for a, t in self.trust.items() if t.link == "exact"]
+
+    def unique(self) -> list[str]:
+        """Exact identifiers whose differing values forbid a link."""
+        return [a for a, t in self.trust.items() if t.link == "exact" and t.unique]
 
     def column(self, name: str) -> list[Any]:
         values: list[Any] = self.table.column(name).to_pylist()
@@ -164,7 +179,7 @@ def _sex_from_patronymic(pat: str | None) -> str | None:
 def _dataset_rows(
     ws: Workspace, spec: ReconcileSpec, dataset: str, attributes: list[str]
 ) -> tuple[pa.Table, list[str]]:
-    lpath = ws.data_dir / "landing" / f"{dataset}.parquet"
+    lpath = state_path(ws.data_dir, dataset)
     h = pq.read_table(harmonized_path(ws, dataset))
     landing = pq.read_table(lpath) if lpath.exists() else h.select(["_record_no"])
     keys = _key_columns(ws, spec, dataset, landing)
@@ -223,7 +238,7 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
     authoritative: dict[str, list[str]] = {}
     for d in datasets:
         ds = ws.datasets[d]
-        for f in ds.fields:
+        for f in ds.mappings():
             if f.attribute:
                 holders.setdefault(f.attribute, [])
                 if d not in holders[f.attribute]:
@@ -249,8 +264,28 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
         }
     )
     table, name_keys = _add_features(table, spec)
+    entity = ws.entities.get(spec.entity)
+    identifiers = [
+        a.name
+        for a in (entity.attributes if entity else [])
+        if a.type == "identifier" and a.name in holders and a.name in attributes
+    ]
+    table = add_model_features(table, spec, identifiers)
+    trust = identifier_trust(ws, spec, datasets, identifiers)
+    for attr, t in trust.items():
+        if t.link == "exact":
+            table = table.append_column(f"f_det_{attr}", table.column(id_feature(attr)))
     return Prepared(
-        table, attributes, holders, authoritative, datasets, key_columns, name_keys, unharmonized
+        table,
+        attributes,
+        holders,
+        authoritative,
+        datasets,
+        key_columns,
+        name_keys,
+        unharmonized,
+        identifiers,
+        trust,
     )
 
 
@@ -296,9 +331,8 @@ def _add_features(
         if attr not in cols:
             return pa.nulls(n, pa.string())
         value, flag = table.column(attr), table.column(f"{attr}__flag")
-        kept: pa.ChunkedArray[Any] = pc.if_else(
-            pc.is_null(flag), value, pa.scalar(None, pa.string())
-        )
+        usable = pc.and_kleene(pc.is_null(flag), pc.not_equal(value, pa.scalar("")))
+        kept: pa.ChunkedArray[Any] = pc.if_else(usable, value, pa.scalar(None, pa.string()))
         return kept.combine_chunks()
 
     keys = {
@@ -347,8 +381,6 @@ def _add_features(
         "f_birth_date": birth,
         "f_sex": sex_a,
     }
-    for det in spec.deterministic:
-        features[f"f_det_{det}"] = valid(det)
     for name, col in features.items():
         table = table.append_column(name, col)
     return table, name_keys

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from seamline.reconcile.compare import CLASSES
+from seamline.reconcile.explain import weights
 
 if TYPE_CHECKING:
     from seamline.reconcile.run import ReconcileResult, SpecResult
@@ -144,6 +145,13 @@ def _spec_section(s: SpecResult) -> dict[str, Any]:
         "examples": s.examples.get("discrepancies", []),
         "review_examples": s.examples.get("review_links", []),
         "seconds": s.seconds,
+        "notes": s.notes,
+        "blocking": s.described.get("blocking", []),
+        "training": s.described.get("training", []),
+        "weights": [
+            {"comparison": c, "level": lv, "weight": round(w, 2), "width": min(100, abs(w) * 6)}
+            for c, lv, _, _, w in weights(s.described)
+        ],
     }
 
 

@@ -23,9 +23,11 @@ from seamline.reconcile.compare import Compared, compare
 from seamline.reconcile.decisions import Decisions, active_decisions
 from seamline.reconcile.deterministic import deterministic_edges
 from seamline.reconcile.evaluate import evaluate
+from seamline.reconcile.explain import model_path, model_record, write_model
+from seamline.reconcile.features import id_feature
 from seamline.reconcile.golden import write_golden
 from seamline.reconcile.prepare import NothingHarmonized, Prepared, prepare
-from seamline.reconcile.probabilistic import score_pairs
+from seamline.reconcile.probabilistic import Scored, score_pairs
 from seamline.reconcile.report import examples
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
 from seamline.reconcile.worklist import (
@@ -62,6 +64,12 @@ class SpecResult:
     """The datasets linked."""
     unharmonized: list[str] = field(default_factory=list)
     """Datasets of the entity left out because they were never harmonized."""
+    notes: list[str] = field(default_factory=list)
+    """Why part of the linkage could not run on this data (one sentence each)."""
+    model: Scored | None = None
+    """The probabilistic model used: rules with their pair counts, trained parameters."""
+    described: dict[str, Any] = field(default_factory=dict)
+    """The model as written to ``reference/<spec>.model.json`` (:mod:`explain`)."""
 
 
 @dataclass
@@ -138,7 +146,7 @@ def _link(
 ) -> tuple[Ints, dict[str, int]]:
     """Cluster the records: decisions, then shared validated ids, then Splink's links."""
     forced, rejected = _pair_index(p, decisions)
-    edges = [deterministic_edges(p.table.column(f"f_det_{d}")) for d in spec.deterministic]
+    edges = [deterministic_edges(p.table.column(f"f_det_{d}")) for d in p.exact()]
     det_l = np.concatenate([np.zeros(0, np.int64), *(e[0] for e in edges)])
     det_r = np.concatenate([np.zeros(0, np.int64), *(e[1] for e in edges)])
     forced_l = np.array([a for a, _ in forced], np.int64)
@@ -151,9 +159,10 @@ def _link(
         scored.column("right").to_numpy()[auto].astype(np.int64),
     )
     n = p.table.num_rows
+    unique = p.unique()
     det_ids = (
-        p.table.column(f"f_det_{spec.deterministic[0]}").combine_chunks()
-        if spec.deterministic
+        p.table.column(f"f_det_{unique[0]}").combine_chunks()
+        if unique
         else pa.nulls(n, pa.string())
     )
     clusters = cluster_arrays(
@@ -183,8 +192,17 @@ def _one(
     seconds: dict[str, float] = {}
     n = p.table.num_rows
     t = time.perf_counter()
-    scored = score_pairs(p.table, spec)
+    unique = p.unique()
+    model = score_pairs(
+        p.table,
+        spec,
+        [id_feature(a) for a in p.identifiers if a not in unique],
+        [f"f_det_{a}" for a in unique],
+    )
+    scored = model.pairs
     seconds["splink"] = time.perf_counter() - t
+    described = model_record(model, n, unique)
+    write_model(model_path(ws.data_dir / "reference", spec.id), described)
     t = time.perf_counter()
     clusters, applied = _link(p, spec, scored, decisions)
     uids = p.table.column("uid").combine_chunks()
@@ -209,7 +227,7 @@ def _one(
     store_rows(store, run_id, rows)
     seconds["store"] = time.perf_counter() - t
     t = time.perf_counter()
-    det_col = f"f_det_{spec.deterministic[0]}" if spec.deterministic else None
+    det_col = f"f_det_{p.exact()[0]}" if p.exact() else None
     det_ids = p.table.column(det_col) if det_col else pa.nulls(n, pa.string())
     metrics = evaluate(
         ws.root,
@@ -238,6 +256,9 @@ def _one(
         examples=examples([*rows, *compared.examples]),
         datasets=list(p.datasets),
         unharmonized=list(p.unharmonized),
+        notes=[model.note] if model.note else [],
+        model=model,
+        described=described,
     )
 
 

@@ -46,6 +46,31 @@ class Thresholds(_Model):
         return self
 
 
+SplinkComparison = Literal[
+    "ExactMatch",
+    "JaroWinklerAtThresholds",
+    "JaroAtThresholds",
+    "LevenshteinAtThresholds",
+    "DamerauLevenshteinAtThresholds",
+    "JaccardAtThresholds",
+    "NameComparison",
+    "DateOfBirthComparison",
+    "none",
+]
+
+
+class ComparisonSpec(_Model):
+    """One attribute's comparison, replacing the generated one."""
+
+    comparison: SplinkComparison
+    """A Splink comparison (``splink.comparison_library``), or ``none`` to leave the
+    attribute out of the model."""
+    thresholds: list[float] = Field(default_factory=list)
+    """The thresholds of an ``...AtThresholds`` comparison (Splink's defaults if empty)."""
+    term_frequency: bool = False
+    """Term-frequency adjustments on the exact level."""
+
+
 class ReconcileSpec(_Model):
     """How the records of one canonical entity are linked and reconciled."""
 
@@ -59,8 +84,10 @@ class ReconcileSpec(_Model):
     """Per dataset, the landing columns that identify a source record (stable across runs)."""
     recency: dict[str, str] = Field(default_factory=dict)
     """Per dataset, the landing column with the record's last change (for most_recent)."""
-    deterministic: list[str] = Field(default_factory=lambda: ["national_id"])
-    """Attributes that link records outright when equal and validated (flag null)."""
+    deterministic: list[str] | None = None
+    """Identifiers that link records outright when equal and validated (flag null), with a
+    veto on differing values; by default each identifier's scheme decides (``link:``,
+    ``unique:`` in ``identifiers/*.yaml``, see docs/reconcile.md)."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
     truth: list[TruthRule] = Field(default_factory=lambda: list(DEFAULT_TRUTH))
     """The source-of-truth rules, tried in order, for every attribute."""
@@ -72,6 +99,20 @@ class ReconcileSpec(_Model):
     """How Cyrillic names are romanized for the comparison keys."""
     u_max_pairs: float = Field(default=5e5, gt=0)
     """Random pairs sampled to estimate the u probabilities (5e5: the F1 of 2e6, faster)."""
+    comparisons: dict[str, ComparisonSpec] = Field(default_factory=dict)
+    """Per attribute, a comparison replacing the generated one (``family_name:
+    {comparison: JaroWinklerAtThresholds, thresholds: [0.9, 0.7]}``)."""
+    blocking: list[list[str]] | None = None
+    """Blocking rules replacing the generated ones: each a list of attributes that must
+    be equal (``[[national_id], [family_name, birth_date]]``; ``birth_year`` too). They
+    are counted and reported, and all kept."""
+    training: list[list[str]] | None = None
+    """The EM training rules, in the same form (default: chosen from the counted rules)."""
+    pair_budget: float = Field(default=50, gt=0)
+    """Candidate pairs per record the blocking rules may generate in all; rules are kept,
+    in order, while their counted pairs stay within it."""
+    em_max_pairs: float = Field(default=5e6, gt=0)
+    """At most this many blocked pairs per EM pass (Splink samples records beyond it)."""
     seed: int = 42
     """Seed of the random sampling, so runs on the same data give the same model."""
 

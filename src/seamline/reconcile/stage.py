@@ -58,6 +58,7 @@ def _notes(ctx: RunContext, done: ReconcileResult) -> list[str]:
     notes = list(done.skipped)
     chosen = set(ctx.selected()) if ctx.datasets else None
     for s in done.specs:
+        notes.extend(f"{s.spec}: {note}" for note in s.notes)
         earlier = [d for d in s.datasets if chosen is not None and d not in chosen]
         if earlier:
             notes.append(f"{s.spec}: used earlier runs' harmonized data of {', '.join(earlier)}")

@@ -102,7 +102,7 @@ def seam_agreement_issues(ws: Workspace, seam: SeamSpec, today: dt.date) -> list
         )  # fmt: skip
     spec = ws.datasets.get(seam.provider)
     if spec is not None:
-        mapped = {f.attribute for f in spec.fields if f.attribute}
+        mapped = {f.attribute for f in spec.mappings() if f.attribute}
         missing = [n for n in a.attributes if n not in mapped]
         if missing:
             out.append(

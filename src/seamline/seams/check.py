@@ -20,6 +20,7 @@ from seamline.seams.contract import DATA, CompiledRule, check_query, compile_rul
 from seamline.seams.history import StageRun, deliveries, latest_stage_runs
 from seamline.seams.report import CheckReport, CheckRow, SeamInfo, owner_text
 from seamline.seams.structure import freshness_row, parquet_columns, schema_rows, volume_rows
+from seamline.sources.deliveries import state_path
 from seamline.store import Store
 from seamline.store.models import CheckResult
 from seamline.workspace.loader import Workspace
@@ -125,7 +126,7 @@ def check_seam(
     stale = stale_data(runs, seam.provider)
     paths = {
         "harmonized": _harmonized(ws, seam.provider),
-        "landing": ws.data_dir / "landing" / f"{seam.provider}.parquet",
+        "landing": state_path(ws.data_dir, seam.provider),
     }
     columns = {k: parquet_columns(p) for k, p in paths.items()}
     if not columns["harmonized"]:

@@ -322,7 +322,7 @@ def new_codes(ws: Workspace, store: Store, seam: SeamSpec) -> list[_Change]:
     columns = parquet_columns(path)
     wanted = set(required_attributes(seam))
     fields = [
-        f for f in spec.fields
+        f for f in spec.mappings()
         if f.codelist and f.attribute in wanted and f"{f.attribute}__flag" in columns
     ]  # fmt: skip
     if not fields:

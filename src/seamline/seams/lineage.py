@@ -38,6 +38,7 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from openlineage.client.transport.transport import Transport
 from sqlalchemy import select
 
+from seamline.sources.deliveries import state_path
 from seamline.store import Store
 from seamline.store.models import CheckResult
 from seamline.store.models import Run as StoreRun
@@ -199,7 +200,7 @@ def build_events(
             by_provider.setdefault(seam.provider, []).append(r)
     inputs: list[InputDataset] = []
     for d in read:
-        path = ws.data_dir / "landing" / f"{d}.parquet"
+        path = state_path(ws.data_dir, d)
         if path.is_file():
             inputs.append(
                 InputDataset(

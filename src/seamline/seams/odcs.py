@@ -162,7 +162,7 @@ def _quality(ws: Workspace, seam: SeamSpec, rule: RuleSpec, name: str) -> dict[s
 
 def _codes(ws: Workspace, seam: SeamSpec, attribute: str) -> list[str]:
     spec = ws.datasets.get(seam.provider)
-    field = next((f for f in spec.fields if f.attribute == attribute), None) if spec else None
+    field = next((f for f in spec.mappings() if f.attribute == attribute), None) if spec else None
     codelist = ws.codelists.get(field.codelist) if field and field.codelist else None
     return codelist.code_values() if codelist else []
 

@@ -56,7 +56,7 @@ def schema_rows(
     problems: list[str] = []
     required = required_attributes(seam)
     for attr in required:
-        fields = [f for f in spec.fields if f.attribute == attr]
+        fields = [f for f in spec.mappings() if f.attribute == attr]
         if not fields:
             problems.append(f"{attr}: not mapped by dataset {spec.id}")
             continue

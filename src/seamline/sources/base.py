@@ -21,11 +21,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 RECORD_NO = "_record_no"
 SOURCE_POS = "_source_pos"
@@ -39,6 +40,18 @@ class SourceOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     kind: str
+    state: Literal["snapshot", "append"] | None = None
+    """How the dataset's current state is made from its deliveries: ``snapshot`` (the latest good delivery is the state) or ``append`` (all deliveries, de-duplicated by ``key``). Default: the connector's own (see each connector)."""
+    key: list[str] = Field(default_factory=list)
+    """Columns that identify a record. An ``append`` state keeps the latest delivery's record per key; without a key nothing is de-duplicated."""
+    keep: PositiveInt | timedelta | None = None
+    """Retention of deliveries: a number (``30``, the newest kept) or an ISO 8601 duration (``P90D``). Files the current state needs are never deleted. Default: keep all."""
+
+
+COMMON_OPTIONS = ("state", "key", "keep")
+"""Options every connector takes (documented once, not per connector)."""
+
+StateMode = Literal["snapshot", "append"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,9 @@ class Capabilities:
     """Removes what it read from the source only after :meth:`Reader.commit`."""
     position_unit: str = "record"
     """What ``_source_pos`` counts: byte, line, row, message or key."""
+    state: StateMode = "snapshot"
+    """The default ``state:`` of its datasets: ``snapshot`` for full extracts (files),
+    ``append`` for sources that deliver only what is new (queues)."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +85,23 @@ class QuarantineRecord:
 
 @dataclass
 class Batch:
-    """Accepted rows (with ``_record_no`` and ``_source_pos``) and quarantined ones."""
+    """Accepted rows (with ``_record_no`` and ``_source_pos``) and quarantined ones.
+
+    ``consumed`` is how many source records the batch covers as the reader counted them
+    (rows fetched, messages received), apart from what it made of them. The landing
+    checks that the record numbers of all batches are exactly ``1..read``: a record
+    the reader dropped on the way fails the delivery. A reader that leaves ``consumed``
+    unset is checked for gaps and repeats only.
+    """
 
     data: pa.RecordBatch
     quarantined: list[QuarantineRecord] = field(default_factory=list)
+    consumed: int | None = None
 
     @property
     def read(self) -> int:
+        if self.consumed is not None:
+            return self.consumed
         return int(self.data.num_rows) + len(self.quarantined)
 
 
@@ -113,6 +139,11 @@ class Reader(ABC):
     @abstractmethod
     def batches(self) -> Iterator[Batch]:
         """Yield the source's records in batches; raise SourceError if it cannot be read."""
+
+    @classmethod
+    def state_mode(cls, options: SourceOptions) -> StateMode:
+        """How a dataset's state is made: its ``state:`` option, else the connector's default."""
+        return options.state or cls.capabilities.state
 
     def commit(self) -> None:  # noqa: B027 - optional hook, most readers need nothing
         """Called once everything yielded is durably in the landing zone.

@@ -1,29 +1,40 @@
 """The connect stage: read a dataset's source into the landing zone, accounting for every record.
 
-Accepted rows go to ``<data_dir>/landing/<dataset>.parquet`` (with ``_record_no``, the
-stable row id, and ``_source_pos``); records that could not be decoded go to
-``<data_dir>/quarantine/<dataset>.parquet`` with their position, reason and raw bytes.
+Accepted rows go to a Parquet file (with ``_record_no``, the stable row id, and
+``_source_pos``); records that could not be decoded go to a quarantine file with their
+position, reason and raw bytes. In a run, the files are those of one delivery (see
+:mod:`seamline.sources.deliveries`); called on its own, :func:`land` writes
+``<data_dir>/landing/<dataset>.parquet`` and ``<data_dir>/quarantine/<dataset>.parquet``.
 Both files are written under temporary names and renamed only when complete, and the
 reader is told to :meth:`~seamline.sources.base.Reader.commit` (acknowledge queue
 messages, keep a watermark) only after that, so a crash part-way loses and duplicates
-nothing.
+nothing. The record numbers of every delivery are checked to be exactly ``1..read``.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry, default_registry
-from seamline.sources.base import Batch, QuarantineRecord, ReadContext, Reader, SourceOptions
+from seamline.sources.base import (
+    RECORD_NO,
+    Batch,
+    QuarantineRecord,
+    ReadContext,
+    Reader,
+    SourceOptions,
+)
 
 _QUARANTINE_FIELDS: list[pa.Field[Any]] = [
     pa.field("_record_no", pa.int64()),
@@ -51,6 +62,8 @@ class LandingResult:
     reasons: dict[str, int] = field(default_factory=dict)
     failed: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    committed: bool = False
+    """The reader was told to commit (messages acknowledged, watermark moved on)."""
 
     @property
     def quarantine_share(self) -> float:
@@ -80,10 +93,70 @@ def open_reader(
     return reader_cls(options, context)
 
 
-def quarantine_batch(records: list[QuarantineRecord]) -> pa.RecordBatch:
+@dataclass(frozen=True)
+class Target:
+    """Where one landing goes, and the ``_record_no`` its first record gets."""
+
+    landing: Path
+    quarantine: Path
+    first_record_no: int = 1
+
+    @classmethod
+    def single(cls, data_dir: Path, dataset: str) -> Target:
+        """``landing/<dataset>.parquet`` and ``quarantine/<dataset>.parquet``, numbered from 1."""
+        return cls(
+            data_dir / "landing" / f"{dataset}.parquet",
+            data_dir / "quarantine" / f"{dataset}.parquet",
+        )
+
+
+class RecordNumbers:
+    """The record numbers a reader gave, checked to be exactly ``1..read`` at the end.
+
+    One byte per record (a NumPy mask), so a delivery of ten million records costs
+    10 MB; a number below 1 or seen twice is caught as it arrives.
+    """
+
+    def __init__(self) -> None:
+        self.seen = np.zeros(1024, dtype=np.bool_)
+        self.count = 0
+        self.problem: str | None = None
+
+    def add(self, numbers: np.ndarray[Any, Any]) -> None:
+        if self.problem is not None or numbers.size == 0:
+            return
+        low, high = int(numbers.min()), int(numbers.max())
+        if low < 1:
+            self.problem = f"record number {low} is below 1"
+            return
+        if high >= self.seen.size:
+            grown = np.zeros(max(high + 1, self.seen.size * 2), dtype=np.bool_)
+            grown[: self.seen.size] = self.seen
+            self.seen = grown
+        values, counts = np.unique(numbers, return_counts=True)
+        twice = np.concatenate([values[counts > 1], values[self.seen[values]]])
+        if twice.size:
+            self.problem = f"record number {int(twice.min()):,} was given twice"
+            return
+        self.seen[numbers] = True
+        self.count += numbers.size
+
+    def check(self, read: int) -> str | None:
+        """None when the numbers are exactly ``1..read``, else what is wrong."""
+        if self.problem is not None:
+            return self.problem
+        if self.count != read or not self.seen[1 : read + 1].all():
+            missing = np.flatnonzero(~self.seen[1 : read + 1])[:5] + 1
+            return f"the reader reported {read:,} records read but numbered {self.count:,}" + (
+                f"; missing: {', '.join(str(int(m)) for m in missing)}" if missing.size else ""
+            )
+        return None
+
+
+def quarantine_batch(records: list[QuarantineRecord], offset: int = 0) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(
         [
-            pa.array([r.record_no for r in records], pa.int64()),
+            pa.array([r.record_no + offset for r in records], pa.int64()),
             pa.array([r.position for r in records], pa.string()),
             pa.array([r.reason for r in records], pa.string()),
             pa.array([r.raw for r in records], pa.binary()),
@@ -99,8 +172,9 @@ ROW_GROUP_BYTES = 64 * 1024 * 1024
 class _Sink:
     """Parquet writers for landed and quarantined records, finalized by rename."""
 
-    def __init__(self, landing: Path, quarantine: Path) -> None:
-        self.landing, self.quarantine = landing, quarantine
+    def __init__(self, landing: Path, quarantine: Path, offset: int = 0) -> None:
+        self.landing, self.quarantine, self.offset = landing, quarantine, offset
+        self.numbers = RecordNumbers()
         self.tmp_landing = landing.with_name(landing.name + ".partial")
         self.tmp_quarantine = quarantine.with_name(quarantine.name + ".partial")
         self.writer: pq.ParquetWriter | None = None
@@ -113,6 +187,16 @@ class _Sink:
 
     def write(self, batch: Batch, dataset: str) -> None:
         data = batch.data
+        if RECORD_NO in data.schema.names:
+            numbers = data.column(RECORD_NO).to_numpy(zero_copy_only=False)
+            bad = np.array([q.record_no for q in batch.quarantined], dtype=np.int64)
+            self.numbers.add(np.concatenate([numbers.astype(np.int64), bad]))
+            if self.offset:
+                i = data.schema.get_field_index(RECORD_NO)
+                shifted = pc.add(data.column(i), pa.scalar(self.offset, pa.int64()))
+                data = data.set_column(i, data.schema.field(i), shifted)
+        else:
+            self.numbers.add(np.array([q.record_no for q in batch.quarantined], dtype=np.int64))
         if self.schema is None:
             self.schema = data.schema
             self.landing.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +213,7 @@ class _Sink:
             if self.qwriter is None:
                 self.quarantine.parent.mkdir(parents=True, exist_ok=True)
                 self.qwriter = pq.ParquetWriter(self.tmp_quarantine, QUARANTINE_SCHEMA)
-            self.qwriter.write_batch(quarantine_batch(batch.quarantined))
+            self.qwriter.write_batch(quarantine_batch(batch.quarantined, self.offset))
 
     def _flush(self) -> None:
         if self.pending and self.writer is not None:
@@ -196,14 +280,22 @@ def land(
     max_quarantine_share: float = 1.0,
     registry: Registry | None = None,
     progress: Progress | None = None,
+    target: Target | None = None,
+    key_columns: Sequence[str] = (),
+    commit_failed: bool = False,
 ) -> LandingResult:
-    """Read one source into the landing zone. Raises SourceError if it cannot be read."""
+    """Read one source into the landing zone. Raises SourceError if it cannot be read.
+
+    A landing over ``max_quarantine_share`` fails (``result.failed``) and the reader
+    does not commit (the source is read again next time), unless ``commit_failed``:
+    a delivery of an ``append`` source keeps its good rows in the state, so its
+    messages are acknowledged and its watermark moves on.
+    """
     started = time.perf_counter()
     result = LandingResult(dataset)
     reader = open_reader(options, context, registry)
-    sink = _Sink(
-        data_dir / "landing" / f"{dataset}.parquet", data_dir / "quarantine" / f"{dataset}.parquet"
-    )
+    target = target or Target.single(data_dir, dataset)
+    sink = _Sink(target.landing, target.quarantine, target.first_record_no - 1)
     try:
         for batch in reader.batches():
             sink.write(batch, dataset)
@@ -215,6 +307,9 @@ def land(
                 result.reasons[kind] = result.reasons.get(kind, 0) + 1
             if progress is not None:
                 progress(batch.read)
+        _check_accounting(result, sink.numbers, dataset, reader)
+        if result.landed:
+            _check_key(sink.schema, key_columns, dataset)
         schema = sink.schema or pa.schema(_QUARANTINE_FIELDS[:2])
         sink.finish(schema)
     except SeamlineError:
@@ -235,19 +330,51 @@ def land(
     )
     result.schema = [(f.name, str(f.type)) for f in schema]
     result.seconds = time.perf_counter() - started
-    if result.read != result.landed + result.quarantined:  # pragma: no cover - guards the invariant
-        raise SourceError(f"internal accounting error: read {result.read} != landed + quarantined")
     if result.quarantine_share > max_quarantine_share:
         result.failed = (
             f"{result.quarantined:,} of {result.read:,} records "
             f"({result.quarantine_share:.1%}) were quarantined, more than the allowed "
             f"{max_quarantine_share:.1%}; see {sink.quarantine}"
         )
-        reader.close()
-        return result
+        if not commit_failed:
+            reader.close()
+            return result
     try:
         reader.commit()
+        result.committed = True
         result.state = reader.state()
     finally:
         reader.close()
     return result
+
+
+def _check_key(schema: pa.Schema | None, key: Sequence[str], dataset: str) -> None:
+    """The ``key`` columns are in what landed (checked before anything is acknowledged)."""
+    missing = [k for k in key if schema is not None and k not in schema.names]
+    if missing:
+        names = [n for n in (schema.names if schema is not None else []) if not n.startswith("_")]
+        raise SourceError(
+            f"the key columns {missing} are not among the columns read",
+            where=f"dataset {dataset}",
+            allowed=", ".join(names),
+            hint="Fix the source's key option; nothing was landed or acknowledged.",
+        )
+
+
+def _check_accounting(
+    result: LandingResult, numbers: RecordNumbers, dataset: str, reader: Reader
+) -> None:
+    """Every record read is landed or quarantined, under exactly the numbers ``1..read``."""
+    problem = numbers.check(result.read)
+    if problem is None and result.read != result.landed + result.quarantined:
+        problem = (
+            f"read {result.read:,} records but landed {result.landed:,} and "
+            f"quarantined {result.quarantined:,}"
+        )
+    if problem is not None:
+        raise SourceError(
+            f"the reader did not account for every record: {problem}",
+            where=f"dataset {dataset} ({reader.describe()})",
+            hint="Nothing was landed or acknowledged; this is a defect of the connector "
+            f"{reader.kind!r}, please report it with this message.",
+        )

@@ -5,10 +5,12 @@ discrepancies, steward decisions and audit events. The schema is versioned with
 Alembic; ``Store.open`` creates or upgrades it and refuses a store from a newer version.
 """
 
+from seamline.store.deliveries import DeliveryInfo
 from seamline.store.migrate import head_revision, safe_url, upgrade_store
 from seamline.store.store import FindingInfo, RunInfo, Store, of_dataset, status_history
 
 __all__ = [
+    "DeliveryInfo",
     "FindingInfo",
     "RunInfo",
     "Store",

@@ -47,6 +47,11 @@ class Run(Base):
     duration_ms: Mapped[int | None] = mapped_column(BigInteger)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     message: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    """The process that runs it, so a later run can tell a killed run from a live one."""
+    host: Mapped[str | None] = mapped_column(String(255))
+    process_started: Mapped[float | None] = mapped_column(Float)
+    """When that process started (seconds since the epoch), against a reused pid."""
 
 
 class Dataset(Base):
@@ -78,6 +83,40 @@ class Landing(Base):
     quarantined_count: Mapped[int] = mapped_column(BigInteger)
     path: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """One run's landing of one dataset, kept under its id; the counts always add up.
+
+    ``mode`` is how the dataset's current state is made (``snapshot``: the latest good
+    delivery; ``append``: every delivery, de-duplicated by key). ``status`` is
+    ``running``, ``ok``, ``empty``, ``failed`` or ``aborted``; ``in_state`` says whether
+    its rows are part of the current state; ``kept`` whether its file is still on disk.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(
+            "read_count = landed_count + quarantined_count", name="ck_delivery_adds_up"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset: Mapped[str] = mapped_column(String(200), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    read_count: Mapped[int] = mapped_column(BigInteger)
+    landed_count: Mapped[int] = mapped_column(BigInteger)
+    quarantined_count: Mapped[int] = mapped_column(BigInteger)
+    first_record_no: Mapped[int] = mapped_column(BigInteger)
+    """The ``_record_no`` of its first record: ids stay unique across an append source's deliveries."""
+    in_state: Mapped[bool] = mapped_column(default=False)
+    kept: Mapped[bool] = mapped_column(default=True)
+    path: Mapped[str | None] = mapped_column(Text)
+    quarantine_path: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str | None] = mapped_column(Text)
 
 
 class ObservedField(Base):

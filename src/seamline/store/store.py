@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from seamline.errors import StoreError
+from seamline.store.deliveries import DeliveryStore
 from seamline.store.migrate import (
     check_known,
     create_store_engine,
@@ -33,6 +35,7 @@ from seamline.store.models import (
     Run,
     utcnow,
 )
+from seamline.store.process import host_name, started_at
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-class Store:
+class Store(DeliveryStore):
     """A session factory over the store database, with the operations stages need."""
 
     def __init__(self, engine: Engine) -> None:
@@ -163,6 +166,9 @@ class Store:
                 status="running",
                 started_at=utcnow(),
                 counts={},
+                pid=os.getpid(),
+                host=host_name(),
+                process_started=started_at(os.getpid()),
             )
             s.add(run)
             s.flush()
@@ -279,10 +285,15 @@ class Store:
             ]
 
     def landing_stats(self) -> dict[str, dict[str, Any]]:
-        """Per dataset: rows of the latest landing, when it landed and when it first did."""
+        """Per dataset: rows of the latest landing, when it landed and when it first did.
+
+        Empty landings (an idle poll, nothing delivered) do not count: they change nothing.
+        """
         out: dict[str, dict[str, Any]] = {}
         with self.session() as s:
             for row in s.scalars(select(Landing).order_by(Landing.id)):
+                if row.read_count == 0:
+                    continue
                 entry = out.setdefault(row.dataset, {"issued": row.created_at})
                 entry["rows"], entry["modified"] = row.landed_count, row.created_at
         return out

@@ -61,7 +61,7 @@ def codelists_page(ws: Workspace) -> list[dict[str, Any]]:
     the values seen in their data that no crosswalk entry maps, with suggestions."""
     used: dict[str, list[tuple[str, str]]] = {}
     for ds in sorted(ws.datasets.values(), key=lambda d: d.id):
-        for f in ds.fields:
+        for f in ds.mappings():
             if f.codelist:
                 used.setdefault(f.codelist, []).append((ds.id, f.column))
     out = []

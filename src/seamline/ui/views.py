@@ -141,7 +141,7 @@ def dataset_page(ws: Workspace, store: Store, ident: str) -> dict[str, Any]:
     system = ws.systems.get(ds.system)
     profiles = store.latest_profiles(ident)
     fields = []
-    for f in ds.fields:
+    for f in ds.mappings():
         p = profiles.get(f.column, {})
         sensitivity = f.sensitivity or ds.sensitivity
         show_values = sensitivity in SHOWN_SENSITIVITY and not p.get("pii")
@@ -217,7 +217,7 @@ def attribute_matrix(ws: Workspace) -> dict[str, Any]:
     datasets = sorted(ws.datasets.values(), key=lambda d: (d.entity or "", d.id))
     cells: dict[str, dict[str, dict[str, Any]]] = {}
     for ds in datasets:
-        for f in ds.fields:
+        for f in ds.mappings():
             if not f.attribute:
                 continue
             cells.setdefault(f.attribute, {})[ds.id] = {

@@ -114,15 +114,62 @@ class SystemSpec(Spec):
     contact: Contact | None = None
 
 
-class FieldSpec(Spec):
-    """One source column of a dataset and the canonical attribute it feeds."""
+class SplitSpec(Spec):
+    """One attribute fed by a column that holds several (``split:`` of a field)."""
 
-    column: str
-    attribute: str | None = None
+    attribute: str
     description: str = ""
     sensitivity: Sensitivity | None = None
     codelist: str | None = None
     normalize: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class FieldSpec(Spec):
+    """One source column of a dataset and the canonical attribute (or attributes) it feeds."""
+
+    column: str
+    attribute: str | None = None
+    split: list[SplitSpec] | None = None
+    """Instead of ``attribute``: several attributes from this one column, each with its own
+    steps, e.g. family, given and middle name from ``LAST, FIRST M``."""
+    description: str = ""
+    sensitivity: Sensitivity | None = None
+    codelist: str | None = None
+    normalize: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _attribute_or_split(self) -> FieldSpec:
+        if self.split is None:
+            return self
+        if self.attribute is not None:
+            raise ValueError(
+                "a field has either attribute or split, not both. "
+                "Move the attribute into the split list."
+            )
+        if not self.split:
+            raise ValueError("split lists at least one {attribute: ...} entry")
+        if self.codelist is not None or self.normalize:
+            raise ValueError(
+                "with split, codelist and normalize go on each split entry, not on the field"
+            )
+        return self
+
+    def expand(self) -> list[FieldSpec]:
+        """One plain field per attribute fed: a split field gives one per entry (each
+        entry's description and sensitivity default to the field's), any other itself."""
+        if self.split is None:
+            return [self]
+        return [
+            FieldSpec(
+                column=self.column,
+                attribute=s.attribute,
+                description=s.description or self.description,
+                sensitivity=s.sensitivity or self.sensitivity,
+                codelist=s.codelist,
+                normalize=s.normalize,
+            )
+            for s in self.split
+        ]
 
 
 class DatasetSpec(Spec):
@@ -143,6 +190,21 @@ class DatasetSpec(Spec):
 
     def field_by_column(self, column: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.column == column), None)
+
+    def mappings(self) -> list[FieldSpec]:
+        """Every field as plain fields, one per attribute fed (split fields expanded)."""
+        return [m for f in self.fields for m in f.expand()]
+
+    def mappings_with_loc(self) -> list[tuple[tuple[str | int, ...], FieldSpec]]:
+        """:meth:`mappings` with where each sits in the file: ``("fields", i)`` or
+        ``("fields", i, "split", k)``."""
+        out: list[tuple[tuple[str | int, ...], FieldSpec]] = []
+        for i, f in enumerate(self.fields):
+            if f.split is None:
+                out.append((("fields", i), f))
+            else:
+                out += [(("fields", i, "split", k), m) for k, m in enumerate(f.expand())]
+        return out
 
 
 class CodeSpec(Spec):
@@ -166,9 +228,15 @@ class CrosswalkEntry(Spec):
         return self
 
 
+LocalMatch = Literal["ignore_case", "exact"]
+
+
 class CrosswalkSpec(Spec):
     dataset: str
     column: str
+    match: LocalMatch | None = None
+    """How data values meet the ``local`` values: ignore_case (letter case and
+    surrounding white space do not matter) or exact. Default: the code list's ``match``."""
     map: list[CrosswalkEntry] = Field(default_factory=list)
 
 
@@ -180,6 +248,9 @@ class CodeListSpec(Spec):
     version: str = "1"
     description: str = ""
     codes: list[CodeSpec]
+    match: LocalMatch = "ignore_case"
+    """How data values meet codes and crosswalk ``local`` values: ignore_case (``m``,
+    `` M `` and ``M`` are one value) or exact."""
     crosswalks: list[CrosswalkSpec] = Field(default_factory=list)
 
     def code_values(self) -> list[str]:
@@ -230,7 +301,23 @@ class IdentifierSchemeSpec(Spec):
     """The check-digit algorithm over the compact form (the last character is the check)."""
     restore_leading_zeros: bool = False
     """Pad shorter all-digit values with zeros to ``length`` (spreadsheets lose them)."""
+    placeholders: list[str] = Field(default_factory=list)
+    """Values known to be typed to fill the field, not real numbers (flagged
+    ``placeholder_identifier``), besides repeated digits and digit runs."""
+    link: Literal["exact", "evidence"] | None = None
+    """How reconcile trusts a validated value: ``exact`` links records outright when
+    equal; ``evidence`` makes it a strong comparison of the linkage model, where a
+    difference counts against a link but never forbids it (a mistyped number can still
+    be valid). Default: ``exact`` where the scheme has a check digit, else ``evidence``."""
+    unique: bool = False
+    """One value belongs to one person only: records whose validated values differ are
+    never linked (a veto), and their pairs are not scored."""
     embedded: list[EmbeddedPart] = Field(default_factory=list)
+
+    def link_mode(self) -> Literal["exact", "evidence"]:
+        if self.link:
+            return self.link
+        return "exact" if self.check != "none" else "evidence"
 
 
 class EntityFile(Spec):

@@ -121,10 +121,22 @@ def check_references(ws: Workspace) -> list[Issue]:
                     f"column {f.column!r} is mapped twice (also fields[{seen[f.column]}])",
                 )
             seen.setdefault(f.column, i)
+        fed: dict[str, str] = {}
+        for loc, f in ds.mappings_with_loc():
+            if f.attribute is not None and f.attribute in fed:
+                r.problem(
+                    "dataset",
+                    did,
+                    (*loc, "attribute"),
+                    f"attribute {f.attribute!r} is fed twice (also by column {fed[f.attribute]!r})",
+                    "One source per attribute in a dataset: map one of them to another attribute.",
+                )
+            if f.attribute is not None:
+                fed.setdefault(f.attribute, f.column)
             r.check(
                 "dataset",
                 did,
-                ("fields", i, "attribute"),
+                (*loc, "attribute"),
                 f.attribute,
                 f"{ds.entity} attribute",
                 attrs,
@@ -133,7 +145,7 @@ def check_references(ws: Workspace) -> list[Issue]:
             r.check(
                 "dataset",
                 did,
-                ("fields", i, "codelist"),
+                (*loc, "codelist"),
                 f.codelist,
                 "code list",
                 list(w.codelists),
@@ -239,16 +251,14 @@ def check_normalizers(ws: Workspace, registry: NormalizerRegistry | None = None)
     )
     r = _Refs(ws)
     for did, ds in ws.datasets.items():
-        for i, f in enumerate(ds.fields):
+        for loc, f in ds.mappings_with_loc():
             for j, step in enumerate(f.normalize):
                 try:
                     registry.build(step, context)
                 except SeamlineError as exc:
                     origin = ws.origin("dataset", did)
                     path, (line, column) = (
-                        (origin.path, origin.at("fields", i, "normalize", j))
-                        if origin
-                        else ("", (0, 0))
+                        (origin.path, origin.at(*loc, "normalize", j)) if origin else ("", (0, 0))
                     )
                     r.issues.append(Issue(path, line, column, exc.message, exc.allowed, exc.hint))
     return r.issues

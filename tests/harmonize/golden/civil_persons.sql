@@ -15,7 +15,7 @@ SELECT
   "h"."s_3".value AS "birth_date",
   "h"."o_3" AS "birth_date__orig",
   "h"."s_3".flag AS "birth_date__flag",
-  CASE TRIM(CAST("h"."s_4".value AS TEXT))
+  CASE LOWER(TRIM(CAST("h"."s_4".value AS TEXT)))
     WHEN 'single'
     THEN 'single'
     WHEN 'married'
@@ -24,11 +24,11 @@ SELECT
     THEN 'widowed'
     WHEN 'divorced'
     THEN 'divorced'
-    WHEN 'S'
+    WHEN 's'
     THEN 'single'
-    WHEN 'M'
+    WHEN 'm'
     THEN 'married'
-    WHEN 'W'
+    WHEN 'w'
     THEN 'widowed'
   END AS "marital_status",
   "h"."o_4" AS "marital_status__orig",
@@ -36,8 +36,8 @@ SELECT
     "h"."s_4".flag,
     CASE
       WHEN NOT "h"."s_4".value IS NULL
-      AND TRIM(CAST("h"."s_4".value AS TEXT)) <> ''
-      AND NOT TRIM(CAST("h"."s_4".value AS TEXT)) IN ('single', 'married', 'widowed', 'divorced', 'S', 'M', 'W')
+      AND NOT TRIM(CAST("h"."s_4".value AS TEXT)) = ''
+      AND NOT LOWER(TRIM(CAST("h"."s_4".value AS TEXT))) IN ('single', 'married', 'widowed', 'divorced', 's', 'm', 'w')
       THEN 'unmapped_code'
     END
   ) AS "marital_status__flag"
@@ -46,9 +46,42 @@ FROM (
     _record_no,
     _source_pos,
     "o_0",
-    {'value': CASE WHEN "x_0_1" THEN NULL ELSE "x_0_0" END, 'flag': COALESCE(
+    {'value': CASE
+      WHEN "x_0_1"
+      OR COALESCE(
+        (
+          (
+            REGEXP_FULL_MATCH("x_0_0", '[0-9]+')
+            AND LENGTH("x_0_0") >= 6
+            AND (
+              STRPOS('01234567890123456789', "x_0_0") > 0
+              OR STRPOS('98765432109876543210', "x_0_0") > 0
+            )
+          )
+          OR REGEXP_FULL_MATCH("x_0_0", '(?:0{6,}|1{6,}|2{6,}|3{6,}|4{6,}|5{6,}|6{6,}|7{6,}|8{6,}|9{6,})')
+        ),
+        FALSE
+      )
+      THEN NULL
+      ELSE "x_0_0"
+    END, 'flag': COALESCE(
       "s_0".flag,
       CASE
+        WHEN COALESCE(
+          (
+            (
+              REGEXP_FULL_MATCH("x_0_0", '[0-9]+')
+              AND LENGTH("x_0_0") >= 6
+              AND (
+                STRPOS('01234567890123456789', "x_0_0") > 0
+                OR STRPOS('98765432109876543210', "x_0_0") > 0
+              )
+            )
+            OR REGEXP_FULL_MATCH("x_0_0", '(?:0{6,}|1{6,}|2{6,}|3{6,}|4{6,}|5{6,}|6{6,}|7{6,}|8{6,}|9{6,})')
+          ),
+          FALSE
+        )
+        THEN 'placeholder_identifier'
         WHEN "x_0_1"
         THEN 'invalid_identifier'
         WHEN FALSE

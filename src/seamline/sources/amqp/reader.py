@@ -50,7 +50,11 @@ class AmqpReader(Reader):
     kind: ClassVar[str] = "amqp"
     options_model: ClassVar[type[SourceOptions]] = AmqpOptions
     capabilities: ClassVar[Capabilities] = Capabilities(
-        streaming=True, schema_inference=True, acknowledges=True, position_unit="message"
+        streaming=True,
+        schema_inference=True,
+        acknowledges=True,
+        position_unit="message",
+        state="append",
     )
     record_key: ClassVar[str] = MESSAGE_ID
     """The column that names a message across runs (append states keep one row per key)."""

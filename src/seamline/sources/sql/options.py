@@ -23,9 +23,11 @@ class SqlOptions(SourceOptions):
     query: str | None = None
     """A read-only SELECT written by the workspace author."""
     key: list[str] = Field(default_factory=list)
-    """Columns that name a row in ``_source_pos`` (``id=901``)."""
+    """Columns that identify a row: named in ``_source_pos`` (``id=901``), and the de-duplication key of an ``append`` state (rows read again at the watermark's edge are kept once)."""
     watermark: str | None = None
-    """Column for incremental reads: only rows with a higher value than last time."""
+    """Column for incremental reads: rows with a value at or above the last run's highest (the edge is read again and de-duplicated by ``key``). Makes the default ``state`` ``append``."""
+    null_watermark: Literal["read_once", "always", "never"] = "read_once"
+    """Rows whose ``watermark`` is NULL: ``read_once`` (every run looks at them and delivers each once, and again when it changes), ``always`` (delivered on every run; an ``append`` state keeps one per ``key``) or ``never`` (not read, not even on the first run)."""
     chunk_size: int = Field(default=50_000, gt=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -20,6 +21,7 @@ from seamline.sources.base import (
     ReadContext,
     Reader,
     SourceOptions,
+    StateMode,
     with_bookkeeping,
 )
 from seamline.sources.sql import types as t
@@ -64,8 +66,25 @@ class SqlReader(Reader):
             else f"sqlite:///{context.resolve(options.path or '')}"
         )
         self._new_watermark: tuple[str, str] | None = None
+        # Exact edges: the next run reads from the last watermark value *inclusive*, and
+        # skips the rows at that value it delivered already (kept as hashes of the row),
+        # so a row committed later with the same value is read, and none twice.
+        self._last: str | None = (
+            str(context.state["watermark"]) if "watermark" in context.state else None
+        )
+        self._skip_edge = set(map(str, context.state.get("edge", [])))
+        self._skip_null = set(map(str, context.state.get("null_seen", [])))
+        self._edge: set[str] = set()
+        self._nulls: set[str] = set()
 
     # -- what the pipeline sees ---------------------------------------------------
+
+    @classmethod
+    def state_mode(cls, options: SourceOptions) -> StateMode:
+        """``append`` with a ``watermark``: each run reads only new rows."""
+        if options.state is not None:
+            return options.state
+        return "append" if getattr(options, "watermark", None) else "snapshot"
 
     def describe(self) -> str:
         what = "query" if self.opts.query is not None else f"table {self._table_name()}"
@@ -76,6 +95,9 @@ class SqlReader(Reader):
         if self._new_watermark is not None:
             state["watermark"], state["watermark_type"] = self._new_watermark
             state["watermark_column"] = self.opts.watermark
+            state["edge"] = sorted(self._edge)
+        if self.opts.watermark is not None and self.opts.null_watermark == "read_once":
+            state["null_seen"] = sorted(self._nulls)
         return state
 
     def batches(self) -> Iterator[Batch]:
@@ -115,7 +137,7 @@ class SqlReader(Reader):
                 record_no = 0
                 for rows in self._chunks(result, url):
                     batch = self._batch(names, rows, types, record_no)
-                    record_no += len(rows)
+                    record_no += batch.read
                     yield batch
                 if record_no == 0:  # no rows: one empty batch still tells the columns
                     yield self._batch(names, [], types, 0)
@@ -148,7 +170,9 @@ class SqlReader(Reader):
                 wm = self._column(table.c, self.opts.watermark, "watermark")
                 if last is not None:
                     value = t.converter(types[wm.name])(str(last))
-                    stmt = stmt.where(wm > value)
+                    stmt = stmt.where(self._since(wm, wm >= value))
+                elif self.opts.null_watermark == "never":
+                    stmt = stmt.where(wm.is_not(None))
                 stmt = stmt.order_by(wm)
             elif self.opts.key:
                 stmt = stmt.order_by(*[self._column(table.c, k, "key") for k in self.opts.key])
@@ -163,8 +187,16 @@ class SqlReader(Reader):
             value = t.watermark_value(
                 str(last), str(self.context.state.get("watermark_type", "text"))
             )
-            qstmt = qstmt.where(wm_col > sa.bindparam("seamline_last", value))
+            qstmt = qstmt.where(self._since(wm_col, wm_col >= sa.bindparam("seamline_last", value)))
+        elif self.opts.null_watermark == "never":
+            qstmt = qstmt.where(wm_col.is_not(None))
         return qstmt.order_by(wm_col), {}
+
+    def _since(self, wm: sa.ColumnElement[Any], edge: sa.ColumnElement[bool]) -> Any:
+        """Rows from the last watermark on, and those without one unless ``never``."""
+        if self.opts.null_watermark == "never":
+            return edge
+        return sa.or_(edge, wm.is_(None))
 
     def _reflect(self, conn: sa.Connection, url: URL) -> sa.Table:
         name = self.opts.table or ""
@@ -204,20 +236,24 @@ class SqlReader(Reader):
         types: dict[str, pa.DataType],
         offset: int,
     ) -> Batch:
-        for i, name in enumerate(names):
-            if name not in types:
-                inferred = t.infer_type([r[i] for r in rows])
-                if inferred is not None:
-                    types[name] = inferred
+        wm_idx = names.index(self.opts.watermark) if self.opts.watermark in names else None
+        if wm_idx is not None:
+            # Rows an earlier run delivered are left out first, so that they play no part
+            # in the types inferred from this batch either.
+            self._infer(names, rows, types, only=wm_idx)
+            wm_convert = t.converter(types.get(names[wm_idx], pa.string()))
+            rows = [r for r in rows if not self._delivered_before(names, r, wm_idx, wm_convert)]
+        self._infer(names, rows, types)
         col_types = [types.get(n, pa.string()) for n in names]
         convert = [t.converter(ct) for ct in col_types]
         key_idx = [names.index(k) for k in self.opts.key if k in names]
-        wm_idx = names.index(self.opts.watermark) if self.opts.watermark in names else None
         columns: list[list[Any]] = [[] for _ in names]
         numbers: list[int] = []
         positions: list[str] = []
         quarantined: list[QuarantineRecord] = []
-        for n, row in enumerate(rows, start=offset + 1):
+        n = offset
+        for row in rows:
+            n += 1
             pos = (
                 "id=" + ",".join("" if row[k] is None else str(row[k]) for k in key_idx)
                 if key_idx
@@ -235,8 +271,6 @@ class SqlReader(Reader):
             positions.append(pos)
             for i, v in enumerate(values):
                 columns[i].append(v)
-            if wm_idx is not None and values[wm_idx] is not None:
-                self._new_watermark = t.watermark_text(values[wm_idx])
         arrays = [pa.array(c, type=ct) for c, ct in zip(columns, col_types, strict=True)]
         data = pa.RecordBatch.from_arrays(arrays, names=names)
         return Batch(
@@ -244,7 +278,46 @@ class SqlReader(Reader):
                 data, pa.array(numbers, pa.int64()), pa.array(positions, pa.string())
             ),
             quarantined=quarantined,
+            consumed=n - offset,
         )
+
+    @staticmethod
+    def _infer(
+        names: list[str],
+        rows: Sequence[sa.Row[Any]],
+        types: dict[str, pa.DataType],
+        only: int | None = None,
+    ) -> None:
+        """Fix the type of columns not known yet from their values in ``rows``."""
+        for i, name in enumerate(names):
+            if name not in types and (only is None or i == only):
+                inferred = t.infer_type([r[i] for r in rows])
+                if inferred is not None:
+                    types[name] = inferred
+
+    def _delivered_before(
+        self, names: list[str], row: sa.Row[Any], wm_idx: int, convert: t.Converter
+    ) -> bool:
+        """Whether an earlier run delivered this row (at the watermark's edge, or without one).
+
+        Also keeps the hashes the next run needs: the rows at the highest watermark value
+        seen, and (``read_once``) the rows without a watermark.
+        """
+        raw = row[wm_idx]
+        digest = hashlib.blake2b(_raw(names, row), digest_size=10).hexdigest()
+        if raw is None:
+            if self.opts.null_watermark != "read_once":
+                return False
+            self._nulls.add(digest)
+            return digest in self._skip_null
+        try:
+            text = t.watermark_text(convert(raw))
+        except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+            return False  # quarantined by the caller, with the reason
+        if self._new_watermark is None or text[0] != self._new_watermark[0]:
+            self._new_watermark, self._edge = text, set()  # rows come in watermark order
+        self._edge.add(digest)
+        return text[0] == self._last and digest in self._skip_edge
 
     # -- helpers ------------------------------------------------------------------
 
