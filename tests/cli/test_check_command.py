@@ -73,20 +73,36 @@ def test_check_and_run_record_the_same_statuses_under_a_run(tmp_path: Path) -> N
         assert all(p is not None and p.stage == "run" for p in parents)
 
 
-def test_check_json_stays_json_when_findings_are_new(tmp_path: Path) -> None:
+def test_a_failed_delivery_fails_the_check_of_its_seam(tmp_path: Path) -> None:
     ws = _example(tmp_path)
     assert seamline("run", str(ws)).returncode == 0
     (ws / "data" / "persons.csv").unlink()
-    assert seamline("run", str(ws)).returncode == 3  # the delivery fails
-    got = seamline("check", "-w", str(ws), "--json")
-    assert got.returncode == 1, got.stdout + got.stderr
-    report = json.loads(got.stdout)
+    assert seamline("run", str(ws)).returncode == 3  # the delivery fails; check still runs
+    report = json.loads((ws / ".seamline" / "data" / "reports" / "check-latest.json").read_text())
     data = [r for r in report["results"] if r["rule"] == "data"]
     assert data and data[0]["status"] == "error"
     assert "The latest delivery of civil_persons failed" in data[0]["message"]
+    checked = seamline("check", "-w", str(ws), "--json")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert not json.loads(checked.stdout)["ok"]
+    assert "contract.error" in {f["kind"] for f in _findings(ws)}
+
+
+def test_check_json_stays_json_when_findings_are_new(tmp_path: Path) -> None:
+    ws = _example(tmp_path)
+    assert seamline("run", str(ws)).returncode == 0
+    seam = ws / "seams" / "civil-to-tax.yaml"
+    seam.write_text(
+        seam.read_text(encoding="utf-8").replace(
+            "rules:", "rules:\n    - {check: range, attribute: birth_date, min: '2100-01-01'}", 1
+        ),
+        encoding="utf-8",
+    )
+    got = seamline("check", "-w", str(ws), "--json")
+    assert got.returncode == 1, got.stdout + got.stderr
+    report = json.loads(got.stdout)  # nothing but the JSON report on stdout
+    assert [r["status"] for r in report["results"] if r["rule"].startswith("range")] == ["fail"]
     assert "new finding" in got.stderr
-    kinds = {f["kind"] for f in _findings(ws)}
-    assert "contract.error" in kinds
 
 
 def test_a_dropped_mapped_column_reaches_the_owner_in_the_same_run(tmp_path: Path) -> None:
