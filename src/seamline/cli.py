@@ -125,10 +125,16 @@ def init(
 
 @app.command()
 def validate(directory: WorkspaceArg = Path(".")) -> None:
-    """Check every spec file of the workspace; report all errors with file:line:column."""
+    """Check every spec file of the workspace; report all errors with file:line:column.
+
+    Also checks that each file a source names exists and that its copybooks parse.
+    """
     from seamline.workspace import check_workspace
+    from seamline.workspace.sourcefiles import source_file_issues
 
     ws, issues = check_workspace(directory)
+    if ws is not None:
+        issues = [*issues, *source_file_issues(ws)]
     if issues:
         for issue in sorted(issues):
             err.print(str(issue), markup=False)
@@ -297,28 +303,29 @@ def check(
     (drift) and its agreement (expiry, attributes). Results and findings go to the
     store, each finding with the seam's owner. Run `seamline run` first.
     """
-    from seamline.seams import check_agreements, detect_drift, run_checks, write_junit
+    from seamline.pipeline import run_pipeline
+    from seamline.seams import write_junit
+    from seamline.seams.check import select_seams
+    from seamline.seams.stage import CheckStage
     from seamline.store import Store
 
     ws = _load(directory)
+    select_seams(ws, seams)  # an unknown seam is a usage error before anything runs
+    # The console lines of new findings go to stderr with --json, so stdout stays JSON.
+    notices = err if as_json else out
+    stage = CheckStage(seams, console=lambda line: notices.print(line, markup=False))
     with Store.open(ws.store_url()) as store:
-        run_id = store.start_run("check", workspace=ws.name)
-        try:
-            report = run_checks(ws, store, seams, run_id)
-            drift = detect_drift(ws, store, run_id, seams=seams)
-            check_agreements(ws, store, run_id, seams=seams)
-            from seamline.seams.notify import notify_new_findings
-
-            notify_new_findings(
-                ws,
-                store,
-                run_id,
-                console=lambda line: out.print(line, markup=False, highlight=False),
-            )
-        except BaseException as exc:
-            store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
-            raise
-        store.finish_run(run_id, "checks_failed" if report.failed else "ok", counts=report.counts())
+        summary = run_pipeline(ws, store, stages=[stage])
+    report = stage.report
+    if report is None:
+        err.print(f"{directory} has no seams to check. Add a file under seams/.")
+        raise typer.Exit(ExitCode.USAGE)
+    if report.skipped and not report.rows:
+        for seam_id, why in report.skipped.items():
+            err.print(f"{seam_id}: not checked. {why}", markup=False)
+        if as_json:
+            sys.stdout.write(report.to_json() + "\n")
+        raise typer.Exit(ExitCode.USAGE)
     if junit is not None:
         write_junit(report, junit)
     if as_json:
@@ -338,11 +345,17 @@ def check(
                 ]
             )
         out.print(table)
-        for d in drift.drifts:
-            out.print(f"drift on {d.seam} ({d.owner}): {d.message}. Next: {d.suggested_action}")
+        for d in stage.drift.drifts if stage.drift else []:
+            out.print(
+                f"Drift on {d.seam} ({d.owner}): {d.message.rstrip('.')}. "
+                f"Next: {d.suggested_action}",
+                markup=False,
+            )
+        for seam_id, why in report.skipped.items():
+            out.print(f"{seam_id}: not checked. {why}", markup=False)
         if junit is not None:
             out.print(f"JUnit XML: {junit}")
-    raise typer.Exit(ExitCode.CHECKS_FAILED if report.failed else ExitCode.OK)
+    raise typer.Exit(summary.exit_code)
 
 
 class _SeamsGroup(TyperGroup):
@@ -594,6 +607,9 @@ def reconcile_worklist(
             dataset=dataset,
             limit=limit if limit is not None or output else 50,
         )
+        total = (
+            len(rows) if output else len(load_worklist(store, attribute=attribute, dataset=dataset))
+        )
     if output is not None:
         fmt = output.suffix.lstrip(".").lower()
         if fmt not in ("csv", "json", "html"):
@@ -608,7 +624,12 @@ def reconcile_worklist(
             "Nothing to review. Run `seamline run` (or `seamline reconcile run`) first if you expected items."
         )
         return
-    table = Table(title=f"Worklist: {len(rows)} items", title_justify="left")
+    shown = (
+        f"Worklist: {total:,} items"
+        if total == len(rows)
+        else f"Worklist: {len(rows):,} of {total:,} items, the most impactful first"
+    )
+    table = Table(title=shown, title_justify="left")
     for col in (
         "kind",
         "entity_id",
@@ -637,6 +658,12 @@ def reconcile_worklist(
             ]
         )
     out.print(table)
+    if total > len(rows):
+        out.print(
+            f"{total - len(rows):,} more not shown. See them all with --limit {total} or "
+            "-o worklist.html.",
+            markup=False,
+        )
 
 
 @reconcile_app.command("decide")
@@ -727,9 +754,14 @@ def serve(
     caller's system, with only the agreement's attributes, after its audit event is
     durably written to the hash-chained log. Run `seamline run` first.
     """
+    import logging
+
     from seamline.exchange.serve import serve as run_server
     from seamline.exchange.service import ExchangeConfig
 
+    # The store's migrations log their engine ("Context impl SQLiteImpl") at INFO, which
+    # the server's log level shows; an operator needs only their warnings.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     config = ExchangeConfig(rate_limit=rate_limit, open_docs=open_docs, open_metrics=open_metrics)
     if oidc_issuer or oidc_audience or oidc_jwks:
         from seamline.exchange.tokens import OidcConfig
@@ -1308,6 +1340,8 @@ def catalog_export(
     from seamline.store import Store
 
     ws = _load(directory)
+    if output is not None:
+        _writable(output)
     with Store.open(ws.store_url()) as store:
         stats = store.landing_stats()
     text = export_catalog(ws, fmt=fmt, stats=stats, base_uri=base_uri)  # type: ignore[arg-type]
@@ -1404,6 +1438,14 @@ def read(
         Path | None, typer.Option("--output", "-o", help="Write to .parquet, .jsonl or .csv.")
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Stop after N records.")] = None,
+    record: Annotated[
+        list[int] | None,
+        typer.Option(
+            min=1,
+            help="Show the landed record with this number (_record_no; repeatable), as the "
+            "reconcile report names records (tax_payers #134).",
+        ),
+    ] = None,
     copybook: Annotated[
         Path | None,
         typer.Option(help="Read TARGET as a mainframe file described by this copybook."),
@@ -1456,6 +1498,9 @@ def read(
     else:
         ws = _load(workspace)
         spec = ws.dataset(target)
+        if record:
+            _print_preview(_landed_records(ws, spec.id, record))
+            return
         options = ws.sources[spec.id]
         context = ReadContext(base_dir=ws.root, dataset=spec.id, limit=limit)
         reader_cls = default_registry().connector(options.kind)
@@ -1467,6 +1512,31 @@ def read(
         + (f"; wrote {output}" if output else "")
         + (f"; quarantine in {result.quarantine}" if result.quarantine else "")
     )
+
+
+def _landed_records(ws: Any, dataset: str, numbers: list[int]) -> list[dict[str, Any]]:
+    """The records of the current landing of ``dataset`` with these ``_record_no``."""
+    import pyarrow.parquet as pq
+
+    from seamline.sources.deliveries import current_state
+
+    path = current_state(ws.data_dir, dataset)
+    if path is None:
+        raise UsageError(
+            f"{dataset} has not landed yet, so it has no record numbers",
+            hint=f"Run `seamline run {ws.root}` first.",
+        )
+    rows: list[dict[str, Any]] = pq.read_table(
+        path, filters=[("_record_no", "in", list(numbers))]
+    ).to_pylist()
+    missing = sorted(set(numbers) - {int(r["_record_no"]) for r in rows})
+    if missing:
+        err.print(
+            f"No record {', '.join(f'#{n}' for n in missing)} in the current landing of "
+            f"{dataset}, which holds {pq.ParquetFile(path).metadata.num_rows:,} records.",
+            markup=False,
+        )
+    return rows
 
 
 def _validated(model: Any, **values: Any) -> Any:
@@ -1482,15 +1552,31 @@ def _validated(model: Any, **values: Any) -> Any:
 
 
 def _print_preview(rows: list[dict[str, Any]]) -> None:
+    """Records as a table when every value fits whole, else one block per record.
+
+    A value is never cut or folded mid-value: an identifier broken over two lines reads
+    as two values. When the columns do not fit the terminal, each record is printed as
+    ``field: value`` lines instead (as ``psql``'s expanded display does).
+    """
     if not rows:
         out.print("(no records)")
         return
-    table = Table(show_lines=False)
-    for key in rows[0]:
-        table.add_column(key, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row.values()])
-    out.print(table)
+    keys = list(rows[0])
+    texts = [["" if row.get(k) is None else str(row.get(k)) for k in keys] for row in rows]
+    widths = [max(len(k), *(len(t[i]) for t in texts)) for i, k in enumerate(keys)]
+    if sum(widths) + 3 * len(keys) + 1 <= out.width:
+        table = Table(show_lines=False)
+        for key in keys:
+            table.add_column(key, no_wrap=True)
+        for t in texts:
+            table.add_row(*t)
+        out.print(table)
+        return
+    label = max(len(k) for k in keys)
+    for n, t in enumerate(texts, start=1):
+        out.print(f"-- record {n} " + "-" * max(0, min(out.width, 60) - 12 - len(str(n))))
+        for key, text in zip(keys, t, strict=True):
+            out.print(f"{key:<{label}} : {text}", markup=False, overflow="ignore", crop=False)
 
 
 @app.command(name="copybook")
@@ -1533,14 +1619,25 @@ def findings_list(
         ),
     ] = "open",
     kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. contract.failed.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the findings as a JSON list, evidence included.")
+    ] = False,
 ) -> None:
     """List findings with their id, kind, subject, owner and how often they were seen."""
     if status not in FINDING_STATUSES:
         raise UsageError(
-            f"--status {status!r} is not one of {', '.join(FINDING_STATUSES)}",
+            f"--status {status!r} is not one of {', '.join(FINDING_STATUSES)}.",
+            allowed=", ".join(FINDING_STATUSES),
         )
     with _client_store(directory) as store:
         found = store.findings(kind=kind, status=status)
+    if as_json:
+        import dataclasses
+        import json
+
+        rows = [dataclasses.asdict(f) for f in found]
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n")
+        return
     table = Table()
     for col in ("id", "status", "severity", "kind", "subject", "owner", "seen", "message"):
         table.add_column(col)
@@ -1612,19 +1709,67 @@ def runs(
     with Store.open(ws.store_url()) as store:
         found = store.list_runs(limit=limit)
     table = Table()
-    for col in ("id", "stage", "dataset", "status", "started", "seconds", "counts"):
-        table.add_column(col)
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("stage", no_wrap=True)
+    table.add_column("dataset", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("started")
+    table.add_column("s", justify="right", no_wrap=True)
+    table.add_column("counts", overflow="fold")
+    failed = []
     for r in found:
         table.add_row(
             str(r.id),
             r.stage,
             r.dataset or "",
             r.status,
-            r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "",
+            r.started_at.strftime("%m-%d\n%H:%M") if r.started_at else "",
             f"{(r.duration_ms or 0) / 1000:.1f}",
-            ", ".join(f"{k}={v:,}" for k, v in (r.counts or {}).items()),
+            _run_counts(r.stage, r.counts or {}),
         )
+        if r.status == "failed" and r.message:
+            failed.append((r.id, r.message))
     out.print(table)
+    for run_id, message in failed:
+        out.print(f"Run {run_id} failed: {message}", markup=False)
+
+
+_LANDING = ("read", "landed", "quarantined")
+
+
+def _run_counts(stage: str, counts: dict[str, Any]) -> str:
+    """A run's counts for the console; a landing as ``read = landed + quarantined``.
+
+    Other zero counts are left out so that the figures that matter fit 80 columns.
+
+    The pipeline's own row repeats every stage's counts: it shows the landing only (the
+    stage rows below it show the rest).
+    """
+    prefix = "connect." if stage == "run" else ""
+    if all(f"{prefix}{k}" in counts for k in _LANDING):
+        r, la, q = (counts[f"{prefix}{k}"] for k in _LANDING)
+        landing = f"read {r:,} = landed {la:,} + quarantined {q:,}"
+        rest = {k: v for k, v in counts.items() if k not in {f"{prefix}{x}" for x in _LANDING}}
+        if stage == "run":
+            return landing
+        return ", ".join([landing, *(f"{k}={_cell(v)}" for k, v in rest.items() if v)])
+    if stage == "run":
+        return ""
+    return ", ".join(f"{k}={_cell(v)}" for k, v in counts.items() if v)
+
+
+def _writable(output: Path) -> None:
+    """A usage error, before any work, when ``-o FILE`` cannot be written where it points."""
+    folder = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise UsageError(
+            f"{output} is a folder", hint=f"Give a file name for -o, e.g. {output}/out.ttl."
+        )
+    if not folder.is_dir():
+        raise UsageError(
+            f"cannot write {output}: the folder {folder} does not exist",
+            hint=f"Create it first (mkdir -p {folder}) or write somewhere else.",
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1638,6 +1783,17 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         err.print(f"Error: {exc}", markup=False)
         sys.exit(int(exc.exit_code))
+    except OSError as exc:
+        # A file or folder the command was given cannot be read or written.
+        if debug:
+            traceback.print_exc()
+        place = f" {exc.filename}" if exc.filename else ""
+        err.print(
+            f"Error: cannot use{place}: {exc.strerror or exc}. Check that the path exists "
+            "and that you may read or write it, then run the command again.",
+            markup=False,
+        )
+        sys.exit(ExitCode.RUNTIME)
     except Exception as exc:
         if debug:
             traceback.print_exc()

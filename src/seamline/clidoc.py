@@ -1,9 +1,13 @@
 """Generate docs/cli.md from the CLI itself, so the reference never drifts from --help.
 
-Run ``python -m seamline.clidoc > docs/cli.md``; a test fails when the file is stale.
+Every command is listed with its options, the subcommands of each group too
+(``seamline catalog export``, ``seamline findings list``...). Run
+``python -m seamline.clidoc > docs/cli.md``; a test fails when the file is stale.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import typer
 
@@ -12,8 +16,21 @@ from seamline.cli import app
 WIDTH = 100
 
 
+def _walk(command: Any, ctx: Any, path: str) -> list[str]:
+    """The help of ``command`` and, for a group, of every subcommand below it, in order."""
+    parts = ["", f"## {path}", "", "```text", command.get_help(ctx).rstrip(), "```"]
+    group: dict[str, Any] = getattr(command, "commands", {})
+    for name in sorted(group):
+        sub = group[name]
+        if getattr(sub, "hidden", False):
+            continue
+        sub_ctx = sub.make_context(name, ["--help"], parent=ctx, resilient_parsing=True)
+        parts += _walk(sub, sub_ctx, f"{path} {name}")
+    return parts
+
+
 def render() -> str:
-    """The CLI reference as Markdown: the --help text of every command."""
+    """The CLI reference as Markdown: the --help text of every command and subcommand."""
     command = typer.main.get_command(app)
     ctx = command.make_context(
         "seamline",
@@ -26,18 +43,9 @@ def render() -> str:
         "# seamline command reference",
         "",
         "Generated from the CLI by `python -m seamline.clidoc > docs/cli.md`; do not edit by hand.",
-        "",
-        "## seamline",
-        "",
-        "```text",
-        command.get_help(ctx).rstrip(),
-        "```",
+        "Every command and subcommand with all its options.",
+        *_walk(command, ctx, "seamline"),
     ]
-    group = getattr(command, "commands", {})
-    for name in sorted(group):
-        sub = group[name]
-        sub_ctx = sub.make_context(name, ["--help"], parent=ctx, resilient_parsing=True)
-        parts += ["", f"## seamline {name}", "", "```text", sub.get_help(sub_ctx).rstrip(), "```"]
     return "\n".join(parts) + "\n"
 
 

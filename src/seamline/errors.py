@@ -34,6 +34,12 @@ class Location:
         return self.path
 
 
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence, so that what, allowed and fix read apart."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".!?:" else text + "."
+
+
 @dataclass
 class SeamlineError(Exception):
     """Base of every error seamline raises on purpose.
@@ -55,10 +61,12 @@ class SeamlineError(Exception):
     def __str__(self) -> str:
         head = f"{self.where}: {self.message}" if self.where else self.message
         parts = [head]
+        if self.allowed or self.hint:
+            parts[0] = sentence(head)
         if self.allowed:
-            parts.append(f"Allowed: {self.allowed}.")
+            parts.append(sentence(f"Allowed: {self.allowed}"))
         if self.hint:
-            parts.append(self.hint)
+            parts.append(sentence(self.hint))
         return " ".join(parts)
 
 

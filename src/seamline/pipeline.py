@@ -2,7 +2,8 @@
 
 Stages plug in through :func:`default_stages`; later stages (harmonize, reconcile,
 check) add themselves there. A stage returns a :class:`StageResult`; the pipeline
-records it, stops at a failed stage, goes on after a *partial* one (some datasets
+records it, stops at a failed stage (except for stages with ``runs_after_failure``,
+which report on it), goes on after a *partial* one (some datasets
 failed; later stages skip them) and turns the outcome into an exit code.
 """
 
@@ -239,15 +240,21 @@ def run_pipeline(
     ctx = RunContext(ws, store, run_id, reporter or NullReporter(), datasets)
     results: list[StageResult] = []
     status: Status = "ok"
+    stopped = False
     try:
         for stage in stages if stages is not None else default_stages():
+            # After a failed stage only stages that report on it run (the check stage:
+            # a dropped column must reach the seam's owner in the same run).
+            if stopped and not getattr(stage, "runs_after_failure", False):
+                continue
             t0 = time.perf_counter()
             res = stage.run(ctx)
             res.seconds = time.perf_counter() - t0
             results.append(res)
             if res.status == "failed":
                 status = "failed"
-                break
+                stopped = True
+                continue
             if res.status == "partial":
                 status = "failed"
             if res.status == "checks_failed" and status == "ok":

@@ -33,7 +33,7 @@ def test_export_after_a_run_carries_row_counts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     graph = Graph().parse(out, format="turtle")
     assert len(list(graph.subjects(RDF.type, DCAT.Dataset))) == 1
-    assert "3 rows" in out.read_text(encoding="utf-8")
+    assert "4 rows" in out.read_text(encoding="utf-8")
     as_json = seamline("catalog", "export", str(ws), "--format", "json-ld")
     assert json.loads(as_json.stdout)
 

@@ -46,12 +46,12 @@ def test_init_then_validate_then_run(tmp_path: Path) -> None:
     ran = seamline("run", str(ws))
     assert ran.returncode == 0, ran.stderr + ran.stdout
     landed = pq.read_table(ws / ".seamline" / "data" / "landing" / "civil_persons.parquet")
-    assert landed.num_rows == 3
+    assert landed.num_rows == 4
     assert landed.column("pin").to_pylist()[0] == "21203198700123"
     report = json.loads((ws / ".seamline" / "data" / "reports" / "run-latest.json").read_text())
     connect = report["stages"][0]
     assert connect["stage"] == "connect"
-    assert connect["counts"] == {"read": 3, "landed": 3, "quarantined": 0}
+    assert connect["counts"] == {"read": 4, "landed": 4, "quarantined": 0}
     listed = seamline("runs", str(ws))
     assert (
         listed.returncode == 0 and "connect" in listed.stdout and "civil_persons" in listed.stdout
@@ -116,11 +116,11 @@ def test_read_writes_each_format(tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"out{suffix}"
     result = seamline("read", "civil_persons", "-w", str(tmp_path / "ws"), "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert "read 3 records: 3 accepted, 0 quarantined" in result.stderr
+    assert "read 4 records: 4 accepted, 0 quarantined" in result.stderr
     text = out.read_bytes()
     assert b"Toktogulova" in text or suffix == ".parquet"
     if suffix == ".parquet":
-        assert pq.read_table(out).num_rows == 3
+        assert pq.read_table(out).num_rows == 4
 
 
 def test_serve_refuses_half_or_bad_ui_sign_in_settings(tmp_path: Path) -> None:

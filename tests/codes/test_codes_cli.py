@@ -26,7 +26,7 @@ def test_suggest_then_accept_writes_a_reviewable_entry(tmp_path: Path) -> None:
     write_example(ws)
     (ws / "data" / "persons.csv").write_text(
         "pin,family_name,given_name,birth_date,marital\n"
-        "1,Osmonova,Jyldyz,01.01.2000,M\n2,Sadykov,Bakyt,02.02.1990,вдова\n",
+        "20101200000123,Osmonova,Jyldyz,01.01.2000,M\n10202199000456,Sadykov,Bakyt,02.02.1990,вдова\n",
         encoding="utf-8",
     )
     before = (ws / "codelists" / "marital_status.yaml").read_text(encoding="utf-8")

@@ -188,7 +188,9 @@ def test_unknown_normalizer_and_column_are_spec_errors(tmp_path: Path) -> None:
     land(root)
     ws = load_workspace(root, env={}, normalizers=registry())
     schema = pq.read_schema(ws.data_dir / "landing" / "civil_persons.parquet")
-    with pytest.raises(SpecError, match=r"normalize step 1: unknown normalizer '(upper|date)'"):
+    with pytest.raises(
+        SpecError, match=r"normalize step 1: unknown normalizer '(upper|date|identifier)'"
+    ):
         compile_dataset(ws, "civil_persons", landed_schema=schema, registry=NormalizerRegistry())
     renamed = schema.remove(schema.get_field_index("marital"))
     with pytest.raises(SpecError, match="landing zone does not have"):
@@ -210,7 +212,7 @@ def test_harmonize_cli_explains_and_runs(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     table = pq.read_table(root / ".seamline" / "data" / "harmonized" / "civil_persons.parquet")
-    assert table.column("marital_status").to_pylist() == ["married", "single", "widowed"]
+    assert table.column("marital_status").to_pylist() == ["married", "single", "widowed", None]
     explained = subprocess.run(
         [sys.executable, "-m", "seamline", "harmonize", str(root), "--explain", "civil_persons"],
         capture_output=True,

@@ -303,3 +303,77 @@ def test_store_url_relative_sqlite_is_resolved_in_the_workspace(ws: Path) -> Non
     url = workspace.store_url(env={})
     assert url == f"sqlite:///{(ws / '.seamline' / 'seamline.db').resolve()}"
     assert workspace.store_url(env={"SEAMLINE_STORE": "postgresql://db/x"}) == "postgresql://db/x"
+
+
+def test_one_round_shows_parse_schema_reference_and_file_errors(tmp_path: Path) -> None:
+    """A broken file does not hide the others' errors; schema errors do not hide references."""
+    from seamline.workspace.sourcefiles import source_file_issues
+    from seamline.workspace.template import write_example
+
+    ws_dir = tmp_path / "w"
+    write_example(ws_dir)
+    (ws_dir / "systems" / "tax.yaml").write_text(
+        'id: tax-db\nname: "Taxpayer register\nagency: tax-service\n', encoding="utf-8"
+    )
+    seam = ws_dir / "seams" / "civil-to-tax.yaml"
+    seam.write_text(
+        seam.read_text(encoding="utf-8")
+        .replace("consumer: tax-db", "consumer: tax-dbx")
+        .replace("retention: P5Y", "retention: P5Y\n  bogus_key: 1"),
+        encoding="utf-8",
+    )
+    ds = ws_dir / "datasets" / "civil_persons.yaml"
+    ds.write_text(
+        ds.read_text(encoding="utf-8")
+        .replace("path: data/persons.csv", "path: data/nope.csv")
+        .replace("sensitivity: personal ", "sensitivity: secretive ")
+        .replace("owner: civil-registry", "owner: civil-registryy"),
+        encoding="utf-8",
+    )
+    ws, issues = check_workspace(ws_dir)
+    assert ws is not None
+    issues += source_file_issues(ws)
+    text = "\n".join(str(i) for i in issues)
+    for expected in (
+        "systems/tax.yaml:4:1: is not valid YAML",
+        "unknown key 'bogus_key'",
+        "unknown consumer system 'tax-dbx'",
+        "(got 'secretive')",
+        "unknown owner agency 'civil-registryy'",
+        "source.path: data/nope.csv does not exist",
+    ):
+        assert expected in text, text
+    assert len(issues) == 6, text
+
+
+def test_validate_parses_copybooks(tmp_path: Path) -> None:
+    from seamline.workspace.sourcefiles import source_file_issues
+    from seamline.workspace.template import write_example
+
+    ws_dir = tmp_path / "w"
+    write_example(ws_dir)
+    (ws_dir / "data" / "p.cpy").write_text("       01 REC.\n          05 A PIC XX(.\n")
+    (ws_dir / "data" / "p.dat").write_bytes(b"")
+    ds = ws_dir / "datasets" / "civil_persons.yaml"
+    text = ds.read_text(encoding="utf-8")
+    start = text.index("source:")
+    end = text.index("fields:")
+    ds.write_text(
+        text[:start]
+        + "source: {kind: copybook, path: data/p.dat, copybook: data/p.cpy}\n"
+        + text[end:],
+        encoding="utf-8",
+    )
+    ws, issues = check_workspace(ws_dir)
+    assert ws is not None and issues == []
+    found = source_file_issues(ws)
+    assert len(found) == 1
+    assert "source.copybook: the copybook data/p.cpy does not parse" in str(found[0])
+    assert str(found[0]).startswith("datasets/civil_persons.yaml:")
+
+
+def test_issue_text_keeps_problem_and_fix_apart() -> None:
+    from seamline.workspace.issues import Issue
+
+    issue = Issue("seamline.yaml", 3, 7, "the environment variable X is not set", hint="Export X")
+    assert str(issue) == "seamline.yaml:3:7: the environment variable X is not set. Export X."

@@ -127,7 +127,7 @@ def load_worklist(
 
 
 def write_worklist(rows: Sequence[dict[str, Any]], path: Path, fmt: Format = "csv") -> Path:
-    """Write worklist rows as CSV, JSON or a plain HTML table."""
+    """Write worklist rows as CSV, JSON or an HTML page a steward can print or share."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -137,18 +137,54 @@ def write_worklist(rows: Sequence[dict[str, Any]], path: Path, fmt: Format = "cs
     elif fmt == "json":
         path.write_text(json.dumps(list(rows), ensure_ascii=False, indent=1), encoding="utf-8")
     elif fmt == "html":
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
-        body = "".join(
-            "<tr>"
-            + "".join(f"<td>{html.escape(str(r.get(c) or ''))}</td>" for c in COLUMNS)
-            + "</tr>"
-            for r in rows
-        )
-        path.write_text(
-            '<!doctype html><meta charset="utf-8"><title>Reconcile worklist</title>'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n",
-            encoding="utf-8",
-        )
+        path.write_text(_html(rows), encoding="utf-8")
     else:
         raise UsageError(f"unknown worklist format {fmt!r}", allowed="csv, json, html")
     return path
+
+
+_STYLE = (
+    "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:80rem;padding:0 1rem;"
+    "color:#1b1b1b}table{border-collapse:collapse;width:100%}caption{text-align:left;"
+    "font-weight:600;padding:.4rem 0}th,td{border-bottom:1px solid #ccc;padding:.3rem .5rem;"
+    "text-align:left;vertical-align:top}thead th{background:#f1f1f1;position:sticky;top:0}"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".conflict{color:#8a1c1c}.review_link{color:#7a4b00}.muted{color:#555}"
+)
+_NUMERIC = frozenset({"impact", "probability"})
+
+
+def _html(rows: Sequence[dict[str, Any]]) -> str:
+    """The worklist as one self-contained page: styled table, counts, how to decide."""
+    kinds = {k: sum(1 for r in rows if r.get("kind") == k) for k in ("conflict", "review_link")}
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in COLUMNS)
+    body = "".join(
+        f'<tr class="{html.escape(str(r.get("kind") or ""))}">'
+        + "".join(
+            f"<td{' class=num' if c in _NUMERIC else ''}>{html.escape(_text(r.get(c)))}</td>"
+            for c in COLUMNS
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        '<!doctype html><html lang="en"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>Reconcile worklist</title><style>{_STYLE}</style>"
+        "<h1>Reconcile worklist</h1>"
+        f'<p class="muted">{len(rows):,} items, the most impactful first: '
+        f"{kinds['conflict']:,} conflicts between records of one entity and "
+        f"{kinds['review_link']:,} doubtful links. Records are named by their source key "
+        "(<code>dataset:key</code>). Record a decision with "
+        "<code>seamline reconcile decide</code>.</p>"
+        f"<table><caption>{len(rows):,} items</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></html>\n"
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

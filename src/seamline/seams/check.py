@@ -17,7 +17,7 @@ from seamline.engine import Engine, EngineError
 from seamline.errors import UsageError
 from seamline.plugins import did_you_mean
 from seamline.seams.contract import DATA, CompiledRule, check_query, compile_rules
-from seamline.seams.history import deliveries
+from seamline.seams.history import StageRun, deliveries, latest_stage_runs
 from seamline.seams.report import CheckReport, CheckRow, SeamInfo, owner_text
 from seamline.seams.structure import freshness_row, parquet_columns, schema_rows, volume_rows
 from seamline.sources.deliveries import state_path
@@ -61,6 +61,13 @@ def run_checks(
     report = CheckReport(run_id)
     with Engine() as engine:
         for seam in select_seams(ws, seams):
+            runs = latest_stage_runs(store, seam.provider)
+            if "connect" not in runs and not parquet_columns(_harmonized(ws, seam.provider)):
+                report.skipped[seam.id] = (
+                    f"Its provider {seam.provider} has had no delivery yet. "
+                    "Run `seamline run` on the workspace first."
+                )
+                continue
             report.seams.append(
                 SeamInfo(
                     seam.id,
@@ -71,7 +78,7 @@ def run_checks(
                     seam.owner.email,
                 )
             )
-            report.rows.extend(check_seam(ws, store, seam, engine, now))
+            report.rows.extend(check_seam(ws, store, seam, engine, now, runs))
     report.seconds = time.perf_counter() - started
     record(store, report)
     checked = {info.id for info in report.seams}
@@ -79,12 +86,46 @@ def run_checks(
     return report
 
 
+def _harmonized(ws: Workspace, dataset: str) -> Path:
+    return ws.data_dir / "harmonized" / f"{dataset}.parquet"
+
+
+def stale_data(runs: dict[str, StageRun], provider: str) -> tuple[str, str] | None:
+    """Why the provider's harmonized data is not its latest delivery, and the fix; or None.
+
+    Read from the store's runs, not file times: landing the same source again (as
+    ``seamline inventory`` does) is not a failure. A failed delivery or a failed
+    harmonize after it is: the rules then run on older data, and the owner must hear.
+    """
+    connect, harmonize = runs.get("connect"), runs.get("harmonize")
+    if connect is not None and connect.status == "failed":
+        return (
+            f"The latest delivery of {provider} failed at {connect.at:%Y-%m-%d %H:%M} UTC: "
+            f"{(connect.message or 'no reason recorded').rstrip('.')}.",
+            "Fix the source and run `seamline run` again.",
+        )
+    if harmonize is not None and harmonize.status == "failed":
+        return (
+            f"Harmonizing {provider} failed at {harmonize.at:%Y-%m-%d %H:%M} UTC: "
+            f"{(harmonize.message or 'no reason recorded').rstrip('.')}.",
+            "Fix the mapping and run `seamline run` again.",
+        )
+    return None
+
+
 def check_seam(
-    ws: Workspace, store: Store, seam: SeamSpec, engine: Engine, now: dt.datetime
+    ws: Workspace,
+    store: Store,
+    seam: SeamSpec,
+    engine: Engine,
+    now: dt.datetime,
+    runs: dict[str, StageRun] | None = None,
 ) -> list[CheckRow]:
     owner = owner_text(seam)
+    runs = latest_stage_runs(store, seam.provider) if runs is None else runs
+    stale = stale_data(runs, seam.provider)
     paths = {
-        "harmonized": ws.data_dir / "harmonized" / f"{seam.provider}.parquet",
+        "harmonized": _harmonized(ws, seam.provider),
         "landing": state_path(ws.data_dir, seam.provider),
     }
     columns = {k: parquet_columns(p) for k, p in paths.items()}
@@ -92,17 +133,17 @@ def check_seam(
         return [
             CheckRow(
                 seam.id, owner, "data", None, "harmonized data of the provider", "error",
-                message=f"no harmonized data for {seam.provider} at {paths['harmonized']}; "
-                "run `seamline run` first",
+                message=f"There is no harmonized data for {seam.provider} at "
+                f"{paths['harmonized']}. " + (" ".join(stale) if stale
+                else "Run `seamline run` on the workspace."),
             )
         ]  # fmt: skip
     rows: list[CheckRow] = []
-    if columns["landing"] and _older(paths["harmonized"], paths["landing"]):
+    if stale is not None:
         rows.append(
             CheckRow(
-                seam.id, owner, "data", None, "harmonized data as new as the latest delivery", "error",
-                message=f"the harmonized data of {seam.provider} is older than its latest landing "
-                "(did harmonize fail?); the rules below ran on the older data",
+                seam.id, owner, "data", None, "harmonized data of the latest delivery", "error",
+                message=f"{stale[0]} The rules below ran on older data. {stale[1]}",
             )
         )  # fmt: skip
     rows.extend(schema_rows(ws, seam, columns["harmonized"], columns["landing"]))
@@ -144,10 +185,6 @@ def check_seam(
     if fresh is not None:
         rows.append(fresh)
     return rows
-
-
-def _older(a: Path, b: Path) -> bool:
-    return a.stat().st_mtime_ns < b.stat().st_mtime_ns
 
 
 def _row(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from seamline.store import Store
-from seamline.store.models import CheckResult, Finding, Landing, ObservedField, Profile
+from seamline.store.models import CheckResult, Finding, Landing, ObservedField, Profile, Run
 
 
 @dataclass(frozen=True)
@@ -139,3 +139,28 @@ def first_runs(store: Store, kind_prefix: str) -> list[tuple[str, str, int | Non
     query = select(Finding).where(Finding.kind.startswith(kind_prefix)).order_by(Finding.id)
     with store.session() as s:
         return [(f.kind, f.subject, f.first_run_id, f.owner) for f in s.scalars(query)]
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """The latest run of one stage on one dataset."""
+
+    run_id: int
+    status: str
+    at: datetime
+    message: str | None
+
+
+def latest_stage_runs(store: Store, dataset: str) -> dict[str, StageRun]:
+    """Per stage (``connect``, ``harmonize``...): its latest finished run on ``dataset``."""
+    query = (
+        select(Run)
+        .where(Run.dataset == dataset, Run.finished_at.is_not(None))
+        .order_by(Run.id.desc())
+    )
+    out: dict[str, StageRun] = {}
+    with store.session() as s:
+        for r in s.scalars(query):
+            if r.stage not in out:
+                out[r.stage] = StageRun(r.id, r.status, aware(r.started_at), r.message)
+    return out

@@ -64,6 +64,8 @@ class CheckReport:
     seams: list[SeamInfo] = field(default_factory=list)
     rows: list[CheckRow] = field(default_factory=list)
     seconds: float = 0.0
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Seams not checked, with the reason (their provider has had no delivery yet)."""
 
     @property
     def failed(self) -> bool:
@@ -118,6 +120,7 @@ class CheckReport:
             "seconds": round(self.seconds, 3),
             "seams": [asdict(s) for s in self.seams],
             "results": [asdict(r) for r in self.rows],
+            "skipped": dict(self.skipped),
         }
 
     def to_json(self) -> str:

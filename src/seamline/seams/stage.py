@@ -1,22 +1,42 @@
-"""The check stage of ``seamline run``: contracts, drift and agreements of every seam.
+"""The check stage: contracts, drift and agreements of every seam.
 
-Wire it after harmonize in :func:`seamline.pipeline.default_stages`. A failed contract
+``seamline run`` wires it after harmonize (:func:`seamline.pipeline.default_stages`);
+``seamline check`` runs the same stage alone through the same pipeline, so both record
+the same statuses under the same run ids and write the same reports. A failed contract
 makes the stage ``checks_failed`` (exit code 1); drift and agreement problems are
 findings and do not fail the run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from seamline.pipeline import RunContext, StageResult
 from seamline.seams.agreements import check_agreements
 from seamline.seams.check import run_checks
-from seamline.seams.drift import detect_drift
+from seamline.seams.drift import DriftReport, detect_drift
 from seamline.seams.junit import write_junit
 from seamline.seams.notify import notify_new_findings
+from seamline.seams.report import CheckReport
 
 
 class CheckStage:
+    """Check ``seams`` (all when None); ``console`` receives each new-finding line."""
+
     name = "check"
+    runs_after_failure = True
+    """Runs even when an earlier stage failed: the owner hears of a failed delivery."""
+
+    def __init__(
+        self,
+        seams: Sequence[str] | None = None,
+        *,
+        console: Callable[[str], None] | None = None,
+    ) -> None:
+        self.seams = list(seams) if seams else None
+        self.console = console
+        self.report: CheckReport | None = None
+        self.drift: DriftReport | None = None
 
     def run(self, ctx: RunContext) -> StageResult:
         result = StageResult(self.name)
@@ -26,10 +46,16 @@ class CheckStage:
         # Seams whose provider an earlier stage failed on are still checked: the
         # stale-data row says so, and the owner should hear about it.
         run_id = store.start_run("check", workspace=ws.name, parent_id=ctx.run_id)
-        report = run_checks(ws, store, None, run_id)
-        drift = detect_drift(ws, store, run_id)
-        issues = check_agreements(ws, store, run_id)
-        notified = notify_new_findings(ws, store, ctx.run_id)  # every stage's new findings
+        try:
+            report = run_checks(ws, store, self.seams, run_id)
+            drift = detect_drift(ws, store, run_id, seams=self.seams)
+            issues = check_agreements(ws, store, run_id, seams=self.seams)
+            # Every stage's new findings under this run, drift and failed deliveries too.
+            notified = notify_new_findings(ws, store, ctx.run_id, console=self.console)
+        except BaseException as exc:
+            store.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
+            raise
+        self.report, self.drift = report, drift
         counts = {
             **report.counts(),
             "drift": len(drift.drifts),
@@ -37,7 +63,8 @@ class CheckStage:
             "notified": len(notified.sent),
             "dead_lettered": len(notified.dead_lettered),
         }
-        store.finish_run(run_id, "failed" if report.failed else "ok", counts=counts)
+        status = "checks_failed" if report.failed else "ok"
+        store.finish_run(run_id, status, counts=counts)
         result.counts = counts
         result.details = [*report.summary()]  # every rule: `seamline check`, the JUnit file
         result.messages = [
@@ -45,6 +72,9 @@ class CheckStage:
             for r in report.rows
             if r.status != "pass"
         ]
+        result.messages += [f"{seam}: not checked. {why}" for seam, why in report.skipped.items()]
+        if self.console is None:  # under `seamline run` the new findings show as messages
+            result.messages += notified.console
         if notified.dead_letter:
             result.reports["dead letter"] = str(notified.dead_letter)
         reports = ws.data_dir / "reports"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seamline.errors import SpecError
+from seamline.errors import SpecError, sentence
 
 
 @dataclass(frozen=True, order=True)
@@ -25,11 +25,11 @@ class Issue:
         return self.path
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.message}"
+        text = sentence(f"{self.where}: {self.message}")
         if self.allowed:
-            text += f" Allowed: {self.allowed}."
+            text += " " + sentence(f"Allowed: {self.allowed}")
         if self.hint:
-            text += f" {self.hint}"
+            text += " " + sentence(self.hint)
         return text
 
 

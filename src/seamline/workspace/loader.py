@@ -30,6 +30,7 @@ from seamline.workspace.models import (
     SystemSpec,
 )
 from seamline.workspace.pydantic_issues import issues_from
+from seamline.workspace.salvage import ids_in_text, salvage
 from seamline.workspace.truthfiles import HINT, truth_problems
 from seamline.workspace.yamlpos import Loc, Positions, load_yaml
 
@@ -81,6 +82,15 @@ class Workspace:
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
     incomplete: set[str] = field(default_factory=set)
     """Folders (or ``agencies``) with a file that could not be loaded."""
+    unread_ids: dict[str, set[str] | None] = field(default_factory=dict)
+    """Per incomplete folder: the ids its unloadable files seem to define (``id:`` lines),
+    None when that cannot be known (a file whose id itself is wrong)."""
+
+    def unread(self, folder: str, ids: set[str] | None) -> None:
+        """Note that a file of ``folder`` could not be loaded and which ids it may define."""
+        self.incomplete.add(folder)
+        known = self.unread_ids.get(folder, set())
+        self.unread_ids[folder] = None if known is None or not ids else known | ids
 
     @property
     def name(self) -> str:
@@ -164,11 +174,17 @@ class _Collector:
         return _Loaded(data, pos, secret)
 
     def validate(self, model: type[M], loaded: _Loaded) -> M | None:
+        """The validated object; on errors, records them all and returns what is left.
+
+        A file with schema errors still takes part in the cross-file checks: the keys in
+        error are left out (see :func:`salvage`), so one round of ``seamline validate``
+        shows the reference errors too. The issues already make the workspace invalid.
+        """
         try:
             return model.model_validate(loaded.data)
         except ValidationError as exc:
             self.issues.extend(issues_from(exc, model, loaded.positions, secret=loaded.secret))
-            return None
+            return salvage(model, loaded.data, exc)
 
 
 def load_workspace(
@@ -234,7 +250,8 @@ def check_workspace(
             loaded = col.read(path)
             obj = col.validate(model, loaded) if loaded is not None else None
             if loaded is None or obj is None:
-                ws.incomplete.add(folder)
+                # Parsed but beyond repair: its id may be what is wrong, so unknown.
+                ws.unread(folder, ids_in_text(path) if loaded is None else None)
                 continue
             origin = Origin(col.display(path), loaded.positions)
             if isinstance(obj, EntityFile):
@@ -291,7 +308,7 @@ def _load_agencies(col: _Collector, ws: Workspace) -> None:
     loaded = col.read(path)
     parsed = col.validate(AgenciesFile, loaded) if loaded is not None else None
     if loaded is None or parsed is None:
-        ws.incomplete.add("agencies")
+        ws.unread("agencies", ids_in_text(path) if loaded is None else None)
         return
     for i, agency in enumerate(parsed.agencies):
         origin = Origin(col.display(path), _sub_positions(loaded.positions, ("agencies", i)))

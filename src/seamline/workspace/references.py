@@ -34,13 +34,16 @@ class _Refs:
         """Record an issue when ``value`` is not among ``allowed``; True when it is.
 
         ``target`` is the folder that defines such ids; when one of its files could not
-        be read, a missing id may be defined there, so nothing is reported (the broken
-        file's own error is) and False tells the caller to skip dependent checks.
+        be read and its ``id:`` lines name the id (or none can be found), the id may be
+        defined there, so nothing is reported (the broken file's own error is) and False
+        tells the caller to skip dependent checks.
         """
         if value is None:
             return True
         if target is not None and target in self.ws.incomplete and value not in allowed:
-            return False
+            maybe = self.ws.unread_ids.get(target)
+            if not maybe or value in maybe:
+                return False
         options = sorted(set(allowed))
         if value in options:
             return True

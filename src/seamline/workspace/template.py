@@ -54,13 +54,15 @@ owner: civil-registry
 steward: "Aigul Toktogulova"
 entity: Person              # Person | Address | Business | your own from entities/
 sensitivity: personal       # public | internal | personal | special
-authoritative_for: [birth_date, family_name, given_name]
+authoritative_for: [birth_date, family_name, given_name, marital_status, national_id]
 source:
   kind: csv                 # see `seamline --help` and docs/connectors.md for every kind
   path: data/persons.csv
   encoding: auto            # or utf-8, utf-8-sig, cp1251, latin-1 ...
 fields:
-  - {column: pin, attribute: national_id, description: "Personal identification number"}
+  # normalize: identifier validates the number by its scheme (docs/harmonize.md lists them);
+  # the scheme is also how `seamline serve` looks a person up: /v1/persons/kg_pin:<pin>
+  - {column: pin, attribute: national_id, description: "Personal identification number", normalize: [{identifier: {scheme: kg_pin}}]}
   - {column: family_name, attribute: family_name}
   - {column: given_name, attribute: given_name}
   - {column: birth_date, attribute: birth_date, description: "DD.MM.YYYY", normalize: [{date: {format: "DD.MM.YYYY"}}]}
@@ -75,6 +77,10 @@ codes:
   - {code: single, labels: {en: "Single", ru: "Холост / не замужем", ky: "Бойдок"}}
   - {code: married, labels: {en: "Married", ru: "Женат / замужем", ky: "Үй-бүлөлүү"}}
   - {code: widowed, labels: {en: "Widowed", ru: "Вдовец / вдова", ky: "Жесир"}}
+  - {code: divorced, labels: {en: "Divorced", ru: "Разведён / разведена", ky: "Ажырашкан"}}
+# The data also holds "D", which no crosswalk maps yet: harmonize flags it as
+# unmapped_code, and `seamline codes suggest marital_status civil_persons.marital`
+# proposes a mapping to review.
 crosswalks:
   - dataset: civil_persons
     column: marital
@@ -82,6 +88,16 @@ crosswalks:
       - {local: "S", code: single}
       - {local: "M", code: married}
       - {local: "W", code: widowed}
+""",
+    "identifiers/kg_pin.yaml": """\
+# An identifier scheme declared as data (python-stdnum's schemes are built in: iban,
+# pl.pesel, ...). 14 digits: the sex (1 or 2), the birth date as ddmmyyyy, a serial.
+id: kg_pin
+title: "Personal identification number (PIN)"
+length: 14
+pattern: "[12][0-9]{13}"
+separators: " -./"
+check: none
 """,
     "seams/civil-to-tax.yaml": """\
 # A seam: provider data -> consumer system, with an accountable owner,
@@ -110,6 +126,7 @@ pin,family_name,given_name,birth_date,marital
 21203198700123,Toktogulova,Aigul,12.03.1987,M
 10507199000456,Sadykov,Bakyt,05.07.1990,S
 10101195500789,Abdyrakhmanova,Nurzhan,01.01.1955,W
+21506198200345,Isakova,Gulnara,15.06.1982,D
 """,
     ".gitignore": ".seamline/\n",
 }

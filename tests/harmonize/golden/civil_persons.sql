@@ -22,6 +22,8 @@ SELECT
     THEN 'married'
     WHEN 'widowed'
     THEN 'widowed'
+    WHEN 'divorced'
+    THEN 'divorced'
     WHEN 's'
     THEN 'single'
     WHEN 'm'
@@ -35,7 +37,7 @@ SELECT
     CASE
       WHEN NOT "h"."s_4".value IS NULL
       AND NOT TRIM(CAST("h"."s_4".value AS TEXT)) = ''
-      AND NOT LOWER(TRIM(CAST("h"."s_4".value AS TEXT))) IN ('single', 'married', 'widowed', 's', 'm', 'w')
+      AND NOT LOWER(TRIM(CAST("h"."s_4".value AS TEXT))) IN ('single', 'married', 'widowed', 'divorced', 's', 'm', 'w')
       THEN 'unmapped_code'
     END
   ) AS "marital_status__flag"
@@ -44,7 +46,48 @@ FROM (
     _record_no,
     _source_pos,
     "o_0",
-    "s_0",
+    {'value': CASE
+      WHEN "x_0_1"
+      OR COALESCE(
+        (
+          (
+            REGEXP_FULL_MATCH("x_0_0", '[0-9]+')
+            AND LENGTH("x_0_0") >= 6
+            AND (
+              STRPOS('01234567890123456789', "x_0_0") > 0
+              OR STRPOS('98765432109876543210', "x_0_0") > 0
+            )
+          )
+          OR REGEXP_FULL_MATCH("x_0_0", '(?:0{6,}|1{6,}|2{6,}|3{6,}|4{6,}|5{6,}|6{6,}|7{6,}|8{6,}|9{6,})')
+        ),
+        FALSE
+      )
+      THEN NULL
+      ELSE "x_0_0"
+    END, 'flag': COALESCE(
+      "s_0".flag,
+      CASE
+        WHEN COALESCE(
+          (
+            (
+              REGEXP_FULL_MATCH("x_0_0", '[0-9]+')
+              AND LENGTH("x_0_0") >= 6
+              AND (
+                STRPOS('01234567890123456789', "x_0_0") > 0
+                OR STRPOS('98765432109876543210', "x_0_0") > 0
+              )
+            )
+            OR REGEXP_FULL_MATCH("x_0_0", '(?:0{6,}|1{6,}|2{6,}|3{6,}|4{6,}|5{6,}|6{6,}|7{6,}|8{6,}|9{6,})')
+          ),
+          FALSE
+        )
+        THEN 'placeholder_identifier'
+        WHEN "x_0_1"
+        THEN 'invalid_identifier'
+        WHEN FALSE
+        THEN 'leading_zeros_restored'
+      END
+    )} AS "s_0",
     "o_1",
     "s_1",
     "o_2",
@@ -64,6 +107,18 @@ FROM (
   FROM (
     SELECT
       *,
+      NOT COALESCE(
+        CASE
+          WHEN "x_0_0" IS NULL
+          THEN NULL
+          ELSE (
+            TRUE
+            AND COALESCE(LENGTH("x_0_0") = 14, FALSE)
+            AND COALESCE(REGEXP_FULL_MATCH("x_0_0", '^(?:[12][0-9]{13})$'), FALSE)
+          )
+        END,
+        TRUE
+      ) AS "x_0_1",
       CAST(TRY_STRPTIME(
         REGEXP_REPLACE(
           "x_3_0",
@@ -76,13 +131,21 @@ FROM (
     FROM (
       SELECT
         *,
+        UPPER(
+          REGEXP_REPLACE(
+            NULLIF(REGEXP_REPLACE("s_0".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), ''),
+            '[\x{20}\x{2D}\x{2E}\x{2F}]',
+            '',
+            'g'
+          )
+        ) AS "x_0_0",
         NULLIF(REGEXP_REPLACE("s_3".value, '^\s*([0-9]+)\.0+\s*$|^\s+|\s+$', '\1', 'g'), '') AS "x_3_0"
       FROM (
         SELECT
           _record_no,
           _source_pos,
           CAST("pin" AS TEXT) AS "o_0",
-          {'value': "pin", 'flag': CAST(NULL AS TEXT)} AS "s_0",
+          {'value': CAST("pin" AS TEXT), 'flag': CAST(NULL AS TEXT)} AS "s_0",
           CAST("family_name" AS TEXT) AS "o_1",
           "_arrow_1" AS "s_1",
           CAST("given_name" AS TEXT) AS "o_2",
