@@ -1104,18 +1104,23 @@ def audit_verify(
     Checks the hash chain, the stored checkpoints and those in the anchor (kept outside
     the store), and reports the unsigned tail: events after the last anchored checkpoint.
     """
-    from seamline.exchange.anchor import default_anchor_path
+    from seamline.exchange.anchor import default_anchor_path, has_events
     from seamline.exchange.tsa import load_roots
     from seamline.exchange.verify import Window, verify_audit
 
     ws = _load(directory)
+    anchor_path = anchor or default_anchor_path(ws.data_dir)
+    with _client_store(directory) as store:
+        if public_key is None and not has_events(store) and not anchor_path.exists():
+            out.print("The audit log is empty: no request has been served yet, nothing to verify.")
+            raise typer.Exit(ExitCode.OK)
     keys = _public_keys(ws, public_key)
     roots = load_roots(list(tsa_cert or []))
     with _client_store(directory) as store:
         result = verify_audit(
             store,
             public_keys=keys,
-            anchor=anchor or default_anchor_path(ws.data_dir),
+            anchor=anchor_path,
             window=Window(window_events, window_seconds),
             tsa_roots=roots,
         )
@@ -1396,7 +1401,7 @@ _LONG_COLUMNS = {"landing", "quarantine"}  # paths: printed once below the table
 
 def _print_summary(summary: Any) -> None:
     for stage in summary.stages:
-        table = Table(title=f"{stage.stage} ({stage.seconds:.1f} s)", title_justify="left")
+        title = f"{stage.stage} ({stage.seconds:.1f} s)"
         if stage.details:
             keys = [
                 k
@@ -1405,11 +1410,10 @@ def _print_summary(summary: Any) -> None:
                 and k not in _LONG_COLUMNS
                 and any(row.get(k) is not None for row in stage.details)
             ]
-            for key in keys:
-                table.add_column(key, overflow="fold")
-            for row in stage.details:
-                table.add_row(*[_cell(row.get(k)) for k in keys])
-            out.print(table)
+            rows = [{k: _cell(row.get(k)) for k in keys} for row in stage.details]
+            _print_rows(rows, title=title, by_first=True)
+        else:
+            out.print(title, markup=False)
         colour = "red" if stage.status in ("failed", "partial") else "yellow"
         for message in stage.messages:
             err.print(f"[{colour}]{stage.stage}:[/{colour}] {escape(message)}")
@@ -1552,31 +1556,44 @@ def _validated(model: Any, **values: Any) -> Any:
 
 
 def _print_preview(rows: list[dict[str, Any]]) -> None:
-    """Records as a table when every value fits whole, else one block per record.
-
-    A value is never cut or folded mid-value: an identifier broken over two lines reads
-    as two values. When the columns do not fit the terminal, each record is printed as
-    ``field: value`` lines instead (as ``psql``'s expanded display does).
-    """
+    """Records as a table when every value fits whole, else one block per record."""
     if not rows:
         out.print("(no records)")
         return
+    _print_rows([{k: "" if v is None else str(v) for k, v in row.items()} for row in rows])
+
+
+def _print_rows(
+    rows: list[dict[str, str]], title: str | None = None, by_first: bool = False
+) -> None:
+    """A table when every value fits whole, else one block per row.
+
+    A value is never cut or folded mid-value: an identifier broken over two lines reads
+    as two values. When the columns do not fit the terminal, each row is printed as
+    ``field: value`` lines instead (as ``psql``'s expanded display does), headed by its
+    number or, with ``by_first``, by its first value.
+    """
     keys = list(rows[0])
-    texts = [["" if row.get(k) is None else str(row.get(k)) for k in keys] for row in rows]
+    texts = [[row.get(k, "") for k in keys] for row in rows]
     widths = [max(len(k), *(len(t[i]) for t in texts)) for i, k in enumerate(keys)]
     if sum(widths) + 3 * len(keys) + 1 <= out.width:
-        table = Table(show_lines=False)
+        table = Table(title=title, title_justify="left", show_lines=False)
         for key in keys:
             table.add_column(key, no_wrap=True)
         for t in texts:
             table.add_row(*t)
         out.print(table)
         return
-    label = max(len(k) for k in keys)
+    if title:
+        out.print(title, markup=False)
+    shown = keys[1:] if by_first else keys
+    label = max(len(k) for k in shown)
     for n, t in enumerate(texts, start=1):
-        out.print(f"-- record {n} " + "-" * max(0, min(out.width, 60) - 12 - len(str(n))))
+        head = f"-- {keys[0]} {t[0]} " if by_first else f"-- record {n} "
+        out.print(head + "-" * max(0, min(out.width, 60) - len(head)), markup=False)
         for key, text in zip(keys, t, strict=True):
-            out.print(f"{key:<{label}} : {text}", markup=False, overflow="ignore", crop=False)
+            if key in shown and (text or not by_first):
+                out.print(f"{key:<{label}} : {text}", markup=False, overflow="ignore", crop=False)
 
 
 @app.command(name="copybook")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from sqlalchemy import select
-from tests.cli.test_cli import seamline
+from test_cli import seamline
 
 from seamline.store import Store
 from seamline.store.models import Run

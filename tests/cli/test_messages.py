@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_cli import seamline
+from test_cli import seamline
 
 from seamline.clidoc import render
 from seamline.errors import SourceError

@@ -13,7 +13,7 @@ import re
 import shlex
 from pathlib import Path
 
-from tests.cli.test_cli import seamline
+from test_cli import seamline
 
 ROOT = Path(__file__).resolve().parents[2]
 

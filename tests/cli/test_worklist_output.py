@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.cli.test_cli import seamline
+from test_cli import seamline
 
 
 @pytest.fixture(scope="module")

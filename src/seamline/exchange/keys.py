@@ -76,10 +76,11 @@ def read_public(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
+        why = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror
         raise SigningKeyError(
-            f"cannot read the public key: {type(exc).__name__}",
+            f"cannot read the public key ({why})",
             where=str(path),
-            hint="pass the audit-ed25519.pub written beside the signing key",
+            hint="Pass the audit-ed25519.pub written beside the signing key (--public-key)",
         ) from None
     if b"-----BEGIN" in data:
         try:
