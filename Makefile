@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PEOPLE ?= 20000
 SCENARIO ?= civil
 
-.PHONY: help setup demo test lint typecheck unit bench clean docs browser screenshots
+.PHONY: help setup demo test lint typecheck unit bench clean browser screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'

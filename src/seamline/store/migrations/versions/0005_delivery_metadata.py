@@ -1,7 +1,7 @@
 """Deliveries keep what the reader chose or did beyond the rows (encoding, dead letters).
 
 Revision ID: 0005d
-Revises: 0004
+Revises: 0005_approvals
 Create Date: 2026-12-07
 """
 
