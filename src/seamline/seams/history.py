@@ -32,8 +32,16 @@ def aware(moment: datetime) -> datetime:
 
 
 def deliveries(store: Store, dataset: str) -> list[Delivery]:
-    """Every landing of ``dataset``, oldest first."""
-    query = select(Landing).where(Landing.dataset == dataset).order_by(Landing.id)
+    """Every landing of ``dataset`` that delivered rows, oldest first.
+
+    An idle poll (the source delivered nothing, the state is kept) is not a delivery: it
+    changes no data, so it is no volume collapse and does not make the data fresher.
+    """
+    query = (
+        select(Landing)
+        .where(Landing.dataset == dataset, Landing.read_count > 0)
+        .order_by(Landing.id)
+    )
     with store.session() as s:
         return [
             Delivery(r.run_id, r.landed_count, r.read_count, aware(r.created_at))
@@ -44,14 +52,14 @@ def deliveries(store: Store, dataset: str) -> list[Delivery]:
 def schemas(store: Store, dataset: str, last: int = 2) -> list[tuple[int, list[tuple[str, str]]]]:
     """The observed schemas of the ``last`` landings of ``dataset``, oldest first.
 
-    Only the connect runs' schemas (those with a landing): the inventory stage records
-    the same columns again under its own run.
+    Only the connect runs' schemas (those with a landing that read rows): the inventory
+    stage records the same columns again under its own run, and an idle poll records none.
     """
     with store.session() as s:
         run_ids = list(
             s.scalars(
                 select(Landing.run_id)
-                .where(Landing.dataset == dataset)
+                .where(Landing.dataset == dataset, Landing.read_count > 0)
                 .order_by(Landing.id.desc())
                 .limit(last)
             )

@@ -65,8 +65,10 @@ def access_summary(store: Store, seam: str, consumer: str) -> AccessSummary:
             clients[str(client or "-")] += 1
             purposes[str(purpose or "-")] += 1
             actions[str(action)] += 1
-            if d.get("end_user"):
-                users.add(str(d["end_user"]))
+            # The exchange records the end user as the client claimed it (never verified).
+            user = d.get("end_user_claimed") or d.get("end_user")
+            if user:
+                users.add(str(user))
             moment = aware(at)
             out.first = out.first or moment
             out.last = moment
