@@ -78,7 +78,14 @@ CASES: dict[str, Case] = {
         "less than or equal to 1",
         "",
     ),
-    "bad_enum": ("seamline.yaml", "engine: duckdb", "engine: postgres", "engine", "duckdb, spark"),
+    "bad_enum": ("seamline.yaml", "engine: duckdb", "engine: postgres", "engine", "duckdb"),
+    "engine_not_available": (
+        "seamline.yaml",
+        "engine: duckdb",
+        "engine: spark",
+        "engine spark is not available in this version of seamline. Every stage runs",
+        "",
+    ),
     "enum_did_you_mean": (
         "systems/tax.yaml",
         "interface: database",

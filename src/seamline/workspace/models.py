@@ -91,7 +91,7 @@ class ProjectSpec(Spec):
     title: str = ""
     description: str = ""
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    engine: Literal["duckdb", "spark"] = "duckdb"
+    engine: Literal["duckdb"] = "duckdb"
     store: str | None = None
     data_dir: str = ".seamline/data"
     quarantine_max_share: float = Field(default=0.05, ge=0.0, le=1.0)
@@ -99,6 +99,17 @@ class ProjectSpec(Spec):
     lineage: LineageSpec = Field(default_factory=LineageSpec)
     approvals: ApprovalsSpec = Field(default_factory=ApprovalsSpec)
     evaluate: EvaluateSpec | None = None
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine_available(cls, value: Any) -> Any:
+        if value == "spark":  # refused rather than accepted and ignored
+            raise ValueError(
+                "engine spark is not available in this version of seamline. "
+                "Every stage runs on the embedded DuckDB engine: set engine: duckdb "
+                "or remove the line (docs/scale.md)."
+            )
+        return value
 
 
 class Contact(Spec):
