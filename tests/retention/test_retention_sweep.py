@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from seamline.retention import sweep
 from seamline.retention.stage import RetentionStage
 from seamline.store import Store
 from seamline.store.models import AuditEvent
+from seamline.ui.entity_view import PreparedCache, entity_page
 from seamline.workspace import Workspace, load_workspace
 from seamline.workspace.template import write_example
 
@@ -102,20 +104,34 @@ def append_source(root: Path, *, own_period: str | None = None) -> None:
     )
 
 
-@pytest.fixture
-def program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Program]:
-    root = tmp_path / "ws"
+@contextmanager
+def make_program(root: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Program]:
     write_example(root)
     append_source(root)
     clock = Clock()
     monkeypatch.setattr("seamline.store.deliveries.utcnow", clock)
     monkeypatch.setattr("seamline.store.store.utcnow", clock)
     ws = load_workspace(root)
-    with Store.open(f"sqlite:///{tmp_path}/store.db") as store:
+    with Store.open(url) as store:
         p = Program(root, ws, store, clock)
         p.deliver(JAN_2026, AIGUL, BAKYT, BROKEN)  # delivery 1: with one quarantined line
         p.deliver(MAR_2027, NURZHAN, BAKYT_LATER)  # delivery 2: Bakyt again, corrected
         p.deliver(JUN_2028, GULNARA)  # delivery 3
+        yield p
+
+
+@pytest.fixture
+def program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Program]:
+    with make_program(tmp_path / "ws", f"sqlite:///{tmp_path}/store.db", monkeypatch) as p:
+        yield p
+
+
+@pytest.fixture
+def program_on_each_store(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Program]:
+    """The same program on SQLite and on the real PostgreSQL."""
+    with make_program(tmp_path / "ws", store_url, monkeypatch) as p:
         yield p
 
 
@@ -165,10 +181,17 @@ def test_a_dry_run_lists_exactly_what_apply_deletes_and_deletes_nothing(program:
     assert dry.rows()[0]["would delete"] == applied.rows()[0]["deleted"]
 
 
-def test_apply_removes_exactly_the_expired_delivery_and_its_records(program: Program) -> None:
+def test_apply_removes_exactly_the_expired_delivery_and_its_records(
+    program_on_each_store: Program,
+) -> None:
+    program = program_on_each_store
     app = exchange(program)
     with TestClient(app, raise_server_exceptions=False) as client:
         assert lookup(client, program, "21203198700123") == 200  # Aigul, first delivery only
+        aigul = entity_of(program, "21203198700123")
+        cache = PreparedCache()
+        page = entity_page(program.ws, program.store, aigul, cache)
+        assert page is not None and page["records"]  # the UI's entity page shows her record
         audit_before = audit_rows(program.store)
         assert audit_before  # the lookup was audited
 
@@ -204,12 +227,17 @@ def test_apply_removes_exactly_the_expired_delivery_and_its_records(program: Pro
         assert not (program.data / "reference" / "person.parquet").exists()
         # the server started before the sweep no longer serves the withdrawn records
         assert lookup(client, program, "10101195500789") == 404
+        assert entity_page(program.ws, program.store, aigul, cache) is None
 
         rebuilt = run_pipeline(program.ws, program.store, stages=[ReconcileStage()])
         assert rebuilt.stages[0].status == "ok"
         assert lookup(client, program, "21203198700123") == 404  # expired: never again
         assert lookup(client, program, "10101195500789") == 200  # kept: served again
         assert lookup(client, program, "10507199000456") == 200
+        assert entity_page(program.ws, program.store, aigul, cache) is None
+        nurzhan = entity_of(program, "10101195500789")
+        page = entity_page(program.ws, program.store, nurzhan, cache)
+        assert page is not None and len(page["records"]) == 1
         # the audit log: every event before the sweep is still there, unchanged
         assert audit_rows(program.store)[: len(audit_before)] == audit_before
     assert done.audit_period == "P10Y" and done.audit_past == 0
@@ -229,25 +257,13 @@ def test_a_later_now_takes_the_next_delivery_and_the_newest_row_stays(program: P
     done = sweep(program.ws, program.store, datetime(2034, 1, 1, tzinfo=UTC), apply=True)
     assert done.totals()["deliveries"] == 2
     assert done.totals()["landed rows"] == 3
+    assert done.emptied == ["civil_persons"]
     kept = program.store.deliveries("civil_persons")
     # the newest row stays, emptied, so record numbers never start again at 1
     assert [(d.id, d.kept, d.in_state) for d in kept] == [(3, False, False)]
     assert program.state_pins() == []
     assert not any(files(program).values())
     assert program.store.next_record_no("civil_persons") == 7
-
-
-def test_the_dataset_s_own_period_wins_over_the_agreement(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = tmp_path / "ws"
-    write_example(root)
-    append_source(root, own_period="P20Y")
-    ws = load_workspace(root)
-    from seamline.retention import effective_periods
-
-    eff = effective_periods(ws)["civil_persons"]
-    assert (str(eff.period), eff.source) == ("P20Y", "datasets/civil_persons.yaml")
 
 
 def test_a_snapshot_state_past_its_period_is_deleted_whole(
@@ -268,7 +284,8 @@ def test_a_snapshot_state_past_its_period_is_deleted_whole(
         assert [(d.kept, d.in_state) for d in store.deliveries("civil_persons")] == [(False, False)]
 
 
-def test_worklist_items_go_with_their_dataset_s_period(program: Program) -> None:
+def test_worklist_items_go_with_their_dataset_s_period(program_on_each_store: Program) -> None:
+    program = program_on_each_store
     program.clock.at = JAN_2026
     old = program.store.start_run("reconcile", workspace="example")
     program.clock.at = JUN_2028
@@ -363,6 +380,51 @@ def test_the_command_prints_the_table_and_deletes_nothing_without_apply(program:
     assert bad.returncode == 2
     assert "--now 'soon' is not an ISO 8601 date" in bad.stderr
 
+    applied = subprocess.run(
+        [sys.executable, "-m", "seamline", "retention", "apply", str(program.root), "--now", "2032-02-01", "--apply"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )  # fmt: skip
+    assert applied.returncode == 0, applied.stderr + applied.stdout
+    assert "Deleted (past the period at 2032-02-01" in applied.stdout
+    assert "Rebuilt the golden records of person." in applied.stdout
+    assert files(program)["landing 1"] is False and files(program)["landing 2"] is True
+    golden = pq.read_table(program.data / "reference" / "person.parquet")
+    assert sorted(golden.column("national_id").to_pylist()) == [
+        "10101195500789",
+        "10507199000456",
+        "21506198200345",
+    ]
+
+
+def test_the_default_run_deletes_with_apply_true(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`seamline run`'s own stages, on the real clock: a delivery of 2019 is past P5Y."""
+    root = tmp_path / "ws"
+    write_example(root)
+    project = root / "seamline.yaml"
+    project.write_text(
+        project.read_text(encoding="utf-8") + "retention: {apply: true}\n", encoding="utf-8"
+    )
+    ws = load_workspace(root)
+    clock = Clock()
+    clock.at = datetime(2019, 5, 1, tzinfo=UTC)
+    with Store.open(f"sqlite:///{tmp_path}/store.db") as store:
+        monkeypatch.setattr("seamline.store.deliveries.utcnow", clock)
+        run_pipeline(ws, store, stages=[ConnectStage()])
+        monkeypatch.undo()
+        summary = run_pipeline(ws, store)
+        by_stage = {s.stage: s for s in summary.stages}
+        assert [s.stage for s in summary.stages][:2] == ["connect", "retention"]
+        assert summary.exit_code == 0, [s.messages for s in summary.stages]
+        assert by_stage["retention"].counts == {"deliveries": 1, "delivery_files": 1}
+        assert [d.id for d in store.deliveries("civil_persons")] == [2]
+    assert not (ws.data_dir / "landing" / "civil_persons" / "000001.parquet").exists()
+    assert (ws.data_dir / "reference" / "person.parquet").is_file()
+
 
 def exchange(p: Program) -> Any:
     p.key = add_client(p.store, "tax", "tax-db")[1]
@@ -375,6 +437,12 @@ def exchange(p: Program) -> Any:
             auth_cache_seconds=0.0,
         ),
     )
+
+
+def entity_of(p: Program, pin: str) -> str:
+    golden = pq.read_table(p.data / "reference" / "person.parquet").to_pylist()
+    (row,) = [r for r in golden if r["national_id"] == pin]
+    return str(row["entity_id"])
 
 
 def lookup(client: TestClient, p: Program, pin: str) -> int:

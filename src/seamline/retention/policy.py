@@ -59,4 +59,4 @@ def parse_now(text: str | None) -> datetime:
             f"--now {text!r} is not an ISO 8601 date or date-time",
             allowed="e.g. 2031-06-30 or 2031-06-30T12:00:00+00:00",
         ) from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)

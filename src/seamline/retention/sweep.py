@@ -85,6 +85,8 @@ class _Plan:
     state_rows: int = 0
     harmonized_rows: int = 0
     drop_harmonized: bool = False
+    all_gone: bool = False
+    """Every row of an ``append`` state is past the period (the file stays, empty)."""
     files: list[Path] = field(default_factory=list)
     quarantine: list[Path] = field(default_factory=list)
 
@@ -211,6 +213,7 @@ def _plan(ws: Workspace, store: Store, ds_id: str, cutoff: datetime) -> _Plan:
         )
         plan.state_rows = _count_in(state, plan.ranges)
         plan.harmonized_rows = _count_in(harmonized, plan.ranges)
+        plan.all_gone = plan.state_rows > 0 and plan.state_rows == _num_rows(state)
     for d in expired:
         for p in (d.path, str(delivery_file(data, ds_id, d.id))):
             if p and Path(p).is_file() and Path(p) not in plan.files:
@@ -228,7 +231,7 @@ def _report(result: Sweep, plan: _Plan) -> None:
     result.add(ds, "quarantine files", len(plan.quarantine), [str(p) for p in plan.quarantine])
     result.add(ds, "landed rows", plan.state_rows)
     result.add(ds, "harmonized rows", plan.harmonized_rows)
-    if plan.drop_state:
+    if plan.drop_state or plan.all_gone:
         result.emptied.append(ds)
 
 
@@ -320,8 +323,12 @@ def _worklist(
 ) -> None:
     """Worklist rows naming a dataset, from a run older than its period or made while
     the dataset held records now removed."""
+    if not cutoffs:
+        return
     doomed: dict[str, set[int]] = {}
-    for row in store.discrepancy_ages():
+    # Without lost records only rows of runs older than some period can go.
+    before = None if lost else max(cutoffs.values())
+    for row in store.discrepancy_ages(before):
         for ds in sorted(row.datasets):
             if ds in lost or (ds in cutoffs and row.run_started < cutoffs[ds]):
                 doomed.setdefault(ds, set()).add(row.id)

@@ -60,11 +60,14 @@ class RetentionStore:
                     .values(kept=False, in_state=False)
                 )
 
-    def discrepancy_ages(self) -> list[DiscrepancyAge]:
-        """Every stored discrepancy and review link, with its run's start and datasets."""
+    def discrepancy_ages(self, before: datetime | None = None) -> list[DiscrepancyAge]:
+        """Stored discrepancies and review links (of runs started ``before``, if given),
+        with their run's start and the datasets they name."""
         query = select(Discrepancy.id, Run.started_at, Discrepancy.observed).join(
             Run, Run.id == Discrepancy.run_id
         )
+        if before is not None:
+            query = query.where(Run.started_at < before)
         with self.session() as s:
             return [
                 DiscrepancyAge(i, _aware(at), _named(obs))
