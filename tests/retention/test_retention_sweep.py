@@ -451,3 +451,20 @@ def lookup(client: TestClient, p: Program, pin: str) -> int:
         headers={"Authorization": f"Bearer {p.key}", "X-Seamline-Purpose": "tax-registration"},
     )
     return response.status_code
+
+
+def test_a_sweep_that_cannot_delete_fails_the_stage_loudly(program: Program) -> None:
+    # the rewritten harmonized file cannot be written: a folder stands in its way
+    (program.data / "harmonized" / "civil_persons.parquet.partial").mkdir()
+    summary = run_pipeline(program.ws, program.store, stages=[RetentionStage(NOW, apply=True)])
+    (stage,) = summary.stages
+    assert stage.status == "failed"  # its only dataset failed: nothing usable is left
+    assert summary.exit_code == 3
+    assert any(
+        m.startswith("civil_persons: its data past the period could not be deleted")
+        for m in stage.messages
+    ), stage.messages
+    recorded = program.store.list_runs(stage="retention", limit=1)[0]
+    assert recorded.status == "failed"
+    assert all(files(program).values())  # its delivery files were not deleted
+    assert [d.id for d in program.store.deliveries("civil_persons")] == [1, 2, 3]

@@ -125,4 +125,4 @@ def print_sweep(done: Sweep, run_id: int) -> None:
         period = str(eff.period) if eff.period else "none (kept until deleted by hand)"
         source = f" from {eff.source}" if eff.period else ""
         out.print(f"  period of {ds}: {period}{source}", markup=False)
-    out.print(f"Recorded as run {run_id} (kind retention).", markup=False)
+    out.print(f"Recorded in run {run_id}, stage retention (`seamline runs`).", markup=False)
