@@ -253,11 +253,18 @@ def test_apply_removes_exactly_the_expired_delivery_and_its_records(
 
 def test_a_later_now_takes_the_next_delivery_and_the_newest_row_stays(program: Program) -> None:
     sweep(program.ws, program.store, NOW, apply=True)
+    run_pipeline(program.ws, program.store, stages=[ReconcileStage()])
+    mapping = program.data / "reference" / "entity_ids.parquet"
+    assert pq.read_table(mapping).column("spec").to_pylist() == ["person"] * 3
     # 2034-01-01 - P5Y = 2029-01-01: deliveries 2 and 3 are past it too
     done = sweep(program.ws, program.store, datetime(2034, 1, 1, tzinfo=UTC), apply=True)
     assert done.totals()["deliveries"] == 2
     assert done.totals()["landed rows"] == 3
     assert done.emptied == ["civil_persons"]
+    # no record of the person spec is left: nothing to rebuild, its record keys go too
+    assert done.totals()["entity keys"] == 3
+    assert pq.read_table(mapping).num_rows == 0
+    assert not (program.data / "reference" / "person.parquet").exists()
     kept = program.store.deliveries("civil_persons")
     # the newest row stays, emptied, so record numbers never start again at 1
     assert [(d.id, d.kept, d.in_state) for d in kept] == [(3, False, False)]

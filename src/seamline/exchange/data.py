@@ -153,7 +153,7 @@ def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
     return index
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+def _stamp(path: str) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -172,12 +172,13 @@ class LiveIndex:
 
     def __init__(self, ws: Workspace, path: Path | None = None) -> None:
         self.ws, self.path = ws, path or ws.data_dir / REFERENCE
-        self._stamp = _stamp(self.path)
+        self._where = str(self.path)
+        self._stamp = _stamp(self._where)
         self._index = load_people(ws, self.path)
         self._lock = threading.Lock()
 
     def get(self) -> PersonIndex:
-        stamp = _stamp(self.path)
+        stamp = _stamp(self._where)
         if stamp == self._stamp:
             return self._index
         with self._lock:

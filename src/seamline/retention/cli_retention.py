@@ -87,17 +87,10 @@ def retention_apply(
 
 
 def rebuild_outcome(ws: Any, specs: list[str]) -> tuple[list[str], list[str]]:
-    """Which withdrawn specs have golden records again, and which do not. A spec left
-    without any also loses its record -> entity rows: nothing of its records is left."""
-    from seamline.reconcile.cluster import MAP_FILE, write_mapping
-
+    """Which withdrawn specs have golden records again, and which do not."""
     reference = ws.data_dir / "reference"
     back = [s for s in specs if (reference / f"{s}.parquet").is_file()]
-    left = [s for s in specs if s not in back]
-    if (reference / MAP_FILE).is_file():
-        for spec_id in left:
-            write_mapping(reference / MAP_FILE, spec_id, [], [])
-    return back, left
+    return back, [s for s in specs if s not in back]
 
 
 def print_sweep(done: Sweep, run_id: int) -> None:

@@ -13,7 +13,8 @@ before ``now - P``. Past their period go:
   ``_record_no``, the same ids the state has);
 * the golden records of every reconcile spec linking the dataset: they are withdrawn
   (``reference/<spec>.parquet`` deleted), because a golden value may come from a record
-  that is gone, and rebuilt from what is left by the reconcile stage;
+  that is gone, and rebuilt from what is left by the reconcile stage; a spec with no
+  record left at all also loses its rows of ``reference/entity_ids.parquet``;
 * worklist items (stored discrepancies and review links) naming the dataset, from a
   reconcile run older than its period or made while it held the removed records;
 * exported files under ``reports/`` older than the shortest period of any dataset.
@@ -38,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seamline.errors import SeamlineError
+from seamline.reconcile.cluster import MAP_FILE, write_mapping
 from seamline.reconcile.prepare import entity_datasets
 from seamline.reconcile.spec import load_reconcile_specs
 from seamline.retention.policy import Effective, audit_period, effective_periods
@@ -53,6 +55,7 @@ KINDS = (
     "landed rows",
     "harmonized rows",
     "reference rows",
+    "entity keys",
     "worklist items",
     "exported files",
 )
@@ -174,6 +177,7 @@ def sweep(ws: Workspace, store: Store, now: datetime, *, apply: bool) -> Sweep:
             result.errors[ds_id] = f"{type(exc).__name__}: {exc}"
     if not apply:
         _withdraw(ws, result, lost, apply=False)
+    _unmap(ws, result, apply=apply)
     _worklist(store, result, cutoffs, lost, apply=apply)
     _exports(ws, result, cutoffs, apply=apply)
     period = audit_period(ws)
@@ -316,6 +320,24 @@ def _withdraw(ws: Workspace, result: Sweep, lost: set[str], *, apply: bool) -> N
         result.add(f"reconcile:{spec.id}", "reference rows", _num_rows(golden), [str(golden)])
         if apply:
             golden.unlink(missing_ok=True)
+
+
+def _unmap(ws: Workspace, result: Sweep, *, apply: bool) -> None:
+    """A withdrawn spec none of whose datasets keeps a record is not rebuilt: its rows of
+    the record -> entity mapping (record keys) go too. Otherwise reconcile rewrites them."""
+    path = ws.data_dir / "reference" / MAP_FILE
+    if not result.withdrawn or not path.is_file():
+        return
+    specs = {s.id: s for s in load_reconcile_specs(Path(ws.root))}
+    mapping = pq.read_table(path, columns=["spec"]).column("spec").to_pylist()
+    for spec_id in result.withdrawn:
+        datasets = entity_datasets(ws, specs[spec_id])
+        if any(d not in result.emptied and _num_rows(state_path(ws.data_dir, d)) for d in datasets):
+            continue
+        n = sum(1 for s in mapping if s == spec_id)
+        result.add(f"reconcile:{spec_id}", "entity keys", n, [str(path)] if n else [])
+        if apply and n:
+            write_mapping(path, spec_id, [], [])
 
 
 def _worklist(
