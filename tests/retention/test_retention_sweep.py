@@ -227,6 +227,7 @@ def test_apply_removes_exactly_the_expired_delivery_and_its_records(
         assert not (program.data / "reference" / "person.parquet").exists()
         # the server started before the sweep no longer serves the withdrawn records
         assert lookup(client, program, "10101195500789") == 404
+        assert client.get("/readyz").status_code == 503
         assert entity_page(program.ws, program.store, aigul, cache) is None
 
         rebuilt = run_pipeline(program.ws, program.store, stages=[ReconcileStage()])
@@ -234,6 +235,7 @@ def test_apply_removes_exactly_the_expired_delivery_and_its_records(
         assert lookup(client, program, "21203198700123") == 404  # expired: never again
         assert lookup(client, program, "10101195500789") == 200  # kept: served again
         assert lookup(client, program, "10507199000456") == 200
+        assert client.get("/readyz").json()["persons"] == 3
         assert entity_page(program.ws, program.store, aigul, cache) is None
         nurzhan = entity_of(program, "10101195500789")
         page = entity_page(program.ws, program.store, nurzhan, cache)

@@ -77,8 +77,9 @@ def notes(done: Sweep) -> list[str]:
         )
     if total and not done.applied:
         out.append(
-            "dry run: nothing was deleted. Set `retention: {apply: true}` in seamline.yaml, "
-            "or run `seamline retention apply --apply`, to delete what is listed."
+            "dry run: nothing was deleted, so the exchange still serves these records. Set "
+            "`retention: {apply: true}` in seamline.yaml, or run `seamline retention apply "
+            "--apply`, to delete what is listed."
         )
     for spec in done.withdrawn:
         verb = "were withdrawn" if done.applied else "would be withdrawn"
