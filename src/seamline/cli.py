@@ -1789,6 +1789,15 @@ def _writable(output: Path) -> None:
         )
 
 
+from seamline.retention.cli_retention import retention_app  # noqa: E402
+
+app.add_typer(
+    retention_app,
+    name="retention",
+    help="Delete data past its retention period (docs/retention.md).",
+)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every error to its exit code."""
     args = sys.argv[1:] if argv is None else argv

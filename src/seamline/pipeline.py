@@ -196,9 +196,17 @@ def default_stages() -> list[Stage]:
     from seamline.harmonize.stage import HarmonizeStage
     from seamline.inventory.stage import InventoryStage
     from seamline.reconcile.stage import ReconcileStage
+    from seamline.retention.stage import RetentionStage
     from seamline.seams.stage import CheckStage
 
-    return [ConnectStage(), InventoryStage(), HarmonizeStage(), ReconcileStage(), CheckStage()]
+    return [
+        ConnectStage(),
+        RetentionStage(),
+        InventoryStage(),
+        HarmonizeStage(),
+        ReconcileStage(),
+        CheckStage(),
+    ]
 
 
 @dataclass

@@ -182,10 +182,9 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
                 "give the person as <scheme>:<identifier>, e.g. kg_pin:…",
             )
         scheme, raw = parsed
-        usable = {
-            s: a for s, a in ex.index.schemes.items() if grant is None or a in grant.attributes
-        }
-        attr = ex.index.schemes.get(scheme)
+        index = ex.index  # one look at the reference file per lookup
+        usable = {s: a for s, a in index.schemes.items() if grant is None or a in grant.attributes}
+        attr = index.schemes.get(scheme)
         if attr is None:
             allowed = ", ".join(sorted(usable))
             raise ApiError(
@@ -199,7 +198,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
                 f"use one of: {', '.join(sorted(usable)) or 'none'}",
             )
         try:
-            person = ex.index.resolve(scheme, attr, raw)
+            person = index.resolve(scheme, attr, raw)
         except ValueError:
             raise ApiError(400, "invalid_identifier", f"not a valid {scheme} identifier") from None
         if person is None:

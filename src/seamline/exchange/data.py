@@ -7,7 +7,10 @@ API constant-time lookups without a query engine on the request path.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +151,56 @@ def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
         if isinstance(fam, str):
             index.by_family.setdefault(fam.strip().casefold(), []).append(i)
     return index
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class LiveIndex:
+    """The golden Person index, read again when a run rewrites the reference file.
+
+    Retention withdraws golden records past their period by deleting or rewriting that
+    file; a server that started earlier must not go on answering from memory with them.
+    A withdrawn (or unreadable) file leaves an index with no one in it: the API then
+    finds no person, and ``/readyz`` reports not ready, until a run rebuilds it.
+    """
+
+    def __init__(self, ws: Workspace, path: Path | None = None) -> None:
+        self.ws, self.path = ws, path or ws.data_dir / REFERENCE
+        self._where = str(self.path)
+        self._stamp = _stamp(self._where)
+        self._index = load_people(ws, self.path)
+        self._lock = threading.Lock()
+
+    def get(self) -> PersonIndex:
+        stamp = _stamp(self._where)
+        if stamp == self._stamp:
+            return self._index
+        with self._lock:
+            if stamp != self._stamp:
+                self._index = self._load(stamp)
+                self._stamp = stamp
+            return self._index
+
+    def _load(self, stamp: tuple[int, int, int] | None) -> PersonIndex:
+        old = self._index
+        if stamp is not None:
+            try:
+                return load_people(self.ws, self.path)
+            except (OSError, pa.ArrowException, DataUnavailable) as exc:
+                logging.getLogger(__name__).error(
+                    "the golden records could not be read again (%s); serving none",
+                    type(exc).__name__,
+                )
+        empty = PersonIndex(attributes=old.attributes, schema=old.schema)
+        empty.schemes, empty.specs = dict(old.schemes), dict(old.specs)
+        empty.by_identifier = {a: {} for a in old.by_identifier}
+        return empty
 
 
 def parse_ref(ref: str) -> tuple[str, str] | None:

@@ -25,7 +25,7 @@ from seamline.exchange.agreements import Grant, grant_for
 from seamline.exchange.anchor import audit_anchor, has_events
 from seamline.exchange.audit import AuditUnavailable, AuditWriter, Event
 from seamline.exchange.clients import CertCache, ClientInfo, KeyCache
-from seamline.exchange.data import PersonIndex, load_people
+from seamline.exchange.data import LiveIndex, PersonIndex
 from seamline.exchange.errors import ApiError, envelope
 from seamline.exchange.guard import AttemptsRefused, Guard, LimitConfig, Limits
 from seamline.exchange.keys import default_key_path, load_signing_key
@@ -184,7 +184,7 @@ class Exchange:
 
     def __init__(self, ws: Workspace, store: Store, config: ExchangeConfig) -> None:
         self.ws, self.store, self.config = ws, store, config
-        self.index: PersonIndex = load_people(ws)
+        self._people = LiveIndex(ws)
         self.tracker_systems = tracker_systems(ws, config.tracker_systems)
         self.keys = KeyCache(store, ttl=config.auth_cache_seconds)
         self.guard = Guard(
@@ -243,6 +243,11 @@ class Exchange:
         if not stored:  # no such key id: nothing to hash, so nothing to limit
             return False
         return await self.guard.verify([f"key:{key_id}", f"address:{address}"], secret, stored)
+
+    @property
+    def index(self) -> PersonIndex:
+        """The golden Person records as the reference file holds them now."""
+        return self._people.get()
 
     @property
     def today(self) -> dt.date:

@@ -36,6 +36,7 @@ from seamline.store.models import (
     utcnow,
 )
 from seamline.store.process import host_name, started_at
+from seamline.store.retention import RetentionStore
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-class Store(DeliveryStore):
+class Store(DeliveryStore, RetentionStore):
     """A session factory over the store database, with the operations stages need."""
 
     def __init__(self, engine: Engine) -> None:

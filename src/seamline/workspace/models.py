@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from seamline.workspace.entities import AttributeSpec
+from seamline.workspace.periods import check_period
 
 ID = r"^[a-z0-9][a-z0-9_-]*$"
 Sensitivity = Literal["public", "internal", "personal", "special"]
@@ -84,6 +85,25 @@ class EvaluateSpec(Spec):
     compares names by: script, case and spelling variants folded)."""
 
 
+class AuditSpec(Spec):
+    """The exchange's audit log (``audit:``)."""
+
+    retention: str | None = None
+    """How long audit events are kept (an ISO 8601 duration, e.g. ``P10Y``). Data
+    retention never touches the audit log; ``seamline retention apply`` reports the
+    events past this period."""
+
+    _period = field_validator("retention")(check_period)
+
+
+class RetentionSpec(Spec):
+    """Deleting data past its retention period in ``seamline run`` (``retention:``)."""
+
+    apply: bool = False
+    """When true, the run's retention stage deletes what is past its period; when false
+    (the default) it only reports what it would delete."""
+
+
 class ProjectSpec(Spec):
     """``seamline.yaml``: the program's name and where its store and data live."""
 
@@ -99,6 +119,8 @@ class ProjectSpec(Spec):
     lineage: LineageSpec = Field(default_factory=LineageSpec)
     approvals: ApprovalsSpec = Field(default_factory=ApprovalsSpec)
     evaluate: EvaluateSpec | None = None
+    audit: AuditSpec = Field(default_factory=AuditSpec)
+    retention: RetentionSpec = Field(default_factory=RetentionSpec)
 
     @field_validator("engine", mode="before")
     @classmethod
@@ -223,6 +245,12 @@ class DatasetSpec(Spec):
     authoritative_for: list[str] = Field(default_factory=list)
     source: dict[str, Any]
     fields: list[FieldSpec] = Field(default_factory=list)
+    retention: str | None = None
+    """How long this dataset's records are kept after delivery (an ISO 8601 duration,
+    e.g. ``P5Y``). Default: the longest ``retention`` of the agreements of the seams it
+    provides; with neither, records are kept until deleted by hand."""
+
+    _period = field_validator("retention")(check_period)
 
     def field_by_column(self, column: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.column == column), None)
@@ -376,9 +404,12 @@ class AgreementSpec(Spec):
     purpose: str = Field(pattern=ID)
     legal_basis: str
     attributes: list[str]
-    retention: str | None = Field(default=None, pattern=r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
+    retention: str | None = None
+    """How long the provider's records are kept (an ISO 8601 duration, e.g. ``P5Y``)."""
     starts: dt.date
     expires: dt.date | None = None
+
+    _period = field_validator("retention")(check_period)
 
     @field_validator("expires")
     @classmethod

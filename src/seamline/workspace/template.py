@@ -18,6 +18,8 @@ engine: duckdb              # the embedded engine (the only one in this version)
 data_dir: .seamline/data    # landing/, quarantine/, harmonized/, reference/, reports/
 quarantine_max_share: 0.05  # a source with more undecodable records than this fails the run
 # evaluate: {truth: _truth}  # score runs against ground truth (format: docs/reconcile.md)
+# retention: {apply: true}   # `seamline run` deletes data past its period (docs/retention.md)
+# audit: {retention: P10Y}   # how long the audit log is kept (reported, never cut by data retention)
 """,
     "agencies.yaml": """\
 # Who owns what. Ids are referenced from systems, datasets and seams.
