@@ -10,8 +10,6 @@ This module builds the root ``app`` and registers each command and group, in the
 
 from __future__ import annotations
 
-import sys
-import traceback
 from typing import Annotated
 
 import typer
@@ -31,13 +29,13 @@ from seamline.cli import (
     ui,
     workspace,
 )
-from seamline.cli.common import err, out
-from seamline.errors import ExitCode, SeamlineError
+from seamline.cli.common import RootGroup, out
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="seamline",
+    cls=RootGroup,
     help=(
         "Own the seams between agency systems: connect every system as it is, inventory "
         "its data, harmonize, reconcile, check the contracts of each seam, and exchange "
@@ -60,6 +58,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    # Read by RootGroup.invoke, which reports the errors of every command.
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -93,33 +92,5 @@ app.add_typer(findings.findings_app, name="findings")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app and map every error to its exit code."""
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
-    try:
-        app(args=args, prog_name="seamline")  # standalone: usage errors exit 2 by themselves
-    except SeamlineError as exc:
-        if debug:
-            traceback.print_exc()
-        err.print(f"Error: {exc}", markup=False)
-        sys.exit(int(exc.exit_code))
-    except OSError as exc:
-        # A file or folder the command was given cannot be read or written.
-        if debug:
-            traceback.print_exc()
-        place = f" {exc.filename}" if exc.filename else ""
-        err.print(
-            f"Error: cannot use{place}: {exc.strerror or exc}. Check that the path exists "
-            "and that you may read or write it, then run the command again.",
-            markup=False,
-        )
-        sys.exit(ExitCode.RUNTIME)
-    except Exception as exc:
-        if debug:
-            traceback.print_exc()
-        err.print(
-            f"Unexpected error: {type(exc).__name__}: {exc}. Run again with --debug for the "
-            "traceback, and report it.",
-            markup=False,
-        )
-        sys.exit(ExitCode.RUNTIME)
+    """Entry point: run the app; its root group maps every error to its exit code."""
+    app(args=argv, prog_name="seamline")

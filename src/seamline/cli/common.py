@@ -1,17 +1,25 @@
-"""What every command module of the CLI shares: consoles, arguments, loading, printing."""
+"""What every command module of the CLI shares: consoles, arguments, loading, printing.
+
+Also the root command's error handling: every error a command raises becomes a message
+on stderr and a defined exit code (0 ok, 1 checks failed, 2 usage or spec error,
+3 runtime error); the root option ``--debug`` adds the traceback.
+"""
 
 from __future__ import annotations
 
+import errno
+import traceback
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
-from seamline.errors import UsageError
+from seamline.errors import ExitCode, SeamlineError, UsageError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -26,6 +34,50 @@ err = Console(stderr=True, highlight=False)
 
 WorkspaceArg = Annotated[Path, typer.Argument(help="The workspace folder.", show_default=True)]
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="The workspace folder.")]
+
+
+class RootGroup(TyperGroup):
+    """The ``seamline`` group: maps every error of a command to its exit code.
+
+    Errors a user can cause (:class:`SeamlineError`) print their message; a file that
+    cannot be read or written names it; anything else is an unexpected error. With the
+    root option ``--debug`` each also prints its traceback.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException, EOFError):
+            raise  # usage errors, --help, Ctrl-C: the command-line library reports them
+        except SeamlineError as exc:
+            _fail(debug, f"Error: {exc}", exc.exit_code)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # the reader of stdout went away: exit quietly, as every command does
+            # A file or folder the command was given cannot be read or written.
+            place = f" {exc.filename}" if exc.filename else ""
+            _fail(
+                debug,
+                f"Error: cannot use{place}: {exc.strerror or exc}. Check that the path exists "
+                "and that you may read or write it, then run the command again.",
+                ExitCode.RUNTIME,
+            )
+        except Exception as exc:
+            _fail(
+                debug,
+                f"Unexpected error: {type(exc).__name__}: {exc}. Run again with --debug for "
+                "the traceback, and report it.",
+                ExitCode.RUNTIME,
+            )
+
+
+def _fail(debug: bool, message: str, code: ExitCode) -> NoReturn:
+    """Print the error being handled (its traceback first with ``--debug``) and exit."""
+    if debug:
+        traceback.print_exc()
+    err.print(message, markup=False)
+    raise typer.Exit(int(code))
 
 
 def load(directory: Path) -> Workspace:
