@@ -7,13 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from seamline.cli.common import (
-    WorkspaceArg,
-    WorkspaceOpt,
-    load,
-    open_store,
-    out,
-)
+from seamline.cli.common import WorkspaceArg, WorkspaceOpt, load, open_store, out
 from seamline.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:

@@ -9,14 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seamline.cli.common import (
-    WorkspaceArg,
-    WorkspaceOpt,
-    err,
-    load,
-    out,
-    writable,
-)
+from seamline.cli.common import WorkspaceArg, WorkspaceOpt, err, load, out, writable
 
 catalog_app = typer.Typer(
     help="The catalogue: export it as DCAT-AP 3.0.1 or search it.", no_args_is_help=True

@@ -8,12 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seamline.cli.common import (
-    WorkspaceOpt,
-    load,
-    open_store,
-    out,
-)
+from seamline.cli.common import WorkspaceOpt, load, open_store, out
 from seamline.errors import SeamlineError, UsageError
 
 clients_app = typer.Typer(
@@ -127,6 +122,7 @@ def clients_list(
 
 
 def lift_lockouts(directory: Path, subjects: list[str]) -> None:
+    """Lift the lock-outs of ``subjects`` (``key:ID``, ``account:NAME``, ``address:IP``)."""
     import getpass
 
     from seamline.exchange.guard import lift_lockout
@@ -143,7 +139,7 @@ def lift_lockouts(directory: Path, subjects: list[str]) -> None:
 
 
 @clients_app.command("unlock")
-def clientslift_lockouts(
+def clients_unlock(
     name: Annotated[
         str | None, typer.Argument(help="The client whose key is locked out (name).")
     ] = None,

@@ -9,12 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seamline.cli.common import (
-    WorkspaceOpt,
-    err,
-    load,
-    out,
-)
+from seamline.cli.common import WorkspaceOpt, err, load, out
 
 codes_app = typer.Typer(
     help="Code lists: crosswalk suggestions, SKOS export and import.", no_args_is_help=True

@@ -9,12 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seamline.cli.common import (
-    WorkspaceArg,
-    WorkspaceOpt,
-    open_store,
-    out,
-)
+from seamline.cli.common import WorkspaceArg, WorkspaceOpt, open_store, out
 from seamline.errors import UsageError
 
 findings_app = typer.Typer(

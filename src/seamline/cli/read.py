@@ -8,13 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from seamline.cli.common import (
-    WorkspaceOpt,
-    err,
-    load,
-    out,
-    print_rows,
-)
+from seamline.cli.common import WorkspaceOpt, err, load, out, print_rows
 from seamline.errors import UsageError
 
 if TYPE_CHECKING:

@@ -8,14 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from seamline.cli.common import (
-    WorkspaceArg,
-    WorkspaceOpt,
-    load,
-    out,
-    print_summary,
-    progress_bars,
-)
+from seamline.cli.common import WorkspaceArg, WorkspaceOpt, load, out, print_summary, progress_bars
 from seamline.errors import UsageError
 
 reconcile_app = typer.Typer(

@@ -10,12 +10,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from seamline.cli.common import (
-    WorkspaceOpt,
-    err,
-    load,
-    out,
-)
+from seamline.cli.common import WorkspaceOpt, err, load, out
 from seamline.errors import ExitCode, UsageError
 
 

@@ -7,16 +7,22 @@ from typing import Annotated
 
 import typer
 
-from seamline.cli.common import (
-    WorkspaceArg,
-)
+from seamline.cli.common import WorkspaceArg
 from seamline.errors import UsageError
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def serve(
     directory: WorkspaceArg = Path("."),
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    store: Annotated[
+        str | None, typer.Option(help="A store URL instead of the workspace's.")
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option(help="critical, error, warning, info or debug.")
+    ] = "info",
     rate_limit: Annotated[
         float, typer.Option(help="Requests per second per client (0: no limit).")
     ] = 0.0,
@@ -83,6 +89,8 @@ def serve(
     # The store's migrations log their engine ("Context impl SQLiteImpl") at INFO, which
     # the server's log level shows; an operator needs only their warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if log_level not in LOG_LEVELS:
+        raise UsageError(f"unknown --log-level {log_level!r}", allowed=", ".join(LOG_LEVELS))
     config = ExchangeConfig(rate_limit=rate_limit, open_docs=open_docs, open_metrics=open_metrics)
     if oidc_issuer or oidc_audience or oidc_jwks:
         from seamline.exchange.tokens import OidcConfig
@@ -129,4 +137,13 @@ def serve(
             label=ui_oidc_label,
         )
         ui_oidc.check()
-    run_server(directory, host=host, port=port, config=config, tls=tls, ui_oidc=ui_oidc)
+    run_server(
+        directory,
+        host=host,
+        port=port,
+        config=config,
+        store_url=store,
+        log_level=log_level,
+        tls=tls,
+        ui_oidc=ui_oidc,
+    )

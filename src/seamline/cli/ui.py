@@ -8,11 +8,7 @@ from typing import Annotated
 import typer
 
 from seamline.cli.clients import lift_lockouts
-from seamline.cli.common import (
-    WorkspaceOpt,
-    load,
-    out,
-)
+from seamline.cli.common import WorkspaceOpt, load, out
 from seamline.errors import UsageError
 
 ui_app = typer.Typer(
@@ -53,7 +49,7 @@ def ui_remove_user(
 
 
 @ui_app.command("unlock")
-def uilift_lockouts(
+def ui_unlock(
     name: Annotated[str | None, typer.Argument(help="The user name locked out.")] = None,
     address: Annotated[
         str | None, typer.Option(help="A client address locked out after many wrong passwords.")

@@ -7,12 +7,7 @@ from typing import Annotated
 
 import typer
 
-from seamline.cli.common import (
-    WorkspaceArg,
-    err,
-    load,
-    out,
-)
+from seamline.cli.common import WorkspaceArg, err, load, out
 from seamline.errors import ExitCode, UsageError
 
 
