@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from seamline.cli.common import WorkspaceArg, WorkspaceOpt, load, out, print_summary, progress_bars
 from seamline.errors import UsageError
+
+if TYPE_CHECKING:
+    from seamline.reconcile.worklist import Format
+
+_WORKLIST_FORMATS: dict[str, Format] = {"csv": "csv", "json": "json", "html": "html"}
 
 reconcile_app = typer.Typer(
     help="Reconcile: link records across agencies, stewards' worklist and decisions.",
@@ -86,12 +91,12 @@ def reconcile_worklist(
             len(rows) if output else len(load_worklist(store, attribute=attribute, dataset=dataset))
         )
     if output is not None:
-        fmt = output.suffix.lstrip(".").lower()
-        if fmt not in ("csv", "json", "html"):
+        fmt = _WORKLIST_FORMATS.get(output.suffix.lstrip(".").lower())
+        if fmt is None:
             raise UsageError(
                 f"cannot write a worklist as {output.suffix!r}", allowed=".csv, .json, .html"
             )
-        write_worklist(rows, output, fmt)  # type: ignore[arg-type]
+        write_worklist(rows, output, fmt)
         out.print(f"Wrote {len(rows):,} worklist items to {output}.")
         return
     if not rows:
