@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import ClassVar
 
 
 class ExitCode(IntEnum):
@@ -70,71 +71,51 @@ class SeamlineError(Exception):
         return " ".join(parts)
 
 
-class SpecError(SeamlineError):
+class CodedError(SeamlineError):
+    """A :class:`SeamlineError` whose exit code is fixed by its class (``code``).
+
+    Subclasses differ only in ``code`` and their docstring, and take the fields as
+    keywords: ``raise UsageError("...", allowed="...", hint="...")``.
+    """
+
+    code: ClassVar[ExitCode] = ExitCode.RUNTIME
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, where, allowed, hint, self.code)
+
+
+class SpecError(CodedError):
     """The workspace spec is wrong: exit code 2."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        where: str | None = None,
-        allowed: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, where, allowed, hint, ExitCode.USAGE)
+    code = ExitCode.USAGE
 
 
-class UsageError(SeamlineError):
+class UsageError(CodedError):
     """The command line is wrong: exit code 2."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        where: str | None = None,
-        allowed: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, where, allowed, hint, ExitCode.USAGE)
+    code = ExitCode.USAGE
 
 
-class SourceError(SeamlineError):
+class SourceError(CodedError):
     """A source could not be read (missing file, unreachable database, bad options)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        where: str | None = None,
-        allowed: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, where, allowed, hint, ExitCode.RUNTIME)
+    code = ExitCode.RUNTIME
 
 
-class CopybookError(SeamlineError):
+class CopybookError(CodedError):
     """A COBOL copybook could not be parsed; ``where`` is file:line:column."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        where: str | None = None,
-        allowed: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, where, allowed, hint, ExitCode.USAGE)
+    code = ExitCode.USAGE
 
 
-class StoreError(SeamlineError):
+class StoreError(CodedError):
     """The store cannot be reached, or is at a revision this seamline cannot use."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        where: str | None = None,
-        allowed: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, where, allowed, hint, ExitCode.RUNTIME)
+    code = ExitCode.RUNTIME

@@ -136,6 +136,15 @@ def test_serve_refuses_half_or_bad_ui_sign_in_settings(tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
 
 
+def test_serve_refuses_an_unknown_log_level(tmp_path: Path) -> None:
+    write_example(tmp_path / "program")
+    got = seamline("serve", str(tmp_path / "program"), "--log-level", "loud")
+    assert got.returncode == 2, got.stderr
+    assert (
+        "unknown --log-level 'loud'. Allowed: critical, error, warning, info, debug." in got.stderr
+    )
+
+
 def test_read_copybook_takes_the_rdw_length_convention(tmp_path: Path) -> None:
     """RDW lengths that count only the data: quarantined by default, read with the flag."""
     (tmp_path / "book.cpy").write_text(

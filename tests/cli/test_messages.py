@@ -75,3 +75,28 @@ def test_runs_and_read_fit_80_columns_without_cutting_values(tmp_path: Path) -> 
     assert read.returncode == 0, read.stderr
     assert "21203198700123123456" in read.stdout
     assert "Abdyrakhmanova-Toktogulova" in read.stdout
+
+
+def test_error_classes_differ_only_by_exit_code() -> None:
+    from seamline.errors import (
+        CodedError,
+        CopybookError,
+        ExitCode,
+        SpecError,
+        StoreError,
+        UsageError,
+    )
+
+    expected = {
+        SpecError: ExitCode.USAGE,
+        UsageError: ExitCode.USAGE,
+        CopybookError: ExitCode.USAGE,
+        SourceError: ExitCode.RUNTIME,
+        StoreError: ExitCode.RUNTIME,
+    }
+    for cls, code in expected.items():
+        exc = cls("bad value 'x'", where="a.yaml:3:5", allowed="y, z", hint="Run seamline validate")
+        assert isinstance(exc, CodedError)
+        assert exc.exit_code == code, cls.__name__
+        assert str(exc) == "a.yaml:3:5: bad value 'x'. Allowed: y, z. Run seamline validate."
+        assert (exc.where, exc.allowed, exc.hint) == ("a.yaml:3:5", "y, z", "Run seamline validate")

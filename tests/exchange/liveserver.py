@@ -1,4 +1,4 @@
-"""Start ``python -m seamline.exchange.serve`` on loopback for tests against a real uvicorn."""
+"""Start ``seamline serve`` on loopback for tests against a real uvicorn."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def start_server(
 ) -> LiveServer:
     port = free_port()
     cmd = [
-        sys.executable, "-m", "seamline.exchange.serve", str(root),
-        "--port", str(port), "--store", store_url, *args,
+        sys.executable, "-m", "seamline", "serve", str(root),
+        "--port", str(port), "--store", store_url, "--log-level", "warning", *args,
     ]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=out)

@@ -1,10 +1,8 @@
-"""Running the API with uvicorn: ``serve(...)`` for the CLI, ``main`` for subprocesses."""
+"""Running the API and the web UI with uvicorn: ``serve(...)``, behind `seamline serve`."""
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 from pathlib import Path
 
 from seamline.exchange.mtls import TlsConfig
@@ -50,54 +48,3 @@ def serve(
         # it stays off; the app logs the route template instead.
         options = tls.uvicorn_options() if tls is not None else {}
         uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level, **options)
-
-
-def _config(args: argparse.Namespace) -> ExchangeConfig:
-    config = ExchangeConfig(
-        audit=not args.no_audit, open_docs=args.open_docs, open_metrics=args.open_metrics
-    )
-    if args.audit_commit is not None:
-        config.audit_inline = args.audit_commit == "inline"
-    return config
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m seamline.exchange.serve")
-    p.add_argument("workspace", type=Path)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--no-audit", action="store_true")
-    p.add_argument(
-        "--audit-commit",
-        choices=["inline", "thread"],
-        default=None,
-        help="commit audit batches on the event loop or in the writer thread",
-    )
-    p.add_argument("--log-level", default="warning")
-    p.add_argument("--open-docs", action="store_true", help="/openapi.json, /docs without a key")
-    p.add_argument("--open-metrics", action="store_true", help="/metrics without a key")
-    p.add_argument("--store", default=None, help="store URL (default: the workspace's)")
-    p.add_argument("--tls-cert", type=Path, default=None)
-    p.add_argument("--tls-key", type=Path, default=None)
-    p.add_argument("--tls-client-ca", type=Path, default=None)
-    p.add_argument("--tls-client-cert", choices=["required", "optional"], default="optional")
-    args = p.parse_args(argv)
-    tls = None
-    if args.tls_cert is not None or args.tls_key is not None:
-        if args.tls_cert is None or args.tls_key is None:
-            p.error("--tls-cert and --tls-key go together")
-        tls = TlsConfig(args.tls_cert, args.tls_key, args.tls_client_ca, args.tls_client_cert)
-    serve(
-        args.workspace,
-        host=args.host,
-        port=args.port,
-        config=_config(args),
-        store_url=args.store,
-        log_level=args.log_level,
-        tls=tls,
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

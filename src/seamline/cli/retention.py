@@ -6,16 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from seamline.cli.common import err, out
 from seamline.retention.policy import parse_now
 from seamline.retention.sweep import Sweep
 
 retention_app = typer.Typer(no_args_is_help=True)
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 
 @retention_app.command("apply")

@@ -1,0 +1,5 @@
+"""`python -m seamline.cli`, as `python -m seamline` and `seamline`."""
+
+from seamline.cli import main
+
+main()
