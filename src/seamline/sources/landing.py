@@ -350,7 +350,8 @@ def land(
         result.failed = (
             f"{bad:,} of {result.read:,} records "
             f"({result.quarantine_share:.1%}) were quarantined{layout}, more than the allowed "
-            f"{max_quarantine_share:.1%}; see {sink.quarantine}"
+            f"{max_quarantine_share:.1%}. The records and their reasons are in "
+            f"{sink.quarantine}"
         )
         if not commit_failed:
             reader.close()
