@@ -7,6 +7,7 @@ traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import ClassVar
@@ -41,6 +42,17 @@ def sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?:" else text + "."
 
 
+_PLAIN_WORD = re.compile(r"[a-z]+(?=[ ,;])")
+
+
+def fix_sentence(text: str) -> str:
+    """A fix as a sentence of its own, after the problem's: ended, and begun with a capital
+    where its first word is a plain word (``run it`` -> ``Run it.``; a path, a command in
+    backticks or ``e.g.`` stay as written)."""
+    text = sentence(text.strip())
+    return text[0].upper() + text[1:] if _PLAIN_WORD.match(text) else text
+
+
 @dataclass
 class SeamlineError(Exception):
     """Base of every error seamline raises on purpose.
@@ -67,7 +79,7 @@ class SeamlineError(Exception):
         if self.allowed:
             parts.append(sentence(f"Allowed: {self.allowed}"))
         if self.hint:
-            parts.append(sentence(self.hint))
+            parts.append(fix_sentence(self.hint))
         return " ".join(parts)
 
 

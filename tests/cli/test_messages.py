@@ -8,6 +8,8 @@ from test_cli import seamline
 
 from seamline.clidoc import render
 from seamline.errors import SourceError
+from seamline.exchange.data import DataUnavailable
+from seamline.workspace.issues import Issue
 from seamline.workspace.template import write_example
 
 
@@ -34,6 +36,26 @@ def test_an_unwritable_output_elsewhere_is_not_unexpected(tmp_path: Path) -> Non
 def test_problem_and_fix_are_separate_sentences() -> None:
     exc = SourceError("the file a.csv does not exist", where="dataset d", hint="Looked for x")
     assert str(exc) == "dataset d: the file a.csv does not exist. Looked for x."
+
+
+def test_a_fix_begins_its_own_sentence() -> None:
+    exc = DataUnavailable(
+        "there are no golden Person records yet",
+        where="x.parquet",
+        hint="build them with `seamline run`",
+    )
+    assert str(exc) == (
+        "x.parquet: there are no golden Person records yet. Build them with `seamline run`."
+    )
+    # A fix that starts with a path, a command or an abbreviation keeps it as written.
+    for hint in (
+        "docs/harmonize.md lists every step's options.",
+        "`seamline run` first",
+        "e.g. P1D",
+    ):
+        assert str(SourceError("bad", hint=hint)).split(". ", 1)[1].startswith(hint[:6])
+    issue = Issue("seamline.yaml", 3, 7, "the store is not reachable", hint="check the URL")
+    assert str(issue) == "seamline.yaml:3:7: the store is not reachable. Check the URL."
 
 
 def test_cli_reference_lists_every_subcommand_with_its_options() -> None:

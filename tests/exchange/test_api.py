@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -181,3 +182,36 @@ def test_rate_limit(demo: Any, headers: H) -> None:
             for _ in range(5)
         ]
     assert codes == [200, 200, 200, 429, 429]
+
+
+def test_search_by_a_name_in_another_script_finds_the_golden_value(
+    demo: Any, client: TestClient, headers: H
+) -> None:
+    """``family_name=Асанова`` finds ``ASANOVA``: the name keys reconcile links them by."""
+    with (demo.root / "_truth" / "people.csv").open(encoding="utf-8", newline="") as fh:
+        cyrillic = {r["pin"]: r["family_name"] for r in csv.DictReader(fh)}
+
+    def latin(name: str) -> bool:
+        return all(not ch.isalpha() or ch.isascii() for ch in name)
+
+    person = next(
+        p
+        for p in demo.people
+        if latin(p["family_name"]) and not latin(cyrillic.get(p["national_id"], "a"))
+    )
+    asked = cyrillic[person["national_id"]]
+    r = client.get(
+        "/v1/persons", params={"family_name": asked, "size": 100}, headers=headers(demo.keys["tax"])
+    )
+    assert r.status_code == 200, r.text
+    found = {i["id"]: i["attributes"]["family_name"] for i in r.json()["items"]}
+    assert person["entity_id"] in found
+    # Only the same name: every Latin hit is one spelling of it, case aside.
+    assert {n.casefold() for n in found.values() if latin(n)} == {person["family_name"].casefold()}
+    # Within one script the spelling must agree: a Latin variant finds no Latin value.
+    variant = person["family_name"].replace("V", "W").replace("v", "w")
+    if variant != person["family_name"]:
+        r = client.get(
+            "/v1/persons", params={"family_name": variant}, headers=headers(demo.keys["tax"])
+        )
+        assert not [i for i in r.json()["items"] if latin(i["attributes"]["family_name"])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,12 @@ def test_stage_writes_the_report_on_the_demo(demo: Demo) -> None:
     assert "Link quality" in text and "Golden values per attribute" in text
     assert f"{100 * detail['F1']:.2f} %" in text
     assert "Examples" in text and "conflict" in text
+    # Records are named by source key, as on the worklist; the tax number keying
+    # tax_payers is a value of a person, so those records keep their record number.
+    keys = re.findall(r"<code>([a-z_]+):([^<]+)</code> <span class=\"muted\">#(\d+)</span>", html)
+    assert keys, "no example names a record by its source key"
+    assert {d for d, _, _ in keys} <= {"civil_persons", "social_cases", "addresses"}
+    assert re.search(r"<li>tax_payers #\d+: ", html)
     # The linkage model: the counted blocking rules and the match weights.
     assert "Blocking rules, counted before use" in text and "birth date" in text
     assert "Match weights" in text
@@ -122,9 +129,24 @@ def test_examples_keep_provenance_but_drop_values() -> None:
                 "classification": "conflict",
                 "observed": {
                     "values": [
-                        {"dataset": "civil_persons", "record_no": 10 + i, "value": "SADYKOV"},
-                        {"dataset": "tax_payers", "record_no": 20 + i, "value": "Садыкова"},
-                        {"dataset": "social_cases", "record_no": 30 + i, "value": None},
+                        {
+                            "dataset": "civil_persons",
+                            "record": f"civil_persons:P-{10 + i}",
+                            "record_no": 10 + i,
+                            "value": "SADYKOV",
+                        },
+                        {
+                            "dataset": "tax_payers",
+                            "record": f"tax_payers:012345678{i}",
+                            "record_no": 20 + i,
+                            "value": "Садыкова",
+                        },
+                        {
+                            "dataset": "social_cases",
+                            "record": f"social_cases:C-{30 + i}",
+                            "record_no": 30 + i,
+                            "value": None,
+                        },
                     ],
                     "missing_in": ["social_cases"],
                     "impact": float(i),
@@ -161,30 +183,47 @@ def test_examples_keep_provenance_but_drop_values() -> None:
             "reason": "match probability 0.900 in the review band",
         }
     )
-    got = examples(rows)
+    # Records are named by source key where the key is no value of a person (the tax
+    # number that keys tax_payers is one), as the worklist names them.
+    got = examples(rows, named={"civil_persons", "social_cases"})
     found = got["discrepancies"]
     # At most PER_GROUP per (attribute, class), conflicts first and highest impact first.
     assert [e["entity_id"] for e in found] == ["person-4", "person-3", "person-9"][: PER_GROUP + 1]
     first = found[0]
     assert first["records"] == [
-        {"dataset": "civil_persons", "record_no": 14, "state": "agrees"},
-        {"dataset": "tax_payers", "record_no": 24, "state": "differs"},
-        {"dataset": "social_cases", "record_no": 34, "state": "missing"},
+        {
+            "dataset": "civil_persons",
+            "key": "civil_persons:P-14",
+            "record_no": 14,
+            "state": "agrees",
+        },
+        {"dataset": "tax_payers", "key": None, "record_no": 24, "state": "differs"},
+        {
+            "dataset": "social_cases",
+            "key": "social_cases:C-34",
+            "record_no": 34,
+            "state": "missing",
+        },
     ]
     assert first["rule"] == "authoritative"
     assert found[-1]["rule"] == "decision" and "Aigul" not in found[-1]["reason"]
     text = repr(got)
-    for value in ("SADYKOV", "Садыкова", "0123456789", "Aigul", "Бакыт"):
+    for value in ("SADYKOV", "Садыкова", "0123456789", "012345678", "Aigul", "Бакыт"):
         assert value not in text
     assert got["review_links"] == [
         {
             "left_entity": "person-1",
             "right_entity": "person-2",
             "datasets": ["civil_persons", "tax_payers"],
+            "records": ["civil_persons:9"],
             "probability": 0.9,
             "impact": 7.2,
         }
     ]
+    # Without named datasets (the default), records keep their record numbers only.
+    plain = examples(rows)
+    assert all(r["key"] is None for e in plain["discrepancies"] for r in e["records"])
+    assert plain["review_links"][0]["records"] == []
 
 
 def test_report_escapes_and_skips_quality_without_truth(tmp_path: Path) -> None:

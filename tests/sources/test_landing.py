@@ -136,6 +136,8 @@ def test_too_much_quarantined_fails_without_commit(tmp_path: Path, registry: Reg
     assert (
         result.failed is not None and "150 of 300 records (50.0%) were quarantined" in result.failed
     )
+    # Problem, then where to look, as two sentences.
+    assert "more than the allowed 5.0%. The records and their reasons are in " in result.failed
     assert CountingReader.committed == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import signal
 import subprocess
@@ -128,6 +129,22 @@ def stream(nats_url: str) -> Iterator[Stream]:
 
 def accepted(batches: list[Batch]) -> pa.Table:
     return pa.Table.from_batches([b.data for b in batches if b.data.num_rows])
+
+
+def test_a_delivery_is_as_fresh_as_the_newest_message_the_stream_stored(stream: Stream) -> None:
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    stream.publish([payment(1), payment(2)])
+    after = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    idle = stream.reader()
+    assert idle.source_time() is None  # nothing read yet: nothing tells
+    r = stream.reader()
+    list(r.batches())
+    r.commit()
+    when = r.source_time()
+    assert when is not None
+    assert when.basis == "message time"
+    assert before <= when.at <= after
+    assert when.at.tzinfo is not None
 
 
 def test_reads_json_quarantines_the_rest_and_acks_only_on_commit(stream: Stream) -> None:

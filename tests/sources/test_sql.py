@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from seamline.errors import SourceError
 from seamline.plugins import Registry
-from seamline.sources.base import Batch, ReadContext
+from seamline.sources.base import Batch, ReadContext, SourceTime
 from seamline.sources.sql import SqlOptions, SqlReader, register
 
 N = 10_000
@@ -130,6 +130,9 @@ def test_incremental_reads_only_new_rows(db_url: str, tmp_path: Path) -> None:
     assert table.num_rows == 2_000
     state = first.state()
     assert state["watermark"] == (dt.datetime(2024, 1, 1) + dt.timedelta(minutes=2_000)).isoformat()
+    # The delivery is as fresh as its newest watermark value (naive: taken as UTC).
+    newest = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=2_000)
+    assert first.source_time() == SourceTime(newest, "watermark")
 
     insert_people(db_url, people, 2_001, 150)
     second = reader_for(tmp_path, state, url=db_url, table="people", watermark="updated_at")
@@ -156,6 +159,7 @@ def test_incremental_query_read(db_url: str, tmp_path: Path) -> None:
     assert table.num_rows == len(residents)
     assert len(batches) == -(-len(residents) // 100)
     assert first.state()["watermark"] == "500"
+    assert first.source_time() is None  # a number is no time: freshness falls back to the read
 
     insert_people(db_url, people, 501, 30)
     second = reader_for(tmp_path, first.state(), **opts)

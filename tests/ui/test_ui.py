@@ -236,6 +236,30 @@ def test_owner_may_read_the_worklist_but_not_decide(client: TestClient, ui_demo:
     assert len(decisions(ui_demo)) == before
 
 
+def test_the_worklist_counts_every_item_though_it_shows_a_page(
+    client: TestClient, ui_demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seamline.ui.app as ui_app
+
+    total = len(load_worklist(ui_demo.store))
+    assert total > 3, "the demo needs more than a page of items"
+    sign_in(client, "bakyt.sadykov")
+    whole = client.get("/worklist").text
+    shown = min(total, ui_app.WORKLIST_SHOWN)
+    monkeypatch.setattr(ui_app, "WORKLIST_SHOWN", 3)
+    page = client.get("/worklist")
+    count = re.search(r'<p id="worklist-count">([^<]*)<', page.text)
+    assert count is not None
+    assert count.group(1).startswith(f"3 of {total} items")
+    assert page.text.count('<th scope="row" id="r') == 3
+    # Unpaged, the page says the whole count and lists every item.
+    count = re.search(r'<p id="worklist-count">([^<]*)<', whole)
+    assert count is not None
+    if total <= ui_app.WORKLIST_SHOWN:
+        assert count.group(1).startswith(f"{total} items")
+    assert whole.count('<th scope="row" id="r') == shown
+
+
 def test_steward_records_a_decision_under_her_name(client: TestClient, ui_demo: Any) -> None:
     sign_in(client, "aigul.toktogulova")
     page = client.get("/worklist")

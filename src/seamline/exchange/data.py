@@ -19,7 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seamline.errors import SeamlineError
+from seamline.normalize.names import name_key, other_script
 from seamline.normalize.schemes import check as check_scheme
+from seamline.normalize.translit import SchemeName
+from seamline.reconcile.spec import load_reconcile_specs
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import IdentifierSchemeSpec
 
@@ -44,6 +47,12 @@ class PersonIndex:
     by_identifier: dict[str, dict[str, int]] = field(default_factory=dict)
     """attribute -> compact identifier -> row."""
     by_family: dict[str, list[int]] = field(default_factory=dict)
+    """casefolded family name -> rows (the same spelling)."""
+    by_family_key: dict[str, list[int]] = field(default_factory=dict)
+    """family name key (romanized, spelling variants folded) -> rows, for a name asked
+    for in another script than the golden value holds (``Токтосунов``, ``Toktosunov``)."""
+    name_scheme: SchemeName = "icao"
+    """How Cyrillic names are romanized for their keys: the Person reconcile spec's."""
     schemes: dict[str, str] = field(default_factory=dict)
     """identifier scheme -> the attribute it identifies (``kg_pin`` -> ``national_id``)."""
     specs: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
@@ -88,10 +97,25 @@ class PersonIndex:
         row = self.by_identifier.get(attribute, {}).get(value)
         return None if row is None else self.people[row]
 
+    def family(self, name: str) -> list[int]:
+        """Rows whose golden family name is ``name``: as spelled (any case), or in another
+        script with the same name key, as reconcile links them. Two spellings in one
+        script must agree letter for letter: a typo is not a match."""
+        name = name.strip()
+        rows = set(self.by_family.get(name.casefold(), []))
+        key = name_key(pa.array([name], pa.string()), self.name_scheme)[0].as_py()
+        if key is not None:
+            script = other_script(name)
+            rows.update(
+                r
+                for r in self.by_family_key.get(key, [])
+                if other_script(self.people[r].values.get("family_name")) != script
+            )
+        return sorted(rows)
+
     def search(self, family_name: str | None, birth_date: str | None) -> list[Person]:
         if family_name is not None:
-            rows = self.by_family.get(family_name.strip().casefold(), [])
-            found = [self.people[r] for r in rows]
+            found = [self.people[r] for r in self.family(family_name)]
         else:
             found = list(self.people)
         if birth_date is not None:
@@ -127,6 +151,9 @@ def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
         n for n in names if "__" not in n and n not in ("entity_id", "record_count", "datasets")
     ]
     index = PersonIndex(attributes=attrs, schema=table.schema)
+    index.name_scheme = next(
+        (s.name_scheme for s in load_reconcile_specs(ws.root) if s.entity == "Person"), "icao"
+    )
     index.schemes = identifier_schemes(ws)
     index.specs = {s: ws.identifiers[s] for s in index.schemes if s in ws.identifiers}
     id_attrs = set(index.schemes.values())
@@ -150,6 +177,11 @@ def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
         fam = values.get("family_name")
         if isinstance(fam, str):
             index.by_family.setdefault(fam.strip().casefold(), []).append(i)
+    if "family_name" in names:
+        keys = name_key(table.column("family_name").combine_chunks(), index.name_scheme)
+        for i, key in enumerate(keys.to_pylist()):
+            if key is not None:
+                index.by_family_key.setdefault(key, []).append(i)
     return index
 
 

@@ -36,6 +36,11 @@ def serve(
 
     ws = load_workspace(workspace)
     logging.basicConfig(level=log_level.upper(), format="%(message)s")
+    # Opening the store runs its migrations, and Alembic logs its engine ("Context impl
+    # SQLiteImpl") and each step at INFO: an operator needs only its warnings, unless
+    # the server itself is asked for debug output.
+    if log_level.lower() != "debug":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     config = config or ExchangeConfig()
     if tls is not None and tls.client_ca is not None:
         config.mutual_tls = True

@@ -33,7 +33,7 @@ class InventoryStage:
         for did in ctx.usable():
             path = state_path(ws.data_dir, did)
             if not path.is_file():
-                failures[did] = f"nothing landed at {path}; run `seamline run` to connect it first"
+                failures[did] = f"nothing landed at {path}. Run `seamline run` to connect it first."
                 ctx.failed.add(did)
                 result.messages.append(f"{did}: {failures[did]}")
                 continue

@@ -139,6 +139,17 @@ def name_key(
     return map_distinct(values, lambda s: (_key(s, scheme, fold), None)).values
 
 
+def other_script(value: str | None) -> bool:
+    """Whether ``value`` holds a letter outside the Latin script (Cyrillic, Greek...).
+
+    Two names compare on :func:`name_key` only where one of them is in another script (a
+    romanization explains the variants there); two Latin spellings must agree as spelled.
+    """
+    return value is not None and any(
+        ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in value
+    )
+
+
 def _spelling(text: str) -> str | None:
     s = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in s if c.isalpha() and not unicodedata.combining(c)) or None

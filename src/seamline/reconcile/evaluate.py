@@ -9,7 +9,6 @@ has. The file format is in :mod:`seamline.workspace.truthfiles`.
 from __future__ import annotations
 
 import csv
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from math import comb
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from seamline.errors import SpecError
-from seamline.normalize.names import name_key, spelling_key
+from seamline.normalize.names import name_key, other_script, spelling_key
 from seamline.normalize.translit import SchemeName
 from seamline.reconcile.golden import Picks
 from seamline.workspace.models import EvaluateSpec, TruthCompare
@@ -169,12 +168,6 @@ def _columns(path: Path) -> set[str]:
         return {h.strip() for h in next(csv.reader(fh), [])}
 
 
-def _other_script(value: str | None) -> bool:
-    return value is not None and any(
-        ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in value
-    )
-
-
 def _same(
     got: list[str | None], want: list[str | None], how: TruthCompare, scheme: SchemeName
 ) -> list[bool]:
@@ -192,7 +185,7 @@ def _same(
     folded = [name_key(pa.array(v, pa.string()), scheme).to_pylist() for v in (got, want)]
     return [
         folded[0][i] == folded[1][i]
-        if _other_script(g) or _other_script(t)
+        if other_script(g) or other_script(t)
         else plain[0][i] == plain[1][i]
         for i, (g, t) in enumerate(zip(got, want, strict=True))
     ]

@@ -3,14 +3,16 @@
 It shows what the stage found (entities, links per dataset pair), what it saved people
 from checking by hand (the differences per attribute and class) and, where the
 workspace has ground truth, how good the links and the golden values are. Examples
-name entities, datasets and record numbers only: the page may be read by people who
-may not see the personal values, so no value of a person is ever put on it.
+name a record by its source key (``dataset:key``), as the worklist and the stewards'
+decisions do, with the landing's record number after it; a dataset whose key is itself a
+value of a person (a tax number) is named by record number only. The page may be read by
+people who may not see the personal values, so no value of a person is ever put on it.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +50,14 @@ def _impact(row: dict[str, Any]) -> float:
     return float((row.get("observed") or {}).get("impact") or 0.0)
 
 
-def _example(row: dict[str, Any]) -> dict[str, Any]:
+def _key(uid: Any, named: Collection[str]) -> str | None:
+    """The source key ``dataset:key`` if its dataset's key may be shown, else None."""
+    if not isinstance(uid, str):
+        return None
+    return uid if uid.partition(":")[0] in named else None
+
+
+def _example(row: dict[str, Any], named: Collection[str]) -> dict[str, Any]:
     observed = row.get("observed") or {}
     rule, _, reason = str(row.get("reason") or "").partition(": ")
     rule, reason = _reason(rule, reason)
@@ -60,6 +69,7 @@ def _example(row: dict[str, Any]) -> dict[str, Any]:
         "records": [
             {
                 "dataset": v["dataset"],
+                "key": _key(v.get("record"), named),
                 "record_no": v.get("record_no"),
                 "state": _state(v.get("value"), chosen),
             }
@@ -72,11 +82,14 @@ def _example(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def examples(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def examples(
+    rows: Iterable[dict[str, Any]], named: Collection[str] = ()
+) -> dict[str, list[dict[str, Any]]]:
     """Value-free examples from the store rows of one spec.
 
     ``discrepancies``: per attribute and class the :data:`PER_GROUP` of highest impact
-    (conflicts first), each record reduced to dataset, record number and whether its
+    (conflicts first), each record reduced to dataset, source key (for the ``named``
+    datasets, whose keys are no value of a person), record number and whether its
     value agrees with the golden one. ``review_links``: the pairs stewards should look
     at first. Rows are ranked before any is copied: a large run has 10^5 of them.
     """
@@ -94,7 +107,7 @@ def examples(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
         for neg, eid, i in heapq.nsmallest(PER_GROUP, ranks):
             chosen.append((_ORDER.get(cls, 3), attr, neg, eid, i))
     chosen.sort(key=lambda c: (c[0], c[2], c[1], c[3]))
-    found = [_example(listed[c[4]]) for c in chosen[:MAX_EXAMPLES]]
+    found = [_example(listed[c[4]], named) for c in chosen[:MAX_EXAMPLES]]
     top = [
         listed[i].get("observed") or {} for _, _, i in heapq.nsmallest(MAX_REVIEW_EXAMPLES, reviews)
     ]
@@ -103,6 +116,7 @@ def examples(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
             "left_entity": o.get("left_entity"),
             "right_entity": o.get("right_entity"),
             "datasets": list(o.get("datasets", [])),
+            "records": [k for k in (_key(o.get(e), named) for e in ("left", "right")) if k],
             "probability": o.get("probability"),
             "impact": o.get("impact", 0.0),
         }

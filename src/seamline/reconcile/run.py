@@ -254,7 +254,7 @@ def _one(
         pair_links=compared.pair_links,
         metrics=metrics,
         seconds={k: round(v, 3) for k, v in seconds.items()},
-        examples=examples([*rows, *compared.examples]),
+        examples=examples([*rows, *compared.examples], _named(ws, p)),
         datasets=list(p.datasets),
         unharmonized=list(p.unharmonized),
         notes=[model.note] if model.note else [],
@@ -324,6 +324,21 @@ def _store_rows(
             }
         )
     return rows, reviews
+
+
+def _named(ws: Workspace, p: Prepared) -> set[str]:
+    """Datasets whose records the report may name by source key: no key column is a
+    value of a person (mapped to an attribute, or a field marked personal or special)."""
+    out: set[str] = set()
+    for dataset in p.datasets:
+        personal = {
+            f.column
+            for f in ws.datasets[dataset].mappings()
+            if f.attribute or f.sensitivity in ("personal", "special")
+        }
+        if not personal & set(p.key_columns.get(dataset, [])):
+            out.add(dataset)
+    return out
 
 
 def _listed(discrepancies: list[dict[str, Any]]) -> dict[str, set[str]]:

@@ -191,4 +191,4 @@ class ApprovalGate:
         if state is None:
             return None
         gaps = [f"{r.role} {r.status}" for r in state.roles if r.status != "approved"]
-        return "approval " + ", ".join(gaps) + f"; run `seamline seams review {seam_id}`"
+        return "approval " + ", ".join(gaps) + f". Run `seamline seams review {seam_id}`"

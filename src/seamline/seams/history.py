@@ -13,17 +13,24 @@ from typing import Any
 from sqlalchemy import func, select
 
 from seamline.store import Store
+from seamline.store.deliveries import source_time
 from seamline.store.models import CheckResult, Finding, Landing, ObservedField, Profile, Run
+from seamline.store.models import Delivery as DeliveryRow
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """One landing of a dataset: the connect run, the rows landed, when."""
+    """One landing of a dataset: the connect run, the rows landed, when it was read.
+
+    ``source`` is when the source itself last changed and how that is known (a file's
+    modification time, the newest message's time, the watermark), if the reader said.
+    """
 
     run_id: int
     rows: int
     read: int
     at: datetime
+    source: tuple[datetime, str] | None = None
 
 
 def aware(moment: datetime) -> datetime:
@@ -42,9 +49,23 @@ def deliveries(store: Store, dataset: str) -> list[Delivery]:
         .where(Landing.dataset == dataset, Landing.read_count > 0)
         .order_by(Landing.id)
     )
+    metadata = select(DeliveryRow.run_id, DeliveryRow.source_metadata).where(
+        DeliveryRow.dataset == dataset, DeliveryRow.read_count > 0
+    )
     with store.session() as s:
+        known = {
+            int(run_id): {str(k): str(v) for k, v in meta.items()}
+            for run_id, meta in s.execute(metadata)
+            if run_id is not None and isinstance(meta, dict)
+        }
         return [
-            Delivery(r.run_id, r.landed_count, r.read_count, aware(r.created_at))
+            Delivery(
+                r.run_id,
+                r.landed_count,
+                r.read_count,
+                aware(r.created_at),
+                source_time(known.get(r.run_id, {})),
+            )
             for r in s.scalars(query)
         ]
 

@@ -204,9 +204,9 @@ def freshness_row(
     expected = f"age <= {fresh.max_age} ({limit.total_seconds() / 3600:g} h)"
     owner = owner_text(seam)
     newest: dt.datetime | None = None
-    what = "latest delivery"
+    what, basis = "latest delivery", "read time"
     if fresh.column:
-        what = f"newest {fresh.column}"
+        what = basis = f"newest {fresh.column}"
         where = next((k for k in ("harmonized", "landing") if fresh.column in columns[k]), None)
         if where is None:
             return CheckRow(
@@ -216,7 +216,7 @@ def freshness_row(
             )  # fmt: skip
         newest = _newest(engine, paths[where], fresh.column, columns[where][fresh.column])
     elif history:
-        newest = history[-1].at
+        newest, basis = history[-1].source or (history[-1].at, "read time")
     if newest is None:
         return CheckRow(
             seam.id, owner, "freshness", None, expected, "fail",
@@ -224,6 +224,7 @@ def freshness_row(
         )  # fmt: skip
     age = (now - newest).total_seconds() / 3600
     ok = age <= limit.total_seconds() / 3600
+    measured = f"measured from {_BASIS.get(basis, f'the {basis}')}"
     return CheckRow(
         seam.id,
         owner,
@@ -232,9 +233,18 @@ def freshness_row(
         expected,
         "pass" if ok else "fail",
         attribute=fresh.column,
-        message="" if ok else f"{what} is {age:.1f} h old ({newest.isoformat()})",
-        details={"newest": newest.isoformat(), "unit": "hours"},
+        message=measured if ok else f"{age:.1f} h old ({newest.isoformat()}), {measured}",
+        details={"newest": newest.isoformat(), "unit": "hours", "basis": basis},
     )
+
+
+_BASIS = {
+    "file modified": "the file's modification time",
+    "message time": "the newest message's time",
+    "watermark": "the newest watermark value",
+    "read time": "the time the source was read (it gives no time of its own)",
+}
+"""How each basis of the age reads in a check's message."""
 
 
 def parquet_columns(path: Path) -> dict[str, str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -71,6 +71,20 @@ class Capabilities:
     state: StateMode = "snapshot"
     """The default ``state:`` of its datasets: ``snapshot`` for full extracts (files),
     ``append`` for sources that deliver only what is new (queues)."""
+
+
+@dataclass(frozen=True)
+class SourceTime:
+    """When the source itself last changed, as the delivery shows it, and how that is known.
+
+    The freshness of a seam is measured from it, not from when seamline read the source:
+    a provider's file that stopped changing grows stale however often it is read again.
+    """
+
+    at: datetime
+    """A UTC moment."""
+    basis: str
+    """What it was read from: ``file modified``, ``message time``, ``watermark``."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,8 @@ class Reader(ABC):
     record_key: ClassVar[str | None] = None
     """A column the reader adds that names a record across runs (``_message_id`` for
     queues). An ``append`` state without a declared ``key:`` keeps one row per value."""
+    _file_time: datetime | None = None
+    """The newest modification time of the files opened by :meth:`source_file`."""
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         self.options = options
@@ -171,6 +187,26 @@ class Reader(ABC):
         """
         return {}
 
+    def source_time(self) -> SourceTime | None:
+        """When the source last changed, read after the landing (None: nothing tells).
+
+        File readers get their file's modification time through :meth:`source_file`;
+        queue readers override this with their messages' time, SQL with its watermark.
+        Without one, the freshness of the delivery is its read time.
+        """
+        if self._file_time is None:
+            return None
+        return SourceTime(self._file_time, "file modified")
+
+    def note_source_file(self, path: Path) -> None:
+        """Keep ``path``'s modification time as the delivery's source time (the newest wins)."""
+        try:
+            at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        except OSError:
+            return
+        if self._file_time is None or at > self._file_time:
+            self._file_time = at
+
     def describe(self) -> str:
         """A short human description of the source, free of secrets."""
         return self.kind
@@ -189,6 +225,7 @@ class Reader(ABC):
             )
         if path.is_dir():
             raise SourceError(f"{option} is a folder, not {what}", where=where, hint=hint)
+        self.note_source_file(path)
         return path
 
 

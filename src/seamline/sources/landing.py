@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from seamline.sources.base import (
     Reader,
     SourceOptions,
 )
+from seamline.store.deliveries import SOURCE_TIME, SOURCE_TIME_BASIS
 
 _QUARANTINE_FIELDS: list[pa.Field[Any]] = [
     pa.field("_record_no", pa.int64()),
@@ -65,9 +67,10 @@ class LandingResult:
     failed: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     committed: bool = False
-    metadata: dict[str, str] = field(default_factory=dict)
-    """What the reader chose or did beyond the rows (``Reader.metadata()``)."""
     """The reader was told to commit (messages acknowledged, watermark moved on)."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """What the reader chose or did beyond the rows (``Reader.metadata()``), and when the
+    source last changed (``source_time``, ``source_time_basis``) if the reader knows."""
 
     @property
     def quarantine_share(self) -> float:
@@ -315,6 +318,10 @@ def land(
                 progress(batch.read)
         _check_accounting(result, sink.numbers, dataset, reader)
         result.metadata = dict(reader.metadata())
+        when = reader.source_time()
+        if when is not None:
+            result.metadata[SOURCE_TIME] = when.at.astimezone(UTC).isoformat()
+            result.metadata[SOURCE_TIME_BASIS] = when.basis
         if result.landed:
             _check_key(sink.schema, key_columns, dataset)
         schema = sink.schema or pa.schema(_QUARANTINE_FIELDS[:2])
@@ -343,7 +350,8 @@ def land(
         result.failed = (
             f"{bad:,} of {result.read:,} records "
             f"({result.quarantine_share:.1%}) were quarantined{layout}, more than the allowed "
-            f"{max_quarantine_share:.1%}; see {sink.quarantine}"
+            f"{max_quarantine_share:.1%}. The records and their reasons are in "
+            f"{sink.quarantine}"
         )
         if not commit_failed:
             reader.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from seamline.store import Store
+from seamline.store.deliveries import SOURCE_TIME, SOURCE_TIME_BASIS, source_time
 
 
 def source_notes(metadata: dict[str, str]) -> str:
@@ -17,7 +18,11 @@ def source_notes(metadata: dict[str, str]) -> str:
         )
     if metadata.get("reclaimed", "0") != "0":
         notes.append(f"{metadata['reclaimed']} reclaimed")
+    when = source_time(metadata)
+    if when is not None:
+        notes.append(f"{when[1]} {when[0]:%Y-%m-%d %H:%M} UTC")
     shown = {"encoding", "encoding_rule", "dead_lettered", "dead_letter", "reclaimed"}
+    shown |= {SOURCE_TIME, SOURCE_TIME_BASIS}
     notes += [f"{k} {v}" for k, v in sorted(metadata.items()) if k not in shown]
     return "; ".join(notes)
 

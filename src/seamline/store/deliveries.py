@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -18,6 +18,10 @@ from seamline.store.models import Delivery, Run, utcnow
 from seamline.store.process import alive, host_name
 
 DELIVERY_STATUSES = ("running", "ok", "empty", "failed", "aborted")
+SOURCE_TIME = "source_time"
+"""The metadata key of when the source itself last changed (ISO 8601, UTC)."""
+SOURCE_TIME_BASIS = "source_time_basis"
+"""How that is known: ``file modified``, ``message time``, ``watermark``."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,24 @@ class DeliveryInfo:
     finished_at: datetime | None
     message: str | None
     metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def source_time(self) -> tuple[datetime, str] | None:
+        """When the source last changed and how that is known; None if the reader did not say."""
+        return source_time(self.metadata)
+
+
+def source_time(metadata: dict[str, str]) -> tuple[datetime, str] | None:
+    """A delivery's ``source_time`` metadata as a UTC moment and its basis (None: absent)."""
+    text = metadata.get(SOURCE_TIME)
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return at, metadata.get(SOURCE_TIME_BASIS) or "source"
 
 
 def _info(d: Delivery) -> DeliveryInfo:

@@ -44,6 +44,8 @@ from seamline.ui.session import (
 from seamline.workspace.loader import Workspace
 
 HERE = Path(__file__).parent
+WORKLIST_SHOWN = 200
+"""Worklist items shown on one page; the count above them is always the whole list."""
 
 
 def create_ui_app(
@@ -221,9 +223,11 @@ def create_ui_app(
         user, session = signed_in(request)
         kit.require(user, WORKLIST_ROLES)
         await audit.record(user.name, "view", "worklist", details={"attribute": attribute})
+        rows, total = views.worklist(store, attribute[:200], limit=WORKLIST_SHOWN)
         ctx = {
             "title": "Reconciliation worklist",
-            "rows": views.worklist(store, attribute[:200], limit=200),
+            "rows": rows,
+            "total": total,
             "attribute": attribute,
             "decisions": views.recent_decisions(store),
             "can_decide": user.role in DECIDE_ROLES,

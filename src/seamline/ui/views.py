@@ -120,8 +120,10 @@ def conflict_values(store: Store) -> dict[tuple[str, str], list[dict[str, Any]]]
         return out
 
 
-def worklist(store: Store, attribute: str | None, limit: int) -> list[dict[str, Any]]:
-    rows = load_worklist(store, attribute=attribute or None, limit=limit)
+def worklist(store: Store, attribute: str | None, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The ``limit`` most impactful worklist items, ready to show, and how many there are."""
+    every = load_worklist(store, attribute=attribute or None)
+    rows = every[:limit]
     values = conflict_values(store)
     decided = decided_subjects(store)
     for r in rows:
@@ -132,7 +134,7 @@ def worklist(store: Store, attribute: str | None, limit: int) -> list[dict[str, 
                 options.setdefault(str(c["value"]), []).append(c["dataset"])
         r["options"] = list(options.items())  # one choice per value, with who holds it
         r["decided"] = row_subject(r) in decided
-    return rows
+    return rows, len(every)
 
 
 def dataset_page(ws: Workspace, store: Store, ident: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seamline.errors import SpecError, sentence
+from seamline.errors import SpecError, fix_sentence, sentence
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +29,7 @@ class Issue:
         if self.allowed:
             text += " " + sentence(f"Allowed: {self.allowed}")
         if self.hint:
-            text += " " + sentence(self.hint)
+            text += " " + fix_sentence(self.hint)
         return text
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import pika
@@ -36,6 +37,7 @@ from seamline.sources.base import (
     ReadContext,
     Reader,
     SourceOptions,
+    SourceTime,
 )
 from seamline.sources.messages import MESSAGE_ID, with_message_ids
 from seamline.sources.records import PendingRecord, RecordAssembler, assemble, decode_json
@@ -75,6 +77,8 @@ class AmqpReader(Reader):
         """Messages fetched in this read (poison ones included)."""
         self.dead_lettered = 0
         """Poison messages copied to the dead-letter queue and acknowledged."""
+        self.newest: datetime | None = None
+        """The newest publisher timestamp among the messages of this read."""
 
     def describe(self) -> str:
         return f"amqp {safe_url(self.opts.url)} queue {self.opts.queue}"
@@ -84,6 +88,10 @@ class AmqpReader(Reader):
         if self.opts.dead_letter is None:
             return {}
         return {"dead_letter": self.opts.dead_letter, "dead_lettered": str(self.dead_lettered)}
+
+    def source_time(self) -> SourceTime | None:
+        """The newest ``timestamp`` property the publishers set (None when none did)."""
+        return SourceTime(self.newest, "message time") if self.newest is not None else None
 
     def batches(self) -> Iterator[Batch]:
         self._open()
@@ -159,6 +167,13 @@ class AmqpReader(Reader):
                     hint="Check the dead_letter option and the queue's settings on the broker.",
                 ) from exc
 
+    def _saw(self, stamp: Any) -> None:
+        """Keep the newest message time (AMQP's ``timestamp``: seconds since 1970, UTC)."""
+        if isinstance(stamp, int | float) and stamp > 0:
+            at = datetime.fromtimestamp(stamp, UTC)
+            if self.newest is None or at > self.newest:
+                self.newest = at
+
     def _limit(self) -> int | None:
         limits = [n for n in (self.opts.max_messages, self.context.limit) if n is not None]
         return min(limits) if limits else None
@@ -192,6 +207,7 @@ class AmqpReader(Reader):
                 idle_since = time.monotonic()
                 self.delivered += 1
                 held[self.delivered] = (int(method.delivery_tag), props)
+                self._saw(getattr(props, "timestamp", None))
                 ids[self.delivered] = getattr(props, "message_id", None)
                 pending.append(decode_json(self.delivered, bytes(body)))
                 if len(pending) >= size:

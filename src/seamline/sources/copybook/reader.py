@@ -135,6 +135,7 @@ class CopybookReader(Reader):
                 where=str(path),
                 hint="Check source.path (relative to the workspace folder).",
             )
+        self.note_source_file(path)
         try:
             assembler = self.assembler()
         except CopybookError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,6 +31,7 @@ from seamline.sources.base import (
     ReadContext,
     Reader,
     SourceOptions,
+    SourceTime,
 )
 from seamline.sources.folder.options import FolderOptions
 
@@ -66,6 +68,13 @@ class FolderReader(Reader):
 
     def metadata(self) -> dict[str, str]:
         return {"files": str(len(self.delivered))}
+
+    def source_time(self) -> SourceTime | None:
+        """The newest modification time of the files this delivery read."""
+        if not self.delivered:
+            return None
+        newest = max(sig[1] for sig in self.delivered.values())
+        return SourceTime(datetime.fromtimestamp(newest / 1e9, UTC), "file modified")
 
     def _known(self) -> dict[str, list[int]]:
         files = self.context.state.get("files", {})

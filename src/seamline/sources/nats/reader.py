@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Coroutine, Iterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 import nats
@@ -34,6 +35,7 @@ from seamline.sources.base import (
     ReadContext,
     Reader,
     SourceOptions,
+    SourceTime,
 )
 from seamline.sources.messages import MESSAGE_ID, with_message_ids
 from seamline.sources.nats import reclaim
@@ -81,6 +83,8 @@ class NatsReader(Reader):
         """Messages a previous run left unacknowledged, taken back by this one."""
         self.dead_lettered = 0
         """Poison messages published to the dead-letter subject and terminated."""
+        self.newest: datetime | None = None
+        """When the newest message of this read was stored in the stream."""
 
     def describe(self) -> str:
         o = self.opts
@@ -93,6 +97,10 @@ class NatsReader(Reader):
             out["dead_letter"] = self.opts.dead_letter_subject
             out["dead_lettered"] = str(self.dead_lettered)
         return out
+
+    def source_time(self) -> SourceTime | None:
+        """When the stream stored the newest message of this read."""
+        return SourceTime(self.newest, "message time") if self.newest is not None else None
 
     def batches(self) -> Iterator[Batch]:
         self._loop = asyncio.new_event_loop()
@@ -217,6 +225,10 @@ class NatsReader(Reader):
                     continue
                 self.delivered += 1
                 held[self.delivered] = seq
+                stamp = msg.metadata.timestamp
+                if isinstance(stamp, datetime):
+                    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+                    self.newest = stamp if self.newest is None else max(self.newest, stamp)
                 fresh.append(decode_json(self.delivered, bytes(msg.data)))
             if self._reclaim is not None and self._reclaim.done:
                 self._run(reclaim.finish(self._js, self._reclaim))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ from seamline.sources.base import (
     ReadContext,
     Reader,
     SourceOptions,
+    SourceTime,
     StateMode,
     with_bookkeeping,
 )
@@ -99,6 +101,23 @@ class SqlReader(Reader):
         if self.opts.watermark is not None and self.opts.null_watermark == "read_once":
             state["null_seen"] = sorted(self._nulls)
         return state
+
+    def source_time(self) -> SourceTime | None:
+        """The newest watermark value this read delivered, when the watermark is a time.
+
+        A naive timestamp is taken as UTC; a date counts from its start.
+        """
+        if self._new_watermark is None:
+            return None
+        text, tag = self._new_watermark
+        value = t.watermark_value(text, tag)
+        if isinstance(value, dt.datetime):
+            at = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        elif isinstance(value, dt.date):
+            at = dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+        else:
+            return None
+        return SourceTime(at.astimezone(dt.UTC), "watermark")
 
     def batches(self) -> Iterator[Batch]:
         url = self._url()
