@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from seamline.errors import SeamlineError
 from seamline.normalize.schemes import check as check_scheme
@@ -118,7 +117,7 @@ def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
             where=str(path),
             hint="build them with `seamline run`",
         )
-    table: pa.Table = pq.read_table(path)
+    table: pa.Table = ws.parquet.read_table(path)
     names = table.column_names
     attrs = [
         n for n in names if "__" not in n and n not in ("entity_id", "record_count", "datasets")

@@ -11,8 +11,17 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from seamline.crypto.keys import DataKeyError, parse_key
 from seamline.workspace.entities import AttributeSpec
 
 ID = r"^[a-z0-9][a-z0-9_-]*$"
@@ -84,6 +93,48 @@ class EvaluateSpec(Spec):
     compares names by: script, case and spelling variants folded)."""
 
 
+class EncryptionSpec(Spec):
+    """Encryption at rest of the data folder's Parquet files (``encryption:``).
+
+    Exactly one of ``key``, ``key_file`` and ``key_command``. The key is 32 bytes,
+    written as base64 or as 64 hexadecimal characters; docs/security.md (At rest)
+    describes what is encrypted and how to rotate the key.
+    """
+
+    key: SecretStr | None = None
+    """The key itself, always from the environment: ``key: "${SEAMLINE_DATA_KEY}"``."""
+    key_file: str | None = None
+    """A file holding the key (relative to the workspace, or absolute), readable only by
+    the account that runs seamline."""
+    key_command: str | None = None
+    """A command that prints the key (e.g. a key service's client), run without a shell
+    in the workspace folder; a non-zero exit is an error."""
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """How long ``key_command`` may take."""
+
+    @field_validator("key")
+    @classmethod
+    def _key_format(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None:
+            try:
+                parse_key(key.get_secret_value(), "encryption.key")
+            except DataKeyError as exc:  # the message never holds the key
+                raise ValueError(f"{exc.message}; allowed: {exc.allowed}") from None
+        return key
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> EncryptionSpec:
+        given = [n for n in ("key", "key_file", "key_command") if getattr(self, n) is not None]
+        if len(given) != 1:
+            what = "none" if not given else " and ".join(given)
+            raise ValueError(f"give exactly one of key, key_file, key_command (got {what})")
+        return self
+
+    @property
+    def key_value(self) -> str | None:
+        return self.key.get_secret_value() if self.key is not None else None
+
+
 class ProjectSpec(Spec):
     """``seamline.yaml``: the program's name and where its store and data live."""
 
@@ -99,6 +150,8 @@ class ProjectSpec(Spec):
     lineage: LineageSpec = Field(default_factory=LineageSpec)
     approvals: ApprovalsSpec = Field(default_factory=ApprovalsSpec)
     evaluate: EvaluateSpec | None = None
+    encryption: EncryptionSpec | None = None
+    """Encrypt the data folder's Parquet files with this key (docs/security.md)."""
 
 
 class Contact(Spec):
