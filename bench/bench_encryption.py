@@ -50,8 +50,10 @@ def run(scale: float) -> dict[str, Any]:
             roots[name] = root
         with (roots["encrypted"] / "seamline.yaml").open("a", encoding="utf-8") as fh:
             fh.write(f'encryption:\n  key: "${{{KEY_ENV}}}"\n')
-        clear = measure("in clear", pipeline, str(roots["in clear"]), None)
+        # Encrypted first: a run that goes first pays for a cold file cache, which favours
+        # the other contender, so this order cannot flatter encryption.
         encrypted = measure("encrypted", pipeline, str(roots["encrypted"]), key)
+        clear = measure("in clear", pipeline, str(roots["in clear"]), None)
         data = {n: sum(f.stat().st_size for f in (r / ".seamline" / "data").rglob("*.parquet"))
                 for n, r in roots.items()}  # fmt: skip
     for m in (clear, encrypted):
@@ -61,13 +63,17 @@ def run(scale: float) -> dict[str, Any]:
         raise RuntimeError(f"the runs disagree: {clear.result} != {encrypted.result}")
     print(table(f"demo pipeline, {people:,} people", [clear, encrypted], "in clear"))
     speed = clear.seconds / encrypted.seconds
-    print(f"encrypted speed: {speed:.2f}x of the speed in clear (goal >= 0.8x); Parquet bytes "
-          f"{data['in clear'] / 1e6:.1f} MB in clear, {data['encrypted'] / 1e6:.1f} MB encrypted")  # fmt: skip
+    cpu = clear.cpu_seconds / encrypted.cpu_seconds
+    # On a shared machine the wall time also holds waiting for a core; CPU time does not.
+    print(f"encrypted speed: {speed:.2f}x of the speed in clear by wall time, {cpu:.2f}x by CPU "
+          f"time (goal >= 0.8x); Parquet bytes {data['in clear'] / 1e6:.1f} MB in clear, "
+          f"{data['encrypted'] / 1e6:.1f} MB encrypted")  # fmt: skip
     return {
         "people": people,
         "seconds": {m.name: round(m.seconds, 2) for m in (clear, encrypted)},
         "cpu_seconds": {m.name: round(m.cpu_seconds, 2) for m in (clear, encrypted)},
         "speed_ratio": round(speed, 3),
+        "cpu_speed_ratio": round(cpu, 3),
         "parquet_bytes": data,
         "golden_rows": clear.result["golden"],
     }

@@ -53,10 +53,9 @@ class ParquetFiles:
     """Reads and writes a data folder's Parquet files, encrypted when given a key."""
 
     def __init__(self, key: bytes | None = None) -> None:
-        self._key = key
         self._factory: pe.CryptoFactory | None = None
         if key is not None:
-            # The client holds the key; the factory caches unwrapped data keys for _CACHE.
+            # The client holds the key; pyarrow keeps the client for _CACHE.
             self._factory = pe.CryptoFactory(lambda _config: WorkspaceKms(key))
         self._kms = pe.KmsConnectionConfig()
 
@@ -166,21 +165,20 @@ class ParquetFiles:
         """A view ``name`` on the engine over one file, or the union by column name of
         several."""
         files = [paths] if isinstance(paths, Path) else list(paths)
-        if not self.encrypted:
+        factory = self._factory
+        if factory is None:
             for p in files:
                 self.check(p)
             engine.parquet_view(name, files)
             return
-        factory = self._factory
-        if factory is None:  # for mypy: encrypted means a factory
-            raise DataKeyError("no data key", where=SETTING)
         schemas = [self.read_schema(p) for p in files]  # checks the key on each file first
         schema = pa.unify_schemas(schemas, promote_options="permissive")
         options = ds.ParquetFragmentScanOptions(
             decryption_config=ds.ParquetDecryptionConfig(
                 factory,
                 self._kms,
-                pe.DecryptionConfiguration(cache_lifetime=_CACHE),  # type: ignore[arg-type]  # stubs say Encryption...
+                # pyarrow's stubs type this argument as an EncryptionConfiguration.
+                pe.DecryptionConfiguration(cache_lifetime=_CACHE),  # type: ignore[arg-type]
             )
         )
         fmt = ds.ParquetFileFormat(default_fragment_scan_options=options)
