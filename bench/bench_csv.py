@@ -47,12 +47,17 @@ def generate(path: Path, rows: int, seed: int = 11) -> None:
 
 
 def seamline_land(path: str, out: str) -> int:
+    from seamline.crypto.parquet import PLAIN
     from seamline.sources.base import ReadContext
     from seamline.sources.delimited import CsvOptions
     from seamline.sources.landing import land
 
     result = land(
-        "bench", CsvOptions(path=path, encoding="utf-8"), Path(out), ReadContext(base_dir=Path(out))
+        "bench",
+        CsvOptions(path=path, encoding="utf-8"),
+        Path(out),
+        ReadContext(base_dir=Path(out)),
+        files=PLAIN,
     )
     return result.landed
 

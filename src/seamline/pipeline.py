@@ -94,6 +94,7 @@ class ConnectStage:
                     ws.sources[dataset_id],
                     ws.data_dir,
                     context,
+                    files=ws.parquet,
                     run_id=run_id,
                     max_quarantine_share=ws.project.quarantine_max_share,
                     progress=task.advance,
@@ -235,6 +236,7 @@ def run_pipeline(
 ) -> RunSummary:
     """Run the stages in order; a failed stage stops the run. Returns the summary."""
     started = time.perf_counter()
+    _ = ws.parquet  # the data key, resolved once: a missing or bad key stops the run here
     aborted = store.abort_dead_runs()
     if aborted:
         import logging

@@ -10,6 +10,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from seamline.crypto.parquet import PLAIN
 from seamline.engine import SPILL_DIR, Engine, EngineError
 
 
@@ -19,7 +20,7 @@ def test_runs_a_tree_over_a_parquet_view_with_an_awkward_path(tmp_path: Path) ->
     path = folder / "people.parquet"
     pq.write_table(pa.table({"name": ["Aigul", "Bakyt", "Айгүл"], "age": [37, 35, 19]}), path)
     with Engine() as engine:
-        engine.parquet_view("people", path)
+        engine.parquet_view("people", [path])
         query = (
             exp.select("name")
             .from_("people")
@@ -29,7 +30,7 @@ def test_runs_a_tree_over_a_parquet_view_with_an_awkward_path(tmp_path: Path) ->
         assert engine.arrow(query).column("name").to_pylist() == ["Aigul", "Bakyt"]
         assert engine.rows("SELECT count(*) FROM people WHERE name = ?", ["Айгүл"]) == [(1,)]
         out = tmp_path / "out.parquet"
-        engine.copy_to_parquet(exp.select("*").from_("people"), out)
+        engine.copy_to_parquet(exp.select("*").from_("people"), out, open_writer=PLAIN.writer)
         assert pq.read_table(out).num_rows == 3
 
 
@@ -85,7 +86,12 @@ def test_copy_to_parquet_keeps_order_and_encodes_only_repeating_columns(tmp_path
             "CASE i % 3 WHEN 0 THEN 'active' WHEN 1 THEN 'closed' ELSE 'suspended' END "
             "AS status FROM range(300000) t(i) ORDER BY i"
         )
-        engine.copy_to_parquet(sqlglot.parse_one(query, read="duckdb"), out, row_group_rows=50_000)
+        engine.copy_to_parquet(
+            sqlglot.parse_one(query, read="duckdb"),
+            out,
+            row_group_rows=50_000,
+            open_writer=PLAIN.writer,
+        )
     written = pq.ParquetFile(out)
     assert written.metadata.num_row_groups >= 6
     assert pq.read_table(out).column("rid").to_pylist() == list(range(300_000))
@@ -100,7 +106,9 @@ def test_copy_to_parquet_of_no_rows_writes_the_schema(tmp_path: Path) -> None:
     out = tmp_path / "empty.parquet"
     with Engine() as engine:
         engine.copy_to_parquet(
-            sqlglot.parse_one("SELECT 1 AS a, 'x' AS b WHERE false", read="duckdb"), out
+            sqlglot.parse_one("SELECT 1 AS a, 'x' AS b WHERE false", read="duckdb"),
+            out,
+            open_writer=PLAIN.writer,
         )
     table = pq.read_table(out)
     assert table.num_rows == 0 and table.column_names == ["a", "b"]

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.harmonize import prepass
 from seamline.harmonize.plan import ArrowChain, FieldPlan, HarmonizePlan
 from seamline.harmonize.prepass import DistinctMemo, run_chain, stream
@@ -114,7 +115,7 @@ def test_stream_keeps_rows_in_order_and_reports_progress(
     )  # type: ignore[arg-type]
     seen: list[int] = []
     monkeypatch.setattr(prepass, "MEMO_TRIAL_ROWS", 10**9)
-    table = stream(path, plan, batch_rows=rows_per_batch, progress=seen.append).read_all()
+    table = stream(PLAIN, path, plan, batch_rows=rows_per_batch, progress=seen.append).read_all()
     assert table.column_names == [RECORD_NO, SOURCE_POS, "c", "_arrow_0"]
     assert table.column(RECORD_NO).to_pylist() == [1, 2, 3, 4, 5]
     # floats as the engine writes them with CAST(... AS VARCHAR)

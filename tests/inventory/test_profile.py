@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from seamline.crypto.parquet import PLAIN
 from seamline.inventory import profiler
 from seamline.inventory.detectors import detect
 from seamline.inventory.profile_sql import (
@@ -85,7 +86,7 @@ def test_statistics_match_a_python_reference(tmp_path: Path) -> None:
         "e@f.org",
     ]
     path = landing(tmp_path, {"birth": births, "mail": mails, "n": [1, 2, 3, None, 5, 6, 7, 8]})
-    prof = profile_parquet(path, "people")
+    prof = profile_parquet(path, "people", files=PLAIN)
     birth, mail, n = prof.fields
     assert prof.rows == 8
     assert (birth.nulls, birth.empty, birth.distinct, birth.distinct_exact) == (1, 1, 6, True)
@@ -108,7 +109,7 @@ def test_patterns_collapse_letters_of_any_script(tmp_path: Path) -> None:
     path = landing(
         tmp_path, {"addr": ["ул. Киевская 96", "пр. Чуй 12", "Kievskaya St 9", "ул. Ленина 1"]}
     )
-    (addr,) = profile_parquet(path, "a").fields
+    (addr,) = profile_parquet(path, "a", files=PLAIN).fields
     assert dict(addr.patterns) == {"A. A 99": 0.5, "A. A 9": 0.25, "A A 9": 0.25}
 
 
@@ -117,10 +118,10 @@ def test_distinct_counts_are_exact_under_the_bound_and_labelled_approximate_abov
 ) -> None:
     values = [f"v{i % 500}" for i in range(5000)]
     path = landing(tmp_path, {"code": values})
-    (exact,) = profile_parquet(path, "d").fields
+    (exact,) = profile_parquet(path, "d", files=PLAIN).fields
     assert (exact.distinct, exact.distinct_exact) == (500, True)
     monkeypatch.setattr(profiler, "EXACT_DISTINCT_BOUND", 100)
-    (approx,) = profile_parquet(path, "d").fields
+    (approx,) = profile_parquet(path, "d", files=PLAIN).fields
     assert approx.distinct_exact is False
     assert 400 < approx.distinct < 600
 
@@ -130,7 +131,7 @@ def test_detectors_find_ibans_phones_and_country_codes(tmp_path: Path) -> None:
     phones = ["+996 555 123 456", "+996 312 62 45 67", "0555 123 456", "n/a"] * 25
     countries = ["KG", "KZ", "RU", "UZ"] * 24 + ["XX"] * 4
     path = landing(tmp_path, {"iban": ibans, "phone": phones, "country": countries})
-    iban, phone, country = profile_parquet(path, "d", country="KG").fields
+    iban, phone, country = profile_parquet(path, "d", files=PLAIN, country="KG").fields
     found = {d.detector: d for d in iban.detections}
     assert found["stdnum:iban"].share == pytest.approx(0.98)  # weighted by occurrences
     assert iban.logical_type == "identifier:iban"
@@ -168,7 +169,7 @@ def test_profiles_never_crash_and_counts_add_up(values: list[str | None]) -> Non
 
     with tempfile.TemporaryDirectory() as tmp:
         clean = [v.replace("\x00", "") if v is not None else None for v in values]
-        (f,) = profile_parquet(landing(Path(tmp), {"v": clean}), "h").fields
+        (f,) = profile_parquet(landing(Path(tmp), {"v": clean}), "h", files=PLAIN).fields
     filled = [v for v in clean if v is not None]
     assert f.nulls == len(clean) - len(filled)
     assert f.distinct == len(set(filled))
@@ -201,7 +202,7 @@ def test_the_narrowest_scheme_names_a_us_column(tmp_path: Path) -> None:
     assert all(atin.is_valid(v) and tin.is_valid(v) for v in ssns[1:])
     ssns[0] = "666-12-3456"  # not an SSN, still nine digits: atin and tin score higher
     path = landing(tmp_path, {"ssn": ssns, "ein": eins})
-    ssn_field, ein_field = profile_parquet(path, "d", country="US").fields
+    ssn_field, ein_field = profile_parquet(path, "d", files=PLAIN, country="US").fields
     assert ssn_field.logical_type == "identifier:us.ssn"
     assert ein_field.logical_type == "identifier:us.ein"
     shares = {d.detector: d.share for d in ssn_field.detections}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SpecError, UsageError
 from seamline.reconcile.cluster import Link, assign_ids, cluster, read_mapping, write_mapping
 from seamline.reconcile.compare import _classify
@@ -133,11 +134,11 @@ def test_ids_are_stable_and_new_records_join() -> None:
 
 def test_mapping_file_keeps_other_specs(tmp_path: Path) -> None:
     path = tmp_path / "reference" / "entity_ids.parquet"
-    write_mapping(path, "person", ["a:1"], ["person-x"])
-    write_mapping(path, "business", ["b:1"], ["business-y"])
-    write_mapping(path, "person", ["a:2"], ["person-z"])
-    assert read_mapping(path, "person") == {"a:2": "person-z"}
-    assert read_mapping(path, "business") == {"b:1": "business-y"}
+    write_mapping(PLAIN, path, "person", ["a:1"], ["person-x"])
+    write_mapping(PLAIN, path, "business", ["b:1"], ["business-y"])
+    write_mapping(PLAIN, path, "person", ["a:2"], ["person-z"])
+    assert read_mapping(PLAIN, path, "person") == {"a:2": "person-z"}
+    assert read_mapping(PLAIN, path, "business") == {"b:1": "business-y"}
 
 
 def test_name_split_of_full_names() -> None:

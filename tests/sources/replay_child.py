@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SeamlineError
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import ReadContext
@@ -69,6 +70,7 @@ def connect_once(
                 run_id=run_id,
                 max_quarantine_share=0.5,
                 registry=registry,
+                files=PLAIN,
             )
         except SeamlineError as exc:
             store.finish_run(run_id, "failed", message=str(exc))

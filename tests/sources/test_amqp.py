@@ -15,6 +15,7 @@ import pika
 import pyarrow as pa
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.plugins import Registry
 from seamline.sources.amqp import AmqpOptions, AmqpReader, register
@@ -227,10 +228,10 @@ def test_a_bad_batch_fails_one_run_and_does_not_stall_the_queue(
         }
     )
     ctx = ReadContext(base_dir=tmp_path, dataset="citizens", batch_size=10)
-    first = land("citizens", options, tmp_path, ctx, max_quarantine_share=0.05)
+    first = land("citizens", options, tmp_path, ctx, max_quarantine_share=0.05, files=PLAIN)
     assert first.failed is not None and first.quarantined == 5 and first.landed == 20
     assert len(broker.dead()) == 5
-    second = land("citizens", options, tmp_path, ctx, max_quarantine_share=0.05)
+    second = land("citizens", options, tmp_path, ctx, max_quarantine_share=0.05, files=PLAIN)
     assert second.ok and second.landed == 20 and second.quarantined == 0
     assert broker.ready() == 0
 

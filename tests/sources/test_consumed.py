@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import Batch, ReadContext
@@ -107,7 +108,12 @@ def _land(tmp: Path, spec: dict[str, Any], registry: Registry | None) -> int:
     reg = registry or default_registry()
     options = reg.connector(spec["kind"]).options_model.model_validate(spec)
     done = land(
-        "people", options, tmp / "data", ReadContext(tmp, "people", batch_size=3), registry=reg
+        "people",
+        options,
+        tmp / "data",
+        ReadContext(tmp, "people", batch_size=3),
+        registry=reg,
+        files=PLAIN,
     )
     return done.read
 

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.sources.base import ReadContext
 from seamline.sources.delimited import CsvOptions, CsvReader
@@ -139,6 +140,7 @@ def test_landing_accounts_for_every_record(tmp_path: Path) -> None:
         tmp_path / "data",
         context,
         max_quarantine_share=0.01,
+        files=PLAIN,
     )
     assert (result.read, result.landed, result.quarantined) == (1001, 1000, 1)
     landed = pq.read_table(result.landing_path)

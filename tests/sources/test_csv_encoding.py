@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.sources.base import ReadContext
 from seamline.sources.delimited import CsvOptions, CsvReader
@@ -158,7 +159,9 @@ def test_the_choice_is_recorded_with_the_landed_data(tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_bytes(with_bad_byte(export(20_000), 5_000, b"\xff"))
     options = CsvOptions(path=str(path))
-    result = land("people", options, tmp_path, ReadContext(base_dir=tmp_path, dataset="people"))
+    result = land(
+        "people", options, tmp_path, ReadContext(base_dir=tmp_path, dataset="people"), files=PLAIN
+    )
     assert result.quarantined == 1
     assert result.reasons == {"field 2 has bytes that are not valid utf-8": 1}
     meta = pq.read_schema(result.landing_path).metadata  # type: ignore[arg-type]

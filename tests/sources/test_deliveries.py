@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import Batch, ReadContext, Reader, SourceOptions, with_bookkeeping
@@ -40,6 +41,7 @@ def run(store: Store, root: Path, options: SourceOptions, **kw: Any) -> Delivere
         run_id=None,
         max_quarantine_share=0.2,
         **kw,
+        files=PLAIN,
     )
 
 
@@ -277,6 +279,7 @@ def test_a_delivery_with_every_record_quarantined_does_not_replace_the_state(
     done = deliver(
         store, "people", csv_options(), tmp_path / "data", ReadContext(tmp_path, "people"),
         run_id=None, max_quarantine_share=1.0,
+        files=PLAIN,
     )  # fmt: skip
     assert (done.status, done.landing.quarantined, done.state_changed) == ("ok", 2, False)
     assert [r["name"] for r in state(tmp_path)] == ["Aigul"]

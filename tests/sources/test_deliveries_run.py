@@ -15,6 +15,7 @@ import pika
 import pyarrow.parquet as pq
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.pipeline import ConnectStage, run_pipeline
 from seamline.sources.amqp import AmqpOptions
 from seamline.sources.base import ReadContext
@@ -73,6 +74,7 @@ def test_a_queue_keeps_every_acknowledged_message_across_runs(
             done = deliver(
                 store, "citizens", options, tmp_path / "data", ReadContext(tmp_path, "citizens"),
                 run_id=None,
+                files=PLAIN,
             )  # fmt: skip
             return done.status, done.state_rows
 
@@ -252,6 +254,7 @@ def test_a_nats_stream_keeps_every_acknowledged_message_across_runs(
             done = deliver(
                 store, "payments", options, tmp_path / "data",
                 ReadContext(tmp_path, "payments", state=dict(state)), run_id=None,
+                files=PLAIN,
             )  # fmt: skip
             if done.landing.committed:
                 state = done.landing.state

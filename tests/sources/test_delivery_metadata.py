@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seamline.crypto.parquet import PLAIN
 from seamline.sources.base import ReadContext
 from seamline.sources.delimited import CsvOptions
 from seamline.sources.deliveries import deliver, delivery_rows
@@ -17,6 +18,7 @@ def test_a_delivery_keeps_the_encoding_the_reader_chose(tmp_path: Path) -> None:
         done = deliver(
             store, "people", options, tmp_path / "data", ReadContext(tmp_path, "people"),
             run_id=None,
+            files=PLAIN,
         )  # fmt: skip
         (info,) = store.deliveries("people")
         rows = delivery_rows(store, "people")

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry
 from seamline.sources.base import Batch, ReadContext
@@ -98,7 +99,7 @@ def test_bad_lines_quarantined_and_land_counts(tmp_path: Path) -> None:
     write(tmp_path / "p.txt", lines)
     ctx = ReadContext(base_dir=tmp_path, dataset="people", batch_size=3)
     options = FixedWidthOptions.model_validate({"path": "p.txt", "columns": LAYOUT})
-    result = land("people", options, tmp_path / "data", ctx, registry=registry())
+    result = land("people", options, tmp_path / "data", ctx, registry=registry(), files=PLAIN)
     assert (result.read, result.landed, result.quarantined) == (8, 4, 4)
     q = pq.read_table(tmp_path / "data" / "quarantine" / "people.parquet").to_pylist()
     assert [(r["_record_no"], r["_source_pos"]) for r in q] == [

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry
 from seamline.sources.base import Batch, ReadContext
@@ -239,7 +240,7 @@ def test_ndjson_bad_lines_quarantined_and_counted_by_land(tmp_path: Path) -> Non
     bad = write_ndjson(tmp_path / "people.ndjson", 1000, bad_every=7)
     options = JsonOptions(path="people.ndjson")
     ctx = ReadContext(base_dir=tmp_path, dataset="people", batch_size=128)
-    result = land("people", options, tmp_path / "data", ctx, registry=registry())
+    result = land("people", options, tmp_path / "data", ctx, registry=registry(), files=PLAIN)
     assert result.read == 1000
     assert result.quarantined == bad == 142
     assert result.landed == 1000 - bad

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from seamline.crypto.parquet import PLAIN
 from seamline.sources.base import Batch, ReadContext
 from seamline.sources.jsonsrc import JsonOptions, JsonReader
 from seamline.sources.jsonsrc.stream import TextStream
@@ -66,7 +67,13 @@ def test_numbers_and_strings_in_one_field_land_as_text(tmp_path: Path, fmt: str)
     assert table.column("zip").to_pylist()[1] == "08002"  # the leading zero kept
     assert json.loads(table.column("tags").to_pylist()[1]) == ["08002"]
     # Landed whole: the run no longer fails on its quarantine share.
-    result = land("d", reader_for(tmp_path, path=path.name).opts, tmp_path / "data", _ctx(tmp_path))
+    result = land(
+        "d",
+        reader_for(tmp_path, path=path.name).opts,
+        tmp_path / "data",
+        _ctx(tmp_path),
+        files=PLAIN,
+    )
     assert (result.read, result.landed, result.quarantined, result.ok) == (100, 100, 0, True)
 
 
@@ -152,7 +159,13 @@ def test_malformed_items_quarantined_with_reasons_and_counts_add_up(tmp_path: Pa
     body = "[\n" + ",\n".join(items) + "\n]\n"
     body = body.replace('{"id": 180,', '{"id": 180,}, x{"id": 180,', 1)  # junk between items
     (tmp_path / "b.json").write_text(body, encoding="utf-8")
-    result = land("d", reader_for(tmp_path, path="b.json").opts, tmp_path / "data", _ctx(tmp_path))
+    result = land(
+        "d",
+        reader_for(tmp_path, path="b.json").opts,
+        tmp_path / "data",
+        _ctx(tmp_path),
+        files=PLAIN,
+    )
     assert result.read == result.landed + result.quarantined
     q = pq.read_table(tmp_path / "data" / "quarantine" / "d.parquet").to_pylist()
     reasons = {r["_source_pos"]: r["reason"] for r in q}

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.plugins import Registry
 from seamline.sources.base import (
@@ -84,7 +85,9 @@ def registry() -> Registry:
 
 def test_counts_add_up_and_files_are_written(tmp_path: Path, registry: Registry) -> None:
     opts = CountingOptions(bad_every=7)
-    result = land("people", opts, tmp_path, ReadContext(tmp_path, "people"), registry=registry)
+    result = land(
+        "people", opts, tmp_path, ReadContext(tmp_path, "people"), registry=registry, files=PLAIN
+    )
     assert result.read == 300
     assert result.quarantined == 300 // 7
     assert result.landed + result.quarantined == result.read
@@ -105,7 +108,14 @@ def test_counts_add_up_and_files_are_written(tmp_path: Path, registry: Registry)
 def test_a_failure_part_way_leaves_nothing_half_written_and_commits_nothing(
     tmp_path: Path, registry: Registry
 ) -> None:
-    land("people", CountingOptions(), tmp_path, ReadContext(tmp_path, "people"), registry=registry)
+    land(
+        "people",
+        CountingOptions(),
+        tmp_path,
+        ReadContext(tmp_path, "people"),
+        registry=registry,
+        files=PLAIN,
+    )
     before = pq.read_table(tmp_path / "landing" / "people.parquet").num_rows
     CountingReader.committed.clear()
     with pytest.raises(SourceError, match="network share went away"):
@@ -115,6 +125,7 @@ def test_a_failure_part_way_leaves_nothing_half_written_and_commits_nothing(
             tmp_path,
             ReadContext(tmp_path, "people"),
             registry=registry,
+            files=PLAIN,
         )
     assert not list((tmp_path / "landing").glob("*.partial"))
     assert (
@@ -131,6 +142,7 @@ def test_too_much_quarantined_fails_without_commit(tmp_path: Path, registry: Reg
         ReadContext(tmp_path, "people"),
         max_quarantine_share=0.05,
         registry=registry,
+        files=PLAIN,
     )
     assert not result.ok
     assert (
@@ -158,4 +170,11 @@ def test_columns_changing_part_way_is_a_clear_error(tmp_path: Path, registry: Re
     with pytest.raises(
         SourceError, match=r"columns changed part-way: added \['b'\], missing \['a'\]"
     ):
-        land("w", WeirdOptions(), tmp_path, ReadContext(tmp_path, "w"), registry=registry)
+        land(
+            "w",
+            WeirdOptions(),
+            tmp_path,
+            ReadContext(tmp_path, "w"),
+            registry=registry,
+            files=PLAIN,
+        )

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pytest
 from nats.js import api
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.plugins import Registry
 from seamline.sources.base import Batch, ReadContext
@@ -299,10 +300,10 @@ def test_a_bad_batch_fails_one_run_and_does_not_stall(stream: Stream, tmp_path: 
         }
     )
     ctx = ReadContext(base_dir=tmp_path, dataset="payments", batch_size=10)
-    first = land("payments", options, tmp_path, ctx, max_quarantine_share=0.05)
+    first = land("payments", options, tmp_path, ctx, max_quarantine_share=0.05, files=PLAIN)
     assert first.failed is not None and first.quarantined == 5 and first.landed == 20
     assert len(stream.dead()) == 5
-    second = land("payments", options, tmp_path, ctx, max_quarantine_share=0.05)
+    second = land("payments", options, tmp_path, ctx, max_quarantine_share=0.05, files=PLAIN)
     assert second.ok and second.landed == 20 and second.quarantined == 0
     info = stream.consumer()
     assert info.num_ack_pending == 0 and info.num_pending == 0

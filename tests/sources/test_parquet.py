@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry
 from seamline.sources.base import Batch, ReadContext
@@ -110,7 +111,7 @@ def test_land_counts(tmp_path: Path) -> None:
     write_all(tmp_path, people(1000))
     options = ParquetOptions(path="p.parquet")
     ctx = ReadContext(base_dir=tmp_path, dataset="people", batch_size=300)
-    result = land("people", options, tmp_path / "data", ctx, registry=registry())
+    result = land("people", options, tmp_path / "data", ctx, registry=registry(), files=PLAIN)
     assert (result.read, result.landed, result.quarantined) == (1000, 1000, 0)
     landed = pq.read_table(tmp_path / "data" / "landing" / "people.parquet")
     assert landed.schema.field("tax_due").type == pa.decimal128(12, 2)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.plugins import Registry
 from seamline.sources.base import Batch, ReadContext
@@ -127,7 +128,7 @@ def test_bad_rows_quarantined_and_land_counts(tmp_path: Path) -> None:
     wb.save(tmp_path / "p.xlsx")
     options = SpreadsheetOptions(path="p.xlsx", sheet="People", date_columns=["Дата рождения"])
     ctx = ReadContext(base_dir=tmp_path, dataset="people", batch_size=7)
-    result = land("people", options, tmp_path / "data", ctx, registry=registry())
+    result = land("people", options, tmp_path / "data", ctx, registry=registry(), files=PLAIN)
     assert (result.read, result.landed, result.quarantined) == (30, 26, 4)
     q = pq.read_table(tmp_path / "data" / "quarantine" / "people.parquet").to_pylist()
     assert [r["_source_pos"] for r in q] == [f"sheet People row {n}" for n in (6, 7, 8, 9)]

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SourceError
 from seamline.sources.base import Batch, ReadContext
 from seamline.sources.landing import land
@@ -130,7 +131,9 @@ def test_section_titles_become_a_column(tmp_path: Path) -> None:
 def test_land_accounts_for_every_row(tmp_path: Path) -> None:
     billing_book(tmp_path / "b.xlsx")
     options = SpreadsheetOptions(path="b.xlsx", header_row=3)
-    result = land("billing", options, tmp_path, ReadContext(base_dir=tmp_path, dataset="billing"))
+    result = land(
+        "billing", options, tmp_path, ReadContext(base_dir=tmp_path, dataset="billing"), files=PLAIN
+    )
     assert (result.read, result.landed, result.quarantined) == (10, 5, 5)
     assert sorted(result.reasons.values()) == [1, 1, 1, 2]  # the two totals by label
 
@@ -195,7 +198,7 @@ def test_layout_rows_do_not_count_toward_the_quarantine_threshold(tmp_path: Path
     billing_book(tmp_path / "b.xlsx")
     options = SpreadsheetOptions(path="b.xlsx", header_row=3)
     context = ReadContext(base_dir=tmp_path, dataset="billing")
-    result = land("billing", options, tmp_path, context, max_quarantine_share=0.0)
+    result = land("billing", options, tmp_path, context, max_quarantine_share=0.0, files=PLAIN)
     assert (result.read, result.landed, result.quarantined, result.layout) == (10, 5, 5, 5)
     assert result.ok, result.failed
     assert result.quarantine_share == 0.0

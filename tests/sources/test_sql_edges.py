@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
+from seamline.crypto.parquet import PLAIN
 from seamline.sources.base import ReadContext
 from seamline.sources.deliveries import Delivered, current_state, deliver, delivery_rows
 from seamline.sources.sql import SqlOptions
@@ -88,6 +89,7 @@ class Runs:
             self.tmp / "data",
             ReadContext(self.tmp, "payers", state=dict(self.state), batch_size=1000),
             run_id=None,
+            files=PLAIN,
         )
         if done.landing.committed:
             self.state = done.landing.state

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from pydantic import ValidationError
 
+from seamline.crypto.parquet import PLAIN
 from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry
 from seamline.sources.base import Batch, ReadContext
@@ -134,7 +135,7 @@ def test_land_counts_and_batches(tmp_path: Path) -> None:
     (tmp_path / "big.xml").write_text(f"<Registry>\n{people}</Registry>\n", encoding="utf-8")
     options = XmlOptions(path="big.xml", record_path="//Person")
     ctx = ReadContext(base_dir=tmp_path, dataset="people", batch_size=300)
-    result = land("people", options, tmp_path / "data", ctx, registry=registry())
+    result = land("people", options, tmp_path / "data", ctx, registry=registry(), files=PLAIN)
     assert (result.read, result.landed, result.quarantined) == (1000, 1000, 0)
     landed = pq.read_table(tmp_path / "data" / "landing" / "people.parquet")
     assert landed.column("_source_pos")[999].as_py() == "line 1001"
@@ -248,7 +249,7 @@ def test_land_quarantines_a_record_it_cannot_name(tmp_path: Path) -> None:
     )
     options = XmlOptions(path="q.xml", record_path="//P")
     ctx = ReadContext(base_dir=tmp_path, dataset="q")
-    result = land("q", options, tmp_path / "data", ctx, registry=registry())
+    result = land("q", options, tmp_path / "data", ctx, registry=registry(), files=PLAIN)
     assert (result.read, result.landed, result.quarantined) == (3, 2, 1)
     q = pq.read_table(tmp_path / "data" / "quarantine" / "q.parquet").to_pylist()
     assert (q[0]["_record_no"], q[0]["_source_pos"]) == (2, "line 3")

@@ -54,9 +54,10 @@ def read(
 ) -> None:
     """Read one dataset (or a mainframe file ad hoc) and show or write its records."""
     from seamline.plugins import default_registry
-    from seamline.sources.base import ReadContext
+    from seamline.sources.base import ReadContext, Reader
     from seamline.sources.export import export
 
+    landed_reader: Reader | None = None
     if copybook is not None:
         options_model = default_registry().connector("copybook").options_model
         options = _validated(
@@ -80,6 +81,7 @@ def read(
         options = SourceOptions(kind="landed")
         context = ReadContext(base_dir=ws.data_dir, dataset=spec.id, limit=limit)
         reader_cls = StateReader
+        landed_reader = StateReader(options, context, files=ws.parquet)
     else:
         ws = load(workspace)
         spec = ws.dataset(target)
@@ -89,7 +91,8 @@ def read(
         options = ws.sources[spec.id]
         context = ReadContext(base_dir=ws.root, dataset=spec.id, limit=limit)
         reader_cls = default_registry().connector(options.kind)
-    result = export(reader_cls(options, context), output, limit=limit)
+    reader = landed_reader or reader_cls(options, context)
+    result = export(reader, output, limit=limit)
     if output is None:
         _print_preview(result.preview)
     err.print(
@@ -101,8 +104,6 @@ def read(
 
 def _landed_records(ws: Workspace, dataset: str, numbers: list[int]) -> list[dict[str, Any]]:
     """The records of the current landing of ``dataset`` with these ``_record_no``."""
-    import pyarrow.parquet as pq
-
     from seamline.sources.deliveries import current_state
 
     path = current_state(ws.data_dir, dataset)
@@ -111,14 +112,14 @@ def _landed_records(ws: Workspace, dataset: str, numbers: list[int]) -> list[dic
             f"{dataset} has not landed yet, so it has no record numbers",
             hint=f"Run `seamline run {ws.root}` first.",
         )
-    rows: list[dict[str, Any]] = pq.read_table(
+    rows: list[dict[str, Any]] = ws.parquet.read_table(
         path, filters=[("_record_no", "in", list(numbers))]
     ).to_pylist()
     missing = sorted(set(numbers) - {int(r["_record_no"]) for r in rows})
     if missing:
         err.print(
             f"No record {', '.join(f'#{n}' for n in missing)} in the current landing of "
-            f"{dataset}, which holds {pq.ParquetFile(path).metadata.num_rows:,} records.",
+            f"{dataset}, which holds {ws.parquet.num_rows(path):,} records.",
             markup=False,
         )
     return rows

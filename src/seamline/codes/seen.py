@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from sqlglot import exp
 
 from seamline.engine import Engine
@@ -38,7 +37,7 @@ def values_seen(
             f"nothing landed for {dataset_id} yet",
             hint=f"run `seamline run {ws.root}` first",
         )
-    names = [n for n in pq.read_schema(path).names if not n.startswith("_")]
+    names = [n for n in ws.parquet.read_schema(path).names if not n.startswith("_")]
     if column not in names:
         guess = did_you_mean(column, names)
         raise UsageError(
@@ -62,7 +61,7 @@ def values_seen(
         .limit(limit)
     )
     with Engine() as engine:
-        engine.parquet_view("landing", path)
+        ws.parquet.view(engine, "landing", path)
         return [(str(v), int(n)) for v, n in engine.rows(query)]
 
 

@@ -164,9 +164,19 @@ class Engine:
             null_handling=duckdb_func.FunctionNullHandling.SPECIAL,
         )
 
-    def parquet_view(self, name: str, path: Path) -> None:
-        """A view ``name`` over a Parquet file (the path is a bound literal, never spliced text)."""
-        select = exp.select("*").from_(exp.func("read_parquet", exp.Literal.string(str(path))))
+    def parquet_view(self, name: str, paths: Sequence[Path]) -> None:
+        """A view ``name`` over Parquet files in clear, several united by column name
+        (paths are bound literals, never spliced text).
+
+        Call it through ``seamline.crypto.parquet.ParquetFiles.view``, which checks that the files
+        are in clear and reads encrypted ones through :meth:`dataset_view`.
+        """
+        files: exp.Expr = exp.Literal.string(str(paths[0]))
+        args: list[exp.Expr] = []
+        if len(paths) > 1:
+            files = exp.Array(expressions=[exp.Literal.string(str(p)) for p in paths])
+            args = [exp.EQ(this=exp.column("union_by_name"), expression=exp.true())]
+        select = exp.select("*").from_(exp.Table(this=exp.ReadParquet(expressions=[files, *args])))
         view = exp.Create(
             this=exp.to_table(name, quoted=True),
             kind="VIEW",
@@ -175,10 +185,23 @@ class Engine:
         )
         self._run(view, None)
 
+    def dataset_view(self, name: str, dataset: Any) -> None:
+        """Make a pyarrow dataset queryable under ``name``; it is scanned on each query,
+        with the query's columns and filters pushed down to it."""
+        self._con.register(name, dataset)
+
     def copy_to_parquet(
-        self, query: exp.Expr, path: Path, *, row_group_rows: int = 131_072
+        self,
+        query: exp.Expr,
+        path: Path,
+        *,
+        open_writer: Callable[..., pq.ParquetWriter],
+        row_group_rows: int = 131_072,
     ) -> None:
         """Write a query's result to a Parquet file, in order, streaming.
+
+        ``open_writer(path, schema, **options)`` opens the pyarrow writer; it is
+        ``seamline.crypto.parquet.ParquetFiles.writer``, which decides on encryption.
 
         The engine's batches go to pyarrow's writer, one row group each: with insertion
         order kept, DuckDB's own writer works on one thread, and at 2.5 million
@@ -191,7 +214,7 @@ class Engine:
             head = list(itertools.islice(batches, 1))
             # pyarrow takes a list of columns; its stubs say bool
             dictionary: Any = _repeating_columns(head[0]) if head else True
-            with pq.ParquetWriter(
+            with open_writer(
                 path, reader.schema, compression="zstd", use_dictionary=dictionary
             ) as writer:
                 for batch in itertools.chain(head, batches):

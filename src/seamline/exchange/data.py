@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from seamline.errors import SeamlineError
 from seamline.normalize.names import name_key, other_script
@@ -145,7 +144,7 @@ def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
             where=str(path),
             hint="build them with `seamline run`",
         )
-    table: pa.Table = pq.read_table(path)
+    table: pa.Table = ws.parquet.read_table(path)
     names = table.column_names
     attrs = [
         n for n in names if "__" not in n and n not in ("entity_id", "record_count", "datasets")

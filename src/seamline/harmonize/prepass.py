@@ -23,9 +23,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as _pc
-import pyarrow.parquet as pq
 from sqlglot import exp
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.harmonize.plan import ArrowChain, HarmonizePlan
 from seamline.normalize.base import combine_flags
@@ -33,6 +33,9 @@ from seamline.sources.base import RECORD_NO, SOURCE_POS
 
 # pyarrow-stubs' overloads reject ``pa.Array[Any]`` arguments; results are checked by tests.
 pc: Any = _pc
+
+PREPASS_SOURCE = "prepass_landing"
+"""The reader engine's view over the landing file."""
 
 BATCH_ROWS = 65_536
 """Rows per streamed batch: large enough that Arrow kernels, not Python, dominate, and
@@ -111,6 +114,7 @@ class DistinctMemo:
 
 
 def stream(
+    files: ParquetFiles,
     path: Path,
     plan: HarmonizePlan,
     *,
@@ -123,7 +127,7 @@ def stream(
     chain's input as ``CAST(column AS VARCHAR)``, exactly like the plan would; the
     chain's struct column replaces that text before the batch moves on.
     """
-    landed = pq.read_schema(path)
+    landed = files.read_schema(path)
     wanted = [RECORD_NO, SOURCE_POS, *dict.fromkeys(f.column for f in plan.fields)]
     columns = [c for c in wanted if c in landed.names]
     texts = [f"_text_{n}" for n in range(len(plan.arrow))]
@@ -133,7 +137,7 @@ def stream(
             exp.alias_(exp.cast(exp.column(chain.column, quoted=True), "VARCHAR"), t, quoted=True)
             for chain, t in zip(plan.arrow, texts, strict=True)
         ),
-    ).from_(exp.func("read_parquet", exp.Literal.string(str(path))))
+    ).from_(exp.to_table(PREPASS_SOURCE, quoted=True))
     fields = [landed.field(c) for c in columns]
     for chain in plan.arrow:
         fields.append(
@@ -144,6 +148,7 @@ def stream(
 
     def batches() -> Iterator[pa.RecordBatch]:
         with Engine(threads=1) as reader_engine:
+            files.view(reader_engine, PREPASS_SOURCE, path)
             for batch in reader_engine.batches(query, batch_rows):
                 arrays = [batch.column(c) for c in columns]
                 for memo, text in zip(memos, texts, strict=True):

@@ -6,9 +6,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from sqlglot import exp
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.errors import SourceError
 from seamline.harmonize.plan import LANDING, UNMAPPED, HarmonizePlan, compile_dataset
@@ -62,7 +62,9 @@ def plan_for(
             f"nothing landed for {dataset_id} at {path}",
             hint=f"run `seamline run {ws.root}` (or `seamline read {dataset_id}`) first",
         )
-    return compile_dataset(ws, dataset_id, landed_schema=pq.read_schema(path), registry=registry)
+    return compile_dataset(
+        ws, dataset_id, landed_schema=ws.parquet.read_schema(path), registry=registry
+    )
 
 
 def harmonize_dataset(
@@ -83,38 +85,39 @@ def harmonize_dataset(
     """
     plan = plan_for(ws, dataset_id, registry)
     source = landing_path(ws, dataset_id)
-    landed = pq.ParquetFile(source).metadata.num_rows
+    files = ws.parquet
+    landed = files.num_rows(source)
     out_dir = ws.data_dir / "harmonized"
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
     with Engine(memory_limit=memory_limit, temp_directory=ws.data_dir / "tmp") as engine:
         if plan.arrow:
-            reader = stream(source, plan, batch_rows=batch_rows, progress=progress)
+            reader = stream(files, source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)
         else:
-            engine.parquet_view(LANDING, source)
+            files.view(engine, LANDING, source)
         for name, table in plan.code_tables.items():
             engine.register_arrow(name, table)
-        engine.copy_to_parquet(plan.query, partial)
+        files.copy(engine, plan.query, partial)
         if progress is not None and not plan.arrow:
             progress(landed)
-        written = pq.ParquetFile(partial).metadata.num_rows
+        written = files.num_rows(partial)
         if written != landed:  # the plan has no filter; this guards the promise
             partial.unlink(missing_ok=True)
             raise SourceError(f"harmonizing {dataset_id} wrote {written} rows for {landed} landed")
         os.replace(partial, final)
-        flags = _flags(engine, plan, final)
+        flags = _flags(engine, files, plan, final)
     return HarmonizeResult(dataset_id, written, final, flags, plan)
 
 
-def _flags(engine: Engine, plan: HarmonizePlan, path: Path) -> list[FlagCount]:
+def _flags(engine: Engine, files: ParquetFiles, plan: HarmonizePlan, path: Path) -> list[FlagCount]:
     """Count each field's flags, with example positions (never values of personal fields).
 
     The engine aggregates the written file column by column; only counts, a few
     positions and the local values of unmapped codes come back to Python.
     """
-    engine.parquet_view("harmonized", path)
+    files.view(engine, "harmonized", path)
     found: list[FlagCount] = []
     for f in plan.fields:
         flag = exp.column(f"{f.attribute}__flag", quoted=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pyarrow.parquet as pq
-
 from seamline.errors import SeamlineError
 from seamline.harmonize.plan import UNMAPPED
 from seamline.harmonize.run import HarmonizeResult, harmonize_dataset, landing_path
@@ -58,7 +56,7 @@ class HarmonizeStage:
 def _landed_rows(ws: Workspace, dataset_id: str) -> int | None:
     """The landing zone's row count from its Parquet footer (None if nothing landed)."""
     path = landing_path(ws, dataset_id)
-    return pq.ParquetFile(path).metadata.num_rows if path.is_file() else None
+    return ws.parquet.num_rows(path) if path.is_file() else None
 
 
 def _record(store: Store, run_id: int, ws: Workspace, done: HarmonizeResult) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlglot import exp
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.inventory import profile_sql as q
 from seamline.inventory.detectors import Detection, detect
@@ -86,10 +86,15 @@ def _is_text(t: pa.DataType) -> bool:
 
 
 def profile_parquet(
-    path: Path, dataset: str, *, country: str | None = None, engine: Engine | None = None
+    path: Path,
+    dataset: str,
+    *,
+    files: ParquetFiles,
+    country: str | None = None,
+    engine: Engine | None = None,
 ) -> DatasetProfile:
     """Profile every non-bookkeeping column of a landing Parquet file."""
-    schema = pq.read_schema(path)
+    schema = files.read_schema(path)
     refs = [
         q.FieldRef(f.name, i, _is_text(f.type), pa.types.is_integer(f.type))
         for i, f in enumerate(schema)
@@ -98,7 +103,7 @@ def profile_parquet(
     own = engine is None
     eng = engine or Engine()
     try:
-        eng.parquet_view("landing", path)
+        files.view(eng, "landing", path)
         return _profile(eng, dataset, schema, refs, country)
     finally:
         if own:

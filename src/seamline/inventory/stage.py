@@ -42,7 +42,7 @@ class InventoryStage:
             )
             task = ctx.reporter.task(f"inventory {did}")
             try:
-                profile = profile_parquet(path, did, country=ws.project.country)
+                profile = profile_parquet(path, did, files=ws.parquet, country=ws.project.country)
             except SeamlineError as exc:
                 task.done()
                 store.finish_run(run_id, "failed", message=str(exc))

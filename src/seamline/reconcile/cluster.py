@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+
+from seamline.crypto.parquet import ParquetFiles
 
 LinkKind = str  # "decision" | "deterministic" | "probabilistic"
 
@@ -330,24 +331,25 @@ def _claim(
 MAP_FILE = "entity_ids.parquet"
 
 
-def read_mapping(path: Path, spec_id: str) -> dict[str, str]:
+def read_mapping(files: ParquetFiles, path: Path, spec_id: str) -> dict[str, str]:
     """uid -> entity id from the last run of this spec (empty when there was none)."""
-    t = read_previous(path, spec_id)
+    t = read_previous(files, path, spec_id)
     uids: list[Any] = t.column("uid").to_pylist()
     ids: list[Any] = t.column("entity_id").to_pylist()
     return dict(zip(uids, ids, strict=True))
 
 
-def read_previous(path: Path, spec_id: str) -> pa.Table:
+def read_previous(files: ParquetFiles, path: Path, spec_id: str) -> pa.Table:
     """``uid``, ``entity_id`` of this spec's last run (no rows when there was none)."""
     if not path.exists():
         return pa.table({"uid": pa.array([], pa.string()), "entity_id": pa.array([], pa.string())})
-    t = pq.read_table(path)
+    t = files.read_table(path)
     mine = t.filter(pc.equal(t.column("spec"), pa.scalar(spec_id))).select(["uid", "entity_id"])
     return pa.table({c: pc.cast(mine.column(c), pa.string()) for c in ("uid", "entity_id")})
 
 
 def write_mapping(
+    files: ParquetFiles,
     path: Path,
     spec_id: str,
     uids: Sequence[str] | pa.Array[Any],
@@ -365,12 +367,12 @@ def write_mapping(
     )
     parts = [mine]
     if path.exists():
-        t = pq.read_table(path)
+        t = files.read_table(path)
         others = t.filter(pc.not_equal(t.column("spec"), pa.scalar(spec_id)))
         parts.insert(
             0, pa.table({c: pc.cast(others.column(c), pa.string()) for c in mine.column_names})
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    pq.write_table(pa.concat_tables(parts), tmp)
+    files.write_table(pa.concat_tables(parts), tmp)
     tmp.replace(path)

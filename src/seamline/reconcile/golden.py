@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.reconcile.decisions import AcceptedValue
 from seamline.reconcile.spec import TruthRule
 
@@ -158,6 +158,7 @@ def choose(
 
 
 def write_golden(
+    files: ParquetFiles,
     path: Path,
     entity_ids: list[str],
     record_counts: list[int],
@@ -179,5 +180,5 @@ def write_golden(
         columns[f"{attr}__rule"] = picks["rule"]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    pq.write_table(pa.table(columns), tmp, compression="zstd")
+    files.write_table(pa.table(columns), tmp, compression="zstd")
     tmp.replace(path)

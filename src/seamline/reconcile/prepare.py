@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from seamline.errors import SpecError
 from seamline.normalize.names import name_key
@@ -180,8 +179,8 @@ def _dataset_rows(
     ws: Workspace, spec: ReconcileSpec, dataset: str, attributes: list[str]
 ) -> tuple[pa.Table, list[str]]:
     lpath = state_path(ws.data_dir, dataset)
-    h = pq.read_table(harmonized_path(ws, dataset))
-    landing = pq.read_table(lpath) if lpath.exists() else h.select(["_record_no"])
+    h = ws.parquet.read_table(harmonized_path(ws, dataset))
+    landing = ws.parquet.read_table(lpath) if lpath.exists() else h.select(["_record_no"])
     keys = _key_columns(ws, spec, dataset, landing)
     rec_col = _recency_column(ws, spec, dataset, landing.column_names)
     wanted = ["_record_no", *[k for k in keys if k != "_record_no"]]

@@ -207,13 +207,16 @@ def _one(
     clusters, applied = _link(p, spec, scored, decisions)
     uids = p.table.column("uid").combine_chunks()
     map_path = ws.data_dir / "reference" / MAP_FILE
-    record_entity = entity_ids(clusters, uids, read_previous(map_path, spec.id), spec.id)
-    write_mapping(map_path, spec.id, uids, record_entity)
+    record_entity = entity_ids(
+        clusters, uids, read_previous(ws.parquet, map_path, spec.id), spec.id
+    )
+    write_mapping(ws.parquet, map_path, spec.id, uids, record_entity)
     seconds["cluster"] = time.perf_counter() - t
     t = time.perf_counter()
     compared = compare(p, spec, record_entity, decisions)
     golden_path = ws.data_dir / "reference" / f"{spec.id}.parquet"
     write_golden(
+        ws.parquet,
         golden_path,
         compared.entity_ids,
         compared.record_counts,

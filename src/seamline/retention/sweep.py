@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.errors import SeamlineError
 from seamline.reconcile.cluster import MAP_FILE, write_mapping
 from seamline.reconcile.prepare import entity_datasets
@@ -205,19 +205,19 @@ def _plan(ws: Workspace, store: Store, ds_id: str, cutoff: datetime) -> _Plan:
     if in_state and all(d.mode == "snapshot" for d in in_state):
         if any(d.id in gone for d in in_state) and state.is_file():
             plan.drop_state = True
-            plan.state_rows = _num_rows(state)
+            plan.state_rows = _num_rows(ws.parquet, state)
             if harmonized.is_file():
                 plan.drop_harmonized = True
-                plan.harmonized_rows = _num_rows(harmonized)
+                plan.harmonized_rows = _num_rows(ws.parquet, harmonized)
     else:
         plan.ranges = sorted(
             (d.first_record_no, d.first_record_no + d.read)
             for d in expired
             if d.mode == "append" and d.read
         )
-        plan.state_rows = _count_in(state, plan.ranges)
-        plan.harmonized_rows = _count_in(harmonized, plan.ranges)
-        plan.all_gone = plan.state_rows > 0 and plan.state_rows == _num_rows(state)
+        plan.state_rows = _count_in(ws.parquet, state, plan.ranges)
+        plan.harmonized_rows = _count_in(ws.parquet, harmonized, plan.ranges)
+        plan.all_gone = plan.state_rows > 0 and plan.state_rows == _num_rows(ws.parquet, state)
     for d in expired:
         for p in (d.path, str(delivery_file(data, ds_id, d.id))):
             if p and Path(p).is_file() and Path(p) not in plan.files:
@@ -249,11 +249,11 @@ def _execute(ws: Workspace, store: Store, plan: _Plan) -> None:
     if plan.drop_harmonized:
         harmonized.unlink(missing_ok=True)
     elif plan.harmonized_rows:
-        _filter(harmonized, plan.ranges)
+        _filter(ws.parquet, harmonized, plan.ranges)
     if plan.drop_state:
         state.unlink(missing_ok=True)
     elif plan.state_rows:
-        _filter(state, plan.ranges)
+        _filter(ws.parquet, state, plan.ranges)
     for p in [*plan.files, *plan.quarantine]:
         p.unlink(missing_ok=True)
     ids = {d.id for d in plan.expired}
@@ -261,8 +261,8 @@ def _execute(ws: Workspace, store: Store, plan: _Plan) -> None:
     store.forget_deliveries(ids - retired, retired)
 
 
-def _num_rows(path: Path) -> int:
-    return pq.ParquetFile(path).metadata.num_rows if path.is_file() else 0
+def _num_rows(files: ParquetFiles, path: Path) -> int:
+    return files.num_rows(path) if path.is_file() else 0
 
 
 def _mask(record_nos: pa.Array[Any] | pa.ChunkedArray[Any], ranges: list[tuple[int, int]]) -> Any:
@@ -279,25 +279,25 @@ def _mask(record_nos: pa.Array[Any] | pa.ChunkedArray[Any], ranges: list[tuple[i
     return hit
 
 
-def _batches(path: Path) -> Iterator[pa.RecordBatch]:
-    yield from pq.ParquetFile(path).iter_batches(batch_size=65536)
+def _batches(files: ParquetFiles, path: Path) -> Iterator[pa.RecordBatch]:
+    yield from files.open(path).iter_batches(batch_size=65536)
 
 
-def _count_in(path: Path, ranges: list[tuple[int, int]]) -> int:
+def _count_in(files: ParquetFiles, path: Path, ranges: list[tuple[int, int]]) -> int:
     if not ranges or not path.is_file():
         return 0
-    if RECORD_NO not in pq.ParquetFile(path).schema_arrow.names:
+    if RECORD_NO not in files.read_schema(path).names:
         return 0
-    column = pq.read_table(path, columns=[RECORD_NO]).column(RECORD_NO)
+    column = files.read_table(path, columns=[RECORD_NO]).column(RECORD_NO)
     return int(_mask(column, ranges).sum())
 
 
-def _filter(path: Path, ranges: list[tuple[int, int]]) -> None:
+def _filter(files: ParquetFiles, path: Path, ranges: list[tuple[int, int]]) -> None:
     """Rewrite ``path`` without the rows whose ``_record_no`` is in ``ranges``, streaming."""
-    schema = pq.ParquetFile(path).schema_arrow
+    schema = files.read_schema(path)
     partial = path.with_name(path.name + ".partial")
-    with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
-        for batch in _batches(path):
+    with files.writer(partial, schema, compression="zstd") as writer:
+        for batch in _batches(files, path):
             keep = ~_mask(batch.column(RECORD_NO), ranges)
             writer.write_batch(batch.filter(pa.array(keep)))
     os.replace(partial, path)
@@ -317,7 +317,9 @@ def _withdraw(ws: Workspace, result: Sweep, lost: set[str], *, apply: bool) -> N
         if not golden.is_file():
             continue
         result.withdrawn.append(spec.id)
-        result.add(f"reconcile:{spec.id}", "reference rows", _num_rows(golden), [str(golden)])
+        result.add(
+            f"reconcile:{spec.id}", "reference rows", _num_rows(ws.parquet, golden), [str(golden)]
+        )
         if apply:
             golden.unlink(missing_ok=True)
 
@@ -329,15 +331,18 @@ def _unmap(ws: Workspace, result: Sweep, *, apply: bool) -> None:
     if not result.withdrawn or not path.is_file():
         return
     specs = {s.id: s for s in load_reconcile_specs(Path(ws.root))}
-    mapping = pq.read_table(path, columns=["spec"]).column("spec").to_pylist()
+    mapping = ws.parquet.read_table(path, columns=["spec"]).column("spec").to_pylist()
     for spec_id in result.withdrawn:
         datasets = entity_datasets(ws, specs[spec_id])
-        if any(d not in result.emptied and _num_rows(state_path(ws.data_dir, d)) for d in datasets):
+        if any(
+            d not in result.emptied and _num_rows(ws.parquet, state_path(ws.data_dir, d))
+            for d in datasets
+        ):
             continue
         n = sum(1 for s in mapping if s == spec_id)
         result.add(f"reconcile:{spec_id}", "entity keys", n, [str(path)] if n else [])
         if apply and n:
-            write_mapping(path, spec_id, [], [])
+            write_mapping(ws.parquet, path, spec_id, [], [])
 
 
 def _worklist(

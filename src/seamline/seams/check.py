@@ -62,7 +62,9 @@ def run_checks(
     with Engine() as engine:
         for seam in select_seams(ws, seams):
             runs = latest_stage_runs(store, seam.provider)
-            if "connect" not in runs and not parquet_columns(_harmonized(ws, seam.provider)):
+            if "connect" not in runs and not parquet_columns(
+                ws.parquet, _harmonized(ws, seam.provider)
+            ):
                 report.skipped[seam.id] = (
                     f"Its provider {seam.provider} has had no delivery yet. "
                     "Run `seamline run` on the workspace first."
@@ -128,7 +130,7 @@ def check_seam(
         "harmonized": _harmonized(ws, seam.provider),
         "landing": state_path(ws.data_dir, seam.provider),
     }
-    columns = {k: parquet_columns(p) for k, p in paths.items()}
+    columns = {k: parquet_columns(ws.parquet, p) for k, p in paths.items()}
     if not columns["harmonized"]:
         return [
             CheckRow(
@@ -149,17 +151,19 @@ def check_seam(
     rows.extend(schema_rows(ws, seam, columns["harmonized"], columns["landing"]))
     references = {
         r.reference.split(".", 1)[0]: set(
-            parquet_columns(ws.data_dir / "harmonized" / f"{r.reference.split('.', 1)[0]}.parquet")
+            parquet_columns(
+                ws.parquet, ws.data_dir / "harmonized" / f"{r.reference.split('.', 1)[0]}.parquet"
+            )
         )
         for r in seam.contract.rules
         if r.check == "referential" and r.reference
     }
     compiled = compile_rules(seam, columns["harmonized"], today=now.date(), references=references)
-    engine.parquet_view(DATA, paths["harmonized"])
+    ws.parquet.view(engine, DATA, paths["harmonized"])
     for c in compiled:
         if c.runnable and c.reference:
-            engine.parquet_view(
-                f"ref_{c.index}", ws.data_dir / "harmonized" / f"{c.reference}.parquet"
+            ws.parquet.view(
+                engine, f"ref_{c.index}", ws.data_dir / "harmonized" / f"{c.reference}.parquet"
             )
     query = check_query(compiled)
     try:
@@ -181,7 +185,7 @@ def check_seam(
         rows.append(_row(seam, c, fail, n))
     history = deliveries(store, seam.provider)
     rows.extend(volume_rows(seam, total, history))
-    fresh = freshness_row(engine, seam, history, paths, columns, now)
+    fresh = freshness_row(engine, ws.parquet, seam, history, paths, columns, now)
     if fresh is not None:
         rows.append(fresh)
     return rows

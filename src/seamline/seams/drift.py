@@ -319,7 +319,7 @@ def new_codes(ws: Workspace, store: Store, seam: SeamSpec) -> list[_Change]:
     """Local codes of the seam's coded attributes that harmonize could not map, once each."""
     spec = ws.datasets[seam.provider]
     path = ws.data_dir / "harmonized" / f"{spec.id}.parquet"
-    columns = parquet_columns(path)
+    columns = parquet_columns(ws.parquet, path)
     wanted = set(required_attributes(seam))
     fields = [
         f for f in spec.mappings()
@@ -330,7 +330,7 @@ def new_codes(ws: Workspace, store: Store, seam: SeamSpec) -> list[_Change]:
     known = reported_keys(store, "drift.new_code", seam.id)
     out: list[_Change] = []
     with Engine() as engine:
-        engine.parquet_view("seam_codes", path)
+        ws.parquet.view(engine, "seam_codes", path)
         for f in fields:
             if f.attribute is None:
                 continue

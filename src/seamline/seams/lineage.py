@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from openlineage.client.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import (
@@ -38,6 +37,7 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from openlineage.client.transport.transport import Transport
 from sqlalchemy import select
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.sources.deliveries import state_path
 from seamline.store import Store
 from seamline.store.models import CheckResult
@@ -97,8 +97,8 @@ def make_transport(ws: Workspace) -> tuple[Transport | None, str | None]:
     return FileTransport(FileConfig(log_file_path=str(path), append=True)), str(path)
 
 
-def schema_facet(path: Path) -> schema_dataset.SchemaDatasetFacet:
-    schema = pq.read_schema(path)
+def schema_facet(files: ParquetFiles, path: Path) -> schema_dataset.SchemaDatasetFacet:
+    schema = files.read_schema(path)
     return schema_dataset.SchemaDatasetFacet(
         fields=[
             schema_dataset.SchemaDatasetFacetFields(
@@ -110,10 +110,11 @@ def schema_facet(path: Path) -> schema_dataset.SchemaDatasetFacet:
 
 
 def metrics_facet(
+    files: ParquetFiles,
     path: Path,
 ) -> data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet:
     """Row count and per-column null counts from the Parquet footer (no data read)."""
-    meta = pq.ParquetFile(path).metadata
+    meta = files.open(path).metadata
     nulls: dict[str, int | None] = {}
     for g in range(meta.num_row_groups):
         group = meta.row_group(g)
@@ -206,8 +207,8 @@ def build_events(
                 InputDataset(
                     namespace=FILE_NAMESPACE,
                     name=str(path.resolve()),
-                    facets={"schema": schema_facet(path)},
-                    inputFacets={"dataQualityMetrics": metrics_facet(path)},
+                    facets={"schema": schema_facet(ws.parquet, path)},
+                    inputFacets={"dataQualityMetrics": metrics_facet(ws.parquet, path)},
                 )
             )
     outputs: list[OutputDataset] = []
@@ -216,7 +217,7 @@ def build_events(
     for path in [*harmonized, *reference]:
         if not path.is_file():
             continue
-        facets: dict[str, Any] = {"schema": schema_facet(path)}
+        facets: dict[str, Any] = {"schema": schema_facet(ws.parquet, path)}
         provided = by_provider.get(path.stem) if path.parent.name == "harmonized" else None
         if provided:
             facets["dataQualityAssertions"] = _assertions(provided)
@@ -227,7 +228,7 @@ def build_events(
                 facets=facets,
                 outputFacets={
                     "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-                        rowCount=pq.ParquetFile(path).metadata.num_rows,
+                        rowCount=ws.parquet.num_rows(path),
                         size=path.stat().st_size,
                     )
                 },

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from sqlglot import exp
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.errors import SpecError
 from seamline.seams.history import Delivery
@@ -157,7 +157,9 @@ def volume_rows(seam: SeamSpec, rows: int, history: list[Delivery]) -> list[Chec
     return out
 
 
-def _newest(engine: Engine, path: Path, column: str, arrow_type: str) -> dt.datetime | None:
+def _newest(
+    engine: Engine, files: ParquetFiles, path: Path, column: str, arrow_type: str
+) -> dt.datetime | None:
     """The newest value of ``column`` as a UTC timestamp (dates, YYYYMMDD numbers, text)."""
     col = exp.column(column, quoted=True)
     t = arrow_type.lower()
@@ -177,7 +179,7 @@ def _newest(engine: Engine, path: Path, column: str, arrow_type: str) -> dt.date
                 for f in ("%d.%m.%Y", "%Y%m%d", "%d/%m/%Y")
             ],
         )
-    engine.parquet_view("seam_fresh", path)
+    files.view(engine, "seam_fresh", path)
     got = engine.rows(
         exp.select(exp.Max(this=value)).from_(exp.to_table("seam_fresh", quoted=True))
     )
@@ -191,6 +193,7 @@ def _newest(engine: Engine, path: Path, column: str, arrow_type: str) -> dt.date
 
 def freshness_row(
     engine: Engine,
+    files: ParquetFiles,
     seam: SeamSpec,
     history: list[Delivery],
     paths: dict[str, Path],
@@ -214,7 +217,7 @@ def freshness_row(
                 attribute=fresh.column,
                 message=f"the delivery has no column or attribute {fresh.column!r}",
             )  # fmt: skip
-        newest = _newest(engine, paths[where], fresh.column, columns[where][fresh.column])
+        newest = _newest(engine, files, paths[where], fresh.column, columns[where][fresh.column])
     elif history:
         newest, basis = history[-1].source or (history[-1].at, "read time")
     if newest is None:
@@ -247,9 +250,9 @@ _BASIS = {
 """How each basis of the age reads in a check's message."""
 
 
-def parquet_columns(path: Path) -> dict[str, str]:
+def parquet_columns(files: ParquetFiles, path: Path) -> dict[str, str]:
     """Column name -> Arrow type name of a Parquet file (empty when it is missing)."""
     if not path.is_file():
         return {}
-    schema = pq.read_schema(path)
+    schema = files.read_schema(path)
     return {f.name: str(f.type) for f in schema}

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import pyarrow as pa
 from sqlglot import exp
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine, EngineError
 from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry, default_registry
@@ -48,6 +49,9 @@ from seamline.sources.landing import LandingResult, Progress, Target, land
 from seamline.sources.listing import delivery_rows as delivery_rows
 from seamline.sources.listing import source_notes as source_notes
 from seamline.store import DeliveryInfo, Store
+
+MERGE_SOURCE = "state_inputs"
+"""The engine view over the files a state is merged from."""
 
 
 def state_path(data_dir: Path, dataset: str) -> Path:
@@ -94,6 +98,7 @@ def deliver(
     data_dir: Path,
     context: ReadContext,
     *,
+    files: ParquetFiles,
     run_id: int | None,
     max_quarantine_share: float = 1.0,
     registry: Registry | None = None,
@@ -107,10 +112,12 @@ def deliver(
     reader_cls = (registry or default_registry()).connector(options.kind)
     mode = reader_cls.state_mode(options)
     key = state_key(reader_cls, options)
-    _clear_aborted(store, dataset, data_dir, recover=mode == "append" and bool(key))
+    _clear_aborted(store, files, dataset, data_dir, recover=mode == "append" and bool(key))
     first = 1
     if mode == "append":
-        first = max(store.next_record_no(dataset), _state_top(state_path(data_dir, dataset)) + 1)
+        first = max(
+            store.next_record_no(dataset), _state_top(files, state_path(data_dir, dataset)) + 1
+        )
     did = store.start_delivery(dataset, run_id=run_id, mode=mode, first_record_no=first)
     target = Target(
         delivery_file(data_dir, dataset, did), delivery_quarantine(data_dir, dataset, did), first
@@ -121,6 +128,7 @@ def deliver(
             options,
             data_dir,
             context,
+            files=files,
             max_quarantine_share=max_quarantine_share,
             registry=registry,
             progress=progress,
@@ -156,7 +164,7 @@ def deliver(
     if status == "empty":
         store.mark_pruned({did})
     try:
-        changed = update_state(store, dataset, data_dir, mode, key)
+        changed = update_state(store, files, dataset, data_dir, mode, key)
     except SourceError as exc:
         # Landed and committed, but not merged: the delivery stays pending (kept, not in
         # the state) and the next run merges it again; this run fails with the reason.
@@ -164,18 +172,20 @@ def deliver(
         finish(landed.failed)
     pruned = prune(store, dataset, options)
     state = current_state(data_dir, dataset)
-    rows = pq.ParquetFile(state).metadata.num_rows if state is not None else None
+    rows = files.num_rows(state) if state is not None else None
     return Delivered(landed, did, mode, status, changed, rows, pruned)
 
 
-def _recover(store: Store, dataset: str, data_dir: Path, d: DeliveryInfo) -> bool:
+def _recover(
+    store: Store, files: ParquetFiles, dataset: str, data_dir: Path, d: DeliveryInfo
+) -> bool:
     """Keep an aborted delivery whose files were complete; False if there is nothing to keep."""
     landing = delivery_file(data_dir, dataset, d.id)
     if not landing.is_file():
         return False
     quarantine = delivery_quarantine(data_dir, dataset, d.id)
-    landed = pq.ParquetFile(landing).metadata.num_rows
-    bad = pq.ParquetFile(quarantine).metadata.num_rows if quarantine.is_file() else 0
+    landed = files.num_rows(landing)
+    bad = files.num_rows(quarantine) if quarantine.is_file() else 0
     if landed + bad == 0:
         return False
     store.finish_delivery(
@@ -200,7 +210,9 @@ def state_key(reader_cls: type[Reader], options: SourceOptions) -> list[str]:
     return [reader_cls.record_key] if reader_cls.record_key else []
 
 
-def _clear_aborted(store: Store, dataset: str, data_dir: Path, *, recover: bool) -> None:
+def _clear_aborted(
+    store: Store, files: ParquetFiles, dataset: str, data_dir: Path, *, recover: bool
+) -> None:
     """Delete what aborted deliveries (a killed run) left half-written.
 
     With ``recover`` (an append source with a key), an aborted delivery whose landing file
@@ -209,7 +221,12 @@ def _clear_aborted(store: Store, dataset: str, data_dir: Path, *, recover: bool)
     keeps each record once).
     """
     for d in store.deliveries(dataset):
-        if d.status == "aborted" and d.kept and recover and _recover(store, dataset, data_dir, d):
+        if (
+            d.status == "aborted"
+            and d.kept
+            and recover
+            and _recover(store, files, dataset, data_dir, d)
+        ):
             continue
         if d.status == "aborted" and d.kept:
             for final in (
@@ -221,7 +238,7 @@ def _clear_aborted(store: Store, dataset: str, data_dir: Path, *, recover: bool)
 
 
 def update_state(
-    store: Store, dataset: str, data_dir: Path, mode: StateMode, key: list[str]
+    store: Store, files: ParquetFiles, dataset: str, data_dir: Path, mode: StateMode, key: list[str]
 ) -> bool:
     """Make the current state from the deliveries; True if it changed."""
     all_ = store.deliveries(dataset)
@@ -244,7 +261,7 @@ def update_state(
     if not pending:
         return False
     inputs = [delivery_file(data_dir, dataset, d.id) for d in pending]
-    merge(previous + inputs, key, path)
+    merge(files, previous + inputs, key, path)
     store.set_in_state(dataset, {d.id for d in pending}, only=not previous)
     return True
 
@@ -265,17 +282,13 @@ def _was_snapshot_only(all_: list[DeliveryInfo]) -> bool:
     return bool(in_state) and all(d.mode == "snapshot" for d in in_state)
 
 
-def merge(inputs: list[Path], key: list[str], out: Path) -> None:
+def merge(files: ParquetFiles, inputs: list[Path], key: list[str], out: Path) -> None:
     """Write the union of ``inputs`` to ``out``; with a key, the latest record per key.
 
     "Latest" is the highest ``_record_no``: a later delivery's, or the later one within a
     delivery. Records whose key has a null part are never merged with one another.
     """
-    files = exp.Array(expressions=[exp.Literal.string(str(p)) for p in inputs])
-    source = exp.ReadParquet(
-        expressions=[files, exp.EQ(this=exp.column("union_by_name"), expression=exp.true())]
-    )
-    query = exp.select(exp.Star()).from_(exp.Table(this=source))
+    query = exp.select(exp.Star()).from_(exp.to_table(MERGE_SOURCE, quoted=True))
     if key:
         cols = [exp.column(k, quoted=True) for k in key]
         window = exp.Window(
@@ -291,8 +304,9 @@ def merge(inputs: list[Path], key: list[str], out: Path) -> None:
     partial = out.with_name(out.name + ".partial")
     try:
         with Engine() as engine:
-            engine.copy_to_parquet(query, partial)
-    except EngineError as exc:
+            files.view(engine, MERGE_SOURCE, inputs)
+            files.copy(engine, query, partial)
+    except (EngineError, pa.ArrowException) as exc:
         partial.unlink(missing_ok=True)
         first_line = str(exc).strip().splitlines()[0]
         raise SourceError(
@@ -317,11 +331,11 @@ def _link(delivery: Path, state: Path) -> None:
     os.replace(partial, state)
 
 
-def _state_top(path: Path) -> int:
+def _state_top(files: ParquetFiles, path: Path) -> int:
     """The highest ``_record_no`` in a state file (0 if there is none)."""
     if not path.is_file():
         return 0
-    table = pq.read_table(path, columns=[RECORD_NO])
+    table = files.read_table(path, columns=[RECORD_NO])
     column = table.column(RECORD_NO)
     if not len(column):
         return 0
@@ -372,6 +386,12 @@ class StateReader(Reader):
     kind = "landed"
     options_model = SourceOptions
 
+    def __init__(
+        self, options: SourceOptions, context: ReadContext, *, files: ParquetFiles
+    ) -> None:
+        super().__init__(options, context)
+        self.files = files
+
     def batches(self) -> Iterator[Batch]:
         path = current_state(self.context.base_dir, self.context.dataset)
         if path is None:
@@ -379,7 +399,8 @@ class StateReader(Reader):
                 f"nothing has landed for {self.context.dataset} yet",
                 hint="Run `seamline run` first; `seamline deliveries` lists what was delivered.",
             )
-        yield from (Batch(b) for b in pq.ParquetFile(path).iter_batches(self.context.batch_size))
+        batches = self.files.open(path).iter_batches(self.context.batch_size)
+        yield from (Batch(b) for b in batches)
 
     def describe(self) -> str:
         return f"the current state of {self.context.dataset}"

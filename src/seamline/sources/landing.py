@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from seamline.crypto.parquet import ParquetFiles
 from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import (
@@ -180,7 +181,10 @@ ROW_GROUP_BYTES = 64 * 1024 * 1024
 class _Sink:
     """Parquet writers for landed and quarantined records, finalized by rename."""
 
-    def __init__(self, landing: Path, quarantine: Path, offset: int = 0) -> None:
+    def __init__(
+        self, files: ParquetFiles, landing: Path, quarantine: Path, offset: int = 0
+    ) -> None:
+        self.files = files
         self.landing, self.quarantine, self.offset = landing, quarantine, offset
         self.numbers = RecordNumbers()
         self.tmp_landing = landing.with_name(landing.name + ".partial")
@@ -208,7 +212,7 @@ class _Sink:
         if self.schema is None:
             self.schema = data.schema
             self.landing.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.tmp_landing, self.schema, compression="zstd")
+            self.writer = self.files.writer(self.tmp_landing, self.schema, compression="zstd")
         elif data.schema != self.schema:
             data = _conform(data, self.schema, dataset)
         if data.num_rows:
@@ -220,7 +224,7 @@ class _Sink:
         if batch.quarantined:
             if self.qwriter is None:
                 self.quarantine.parent.mkdir(parents=True, exist_ok=True)
-                self.qwriter = pq.ParquetWriter(self.tmp_quarantine, QUARANTINE_SCHEMA)
+                self.qwriter = self.files.writer(self.tmp_quarantine, QUARANTINE_SCHEMA)
             self.qwriter.write_batch(quarantine_batch(batch.quarantined, self.offset))
 
     def _flush(self) -> None:
@@ -232,7 +236,7 @@ class _Sink:
         self._flush()
         if self.writer is None:
             self.landing.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.tmp_landing, empty_schema)
+            self.writer = self.files.writer(self.tmp_landing, empty_schema)
         self.writer.close()
         _durable_replace(self.tmp_landing, self.landing)
         if self.qwriter is not None:
@@ -285,6 +289,7 @@ def land(
     data_dir: Path,
     context: ReadContext,
     *,
+    files: ParquetFiles,
     max_quarantine_share: float = 1.0,
     registry: Registry | None = None,
     progress: Progress | None = None,
@@ -303,7 +308,7 @@ def land(
     result = LandingResult(dataset)
     reader = open_reader(options, context, registry)
     target = target or Target.single(data_dir, dataset)
-    sink = _Sink(target.landing, target.quarantine, target.first_record_no - 1)
+    sink = _Sink(files, target.landing, target.quarantine, target.first_record_no - 1)
     try:
         for batch in reader.batches():
             sink.write(batch, dataset)

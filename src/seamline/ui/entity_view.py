@@ -17,7 +17,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from sqlalchemy import func, select
 
 from seamline.reconcile.cluster import MAP_FILE
@@ -65,15 +64,15 @@ class PreparedCache:
 
         return self._get(f"prepared:{spec_id}", stamp, load)
 
-    def file(self, path: Path) -> pa.Table:
-        return self._get(f"file:{path}", path.stat().st_mtime, lambda: pq.read_table(path))
+    def file(self, ws: Workspace, path: Path) -> pa.Table:
+        return self._get(f"file:{path}", path.stat().st_mtime, lambda: ws.parquet.read_table(path))
 
 
 def _mapping(ws: Workspace, entity_id: str, cache: PreparedCache) -> tuple[str, list[str]] | None:
     path = ws.data_dir / "reference" / MAP_FILE
     if not path.exists():
         return None
-    t = cache.file(path)
+    t = cache.file(ws, path)
     t = t.filter(pc.equal(t.column("entity_id"), pa.scalar(entity_id)))
     if t.num_rows == 0:
         return None
@@ -92,7 +91,7 @@ def entity_page(
     golden_path = ws.data_dir / "reference" / f"{spec_id}.parquet"
     if not golden_path.exists():
         return None
-    goldens = cache.file(golden_path)
+    goldens = cache.file(ws, golden_path)
     golden_rows = goldens.filter(
         pc.equal(goldens.column("entity_id"), pa.scalar(entity_id))
     ).to_pylist()

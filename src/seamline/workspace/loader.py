@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from seamline.crypto.keys import resolve_key
+from seamline.crypto.parquet import ParquetFiles
 from seamline.errors import SeamlineError, SpecError
 from seamline.normalize.address_rules import AddressRulesSpec
 from seamline.plugins import Registry, default_registry
@@ -85,6 +87,7 @@ class Workspace:
     unread_ids: dict[str, set[str] | None] = field(default_factory=dict)
     """Per incomplete folder: the ids its unloadable files seem to define (``id:`` lines),
     None when that cannot be known (a file whose id itself is wrong)."""
+    _parquet: ParquetFiles | None = field(default=None, init=False, repr=False, compare=False)
 
     def unread(self, folder: str, ids: set[str] | None) -> None:
         """Note that a file of ``folder`` could not be loaded and which ids it may define."""
@@ -100,6 +103,15 @@ class Workspace:
     def data_dir(self) -> Path:
         p = Path(self.project.data_dir)
         return p if p.is_absolute() else self.root / p
+
+    @property
+    def parquet(self) -> ParquetFiles:
+        """The one door to the data folder's Parquet files: encrypted with the key of
+        ``encryption:`` (resolved once, on first use), else in clear."""
+        if self._parquet is None:
+            spec = self.project.encryption
+            self._parquet = ParquetFiles(resolve_key(spec, self.root) if spec else None)
+        return self._parquet
 
     def store_url(self, env: Mapping[str, str] | None = None) -> str:
         """The store URL: ``SEAMLINE_STORE``, else ``store:``, else SQLite in ``.seamline/``."""

@@ -3,135 +3,45 @@
 Each model forbids unknown keys, so a misspelt key is an error with a did-you-mean,
 not a silently ignored setting. Cross-file references (a dataset's system, a seam's
 provider, a field's code list) are checked in :mod:`seamline.workspace.references`.
+The models of ``seamline.yaml`` live in :mod:`seamline.workspace.project`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from seamline.workspace.entities import AttributeSpec
 from seamline.workspace.periods import check_period
+from seamline.workspace.project import (
+    ApprovalsSpec,
+    AuditSpec,
+    EncryptionSpec,
+    EvaluateSpec,
+    LineageSpec,
+    NotificationsSpec,
+    ProjectSpec,
+    RetentionSpec,
+    TruthCompare,
+)
+from seamline.workspace.specbase import ID, Sensitivity, Spec
 
-ID = r"^[a-z0-9][a-z0-9_-]*$"
-Sensitivity = Literal["public", "internal", "personal", "special"]
-
-
-class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NotificationsSpec(Spec):
-    """Where new findings and failed checks are delivered (``notifications:``)."""
-
-    webhook: str | None = None
-    """A URL receiving one JSON POST per new finding; usually ``${FINDINGS_WEBHOOK}``."""
-    retries: int = Field(default=3, ge=0, le=10)
-    timeout_seconds: float = Field(default=5.0, gt=0)
-    dead_letter: str = ".seamline/data/notifications/dead-letter.jsonl"
-    """Findings the webhook did not take after every retry, one JSON line each."""
-    console: bool = True
-
-
-class LineageSpec(Spec):
-    """OpenLineage run events for existing lineage tools (``lineage:``)."""
-
-    transport: Literal["file", "http", "none"] = "file"
-    path: str = ".seamline/data/lineage/events.jsonl"
-    url: str | None = None
-    """For ``transport: http``: the OpenLineage endpoint, e.g. ``${OPENLINEAGE_URL}``."""
-    namespace: str = "seamline"
-
-
-class ApprovalsSpec(Spec):
-    """Who must approve a seam's agreement before it is served (``approvals:``)."""
-
-    required: list[str] = Field(default_factory=list)
-    """Roles whose approval of the current review packet is needed (e.g. owner, security)."""
-    enforce: bool = True
-    """When true, the exchange refuses to serve a seam that lacks a required approval."""
-
-    @field_validator("required")
-    @classmethod
-    def _roles(cls, roles: list[str]) -> list[str]:
-        bad = [r for r in roles if not re.match(ID, r)]
-        if bad:
-            raise ValueError(f"roles must be lower-case ids like 'owner' or 'security', got {bad}")
-        dupes = sorted({r for r in roles if roles.count(r) > 1})
-        if dupes:
-            raise ValueError(f"role {dupes[0]!r} is listed twice")
-        return roles
-
-
-TruthCompare = Literal["exact", "text", "name"]
-
-
-class EvaluateSpec(Spec):
-    """Scoring against ground truth (``evaluate:``); without it no truth file is ever read.
-
-    The truth folder holds ``records.csv`` (``dataset,record_key,entity_id``, optional
-    ``defects``) and, to score golden values, ``entities.csv`` (``entity_id`` plus one
-    column per canonical attribute). docs/reconcile.md describes the format.
-    """
-
-    truth: str = "_truth"
-    """The truth folder, relative to the workspace."""
-    compare: dict[str, TruthCompare] = Field(default_factory=dict)
-    """Per attribute, when a golden value counts as the true one: ``exact`` (the default),
-    ``text`` (case and runs of spaces ignored) or ``name`` (the name key reconcile
-    compares names by: script, case and spelling variants folded)."""
-
-
-class AuditSpec(Spec):
-    """The exchange's audit log (``audit:``)."""
-
-    retention: str | None = None
-    """How long audit events are kept (an ISO 8601 duration, e.g. ``P10Y``). Data
-    retention never touches the audit log; ``seamline retention apply`` reports the
-    events past this period."""
-
-    _period = field_validator("retention")(check_period)
-
-
-class RetentionSpec(Spec):
-    """Deleting data past its retention period in ``seamline run`` (``retention:``)."""
-
-    apply: bool = False
-    """When true, the run's retention stage deletes what is past its period; when false
-    (the default) it only reports what it would delete."""
-
-
-class ProjectSpec(Spec):
-    """``seamline.yaml``: the program's name and where its store and data live."""
-
-    name: str = Field(pattern=ID)
-    title: str = ""
-    description: str = ""
-    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    engine: Literal["duckdb"] = "duckdb"
-    store: str | None = None
-    data_dir: str = ".seamline/data"
-    quarantine_max_share: float = Field(default=0.05, ge=0.0, le=1.0)
-    notifications: NotificationsSpec = Field(default_factory=NotificationsSpec)
-    lineage: LineageSpec = Field(default_factory=LineageSpec)
-    approvals: ApprovalsSpec = Field(default_factory=ApprovalsSpec)
-    evaluate: EvaluateSpec | None = None
-    audit: AuditSpec = Field(default_factory=AuditSpec)
-    retention: RetentionSpec = Field(default_factory=RetentionSpec)
-
-    @field_validator("engine", mode="before")
-    @classmethod
-    def _engine_available(cls, value: Any) -> Any:
-        if value == "spark":  # refused rather than accepted and ignored
-            raise ValueError(
-                "engine spark is not available in this version of seamline. "
-                "Every stage runs on the embedded DuckDB engine: set engine: duckdb "
-                "or remove the line (docs/scale.md)."
-            )
-        return value
+__all__ = [
+    "ID",
+    "ApprovalsSpec",
+    "AuditSpec",
+    "EncryptionSpec",
+    "EvaluateSpec",
+    "LineageSpec",
+    "NotificationsSpec",
+    "ProjectSpec",
+    "RetentionSpec",
+    "Sensitivity",
+    "Spec",
+    "TruthCompare",
+]
 
 
 class Contact(Spec):

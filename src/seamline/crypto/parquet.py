@@ -1,0 +1,189 @@
+"""The one door to the Parquet files seamline writes in a workspace's data folder.
+
+Every writer and reader of landing, quarantine, harmonized, reference and other data
+files goes through a :class:`ParquetFiles`, so that no call site decides on its own
+whether a file is encrypted. With a key, every file is written with Parquet modular
+encryption (AES-GCM, encrypted footer, every column under the footer key); without one,
+in clear. A mismatch is an error, never a fallback: an encrypted file read without a
+key, a clear file read where encryption is on, a key that does not open a file.
+
+The engine (DuckDB) reads encrypted files through pyarrow: DuckDB's own
+``encryption_config`` takes one fixed key per file, while pyarrow's encryption (the
+standard one, read by Spark and Arrow too) gives each file fresh data keys wrapped in its
+footer, which only a KMS client such as :class:`~seamline.crypto.kms.WorkspaceKms` opens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pyarrow.parquet.encryption as pe
+from sqlglot import exp
+
+from seamline.crypto.keys import DataKeyError
+from seamline.crypto.kms import MASTER_KEY_ID, WRONG_KEY, WorkspaceKms
+from seamline.engine import Engine
+
+ENCRYPTED_MAGIC = b"PARE"
+CLEAR_MAGIC = b"PAR1"
+SETTING = "the encryption block of seamline.yaml"
+_CACHE = dt.timedelta(hours=1)
+
+
+def is_encrypted(path: Path) -> bool | None:
+    """True for a Parquet file with an encrypted footer, False for one in clear, None when
+    the file is not Parquet at all (too short, or another trailer)."""
+    with path.open("rb") as f:
+        f.seek(0, 2)
+        if f.tell() < 8:
+            return None
+        f.seek(-4, 2)
+        magic = f.read(4)
+    return True if magic == ENCRYPTED_MAGIC else False if magic == CLEAR_MAGIC else None
+
+
+class ParquetFiles:
+    """Reads and writes a data folder's Parquet files, encrypted when given a key."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self._factory: pe.CryptoFactory | None = None
+        if key is not None:
+            # The client holds the key; pyarrow keeps the client for _CACHE.
+            self._factory = pe.CryptoFactory(lambda _config: WorkspaceKms(key))
+        self._kms = pe.KmsConnectionConfig()
+
+    @property
+    def encrypted(self) -> bool:
+        return self._factory is not None
+
+    # -- writing ---------------------------------------------------------------------
+
+    def _encryption(self) -> Any:
+        if self._factory is None:
+            return None
+        # uniform_encryption (pyarrow >= 16) is missing from pyarrow's stubs.
+        config = pe.EncryptionConfiguration(  # type: ignore[call-arg]
+            footer_key=MASTER_KEY_ID,
+            uniform_encryption=True,  # every column under the footer key
+            plaintext_footer=False,
+            double_wrapping=False,  # one master key, wrapped in process: no key-encryption key
+            encryption_algorithm="AES_GCM_V1",
+            cache_lifetime=_CACHE,
+        )
+        return self._factory.file_encryption_properties(self._kms, config)
+
+    def writer(self, path: Path, schema: pa.Schema, **options: Any) -> pq.ParquetWriter:
+        """A ParquetWriter for ``path``; ``options`` as pyarrow's (compression, ...)."""
+        return pq.ParquetWriter(path, schema, encryption_properties=self._encryption(), **options)
+
+    def write_table(self, table: pa.Table, path: Path, **options: Any) -> None:
+        with self.writer(path, table.schema, **options) as w:
+            w.write_table(table)
+
+    def copy(self, engine: Engine, query: exp.Expr, path: Path) -> None:
+        """Write a query's result to ``path``, streaming (see ``Engine.copy_to_parquet``)."""
+        engine.copy_to_parquet(query, path, open_writer=self.writer)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _decryption(self) -> Any:
+        if self._factory is None:
+            return None
+        return self._factory.file_decryption_properties(
+            self._kms, pe.DecryptionConfiguration(cache_lifetime=_CACHE)
+        )
+
+    def check(self, path: Path) -> None:
+        """Raise DataKeyError unless ``path`` is written the way this workspace writes."""
+        state = is_encrypted(path)
+        if state is True and not self.encrypted:
+            raise DataKeyError(
+                f"{path} is encrypted, but this workspace sets no data key",
+                where=SETTING,
+                hint="Add `encryption:` with the key the file was written with "
+                "(docs/security.md, At rest).",
+            )
+        if state is False and self.encrypted:
+            raise DataKeyError(
+                f"{path} is in clear, but this workspace encrypts its data files",
+                where=SETTING,
+                hint="Encrypt the files written before encryption was turned on: "
+                "`seamline keys rotate --from-plain`.",
+            )
+
+    @contextlib.contextmanager
+    def _opening(self, path: Path) -> Iterator[None]:
+        self.check(path)
+        try:
+            yield
+        except ValueError as exc:
+            if WRONG_KEY not in str(exc):
+                raise
+            raise self.wrong_key(path) from None
+
+    @staticmethod
+    def wrong_key(path: Path) -> DataKeyError:
+        return DataKeyError(
+            f"the data key does not open {path}; was the key rotated?",
+            where=SETTING,
+            hint="Set the key the file was written with, or re-encrypt the data folder "
+            "with `seamline keys rotate`.",
+        )
+
+    def open(self, path: Path) -> pq.ParquetFile:
+        """The file, opened (its footer read and, when encrypted, decrypted)."""
+        with self._opening(path):
+            return pq.ParquetFile(path, decryption_properties=self._decryption())
+
+    def read_table(
+        self, path: Path, columns: Sequence[str] | None = None, filters: Any = None
+    ) -> pa.Table:
+        """The file's rows (``columns`` and ``filters`` as pyarrow's ``read_table``)."""
+        with self._opening(path):
+            table: pa.Table = pq.read_table(
+                path,
+                columns=list(columns) if columns is not None else None,
+                filters=filters,
+                decryption_properties=self._decryption(),
+            )
+            return table
+
+    def read_schema(self, path: Path) -> pa.Schema:
+        return self.open(path).schema_arrow
+
+    def num_rows(self, path: Path) -> int:
+        return int(self.open(path).metadata.num_rows)
+
+    def view(self, engine: Engine, name: str, paths: Path | Sequence[Path]) -> None:
+        """A view ``name`` on the engine over one file, or the union by column name of
+        several."""
+        files = [paths] if isinstance(paths, Path) else list(paths)
+        factory = self._factory
+        if factory is None:
+            for p in files:
+                self.check(p)
+            engine.parquet_view(name, files)
+            return
+        schemas = [self.read_schema(p) for p in files]  # checks the key on each file first
+        schema = pa.unify_schemas(schemas, promote_options="permissive")
+        options = ds.ParquetFragmentScanOptions(
+            decryption_config=ds.ParquetDecryptionConfig(
+                factory,
+                self._kms,
+                # pyarrow's stubs type this argument as an EncryptionConfiguration.
+                pe.DecryptionConfiguration(cache_lifetime=_CACHE),  # type: ignore[arg-type]
+            )
+        )
+        fmt = ds.ParquetFileFormat(default_fragment_scan_options=options)
+        engine.dataset_view(name, ds.dataset([str(p) for p in files], schema=schema, format=fmt))
+
+
+PLAIN = ParquetFiles()
+"""Files in clear: for data folders without ``encryption:`` and for tests."""
