@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from seamline.crypto.parquet import PLAIN
 from seamline.plugins import default_registry
 from seamline.sources.base import ReadContext
 from seamline.sources.landing import land
@@ -97,6 +98,8 @@ def test_a_file_delivery_carries_the_file_modification_time(tmp_path: Path, kind
     written = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=3)
     os.utime(tmp_path / name, (written.timestamp(), written.timestamp()))
     options = default_registry().connector(spec["kind"]).options_model.model_validate(spec)
-    landed = land("people", options, tmp_path / "data", ReadContext(tmp_path, "people"))
+    landed = land(
+        "people", options, tmp_path / "data", ReadContext(tmp_path, "people"), files=PLAIN
+    )
     assert landed.read == 1 and landed.landed == 1, landed.failed
     assert source_time(landed.metadata) == (written, "file modified")

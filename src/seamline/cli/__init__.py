@@ -21,6 +21,7 @@ from seamline.cli import (
     clients,
     codes,
     findings,
+    keys,
     read,
     reconcile,
     retention,
@@ -90,6 +91,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(codes.codes_app, name="codes")
 app.add_typer(catalog.catalog_app, name="catalog")
 app.add_typer(findings.findings_app, name="findings")
+app.add_typer(keys.keys_app, name="keys")
 app.add_typer(
     retention.retention_app,
     name="retention",
