@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,7 +16,7 @@ from seamline.plugins import Registry, default_registry
 from seamline.sources.base import SourceOptions
 from seamline.workspace.entities import EntitySpec, merge_entities
 from seamline.workspace.envvars import resolve_env
-from seamline.workspace.issues import Issue, SpecErrors
+from seamline.workspace.issues import Issue, SpecErrors, merge_instances
 from seamline.workspace.models import (
     AgenciesFile,
     AgencySpec,
@@ -31,6 +31,7 @@ from seamline.workspace.models import (
 )
 from seamline.workspace.pydantic_issues import issues_from
 from seamline.workspace.salvage import ids_in_text, salvage
+from seamline.workspace.templates import expand_template, is_template
 from seamline.workspace.truthfiles import HINT, truth_problems
 from seamline.workspace.yamlpos import Loc, Positions, load_yaml
 
@@ -58,6 +59,8 @@ class Origin:
 
     path: str
     positions: Positions
+    instance: str = ""
+    """For a dataset expanded from a template: its instance's name."""
 
     def at(self, *loc: str | int, key: bool = False) -> tuple[int, int]:
         return self.positions.of(tuple(loc), key=key)
@@ -133,6 +136,8 @@ class _Loaded:
     data: Any
     positions: Positions
     secret: set[Loc]
+    template: bool = False
+    """A dataset template (``for_each:``), read as written: expansion comes first."""
 
 
 class _Collector:
@@ -147,7 +152,7 @@ class _Collector:
         except ValueError:
             return str(path)
 
-    def read(self, path: Path) -> _Loaded | None:
+    def read(self, path: Path, *, templates: bool = False) -> _Loaded | None:
         shown = self.display(path)
         data, pos, problems = load_yaml(path, shown)
         self.issues.extend(problems)
@@ -159,21 +164,28 @@ class _Collector:
                 Issue(shown, 1, 1, f"is {what}", hint="Each spec file holds one YAML mapping.")
             )
             return None
+        if templates and is_template(data):
+            return _Loaded(data, pos, set(), template=True)
+        return self.resolve(data, pos)
+
+    def resolve(self, data: Any, pos: Positions, instance: str = "") -> _Loaded:
+        """``data`` with its ``${ENV_VAR}`` references filled in; a missing one is an issue."""
         data, missing, secret = resolve_env(data, self.env)
         for loc, name in missing:
             line, col = pos.of(loc)
             self.issues.append(
                 Issue(
-                    shown,
+                    pos.path,
                     line,
                     col,
                     f"the environment variable {name} is not set",
                     hint=f"Export {name} before running seamline, or give a default: ${{{name}:-value}}.",
+                    instance=instance,
                 )
             )
         return _Loaded(data, pos, secret)
 
-    def validate(self, model: type[M], loaded: _Loaded) -> M | None:
+    def validate(self, model: type[M], loaded: _Loaded, instance: str = "") -> M | None:
         """The validated object; on errors, records them all and returns what is left.
 
         A file with schema errors still takes part in the cross-file checks: the keys in
@@ -183,7 +195,8 @@ class _Collector:
         try:
             return model.model_validate(loaded.data)
         except ValidationError as exc:
-            self.issues.extend(issues_from(exc, model, loaded.positions, secret=loaded.secret))
+            found = issues_from(exc, model, loaded.positions, secret=loaded.secret)
+            self.issues.extend(replace(i, instance=instance) for i in found)
             return salvage(model, loaded.data, exc)
 
 
@@ -247,7 +260,10 @@ def check_workspace(
         for path in sorted(directory.iterdir()):
             if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
                 continue
-            loaded = col.read(path)
+            loaded = col.read(path, templates=folder == "datasets")
+            if loaded is not None and loaded.template:
+                _load_template(col, ws, loaded, registry)
+                continue
             obj = col.validate(model, loaded) if loaded is not None else None
             if loaded is None or obj is None:
                 # Parsed but beyond repair: its id may be what is wrong, so unknown.
@@ -271,9 +287,10 @@ def check_workspace(
     col.issues.extend(check_normalizers(ws, normalizers))
     if project is not None and project.evaluate is not None and project_pos is not None:
         col.issues.extend(_truth_issues(ws, project.evaluate, project_pos))
+    issues = merge_instances(col.issues)
     if project is None:
-        return None, col.issues
-    return ws, col.issues
+        return None, issues
+    return ws, issues
 
 
 def _truth_issues(ws: Workspace, spec: EvaluateSpec, pos: Positions) -> list[Issue]:
@@ -399,8 +416,10 @@ def _add_unique(
                 origin.path,
                 line,
                 column,
-                f"{kind} id {ident!r} is already used by {first.path}:{first.at('id')[0]}",
+                f"{kind} id {ident!r} is already used by {first.path}:{first.at('id')[0]}"
+                + (f" (instance {first.instance})" if first.instance else ""),
                 hint="Ids must be unique across the workspace; rename one of them.",
+                instance=origin.instance,
             )
         )
         return
@@ -426,6 +445,7 @@ def _validate_source(
                 column,
                 "source has no 'kind'",
                 allowed=", ".join(sorted(registry.connectors)),
+                instance=origin.instance,
             )
         )
         return
@@ -433,17 +453,38 @@ def _validate_source(
         reader = registry.connector(kind)
     except SeamlineError as exc:
         line, column = origin.at("source", "kind")
-        col.issues.append(Issue(origin.path, line, column, exc.message, exc.allowed))
+        col.issues.append(
+            Issue(origin.path, line, column, exc.message, exc.allowed, instance=origin.instance)
+        )
         return
     try:
         ws.sources[dataset.id] = reader.options_model.model_validate(dataset.source)
     except ValidationError as exc:
-        col.issues.extend(
-            issues_from(
-                exc,
-                reader.options_model,
-                loaded.positions,
-                prefix=("source",),
-                secret=loaded.secret,
-            )
+        found = issues_from(
+            exc, reader.options_model, loaded.positions, prefix=("source",), secret=loaded.secret
         )
+        col.issues.extend(replace(i, instance=origin.instance) for i in found)
+
+
+def _load_template(col: _Collector, ws: Workspace, loaded: _Loaded, registry: Registry) -> None:
+    """Expand a dataset template and load each instance as an ordinary dataset."""
+
+    def source_keys(kind: str) -> set[str]:
+        reader = registry.connectors.get(kind)
+        return set(reader.options_model.model_fields) if reader is not None else set()
+
+    instances, problems = expand_template(
+        loaded.data, loaded.positions, ws.root, DatasetSpec, source_keys
+    )
+    col.issues.extend(problems)
+    if problems:  # an instance left out may be what another file refers to
+        ws.unread("datasets", None)
+    for inst in instances:
+        one = col.resolve(inst.data, inst.positions, inst.name)
+        obj = col.validate(DatasetSpec, one, inst.name)
+        if obj is None:
+            ws.unread("datasets", None)
+            continue
+        origin = Origin(inst.positions.path, inst.positions, inst.name)
+        _add_unique(col, ws, "datasets", obj.id, obj, origin)
+        _validate_source(col, ws, obj, one, origin, registry)

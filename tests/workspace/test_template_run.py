@@ -1,0 +1,78 @@
+"""`seamline run` on a workspace whose agencies come from one dataset template."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from templatekit import DATA, template_workspace
+
+AGENCIES = ("north", "south", "east")
+
+
+def _run(root: Path) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if k != "SEAMLINE_STORE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "seamline", "run", str(root)],
+        capture_output=True,
+        text=True,
+        env={**env, "COLUMNS": "200"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report: dict[str, Any] = json.loads(
+        (root / ".seamline/data/reports/run-latest.json").read_text(encoding="utf-8")
+    )
+    return {s["stage"]: s for s in report["stages"]}
+
+
+def test_three_instances_in_two_layouts_land_harmonize_and_reconcile(tmp_path: Path) -> None:
+    root = template_workspace(tmp_path / "ws")
+    scheme = root / "identifiers" / "kg_pin.yaml"
+    scheme.write_text(scheme.read_text(encoding="utf-8") + "link: exact\n", encoding="utf-8")
+    stages = _run(root)
+
+    # connect: every line of each agency's file is a record, whatever its layout.
+    rows = {n: len(DATA[f"{n}.csv"].splitlines()) - 1 for n in AGENCIES}
+    rows["east"] -= 2  # two title lines above the header (skip_rows: 2)
+    landed = {d["dataset"]: d for d in stages["connect"]["details"]}
+    for n in AGENCIES:
+        got = landed[f"agency-{n}"]
+        assert (got["read"], got["landed"], got["quarantined"]) == (rows[n], rows[n], 0), n
+    assert stages["connect"]["counts"]["landed"] == sum(rows.values()) + 4  # + civil_persons
+
+    # harmonize: the renamed column and the other delimiter feed the same attributes,
+    # and each instance's own crosswalk maps its local codes.
+    harmonized = {d["dataset"]: d for d in stages["harmonize"]["details"]}
+    families: dict[str, list[str]] = {}
+    for n in AGENCIES:
+        assert harmonized[f"agency-{n}"]["rows"] == rows[n]
+        table = pq.read_table(root / ".seamline/data/harmonized" / f"agency-{n}.parquet")
+        records = table.to_pylist()
+        assert len(records) == rows[n]
+        assert all(r["marital_status__flag"] is None for r in records), records
+        assert all(r["national_id__flag"] is None for r in records), records
+        families[n] = [r["family_name"] for r in records]
+    assert families == {
+        "north": ["Toktogulova", "Sadykov"],
+        "south": ["Toktogulova", "Abdyrakhmanova", "Omurbekova"],
+        "east": ["Isakova"],
+    }
+    south = pq.read_table(root / ".seamline/data/harmonized/agency-south.parquet").to_pylist()
+    assert [r["marital_status"] for r in south] == ["married", "widowed", "single"]
+
+    # reconcile: every harmonized record is in one golden record; the shared PINs link
+    # the agencies' clients with the civil registry's persons.
+    counts = stages["reconcile"]["counts"]
+    assert counts["records"] == sum(rows.values()) + 4
+    golden = pq.read_table(root / ".seamline/data/reference/person.parquet").to_pylist()
+    assert sum(g["record_count"] for g in golden) == counts["records"]
+    assert counts["entities"] == len(golden) == 5  # four registry persons + Omurbekova
+    aigul = next(g for g in golden if g["national_id"] == "21203198700123")
+    assert aigul["record_count"] == 3
+    assert set(aigul["datasets"].split(";")) == {"civil_persons", "agency-north", "agency-south"}
