@@ -10,21 +10,25 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from templatekit import DATA, template_workspace
+from templatekit import DATA, TEMPLATE, line_of, template_workspace
 
 AGENCIES = ("north", "south", "east")
 
 
-def _run(root: Path) -> dict[str, Any]:
+def _seamline(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SEAMLINE_STORE"}
-    done = subprocess.run(
-        [sys.executable, "-m", "seamline", "run", str(root)],
+    return subprocess.run(
+        [sys.executable, "-m", "seamline", *args],
         capture_output=True,
         text=True,
         env={**env, "COLUMNS": "200"},
         timeout=300,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _run(root: Path, expect: int = 0) -> dict[str, Any]:
+    done = _seamline("run", str(root))
+    assert done.returncode == expect, done.stdout + done.stderr
     report: dict[str, Any] = json.loads(
         (root / ".seamline/data/reports/run-latest.json").read_text(encoding="utf-8")
     )
@@ -76,3 +80,30 @@ def test_three_instances_in_two_layouts_land_harmonize_and_reconcile(tmp_path: P
     aigul = next(g for g in golden if g["national_id"] == "21203198700123")
     assert aigul["record_count"] == 3
     assert set(aigul["datasets"].split(";")) == {"civil_persons", "agency-north", "agency-south"}
+
+
+def test_validate_names_the_template_line_and_the_instance(tmp_path: Path) -> None:
+    text = TEMPLATE.replace("    owner: tax-service\n", "    owner: tax-servce\n")
+    root = template_workspace(tmp_path / "ws", text)
+    done = _seamline("validate", str(root))
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = line_of(text, "owner: tax-servce")
+    assert f"datasets/agency.yaml:{line}:12 (instance south): unknown owner agency" in done.stderr
+    assert "1 error in" in done.stderr
+
+
+def test_a_column_one_instance_lacks_fails_that_instance_only(tmp_path: Path) -> None:
+    text = TEMPLATE.replace("columns: {family_name: surname}", "columns: {family_name: surnme}")
+    root = template_workspace(tmp_path / "ws", text)
+    assert _seamline("validate", str(root)).returncode == 0  # the data is not read there
+    done = _seamline("run", str(root))
+    assert done.returncode == 3, done.stdout + done.stderr
+    line = line_of(text, "surnme")
+    words = " ".join((done.stdout + done.stderr).split())
+    assert (
+        f"datasets/agency.yaml:{line}:28 (instance south): dataset agency-south maps column "
+        "'surnme', which the landing zone does not have" in words
+    )
+    for n in ("north", "east"):
+        assert (root / ".seamline/data/harmonized" / f"agency-{n}.parquet").is_file()
+    assert not (root / ".seamline/data/harmonized/agency-south.parquet").exists()

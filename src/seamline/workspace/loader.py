@@ -116,6 +116,15 @@ class Workspace:
     def origin(self, kind: str, ident: str) -> Origin | None:
         return self.origins.get((kind, ident))
 
+    def where(self, kind: str, ident: str, *loc: str | int) -> str | None:
+        """``file:line:column`` of a value of a spec object, with the template instance
+        that a dataset was expanded for; None when the object was not read from a file."""
+        origin = self.origin(kind, ident)
+        if origin is None:
+            return None
+        line, column = origin.at(*loc)
+        return Issue(origin.path, line, column, "", instance=origin.instance).where
+
     def dataset(self, ident: str) -> DatasetSpec:
         try:
             return self.datasets[ident]
