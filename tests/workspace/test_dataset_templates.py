@@ -287,3 +287,36 @@ def test_the_documented_example_expands_as_documented(tmp_path: Path) -> None:
         _, wrong = _expand(text.replace(old, new), tmp_path)
         shown = only(wrong)
         assert f"{shown.where}: {shown.message}" in doc
+
+
+GLOB = TEMPLATE.split("for_each:")[0].replace("data/agencies/${name}.csv", "${file}") + (
+    "for_each:\n"
+    '  files: "data/agencies/*.csv"\n'
+    "  instances:\n"
+    "    - name: south\n"
+    "      owner: tax-service\n"
+    "      columns: {family_name: surname}\n"
+    '      overrides: {source: {delimiter: ";"}}\n'
+)
+
+
+def test_a_glob_instance_listed_by_name_gets_its_own_values(tmp_path: Path) -> None:
+    ws, issues = check_workspace(template_workspace(tmp_path / "ws", GLOB), env={})
+    assert issues == [], "\n".join(map(str, issues))
+    assert ws is not None
+    south, north = ws.datasets["agency-south"], ws.datasets["agency-north"]
+    assert (south.owner, north.owner) == ("tax-service", "civil-registry")
+    assert south.fields[1].column == "surname" and north.fields[1].column == "family_name"
+    assert ws.sources["agency-south"].model_dump()["delimiter"] == ";"
+    assert ws.sources["agency-south"].model_dump()["path"] == "data/agencies/south.csv"
+    origin = ws.origin("dataset", "agency-south")
+    assert origin is not None
+    assert origin.at("owner")[0] == line_of(GLOB, "owner: tax-service")
+
+
+def test_a_glob_instance_without_its_file_is_an_error(tmp_path: Path) -> None:
+    text = GLOB.replace("    - name: south", "    - name: suoth")
+    issue = only(issues_of(template_workspace(tmp_path / "ws", text)))
+    assert (issue.path, issue.line, issue.instance) == (SPEC, line_of(text, "suoth"), "suoth")
+    assert "no file matched by 'data/agencies/*.csv' is named 'suoth'" in issue.message
+    assert "(did you mean 'south'?)" in issue.message

@@ -107,3 +107,81 @@ def test_a_column_one_instance_lacks_fails_that_instance_only(tmp_path: Path) ->
     for n in ("north", "east"):
         assert (root / ".seamline/data/harmonized" / f"agency-{n}.parquet").is_file()
     assert not (root / ".seamline/data/harmonized/agency-south.parquet").exists()
+
+
+SHEETS = """\
+id: agency-${name}
+title: "Agency ${name}: clients (workbook)"
+system: civil-registry-db
+owner: civil-registry
+steward: "Aigul Toktogulova"
+entity: Person
+sensitivity: personal
+source: {kind: spreadsheet, path: "${file}", sheet: Clients, header_row: 1}
+fields:
+  - {column: pin, attribute: national_id, normalize: [{identifier: {scheme: kg_pin}}]}
+  - {column: family_name, attribute: family_name}
+  - {column: given_name, attribute: given_name}
+for_each:
+  files: "data/books/*.xlsx"
+  instances:
+    - name: south                    # its own sheet name and a title above the header
+      owner: tax-service
+      columns: {family_name: surname}
+      overrides:
+        source: {sheet: "Clients 2026", header_row: 3}
+"""
+
+
+def _book(path: Path, sheet: str, header: list[str], rows: list[list[str]], titles: int) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    assert first is not None
+    first.title = "Summary"
+    first["A1"] = "Totals"
+    ws = wb.create_sheet(sheet)
+    for i in range(titles):
+        ws.append([f"Client list, title line {i + 1}"])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def test_a_glob_of_workbooks_with_one_differing_instance_lands_every_row(tmp_path: Path) -> None:
+    root = template_workspace(tmp_path / "ws")
+    (root / "datasets" / "agency.yaml").unlink()  # the CSV template; its crosswalks go too
+    codelist = root / "codelists" / "marital_status.yaml"
+    codelist.write_text(codelist.read_text(encoding="utf-8").split("  - dataset: agency-")[0])
+    (root / "datasets" / "books.yaml").write_text(SHEETS, encoding="utf-8")
+    books = root / "data" / "books"
+    header = ["pin", "family_name", "given_name"]
+    _book(books / "north.xlsx", "Clients", header, [["21203198700123", "Toktogulova", "Aigul"]], 0)
+    _book(
+        books / "west.xlsx",
+        "Clients",
+        header,
+        [["10507199000456", "Sadykov", "Bakyt"], ["21506198200345", "Isakova", "Gulnara"]],
+        0,
+    )
+    _book(
+        books / "south.xlsx",
+        "Clients 2026",
+        ["pin", "surname", "given_name"],
+        [["10101195500789", "Abdyrakhmanova", "Nurzhan"]] * 3,
+        2,
+    )
+    stages = _run(root)
+    landed = {d["dataset"]: d for d in stages["connect"]["details"]}
+    assert {n: landed[f"agency-{n}"]["landed"] for n in ("north", "west", "south")} == {
+        "north": 1,
+        "west": 2,
+        "south": 3,
+    }
+    assert all(landed[f"agency-{n}"]["quarantined"] == 0 for n in ("north", "west", "south"))
+    south = pq.read_table(root / ".seamline/data/harmonized/agency-south.parquet").to_pylist()
+    assert [r["family_name"] for r in south] == ["Abdyrakhmanova"] * 3
+    assert stages["reconcile"]["counts"]["records"] == 1 + 2 + 3 + 4

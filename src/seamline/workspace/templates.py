@@ -23,7 +23,7 @@ from seamline.workspace.yamlpos import Loc, Positions
 
 TEMPLATE_KEY = "for_each"
 INSTANCE_KEYS = ("name", "id", "owner", "steward", "vars", "columns", "overrides")
-GLOB_KEYS = ("files",)
+GLOB_KEYS = ("files", "instances")
 VARIABLE = re.compile(r"\$\{([a-z][a-z0-9_]*)\}")
 """A template variable: ``${name}``, lower case. Upper-case ``${NAME}`` stays an
 environment variable, resolved after expansion."""
@@ -97,10 +97,12 @@ class _Expander:
         )
         return []
 
-    def _listed(self, each: list[Any]) -> list[tuple[str, Loc, dict[str, Any]]]:
+    def _listed(
+        self, each: list[Any], base: Loc = (TEMPLATE_KEY,)
+    ) -> list[tuple[str, Loc, dict[str, Any]]]:
         out: list[tuple[str, Loc, dict[str, Any]]] = []
         for i, entry in enumerate(each):
-            here: Loc = (TEMPLATE_KEY, i)
+            here: Loc = (*base, i)
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str | int):
                 self.issue(
                     here,
@@ -136,7 +138,7 @@ class _Expander:
                     + (f" (did you mean {guess!r}?)" if guess else ""),
                     key=True,
                     allowed=", ".join(GLOB_KEYS),
-                    hint="for_each is a list of instances, or {files: PATTERN}.",
+                    hint="for_each is a list of instances, or {files: PATTERN, instances: [...]}.",
                 )
         pattern = each.get("files")
         if not isinstance(pattern, str) or not pattern:
@@ -161,11 +163,40 @@ class _Expander:
                 hint="Correct the pattern, or put the files there; a template that yields "
                 "nothing would drop every dataset it stands for without a word.",
             )
+        known = self._differing(each.get("instances", []), {p.stem for p in found}, pattern)
         out: list[tuple[str, Loc, dict[str, Any]]] = []
         for p in found:
             rel = p.relative_to(self.root).as_posix()
-            out.append((p.stem, (*here, "files"), {"name": p.stem, "vars": {"file": rel}}))
+            loc, entry = known.get(p.stem, ((*here, "files"), {"name": p.stem}))
+            given = entry.get("vars", {})
+            variables = {**given, "file": rel} if isinstance(given, dict) else given
+            out.append((p.stem, loc, {**entry, "vars": variables}))
         return out
+
+    def _differing(
+        self, listed: Any, stems: set[str], pattern: str
+    ) -> dict[str, tuple[Loc, dict[str, Any]]]:
+        """``for_each.instances``: the files whose instance differs, by file stem."""
+        where: Loc = (TEMPLATE_KEY, "instances")
+        if not isinstance(listed, list):
+            self.issue(where, "for_each.instances must be a list of instances")
+            return {}
+        known: dict[str, tuple[Loc, dict[str, Any]]] = {}
+        for name, loc, entry in self._listed(listed, where):
+            if stems and name not in stems:
+                guess = did_you_mean(name, sorted(stems))
+                self.issue(
+                    (*loc, "name"),
+                    f"no file matched by {pattern!r} is named {name!r}"
+                    + (f" (did you mean {guess!r}?)" if guess else ""),
+                    instance=name,
+                    allowed=allowed_list(sorted(stems)),
+                    hint="Name an instance of for_each.instances by its file's name "
+                    "without the extension.",
+                )
+                continue
+            known[name] = (loc, entry)
+        return known
 
     # ---- one instance ----------------------------------------------------------------
 
