@@ -185,3 +185,28 @@ def test_a_glob_of_workbooks_with_one_differing_instance_lands_every_row(tmp_pat
     south = pq.read_table(root / ".seamline/data/harmonized/agency-south.parquet").to_pylist()
     assert [r["family_name"] for r in south] == ["Abdyrakhmanova"] * 3
     assert stages["reconcile"]["counts"]["records"] == 1 + 2 + 3 + 4
+
+
+def test_drift_of_one_instance_points_at_the_template_and_instance(tmp_path: Path) -> None:
+    root = template_workspace(tmp_path / "ws")
+    seam = (root / "seams" / "civil-to-tax.yaml").read_text(encoding="utf-8")
+    seam = seam.replace("id: civil-to-tax", "id: south-to-tax")
+    seam = seam.replace("provider: civil_persons", "provider: agency-south")
+    seam = seam.replace(", birth_date]", "]")
+    (root / "seams" / "south-to-tax.yaml").write_text(seam, encoding="utf-8")
+    first = _seamline("run", str(root))
+    assert first.returncode == 0, first.stdout + first.stderr
+    south = root / "data" / "agencies" / "south.csv"
+    lines = south.read_text(encoding="utf-8").splitlines()
+    south.write_text("\n".join(";".join(x.split(";")[:3]) for x in lines) + "\n", "utf-8")
+    _seamline("run", str(root))  # fails for agency-south: its mapped column is gone
+    listed = _seamline("findings", "list", str(root), "--status", "all", "--json")
+    assert listed.returncode == 0, listed.stderr
+    removed = [f for f in json.loads(listed.stdout) if f["kind"] == "drift.column_removed"]
+    assert [(f["subject"], f["evidence"]["column"]) for f in removed] == [
+        ("south-to-tax", "marital")
+    ]
+    assert (
+        "update datasets/agency.yaml (instance south) or the agreement"
+        in (removed[0]["evidence"]["suggested_action"])
+    )

@@ -206,7 +206,6 @@ class _Expander:
         pos.values = {k: v for k, v in self.pos.values.items() if k[:1] != (TEMPLATE_KEY,)}
         pos.keys = {k: v for k, v in self.pos.keys.items() if k[:1] != (TEMPLATE_KEY,)}
         pos.values[()] = self.pos.of(here)
-        listed = here != (TEMPLATE_KEY, "files")
         ok = True
         overrides = entry.get("overrides", {})
         if not isinstance(overrides, dict):
@@ -217,7 +216,7 @@ class _Expander:
             data[key] = value
             self._move(pos, (key,), (*here, key))
         ok &= self._merge(data, overrides, (), (*here, "overrides"), pos, name)
-        ok &= self._rename(data, entry.get("columns"), (*here, "columns"), pos, name, listed)
+        ok &= self._rename(data, entry.get("columns"), (*here, "columns"), pos, name)
         given = "id" in entry or "id" in overrides
         if not given and isinstance(data.get("id"), str) and not VARIABLE.search(data["id"]):
             data["id"] = f"{data['id']}-{name}"  # the instance's name as a suffix
@@ -302,10 +301,9 @@ class _Expander:
         src: Loc,
         pos: Positions,
         name: str,
-        listed: bool,
     ) -> bool:
         """``columns: {template column: this instance's column}``."""
-        if renames is None or not listed:
+        if renames is None:
             return True
         if not isinstance(renames, dict):
             self.issue(src, "columns must map template columns to this instance's", instance=name)
