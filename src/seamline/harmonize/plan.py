@@ -174,12 +174,13 @@ def _field_plans(
 ) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     seen: dict[str, str] = {}
-    for f in spec.mappings():
+    for loc, f in spec.mappings_with_loc():
         if f.attribute is None:
             continue
         if f.column not in schema.names:
             raise SpecError(
                 f"dataset {spec.id} maps column {f.column!r}, which the landing zone does not have",
+                where=ws.where("dataset", spec.id, *loc[:2], "column"),
                 allowed=", ".join(n for n in schema.names if not n.startswith("_")),
                 hint="check the column name against `seamline read` output",
             )

@@ -148,9 +148,13 @@ def dataset_changes(ws: Workspace, store: Store, dataset: str, min_history: int)
     latest_profile = hist[-1][1] if hist else {}
     previous_profile = hist[-2][1] if len(hist) > 1 else {}
     out: list[_Change] = []
-    out += _schema_changes(store, dataset, provider, previous_profile, latest_profile)
+    origin = ws.origin("dataset", dataset)
+    spec_file = f"datasets/{dataset}.yaml"
+    if origin is not None:
+        spec_file = origin.path + (f" (instance {origin.instance})" if origin.instance else "")
+    out += _schema_changes(store, dataset, provider, previous_profile, latest_profile, spec_file)
     if previous_profile:
-        out += _format_changes(dataset, previous_profile, latest_profile)
+        out += _format_changes(dataset, previous_profile, latest_profile, spec_file)
     out += _null_changes(dataset, hist, min_history)
     out += _volume_changes(store, dataset, provider, min_history)
     return out
@@ -170,8 +174,15 @@ def _similar(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
 
 
 def _schema_changes(
-    store: Store, dataset: str, provider: str, prev_prof: dict[str, Any], cur_prof: dict[str, Any]
+    store: Store,
+    dataset: str,
+    provider: str,
+    prev_prof: dict[str, Any],
+    cur_prof: dict[str, Any],
+    spec_file: str,
 ) -> list[_Change]:
+    """Columns renamed, removed, added or retyped; ``spec_file`` is where the dataset's
+    mapping is written (a template names its instance)."""
     seen = schemas(store, dataset, 2)
     if len(seen) < 2:
         return []
@@ -197,7 +208,7 @@ def _schema_changes(
                 _Change(
                     "column_renamed", f"{old}->{new}",
                     f"{dataset}: column {old} seems renamed to {new} (similar name and profile)",
-                    f"update datasets/{dataset}.yaml: column {old} -> {new}, after confirming with {provider}",
+                    f"update {spec_file}: column {old} -> {new}, after confirming with {provider}",
                     "error", {**ev, "old": old, "new": new, "similarity": round(best[0], 3)},
                 )
             )  # fmt: skip
@@ -207,7 +218,7 @@ def _schema_changes(
                 "column_removed", name,
                 f"{dataset}: column {name} is missing from the latest delivery",
                 f"ask {provider} whether {name} was dropped on purpose; "
-                f"then update datasets/{dataset}.yaml or the agreement",
+                f"then update {spec_file} or the agreement",
                 "error", {**ev, "column": name, "type": prev[name]},
             )
         )  # fmt: skip
@@ -216,7 +227,7 @@ def _schema_changes(
             _Change(
                 "column_added", name,
                 f"{dataset}: new column {name} ({cur[name]}) in the latest delivery",
-                f"describe or map {name} in datasets/{dataset}.yaml, or ask {provider} why it appeared",
+                f"describe or map {name} in {spec_file}, or ask {provider} why it appeared",
                 "warning", {**ev, "column": name, "type": cur[name]},
             )
         )  # fmt: skip
@@ -226,14 +237,16 @@ def _schema_changes(
                 _Change(
                     "column_retyped", f"{name}:{prev[name]}->{cur[name]}",
                     f"{dataset}: column {name} changed type from {prev[name]} to {cur[name]}",
-                    f"check the normalizers of {name} in datasets/{dataset}.yaml and ask {provider}",
+                    f"check the normalizers of {name} in {spec_file} and ask {provider}",
                     "error", {**ev, "column": name, "before": prev[name], "after": cur[name]},
                 )
             )  # fmt: skip
     return out
 
 
-def _format_changes(dataset: str, prev: dict[str, Any], cur: dict[str, Any]) -> list[_Change]:
+def _format_changes(
+    dataset: str, prev: dict[str, Any], cur: dict[str, Any], spec_file: str
+) -> list[_Change]:
     out: list[_Change] = []
     for name, now in cur.items():
         before = prev.get(name)
@@ -254,7 +267,7 @@ def _format_changes(dataset: str, prev: dict[str, Any], cur: dict[str, Any]) -> 
                     "format_shift", f"{name}:{key}:{old[0]}->{new[0] if new else ''}",
                     f"{dataset}.{name}: dominant {label} {old[0]} fell from {old[1]:.0%} to "
                     f"{kept:.0%}; now {shown}",
-                    f"add the new format to the normalizers of {name} in datasets/{dataset}.yaml, "
+                    f"add the new format to the normalizers of {name} in {spec_file}, "
                     "or ask the provider to restore the agreed format",
                     "warning", {"column": name, "what": key, "before": before.get(key), "after": now.get(key)},
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,14 +18,13 @@ from seamline.plugins import Registry, default_registry
 from seamline.sources.base import SourceOptions
 from seamline.workspace.entities import EntitySpec, merge_entities
 from seamline.workspace.envvars import resolve_env
-from seamline.workspace.issues import Issue, SpecErrors
+from seamline.workspace.issues import Issue, SpecErrors, merge_instances
 from seamline.workspace.models import (
     AgenciesFile,
     AgencySpec,
     CodeListSpec,
     DatasetSpec,
     EntityFile,
-    EvaluateSpec,
     IdentifierSchemeSpec,
     ProjectSpec,
     SeamSpec,
@@ -33,7 +32,8 @@ from seamline.workspace.models import (
 )
 from seamline.workspace.pydantic_issues import issues_from
 from seamline.workspace.salvage import ids_in_text, salvage
-from seamline.workspace.truthfiles import HINT, truth_problems
+from seamline.workspace.templates import expand_template, is_template
+from seamline.workspace.truthfiles import evaluate_issues
 from seamline.workspace.yamlpos import Loc, Positions, load_yaml
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ class Origin:
 
     path: str
     positions: Positions
+    instance: str = ""
+    """For a dataset expanded from a template: its instance's name."""
 
     def at(self, *loc: str | int, key: bool = False) -> tuple[int, int]:
         return self.positions.of(tuple(loc), key=key)
@@ -125,6 +127,15 @@ class Workspace:
     def origin(self, kind: str, ident: str) -> Origin | None:
         return self.origins.get((kind, ident))
 
+    def where(self, kind: str, ident: str, *loc: str | int) -> str | None:
+        """``file:line:column`` of a value of a spec object, with the template instance
+        that a dataset was expanded for; None when the object was not read from a file."""
+        origin = self.origin(kind, ident)
+        if origin is None:
+            return None
+        line, column = origin.at(*loc)
+        return Issue(origin.path, line, column, "", instance=origin.instance).where
+
     def dataset(self, ident: str) -> DatasetSpec:
         try:
             return self.datasets[ident]
@@ -145,6 +156,8 @@ class _Loaded:
     data: Any
     positions: Positions
     secret: set[Loc]
+    template: bool = False
+    """A dataset template (``for_each:``), read as written: expansion comes first."""
 
 
 class _Collector:
@@ -159,7 +172,7 @@ class _Collector:
         except ValueError:
             return str(path)
 
-    def read(self, path: Path) -> _Loaded | None:
+    def read(self, path: Path, *, templates: bool = False) -> _Loaded | None:
         shown = self.display(path)
         data, pos, problems = load_yaml(path, shown)
         self.issues.extend(problems)
@@ -171,21 +184,28 @@ class _Collector:
                 Issue(shown, 1, 1, f"is {what}", hint="Each spec file holds one YAML mapping.")
             )
             return None
+        if templates and is_template(data):
+            return _Loaded(data, pos, set(), template=True)
+        return self.resolve(data, pos)
+
+    def resolve(self, data: Any, pos: Positions, instance: str = "") -> _Loaded:
+        """``data`` with its ``${ENV_VAR}`` references filled in; a missing one is an issue."""
         data, missing, secret = resolve_env(data, self.env)
         for loc, name in missing:
             line, col = pos.of(loc)
             self.issues.append(
                 Issue(
-                    shown,
+                    pos.path,
                     line,
                     col,
                     f"the environment variable {name} is not set",
                     hint=f"Export {name} before running seamline, or give a default: ${{{name}:-value}}.",
+                    instance=instance,
                 )
             )
         return _Loaded(data, pos, secret)
 
-    def validate(self, model: type[M], loaded: _Loaded) -> M | None:
+    def validate(self, model: type[M], loaded: _Loaded, instance: str = "") -> M | None:
         """The validated object; on errors, records them all and returns what is left.
 
         A file with schema errors still takes part in the cross-file checks: the keys in
@@ -195,7 +215,8 @@ class _Collector:
         try:
             return model.model_validate(loaded.data)
         except ValidationError as exc:
-            self.issues.extend(issues_from(exc, model, loaded.positions, secret=loaded.secret))
+            found = issues_from(exc, model, loaded.positions, secret=loaded.secret)
+            self.issues.extend(replace(i, instance=instance) for i in found)
             return salvage(model, loaded.data, exc)
 
 
@@ -259,7 +280,10 @@ def check_workspace(
         for path in sorted(directory.iterdir()):
             if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
                 continue
-            loaded = col.read(path)
+            loaded = col.read(path, templates=folder == "datasets")
+            if loaded is not None and loaded.template:
+                _load_template(col, ws, loaded, registry)
+                continue
             obj = col.validate(model, loaded) if loaded is not None else None
             if loaded is None or obj is None:
                 # Parsed but beyond repair: its id may be what is wrong, so unknown.
@@ -282,35 +306,12 @@ def check_workspace(
     col.issues.extend(check_references(ws))
     col.issues.extend(check_normalizers(ws, normalizers))
     if project is not None and project.evaluate is not None and project_pos is not None:
-        col.issues.extend(_truth_issues(ws, project.evaluate, project_pos))
+        attributes = {a for e in ws.entities.values() for a in e.attribute_names()}
+        col.issues.extend(evaluate_issues(ws.root, attributes, project.evaluate, project_pos))
+    issues = merge_instances(col.issues)
     if project is None:
-        return None, col.issues
-    return ws, col.issues
-
-
-def _truth_issues(ws: Workspace, spec: EvaluateSpec, pos: Positions) -> list[Issue]:
-    """``evaluate:``'s compared attributes exist; the truth files have the documented shape."""
-    from seamline.plugins import did_you_mean
-
-    attributes = {a for e in ws.entities.values() for a in e.attribute_names()}
-    issues: list[Issue] = []
-    for attr in spec.compare:
-        if attr not in attributes:
-            guess = did_you_mean(attr, sorted(attributes))
-            line, column = pos.of(("evaluate", "compare", attr), key=True)
-            issues.append(
-                Issue(
-                    PROJECT_FILE,
-                    line,
-                    column,
-                    f"evaluate.compare: {attr!r} is not a canonical attribute"
-                    + (f" (did you mean {guess!r}?)" if guess else ""),
-                    hint="Name an attribute of one of the workspace's entities.",
-                )
-            )
-    for p in truth_problems(ws.root, spec, attributes):
-        issues.append(Issue(p.path, 1 if p.column else 0, p.column, p.message, p.allowed, HINT))
-    return issues
+        return None, issues
+    return ws, issues
 
 
 def _load_agencies(col: _Collector, ws: Workspace) -> None:
@@ -411,8 +412,10 @@ def _add_unique(
                 origin.path,
                 line,
                 column,
-                f"{kind} id {ident!r} is already used by {first.path}:{first.at('id')[0]}",
+                f"{kind} id {ident!r} is already used by {first.path}:{first.at('id')[0]}"
+                + (f" (instance {first.instance})" if first.instance else ""),
                 hint="Ids must be unique across the workspace; rename one of them.",
+                instance=origin.instance,
             )
         )
         return
@@ -438,6 +441,7 @@ def _validate_source(
                 column,
                 "source has no 'kind'",
                 allowed=", ".join(sorted(registry.connectors)),
+                instance=origin.instance,
             )
         )
         return
@@ -445,17 +449,38 @@ def _validate_source(
         reader = registry.connector(kind)
     except SeamlineError as exc:
         line, column = origin.at("source", "kind")
-        col.issues.append(Issue(origin.path, line, column, exc.message, exc.allowed))
+        col.issues.append(
+            Issue(origin.path, line, column, exc.message, exc.allowed, instance=origin.instance)
+        )
         return
     try:
         ws.sources[dataset.id] = reader.options_model.model_validate(dataset.source)
     except ValidationError as exc:
-        col.issues.extend(
-            issues_from(
-                exc,
-                reader.options_model,
-                loaded.positions,
-                prefix=("source",),
-                secret=loaded.secret,
-            )
+        found = issues_from(
+            exc, reader.options_model, loaded.positions, prefix=("source",), secret=loaded.secret
         )
+        col.issues.extend(replace(i, instance=origin.instance) for i in found)
+
+
+def _load_template(col: _Collector, ws: Workspace, loaded: _Loaded, registry: Registry) -> None:
+    """Expand a dataset template and load each instance as an ordinary dataset."""
+
+    def source_keys(kind: str) -> set[str]:
+        reader = registry.connectors.get(kind)
+        return set(reader.options_model.model_fields) if reader is not None else set()
+
+    instances, problems = expand_template(
+        loaded.data, loaded.positions, ws.root, DatasetSpec, source_keys
+    )
+    col.issues.extend(problems)
+    if problems:  # an instance left out may be what another file refers to
+        ws.unread("datasets", None)
+    for inst in instances:
+        one = col.resolve(inst.data, inst.positions, inst.name)
+        obj = col.validate(DatasetSpec, one, inst.name)
+        if obj is None:
+            ws.unread("datasets", None)
+            continue
+        origin = Origin(inst.positions.path, inst.positions, inst.name)
+        _add_unique(col, ws, "datasets", obj.id, obj, origin)
+        _validate_source(col, ws, obj, one, origin, registry)

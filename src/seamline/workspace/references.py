@@ -59,6 +59,7 @@ class _Refs:
                 message,
                 allowed_list(options) if options else "none defined",
                 hint,
+                origin.instance if origin else "",
             )
         )
         return False
@@ -73,7 +74,8 @@ class _Refs:
     ) -> None:
         origin = self.ws.origin(kind, ident)
         path, (line, column) = (origin.path, origin.at(*loc)) if origin else (kind, (0, 0))
-        self.issues.append(Issue(path, line, column, message, hint=hint))
+        instance = origin.instance if origin else ""
+        self.issues.append(Issue(path, line, column, message, hint=hint, instance=instance))
 
 
 def check_references(ws: Workspace) -> list[Issue]:
@@ -260,5 +262,15 @@ def check_normalizers(ws: Workspace, registry: NormalizerRegistry | None = None)
                     path, (line, column) = (
                         (origin.path, origin.at(*loc, "normalize", j)) if origin else ("", (0, 0))
                     )
-                    r.issues.append(Issue(path, line, column, exc.message, exc.allowed, exc.hint))
+                    r.issues.append(
+                        Issue(
+                            path,
+                            line,
+                            column,
+                            exc.message,
+                            exc.allowed,
+                            exc.hint,
+                            origin.instance if origin else "",
+                        )
+                    )
     return r.issues

@@ -60,6 +60,7 @@ def source_file_issues(ws: Workspace) -> list[Issue]:
                             f"source.{option}: {name} {what} (looked for {path})",
                             hint="Put the file there, or correct the path (relative to the "
                             "workspace folder).",
+                            instance=origin.instance if origin else "",
                         )
                     )
                     continue
@@ -78,6 +79,7 @@ def source_file_issues(ws: Workspace) -> list[Issue]:
                                 f"{exc.where + ': ' if exc.where else ''}{exc.message}",
                                 hint="Fix the copybook; `seamline copybook FILE` shows its "
                                 "layout once it parses.",
+                                instance=origin.instance if origin else "",
                             )
                         )
     return issues

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import TextIO
 
 from seamline.errors import SpecError
+from seamline.workspace.issues import Issue
 from seamline.workspace.models import EvaluateSpec
+from seamline.workspace.yamlpos import Positions
 
 RECORDS = "records.csv"
 ENTITIES = "entities.csv"
@@ -152,3 +154,29 @@ def raise_on_problems(problems: list[TruthProblem]) -> None:
             allowed=first.allowed,
             hint=f"{HINT} Or remove `evaluate:` from seamline.yaml to run without scoring.",
         )
+
+
+def evaluate_issues(
+    root: Path, attributes: set[str], spec: EvaluateSpec, pos: Positions
+) -> list[Issue]:
+    """``evaluate:``'s compared attributes exist; the truth files have the documented shape."""
+    from seamline.plugins import did_you_mean
+
+    issues: list[Issue] = []
+    for attr in spec.compare:
+        if attr not in attributes:
+            guess = did_you_mean(attr, sorted(attributes))
+            line, column = pos.of(("evaluate", "compare", attr), key=True)
+            issues.append(
+                Issue(
+                    "seamline.yaml",
+                    line,
+                    column,
+                    f"evaluate.compare: {attr!r} is not a canonical attribute"
+                    + (f" (did you mean {guess!r}?)" if guess else ""),
+                    hint="Name an attribute of one of the workspace's entities.",
+                )
+            )
+    for p in truth_problems(root, spec, attributes):
+        issues.append(Issue(p.path, 1 if p.column else 0, p.column, p.message, p.allowed, HINT))
+    return issues
