@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from seamline import __version__
 from seamline.errors import ExitCode, SeamlineError, UsageError
+from seamline.reconcile.cli_explain import reconcile_group as _reconcile_group
 
 app = typer.Typer(
     name="seamline",
@@ -535,10 +536,8 @@ def contract_import(
     out.print(f"Wrote {target}; check it with `seamline validate {directory}`.")
 
 
-reconcile_app = typer.Typer(
-    help="Reconcile: link records across agencies, stewards' worklist and decisions.",
-    no_args_is_help=True,
-)
+reconcile_app = typer.Typer(no_args_is_help=True)
+reconcile_app.callback(invoke_without_command=True)(_reconcile_group)
 app.add_typer(reconcile_app, name="reconcile")
 
 
