@@ -414,7 +414,7 @@ def run(scale: float) -> dict[str, Any]:
     s, a = seam.result, anchor.result
     st = s["stages"]
     link_seconds = round(st["prepare"] + st["splink"] + st["cluster"], 2)
-    further_seconds = round(st["compare"] + st["store"] + st["evaluate"], 2)
+    further_seconds = round(st["charts"] + st["compare"] + st["store"] + st["evaluate"], 2)
     print(f"reconcile: {rows['reg_a']:,} + {rows['reg_b']:,} records")
     print(
         f"CPU seconds: seamline reconcile {s['cpu_seconds_reconcile']:.1f}, "

@@ -133,7 +133,7 @@ def seamline_side(root: str) -> dict[str, Any]:
         "entity": mapping["entity_id"].to_pylist(),
         "seconds_reconcile": round(seconds, 2),
         "seconds_linkage": round(st["prepare"] + st["splink"] + st["cluster"], 2),
-        "seconds_further": round(st["compare"] + st["store"] + st["evaluate"], 2),
+        "seconds_further": round(st["charts"] + st["compare"] + st["store"] + st["evaluate"], 2),
         "stages": st,
     }
 

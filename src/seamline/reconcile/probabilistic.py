@@ -15,6 +15,7 @@ different people by definition.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 
 from seamline.engine import SPILL_DIR, adopt
 from seamline.errors import SeamlineError
-from seamline.reconcile import overrides
+from seamline.reconcile import charts, overrides
 from seamline.reconcile.blocking import (
     Counted,
     choose,
@@ -63,6 +64,11 @@ class Scored:
     model: dict[str, Any] = field(default_factory=dict)
     """Splink's settings with the trained parameters (``save_model_to_json``)."""
     features: list[str] = field(default_factory=list)
+    charts: dict[str, Any] = field(default_factory=dict)
+    """Splink's match-weights chart and waterfalls of a few pairs, without values
+    (:mod:`seamline.reconcile.charts`)."""
+    chart_seconds: float = 0.0
+    """Of the time in :func:`score_pairs`, the charts' (report work, not linkage)."""
 
 
 def _refuse(note: str, **more: Any) -> Scored:
@@ -199,21 +205,40 @@ def score_pairs(
         predicted = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
         predictions: pa.Table = predicted.as_pyarrow_table()
         model = linker.misc.save_model_to_json()
+        pairs = pa.table(
+            [
+                pc.cast(predictions.column("unique_id_l"), pa.int64()),
+                pc.cast(predictions.column("unique_id_r"), pa.int64()),
+                pc.cast(predictions.column("match_probability"), pa.float64()),
+            ],
+            schema=SCORED,
+        )
     except Exception as exc:  # Splink's own errors: say what failed, not a traceback
         raise SeamlineError(
             f"the probabilistic linkage model could not be estimated on {n:,} records: {exc}",
             hint="check the harmonized names and birth dates, or raise the data volume",
         ) from exc
-    pairs = pa.table(
-        [
-            pc.cast(predictions.column("unique_id_l"), pa.int64()),
-            pc.cast(predictions.column("unique_id_r"), pa.int64()),
-            pc.cast(predictions.column("match_probability"), pa.float64()),
-        ],
-        schema=SCORED,
-    )
+    started = time.perf_counter()
+    drawn = _charts(linker, data, pairs, spec, notes)
+    chart_seconds = time.perf_counter() - started
     note = "; ".join(notes) if notes else None
-    return Scored(pairs, note, counted, trained, model, list(av.columns))
+    return Scored(pairs, note, counted, trained, model, list(av.columns), drawn, chart_seconds)
+
+
+def _charts(
+    linker: Any, data: pa.Table, pairs: pa.Table, spec: ReconcileSpec, notes: list[str]
+) -> dict[str, Any]:
+    """Splink's match-weights chart and a few waterfalls for the report; a chart that
+    cannot be drawn leaves the links as they are and adds a note."""
+    try:
+        picks = charts.example_pairs(pairs, spec.thresholds.auto_link)
+        return {
+            "match_weights": charts.match_weights(linker),
+            "waterfalls": charts.waterfalls(linker, data, pairs, picks),
+        }
+    except Exception as exc:  # report work: the linkage stands without it
+        notes.append(f"Splink's charts of the model could not be drawn ({exc})")
+        return {}
 
 
 class _Counter:

@@ -200,7 +200,8 @@ def _one(
         [f"f_det_{a}" for a in unique],
     )
     scored = model.pairs
-    seconds["splink"] = time.perf_counter() - t
+    seconds["splink"] = time.perf_counter() - t - model.chart_seconds
+    seconds["charts"] = model.chart_seconds
     described = model_record(model, n, unique)
     write_model(model_path(ws.data_dir / "reference", spec.id), described)
     t = time.perf_counter()
@@ -254,7 +255,10 @@ def _one(
         pair_links=compared.pair_links,
         metrics=metrics,
         seconds={k: round(v, 3) for k, v in seconds.items()},
-        examples=examples([*rows, *compared.examples]),
+        examples={
+            **examples([*rows, *compared.examples]),
+            "waterfalls": _waterfalls(p, model, record_entity),
+        },
         datasets=list(p.datasets),
         unharmonized=list(p.unharmonized),
         notes=[model.note] if model.note else [],
@@ -324,6 +328,21 @@ def _store_rows(
             }
         )
     return rows, reviews
+
+
+def _waterfalls(p: Prepared, model: Scored, record_entity: pa.Array[Any]) -> list[dict[str, Any]]:
+    """The model's example waterfalls, their records named by dataset and entity only."""
+    out = []
+    for w in model.charts.get("waterfalls", []):
+        ends = pa.array([w["left"], w["right"]], pa.int64())
+        out.append(
+            {
+                "datasets": p.table.column("dataset").take(ends).to_pylist(),
+                "entities": record_entity.take(ends).to_pylist(),
+                **{k: w[k] for k in ("prior", "steps", "match_weight", "probability")},
+            }
+        )
+    return out
 
 
 def _listed(discrepancies: list[dict[str, Any]]) -> dict[str, set[str]]:
