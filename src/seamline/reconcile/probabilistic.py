@@ -33,6 +33,13 @@ from seamline.reconcile.blocking import (
     training_rules,
     with_keys,
 )
+from seamline.reconcile.counting import (
+    EXACT_RECORDS,
+    ONE_PASS_MAX_PAIRS,
+    BlockedPairs,
+    SplinkCounter,
+    pair_bound,
+)
 from seamline.reconcile.model import available, candidate_rules, comparisons, feature_columns
 from seamline.reconcile.overrides import apply_comparisons
 from seamline.reconcile.spec import ReconcileSpec
@@ -67,8 +74,9 @@ class Scored:
     charts: dict[str, Any] = field(default_factory=dict)
     """Splink's match-weights chart and waterfalls of a few pairs, without values
     (:mod:`seamline.reconcile.charts`)."""
-    chart_seconds: float = 0.0
-    """Of the time in :func:`score_pairs`, the charts' (report work, not linkage)."""
+    chart_seconds: tuple[float, float] = (0.0, 0.0)
+    """Of the time in :func:`score_pairs`, the charts' wall and CPU seconds (report
+    work, not linkage)."""
 
 
 def _refuse(note: str, **more: Any) -> Scored:
@@ -133,9 +141,15 @@ def score_pairs(
     # here (EM blocked on birth date never sees a birth-date typo) and not for users.
     logging.getLogger("splink").setLevel(logging.ERROR)
     frame = db_api.register(data)
+    counter: Any = SplinkCounter(frame, count_comparisons_from_blocking_rules)
+    # The rules' pairs are distinct pairs of records: all of them bound their number.
+    if n <= EXACT_RECORDS and (
+        n * (n - 1) // 2 <= ONE_PASS_MAX_PAIRS or pair_bound(data, candidates) <= ONE_PASS_MAX_PAIRS
+    ):
+        counter = BlockedPairs(frame, av.columns[0])
     try:
         counted = choose(
-            _Counter(frame, count_comparisons_from_blocking_rules),
+            counter,
             candidates,
             det,
             n,
@@ -168,7 +182,14 @@ def score_pairs(
     trained: list[str] = []
     try:
         _prior(linker, av.columns, det, ids)
-        linker.training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
+        # One pass over the sampled pairs per comparison (``num_chunks=1``): Splink's
+        # default probes 1 % of them and then runs ten chunks until every level has
+        # 100 observations, and a level that rare pairs alone reach (an equal birth
+        # date, an equal identifier) never does, so most comparisons paid for the
+        # probe and ten queries instead of one.
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=spec.u_max_pairs, seed=spec.seed, num_chunks=1
+        )
         # EM on the pairs the model will score (those with a record lacking a
         # validated identifier); two passes on rules with different columns, so that
         # each comparison is estimated in one of them. A rule whose open pairs are too
@@ -202,6 +223,9 @@ def score_pairs(
                 "so no probabilistic link is made",
                 rules=counted,
             )
+        if isinstance(counter, BlockedPairs) and counter.blocked is not None:
+            # The kept rules make exactly the pairs of the last count: score those.
+            linker.table_management.register_blocked_pairs_for_predict(counter.blocked)
         predicted = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
         predictions: pa.Table = predicted.as_pyarrow_table()
         model = linker.misc.save_model_to_json()
@@ -218,9 +242,9 @@ def score_pairs(
             f"the probabilistic linkage model could not be estimated on {n:,} records: {exc}",
             hint="check the harmonized names and birth dates, or raise the data volume",
         ) from exc
-    started = time.perf_counter()
+    started = (time.perf_counter(), time.process_time())
     drawn = _charts(linker, data, pairs, spec, notes)
-    chart_seconds = time.perf_counter() - started
+    chart_seconds = (time.perf_counter() - started[0], time.process_time() - started[1])
     note = "; ".join(notes) if notes else None
     return Scored(pairs, note, counted, trained, model, list(av.columns), drawn, chart_seconds)
 
@@ -239,26 +263,6 @@ def _charts(
     except Exception as exc:  # report work: the linkage stands without it
         notes.append(f"Splink's charts of the model could not be drawn ({exc})")
         return {}
-
-
-class _Counter:
-    """Splink's pair counting on one registered frame, in the shape ``choose`` calls."""
-
-    def __init__(self, frame: Any, count: Any) -> None:
-        self.frame, self.count = frame, count
-        self.blocking_analysis = self
-
-    def count_comparisons_from_blocking_rules(
-        self, rules: list[str], *, record_sample_proportion: float
-    ) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = self.count(
-            self.frame,
-            blocking_rules=rules,
-            link_type="dedupe_only",
-            unique_id_column_name="unique_id",
-            record_sample_proportion=record_sample_proportion,
-        )
-        return out
 
 
 def _prior(linker: Any, features: list[str], det: list[str], ids: list[str]) -> None:
