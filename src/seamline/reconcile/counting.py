@@ -33,25 +33,32 @@ EXACT_RECORDS = 50_000
 def pair_bound(data: pa.Table, rules: list[Rule]) -> int:
     """An upper bound of the pairs the rules make: per rule, the ordered pairs of records
     whose left and right key values are equal (nulls never equal), summed."""
+
+    def sizes(cols: list[str]) -> pa.Table:
+        keep = pc.is_valid(data.column(cols[0]))
+        for c in cols[1:]:
+            keep = pc.and_(keep, pc.is_valid(data.column(c)))
+        keys = data.select(cols).filter(keep).rename_columns([f"k{i}" for i in range(len(cols))])
+        return keys.group_by(keys.column_names).aggregate([([], "count_all")])
+
     total = 0
     for rule in rules:
         left = [a for a, _ in rule.keys]
         right = [b for _, b in rule.keys]
-        sides = []
-        for cols in (left, right):
-            keep = pc.is_valid(data.column(cols[0]))
-            for c in cols[1:]:
-                keep = pc.and_(keep, pc.is_valid(data.column(c)))
-            renamed = (
-                data.select(cols).filter(keep).rename_columns([f"k{i}" for i in range(len(cols))])
+        if left == right:  # the same key on both sides: each block's size squared
+            n = pc.cast(sizes(left).column("count_all"), pa.int64())
+            products = pc.multiply(n, n)
+        else:
+            joined = sizes(left).join(
+                sizes(right),
+                [f"k{i}" for i in range(len(left))],
+                join_type="inner",
+                right_suffix="_r",
             )
-            sides.append(renamed.group_by(renamed.column_names).aggregate([([], "count_all")]))
-        keys = [f"k{i}" for i in range(len(left))]
-        joined = sides[0].join(sides[1], keys, join_type="inner", right_suffix="_r")
-        products = pc.multiply(
-            pc.cast(joined.column("count_all"), pa.int64()),
-            pc.cast(joined.column("count_all_r"), pa.int64()),
-        )
+            products = pc.multiply(
+                pc.cast(joined.column("count_all"), pa.int64()),
+                pc.cast(joined.column("count_all_r"), pa.int64()),
+            )
         total += int(pc.sum(products).as_py() or 0) * (2 if rule.mirror else 1)
     return total
 
