@@ -9,8 +9,8 @@ import duckdb
 import pyarrow as pa
 
 from seamline.reconcile.blocking import choose, rule_sqls, with_keys
+from seamline.reconcile.counting import SplinkCounter as _Counter
 from seamline.reconcile.model import Available, Rule, candidate_rules
-from seamline.reconcile.probabilistic import _Counter
 
 DET = ["f_det_national_id"]
 FEATURES = ["f_family", "f_given", "f_patronymic", "f_birth_date"]
@@ -125,3 +125,51 @@ def test_a_rule_over_the_pair_budget_is_dropped() -> None:
     # A budget large enough keeps it.
     counted = choose(_Counter(frame, count_comparisons_from_blocking_rules), rules, [], 60, 50)
     assert {c.rule.label(): c for c in counted}["family + given"].kept
+
+
+def test_blocking_once_counts_as_splink_counts_and_the_bound_holds() -> None:
+    """The one-pass counter (Splink's prediction blocking, counted per rule) gives the
+    counts of Splink's counting, open pairs only and swapped names included; the bound
+    from key frequencies is never below the pairs made."""
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    from seamline.reconcile.counting import BlockedPairs, pair_bound
+
+    families = ["asanov", "bakirov", "osmonova", "sadykov", "eldiyar"]
+    givens = ["bakyt", "aizhan", "eldiyar", "nurai", "sadykov"]
+    people = [
+        _person(
+            n,
+            families[n % 5],
+            givens[(n // 5) % 5],
+            "kadyrovna" if n % 3 else "bakytovich",
+            None if n % 7 == 0 else f"{1960 + n % 4}-0{1 + n % 3}-1{n % 2}",
+            None if n % 4 == 0 else f"{100 + n}",
+        )
+        for n in range(1, 81)
+    ]
+    rules = _rules()
+    base = pa.Table.from_pylist(people)
+    data = with_keys(base, rules, DET).rename_columns(
+        ["unique_id", *with_keys(base, rules, DET).column_names[1:]]
+    )
+    frame = DuckDBAPI().register(data)
+    splink = choose(_Counter(frame, count_comparisons_from_blocking_rules), rules, DET, 80, 5)
+    once = BlockedPairs(frame, "f_family")
+    ours = choose(once, rules, DET, 80, 5)
+    assert ours == splink
+    assert any(c.kept and c.pairs for c in ours) and any(not c.kept for c in ours)
+    # The table kept is the pairs of the kept rules, as their self-joins make them.
+    kept = [c.rule for c in ours if c.kept]
+    blocked = once.blocked.as_pyarrow_table()
+    got = {
+        tuple(sorted((int(a), int(b))))
+        for a, b in zip(
+            blocked.column("join_key_l").to_pylist(),
+            blocked.column("join_key_r").to_pylist(),
+            strict=True,
+        )
+    }
+    assert got == _pairs(people, DET, kept)
+    assert pair_bound(data, rules) >= sum(c.pairs for c in splink)

@@ -63,6 +63,9 @@ def test_overrides_replace_the_generated_model(tmp_path: Path) -> None:
 
 def test_explain_prints_rules_with_pairs_and_weights(tmp_path: Path) -> None:
     root = _write(tmp_path / "ws", {})
+    before = CliRunner().invoke(app, ["reconcile", "--explain", "-w", str(root)])
+    assert before.exit_code == 0, before.output
+    assert "no model yet (run `seamline reconcile run` first)" in before.output
     result = CliRunner().invoke(app, ["reconcile", "run", str(root), "--explain"])
     assert result.exit_code == 0, result.output
     text = result.output
@@ -73,6 +76,19 @@ def test_explain_prints_rules_with_pairs_and_weights(tmp_path: Path) -> None:
     model = _model(root)
     first = model["blocking"][0]  # type: ignore[index]
     assert f"{first['pairs']:,}" in text
+    # ``seamline reconcile --explain`` prints the same model again without a run.
+    again = CliRunner().invoke(app, ["reconcile", "--explain", "--workspace", str(root)])
+    assert again.exit_code == 0, again.output
+    shown = again.output.splitlines()
+    assert shown[0].startswith("Linkage model of person")
+    assert text.splitlines()[-len(shown) :] == shown
+    assert "Report:" not in again.output  # no run summary: nothing ran
+
+
+def test_explain_before_a_command_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["reconcile", "--explain", "worklist"])
+    assert result.exit_code != 0
+    assert "takes no command, and `worklist` was given" in str(result.exception)
 
 
 def test_an_override_naming_no_attribute_is_a_spec_error(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from seamline.cli.common import WorkspaceArg, WorkspaceOpt, load, out, print_summary, progress_bars
+from seamline.cli.reconcile_explain import reconcile_group
 from seamline.errors import UsageError
 
 if TYPE_CHECKING:
@@ -16,10 +17,8 @@ if TYPE_CHECKING:
 
 _WORKLIST_FORMATS: dict[str, Format] = {"csv": "csv", "json": "json", "html": "html"}
 
-reconcile_app = typer.Typer(
-    help="Reconcile: link records across agencies, stewards' worklist and decisions.",
-    no_args_is_help=True,
-)
+reconcile_app = typer.Typer(no_args_is_help=True)
+reconcile_app.callback(invoke_without_command=True)(reconcile_group)
 
 
 @reconcile_app.command("run")

@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seamline.reconcile.counting import EXACT_RECORDS
 from seamline.reconcile.model import UNDATED, Rule
 
 
@@ -98,7 +99,7 @@ def count_pairs(linker: Any, rules: list[Rule], det: list[str], records: int) ->
         for sql in rule_sqls(rule, det):
             sqls.append(sql)
             owner.append(i)
-    proportion = 1.0 if records <= 50_000 else max(0.01, 50_000 / records)
+    proportion = 1.0 if records <= EXACT_RECORDS else max(0.01, EXACT_RECORDS / records)
     with warnings.catch_warnings():
         # Splink warns when a sampled estimate rests on few pairs; a small count is
         # exactly what is being measured here.

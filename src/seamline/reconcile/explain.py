@@ -42,6 +42,7 @@ def model_record(scored: Scored, records: int, unique: list[str]) -> dict[str, A
         ],
         "training": scored.training,
         "splink": scored.model,
+        "match_weights": scored.charts.get("match_weights", []),
     }
 
 

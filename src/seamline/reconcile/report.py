@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from seamline.reconcile import charts
 from seamline.reconcile.compare import CLASSES
 from seamline.reconcile.explain import weights
 
@@ -144,6 +145,9 @@ def _spec_section(s: SpecResult) -> dict[str, Any]:
         a, _, b = key.partition("|")
         pairs.append({"a": a, "b": b, "entities": n, "within": a == b})
     metrics = s.metrics
+    weight_rows = s.described.get("match_weights") or [
+        {"comparison": c, "level": lv, "weight": w} for c, lv, _, _, w in weights(s.described)
+    ]
     return {
         "spec": s.spec,
         "entity": s.entity,
@@ -164,8 +168,13 @@ def _spec_section(s: SpecResult) -> dict[str, Any]:
         "blocking": s.described.get("blocking", []),
         "training": s.described.get("training", []),
         "weights": [
-            {"comparison": c, "level": lv, "weight": round(w, 2), "width": min(100, abs(w) * 6)}
-            for c, lv, _, _, w in weights(s.described)
+            {"comparison": r["comparison"], "level": r["level"], "weight": round(r["weight"], 2)}
+            for r in weight_rows
+            if r["weight"] is not None
+        ],
+        "weights_chart": charts.weights_chart(weight_rows) if weight_rows else None,
+        "waterfalls": [
+            {**w, "chart": charts.waterfall_chart(w)} for w in s.examples.get("waterfalls", [])
         ],
     }
 

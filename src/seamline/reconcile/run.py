@@ -58,6 +58,11 @@ class SpecResult:
     """Records linked across each dataset pair ("a|b": entities holding both)."""
     metrics: dict[str, Any] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    """Wall seconds per phase: prepare, splink, charts, model, cluster, compare, store,
+    evaluate."""
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per phase (this process's threads, the engine's included): on a busy
+    machine the wall time also holds the wait for a core."""
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Value-free discrepancy and review examples for the report (:func:`report.examples`)."""
     datasets: list[str] = field(default_factory=list)
@@ -70,6 +75,29 @@ class SpecResult:
     """The probabilistic model used: rules with their pair counts, trained parameters."""
     described: dict[str, Any] = field(default_factory=dict)
     """The model as written to ``reference/<spec>.model.json`` (:mod:`explain`)."""
+
+
+class Clock:
+    """Wall and CPU seconds per phase, each lap from the end of the one before."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._at = (time.perf_counter(), time.process_time())
+
+    def lap(self, phase: str, *, less: tuple[float, float] = (0.0, 0.0)) -> None:
+        """Close ``phase``; ``less``: (wall, CPU) seconds inside it counted elsewhere."""
+        now = (time.perf_counter(), time.process_time())
+        self.wall[phase] = now[0] - self._at[0] - less[0]
+        self.cpu[phase] = now[1] - self._at[1] - less[1]
+        self._at = now
+
+    def add(self, phase: str, spent: tuple[float, float]) -> None:
+        self.wall[phase], self.cpu[phase] = spent
+
+    @staticmethod
+    def rounded(times: dict[str, float]) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in times.items()}
 
 
 @dataclass
@@ -109,16 +137,14 @@ def reconcile(
     result = ReconcileResult(run_id)
     decisions = active_decisions(store)
     for spec in specs if specs is not None else load_reconcile_specs(ws.root):
-        t = time.perf_counter()
+        clock = Clock()
         try:
             p = prepare(ws, spec, exclude or set())
         except NothingHarmonized as exc:
             result.skipped.append(f"{exc.message}; skipped")
             continue
-        prepared = round(time.perf_counter() - t, 3)
-        done = _one(ws, store, run_id, spec, p, decisions)
-        done.seconds = {"prepare": prepared, **done.seconds}
-        result.specs.append(done)
+        clock.lap("prepare")
+        result.specs.append(_one(ws, store, run_id, spec, p, decisions, clock))
     return result
 
 
@@ -188,10 +214,9 @@ def _one(
     spec: ReconcileSpec,
     p: Prepared,
     decisions: Decisions,
+    clock: Clock,
 ) -> SpecResult:
-    seconds: dict[str, float] = {}
     n = p.table.num_rows
-    t = time.perf_counter()
     unique = p.unique()
     model = score_pairs(
         p.table,
@@ -200,10 +225,11 @@ def _one(
         [f"f_det_{a}" for a in unique],
     )
     scored = model.pairs
-    seconds["splink"] = time.perf_counter() - t
+    clock.lap("splink", less=model.chart_seconds)
+    clock.add("charts", model.chart_seconds)
     described = model_record(model, n, unique)
     write_model(model_path(ws.data_dir / "reference", spec.id), described)
-    t = time.perf_counter()
+    clock.lap("model")
     clusters, applied = _link(p, spec, scored, decisions)
     uids = p.table.column("uid").combine_chunks()
     map_path = ws.data_dir / "reference" / MAP_FILE
@@ -211,8 +237,7 @@ def _one(
         clusters, uids, read_previous(ws.parquet, map_path, spec.id), spec.id
     )
     write_mapping(ws.parquet, map_path, spec.id, uids, record_entity)
-    seconds["cluster"] = time.perf_counter() - t
-    t = time.perf_counter()
+    clock.lap("cluster")
     compared = compare(p, spec, record_entity, decisions)
     golden_path = ws.data_dir / "reference" / f"{spec.id}.parquet"
     write_golden(
@@ -224,12 +249,10 @@ def _one(
         p.attributes,
         compared.choices,
     )
-    seconds["compare"] = time.perf_counter() - t
-    t = time.perf_counter()
+    clock.lap("compare")
     rows, reviews = _store_rows(p, spec, compared, scored, record_entity, decisions)
     store_rows(store, run_id, rows)
-    seconds["store"] = time.perf_counter() - t
-    t = time.perf_counter()
+    clock.lap("store")
     det_col = f"f_det_{p.exact()[0]}" if p.exact() else None
     det_ids = p.table.column(det_col) if det_col else pa.nulls(n, pa.string())
     metrics = evaluate(
@@ -243,7 +266,7 @@ def _one(
         name_scheme=spec.name_scheme,
         listed=_listed(compared.discrepancies),
     )
-    seconds["evaluate"] = time.perf_counter() - t
+    clock.lap("evaluate")
     return SpecResult(
         spec=spec.id,
         entity=spec.entity,
@@ -256,8 +279,12 @@ def _one(
         mapping=map_path,
         pair_links=compared.pair_links,
         metrics=metrics,
-        seconds={k: round(v, 3) for k, v in seconds.items()},
-        examples=examples([*rows, *compared.examples], _named(ws, p)),
+        seconds=clock.rounded(clock.wall),
+        cpu_seconds=clock.rounded(clock.cpu),
+        examples={
+            **examples([*rows, *compared.examples], _named(ws, p)),
+            "waterfalls": _waterfalls(p, model, record_entity),
+        },
         datasets=list(p.datasets),
         unharmonized=list(p.unharmonized),
         notes=[model.note] if model.note else [],
@@ -341,6 +368,21 @@ def _named(ws: Workspace, p: Prepared) -> set[str]:
         }
         if not personal & set(p.key_columns.get(dataset, [])):
             out.add(dataset)
+    return out
+
+
+def _waterfalls(p: Prepared, model: Scored, record_entity: pa.Array[Any]) -> list[dict[str, Any]]:
+    """The model's example waterfalls, their records named by dataset and entity only."""
+    out = []
+    for w in model.charts.get("waterfalls", []):
+        ends = pa.array([w["left"], w["right"]], pa.int64())
+        out.append(
+            {
+                "datasets": p.table.column("dataset").take(ends).to_pylist(),
+                "entities": record_entity.take(ends).to_pylist(),
+                **{k: w[k] for k in ("prior", "steps", "match_weight", "probability")},
+            }
+        )
     return out
 
 
