@@ -31,6 +31,7 @@ from seamline.reconcile.probabilistic import Scored, score_pairs
 from seamline.reconcile.report import examples
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
 from seamline.reconcile.worklist import (
+    KINDS,
     LINK_ATTRIBUTE,
     link_impact,
     store_rows,
@@ -238,7 +239,7 @@ def _one(
         compared.choices,
         det_ids,
         name_scheme=spec.name_scheme,
-        listed=_listed(compared.discrepancies),
+        listed=_listed(rows),
     )
     seconds["evaluate"] = time.perf_counter() - t
     return SpecResult(
@@ -326,9 +327,18 @@ def _store_rows(
     return rows, reviews
 
 
-def _listed(discrepancies: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Attribute -> the entities on the worklist for it (a conflict or a missing value)."""
+def _listed(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Attribute -> the entities on the worklist for it (a conflict or a doubtful
+    value: the classes ``seamline reconcile worklist`` shows); under
+    :data:`LINK_ATTRIBUTE`, the entities on either side of a link in review (the steward
+    deciding it sees both entities' records)."""
     out: dict[str, set[str]] = {}
-    for row in discrepancies:
-        out.setdefault(row["attribute"], set()).add(row["entity_id"])
+    for row in rows:
+        if row["classification"] not in KINDS:
+            continue
+        if row["classification"] == "review_link":
+            obs = row["observed"]
+            out.setdefault(LINK_ATTRIBUTE, set()).update((obs["left_entity"], obs["right_entity"]))
+        else:
+            out.setdefault(row["attribute"], set()).add(row["entity_id"])
     return out
