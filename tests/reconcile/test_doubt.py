@@ -61,19 +61,27 @@ def test_a_golden_value_only_doubted_records_support_is_doubtful() -> None:
     assert doubtful(entity, keys, present, reasons, chosen, np.array([False, True, True])) == {}
 
 
-def test_a_name_part_a_full_name_lacks_is_contradicted() -> None:
-    entity = np.array([0, 0, 1, 1, 2])
-    chosen = [frozenset({"van", "der", "berg"}), frozenset({"mora"}), frozenset({"ito"})]
+def test_a_name_part_no_full_name_holds_is_contradicted() -> None:
+    entity = np.array([0, 0, 1, 1, 2, 3, 3])
+    chosen = [
+        frozenset({"van", "der", "berg"}),
+        frozenset({"mora"}),
+        frozenset({"ito"}),
+        frozenset({"lund"}),
+    ]
     words: list[frozenset[str] | None] = [
         None,
         frozenset({"pieter", "van", "der", "berg"}),
         None,
         frozenset({"ana", "moura"}),
         frozenset({"ito", "ken"}),
+        frozenset({"eva", "lnud"}),  # a slip in one full name, the other has the word:
+        frozenset({"eva", "lund"}),  # a full_name conflict, not a doubt about the part
     ]
-    datasets = ["a", "bank", "a", "bank", "bank"]
-    found = contradicted(entity, chosen, words, datasets, np.ones(3, dtype=bool))
+    datasets = ["a", "bank", "a", "bank", "bank", "bank", "bank"]
+    found = contradicted(entity, chosen, words, datasets, np.ones(4, dtype=bool))
     assert found == {1: "the full name in bank does not contain it"}
+    assert contradicted(entity, chosen, words, datasets, np.zeros(4, dtype=bool)) == {}
 
 
 def _prepared(units: list[str | None], flags: list[str | None], datasets: list[str]) -> Prepared:

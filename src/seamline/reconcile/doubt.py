@@ -16,8 +16,9 @@ published unasked. Two kinds of record values are too weak for that:
 
 A golden value that only such records support (no record without a doubt holds the
 same compare key) is classified ``doubtful`` and stored on the worklist with the reason.
-So is a family or given name that a linked record's **full name** does not contain
-(:func:`contradicted`): the two sources disagree, only in different attributes.
+So is a family or given name that no linked record's **full name** contains, where
+some record holds a full name and not the part (:func:`contradicted`): the sources
+disagree, only in different attributes.
 Entities already in conflict or missing a value are on the worklist for it already.
 
 Spellings are compared as written (romanized where another script is involved, but
@@ -169,18 +170,24 @@ def contradicted(
     datasets: Sequence[str],
     eligible: np.ndarray[Any, Any],
 ) -> dict[int, str]:
-    """Entity position -> why its golden name part is doubtful: a linked record that
-    holds a full name but not the part (``words``: the name keys of its full name's
-    words, None for other records) lacks a word of the part (``chosen``: per entity, the
-    name keys of the golden part's words; ``Van der Berg`` is three)."""
-    out: dict[int, str] = {}
+    """Entity position -> why its golden name part is doubtful: the linked records that
+    hold a full name but not the part (``words``: the name keys of its full name's words,
+    None for other records) all lack a word of the part (``chosen``: per entity, the name
+    keys of the golden part's words; ``Van der Berg`` is three). Where one full name has
+    every word, the others differ from it: a ``full_name`` conflict, listed already."""
+    against: dict[int, str] = {}
+    confirmed: set[int] = set()
     for r in np.flatnonzero(np.array([w is not None for w in words], dtype=bool)).tolist():
         pos = int(entity[r])
         part = chosen[pos]
         full = words[r]
-        if part and full and eligible[pos] and pos not in out and not part <= full:
-            out[pos] = f"the full name in {datasets[r]} does not contain it"
-    return out
+        if not part or not full or not eligible[pos]:
+            continue
+        if part <= full:
+            confirmed.add(pos)
+        else:
+            against.setdefault(pos, f"the full name in {datasets[r]} does not contain it")
+    return {pos: why for pos, why in against.items() if pos not in confirmed}
 
 
 def word_keys(texts: Sequence[str | None], key: Any) -> list[frozenset[str] | None]:
