@@ -461,3 +461,17 @@ def test_an_empty_extension_carries_no_repair_flag() -> None:
     res = step(part="post_code_ext").arrow(pa.array(["8144", "8144-0012", "08144"]))
     assert res.values.to_pylist() == [None, "0012", None]
     assert res.flags.to_pylist() == [None, "leading_zeros_restored", None]
+
+
+def test_a_unit_with_the_unknown_designator_is_flagged_on_the_unit_only() -> None:
+    # Publication 28: "#" where the kind of unit is not known; still to be found out.
+    read = parse_line("2210 HOLLIS AVE #14B, LEDGERTON, NJ 07999", US)
+    assert read.part("unit") == "# 14B"
+    assert read.flag_for("unit") == "unit_designator_unknown"
+    assert read.flag_for("street") is None and read.flag_for("full") is None
+    for line in ("2210 HOLLIS AVE APT 14B", "2210 HOLLIS AVE STE #14B", "2210 HOLLIS AVE"):
+        assert parse_line(line, US).flag_for("unit") is None, line
+    got = step(part="unit").arrow(pa.array(["12 Pond Rd # 3", "12 Pond Rd Apt 3", None]))
+    assert got.values.to_pylist() == ["# 3", "APT 3", None]
+    assert got.flags.to_pylist() == ["unit_designator_unknown", None, None]
+    assert AddressNormalizer.doubts == ("unit_designator_unknown",)

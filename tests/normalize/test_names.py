@@ -186,3 +186,18 @@ def test_name_key_never_crashes_and_is_idempotent(values: list[str | None]) -> N
     assert len(once) == len(values)
     assert all(k is None or (k.isascii() and k.isalpha() and k.islower()) for k in once)
     assert keys(once) == once
+
+
+def test_a_whole_word_after_the_given_name_makes_given_and_middle_ambiguous() -> None:
+    def one(part: str, text: str) -> tuple[str | None, str | None]:
+        return NameNormalizer(NameOptions(part=part)).one(text)
+
+    # A double given name or a given and a middle name: kept, and flagged.
+    assert one("given", "OKAFOR, ROSE ELLEN") == ("Rose", "ambiguous_given_name")
+    assert one("middle", "OKAFOR, ROSE ELLEN") == ("Ellen", "ambiguous_given_name")
+    # A middle initial is no doubt, nor is the family name or a patronymic.
+    assert one("given", "OKAFOR, ROSE E") == ("Rose", None)
+    assert one("given", "OKAFOR, ROSE E.") == ("Rose", None)
+    assert one("family", "OKAFOR, ROSE ELLEN") == ("Okafor", None)
+    assert one("given", "Асанов Айбек Нурланович") == ("Айбек", None)
+    assert "ambiguous_given_name" in default_normalizers().doubt_flags()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seamline.reconcile import reconcile
-from seamline.reconcile.compare import STORED, _classify, compare, compare_keys
+from seamline.reconcile.compare import CLASSES, STORED, _classify, compare, compare_keys
 from seamline.reconcile.decisions import AcceptedValue, Decisions
 from seamline.reconcile.golden import Candidate, Choice, choose
 from seamline.reconcile.prepare import Prepared, prepare
@@ -21,10 +21,20 @@ from seamline.reconcile.worklist import conflict_impact
 Demo = Any
 
 
+Loop = tuple[
+    dict[str, list[Choice]],
+    dict[str, dict[str, int]],
+    list[dict[str, Any]],
+    dict[tuple[str, str], str | None],
+]
+
+
 def loop_compare(
     p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str], decisions: Decisions
-) -> tuple[dict[str, list[Choice]], dict[str, dict[str, int]], list[dict[str, Any]]]:
-    """The per-entity loop compare() was before it moved into the engine (the oracle)."""
+) -> Loop:
+    """The per-entity loop compare() was before it moved into the engine (the oracle);
+    it knows nothing of ``doubtful`` values (:mod:`seamline.reconcile.doubt`), and also
+    returns each (entity, attribute)'s class."""
     members: dict[str, list[int]] = {}
     for rid, eid in enumerate(record_entity):
         members.setdefault(eid, []).append(rid)
@@ -34,12 +44,13 @@ def loop_compare(
     choices: dict[str, list[Choice]] = {}
     counts: dict[str, dict[str, int]] = {}
     rows: list[dict[str, Any]] = []
+    classes: dict[tuple[str, str], str | None] = {}
     for attr in p.attributes:
         holders = set(p.holders.get(attr, []))
         values, origs = p.column(attr), p.column(f"{attr}__orig")
         keys = compare_keys(p, spec, attr).to_pylist()
         picks: list[Choice] = []
-        c = counts.setdefault(attr, dict.fromkeys(("equal", "format_only", *STORED), 0))
+        c = counts.setdefault(attr, dict.fromkeys(CLASSES, 0))
         for eid in entity_ids:
             mine = [r for r in members[eid] if datasets[r] in holders]
             cands = [
@@ -54,9 +65,11 @@ def loop_compare(
                 decisions.values.get((eid, attr)),
             )
             picks.append(choice)
+            classes[(eid, attr)] = None
             if len(mine) < 2 or not cands:
                 continue
             cls = _classify(mine, values, origs, keys)
+            classes[(eid, attr)] = cls
             c[cls] += 1
             if cls not in STORED:
                 continue
@@ -88,19 +101,27 @@ def loop_compare(
                 }
             )
         choices[attr] = picks
-    return choices, counts, rows
+    return choices, counts, rows, classes
 
 
 def _same(
     p: Prepared, spec: ReconcileSpec, record_entity: Sequence[str], decisions: Decisions
 ) -> None:
     got = compare(p, spec, record_entity, decisions)
-    choices, counts, rows = loop_compare(p, spec, record_entity, decisions)
+    choices, counts, rows, classes = loop_compare(p, spec, record_entity, decisions)
     assert got.entity_ids == sorted(set(record_entity))
     for attr, want in choices.items():
         assert [got.choices[attr][i] for i in range(len(want))] == want, attr
+    # A doubtful value is one the loop left unstored (equal, format-only or unclassified).
+    doubted = [r for r in got.discrepancies if r["classification"] == "doubtful"]
+    for r in doubted:
+        before = classes[(r["entity_id"], r["attribute"])]
+        assert before not in ("conflict", "missing_in") and ", but " in r["reason"]
+        counts[r["attribute"]]["doubtful"] += 1
+        if before is not None:
+            counts[r["attribute"]][before] -= 1
     assert got.counts == counts
-    assert got.discrepancies == rows
+    assert [r for r in got.discrepancies if r["classification"] != "doubtful"] == rows
     for ex in got.examples:
         assert ex["classification"] == "format_only"
 

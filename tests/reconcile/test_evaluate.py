@@ -204,3 +204,48 @@ def test_golden_values_not_true_are_flagged_when_listed_else_silently_wrong(
         "scored": 4,
     }
     assert m["golden_accuracy"]["word"] == 0.25
+
+
+def test_an_entity_of_a_link_in_review_is_flagged_for_every_attribute(tmp_path: Path) -> None:
+    from seamline.reconcile.worklist import LINK_ATTRIBUTE
+
+    spec = _truth(
+        tmp_path,
+        "dataset,record_key,entity_id\na,1,E1\na,2,E1\na,3,E2\n",
+        "entity_id,word,code\nE1,Howard,7\nE2,Smith,8\n",
+    )
+    uids = ["a:1", "a:2", "a:3"]
+    record_entity = ["k1", "k2", "k3"]  # E1's second record was left apart, in review
+    entity_ids = ["k1", "k2", "k3"]
+    choices = {
+        "word": _picks(entity_ids, ["Howard", "Howaard", "Smyth"]),
+        "code": _picks(entity_ids, ["7", "9", "8"]),
+    }
+    m = evaluate(
+        tmp_path, spec, uids, record_entity, entity_ids, choices, listed={LINK_ATTRIBUTE: {"k2"}}
+    )
+    assert m is not None
+    # k2's values wait for the link's decision; k3's wrong word is on no list.
+    assert m["golden_outcome"]["word"]["flagged"] == 1
+    assert m["golden_outcome"]["word"]["silently_wrong"] == 1
+    assert m["golden_outcome"]["code"]["flagged"] == 1
+    assert m["golden_outcome"]["code"]["right"] == 2
+
+
+def test_only_worklist_rows_count_as_listed() -> None:
+    from seamline.reconcile.run import _listed
+    from seamline.reconcile.worklist import LINK_ATTRIBUTE
+
+    rows: list[dict[str, Any]] = [
+        {"classification": "conflict", "attribute": "word", "entity_id": "k1"},
+        {"classification": "doubtful", "attribute": "unit", "entity_id": "k2"},
+        {"classification": "missing_in", "attribute": "word", "entity_id": "k3"},
+        {
+            "classification": "review_link",
+            "attribute": LINK_ATTRIBUTE,
+            "entity_id": "k4",
+            "observed": {"left_entity": "k4", "right_entity": "k5"},
+        },
+    ]
+    # missing_in rows are kept for the report, not shown to stewards: not flagged.
+    assert _listed(rows) == {"word": {"k1"}, "unit": {"k2"}, LINK_ATTRIBUTE: {"k4", "k5"}}

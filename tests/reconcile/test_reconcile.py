@@ -97,7 +97,7 @@ def test_discrepancies_stored_per_run(demo: Demo) -> None:
             )
         ).first()
     # Rows only for what a steward acts on; format-only and equal are counts.
-    assert set(classes) <= {"conflict", "missing_in", "review_link"}
+    assert set(classes) <= {"conflict", "missing_in", "doubtful", "review_link"}
     for cls in ("conflict", "missing_in"):
         assert classes[cls] == sum(c[cls] for c in res.discrepancies.values()) > 0
     assert sum(c["format_only"] for c in res.discrepancies.values()) > 0
@@ -127,7 +127,7 @@ def test_worklist_orders_by_impact_and_filters(demo: Demo, tmp_path: Path) -> No
     assert rows, "the demo has conflicts"
     impacts = [r["impact"] for r in rows]
     assert impacts == sorted(impacts, reverse=True)
-    assert {r["kind"] for r in rows} <= {"conflict", "review_link"}
+    assert {r["kind"] for r in rows} <= {"conflict", "doubtful", "review_link"}
     status = load_worklist(demo.store, run_id, attribute="status")
     assert status and all(r["attribute"] == "status" for r in status)
     social = load_worklist(demo.store, run_id, dataset="social_cases")

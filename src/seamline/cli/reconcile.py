@@ -74,7 +74,7 @@ def reconcile_worklist(
         typer.Option(min=1, help="At most this many items (default: 50 on screen, all in a file)."),
     ] = None,
 ) -> None:
-    """Conflicts and review-band links for stewards, the most impactful first."""
+    """Conflicts, doubtful values and review-band links for stewards, most impactful first."""
     from seamline.reconcile.worklist import load_worklist, write_worklist
     from seamline.store import Store
 

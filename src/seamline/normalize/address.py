@@ -161,7 +161,9 @@ class AddressNormalizer(Normalizer):
         "leading_zeros_restored",
         "no_reference_match",
         "ambiguous_reference_match",
+        "unit_designator_unknown",
     )
+    doubts = ("unit_designator_unknown",)
 
     def __init__(self, options: StepOptions, context: StepContext | None = None) -> None:
         super().__init__(options, context)

@@ -29,6 +29,8 @@ LOCN_NAMES = {
 _SPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _COMMA = re.compile(r"\s*[,;]\s*(?:[,;]\s*)*")
 _DIGITS = re.compile(r"[0-9]+")
+UNKNOWN_DESIGNATOR = "#"
+"""The unit designator written where the kind of unit is not known (``# 15C``)."""
 
 
 def clean(text: str, upper: bool = False) -> str:
@@ -120,7 +122,10 @@ class LineParts:
         """The flag of this value for the part asked for (null: fine).
 
         A post code part is fine whenever a valid post code was read, even if the rest of
-        the line could not be; every other part needs the line read."""
+        the line could not be; every other part needs the line read. A unit whose
+        designator is ``#`` (written where the kind of unit is not known, USPS
+        Publication 28) is ``unit_designator_unknown``: apartment, suite or unit is
+        still to be found out."""
         name = LOCN_NAMES.get(name, name)
         if name in ("post_code", "post_code_ext") or name.startswith("post_code."):
             if self.invalid_post_code is not None:
@@ -132,6 +137,8 @@ class LineParts:
             return None if self.parsed else "unparsed_address"
         if not self.parsed:
             return "unparsed_address"
+        if name == "unit" and self.unit is not None and UNKNOWN_DESIGNATOR in self.unit.split():
+            return "unit_designator_unknown"
         if self.invalid_post_code is not None:
             return "invalid_post_code"
         if self.invalid_region is not None:

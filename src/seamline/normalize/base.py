@@ -85,6 +85,10 @@ class Normalizer(ABC):
     output_type: ClassVar[pa.DataType] = pa.string()
     flags: ClassVar[tuple[str, ...]] = ()
     """Every flag this step can raise (for docs and findings)."""
+    doubts: ClassVar[tuple[str, ...]] = ()
+    """The flags among ``flags`` that keep a value which is one reading of several (not
+    an error, not a repair): reconcile puts a golden value that only such values support
+    on the worklist instead of publishing it unasked."""
     memoize: ClassVar[bool] = False
     """Whether results per distinct value are kept across batches (Python-per-value steps)."""
     prefer_sql: ClassVar[bool] = True

@@ -208,6 +208,13 @@ class NameParts:
     def empty(self) -> bool:
         return not self.words["written"]
 
+    @property
+    def given_or_middle(self) -> bool:
+        """Whether the words after the first given name include a whole word, not an
+        initial: ``MARY ANN`` may be a double given name or a given and a middle name,
+        while in ``KENNETH T`` the ``T`` is a middle initial."""
+        return any(sum(c.isalpha() for c in w) > 1 for w in self.words["middle"])
+
     def full(self) -> str | None:
         """FAMILY GIVEN MIDDLE PATRONYMIC SUFFIX."""
         if self.one_word:

@@ -34,7 +34,10 @@ class NameOptions(StepOptions):
     part: Part = "none"
     """none: the cleaned name, in the order written (commas dropped); full: reordered to
     FAMILY GIVEN MIDDLE PATRONYMIC SUFFIX; or one part. A one-word value is whichever of
-    given or family is asked for; a part the name lacks is null (not flagged)."""
+    given or family is asked for; a part the name lacks is null (not flagged). The given
+    or middle part of a name with a whole word after the given name (``MARY ANN``, a
+    double given name or a given and a middle name) is flagged ambiguous_given_name;
+    an initial (``KENNETH T``) is not."""
     order: Order = "family_first"
     """How a name without a comma is written: FAMILY GIVEN ... or GIVEN ... FAMILY. A
     comma always means family name first ("DE LA CRUZ, JOSE A")."""
@@ -58,7 +61,8 @@ class NameNormalizer(Normalizer):
     memoize: ClassVar[bool] = True
     key = "name"
     options_model = NameOptions
-    flags = ("empty_name",)
+    flags = ("empty_name", "ambiguous_given_name")
+    doubts = ("ambiguous_given_name",)
 
     @property
     def opts(self) -> NameOptions:
@@ -81,7 +85,11 @@ class NameNormalizer(Normalizer):
             return parts.cleaned, None
         if o.part == "full":
             return parts.full(), None
-        return parts.part(o.part), None
+        value = parts.part(o.part)
+        if value is not None and o.part in ("given", "middle") and parts.given_or_middle:
+            # "DEMARCO, MARY ANN": a double given name, or a given and a middle name
+            return value, "ambiguous_given_name"
+        return value, None
 
     def arrow(self, values: pa.Array[Any]) -> StepResult:
         return map_distinct(values, self.one)

@@ -41,6 +41,10 @@ class NormalizerRegistry:
                 allowed=", ".join(sorted(self.normalizers)),
             ) from None
 
+    def doubt_flags(self) -> frozenset[str]:
+        """Every registered step's ``doubts``: flags whose value is one reading of several."""
+        return frozenset(f for cls in self.normalizers.values() for f in cls.doubts)
+
     def build(self, step: dict[str, Any], context: StepContext) -> Normalizer:
         """A normalizer from one ``normalize:`` list item: ``{key: {options}}``."""
         if not isinstance(step, dict) or len(step) != 1:

@@ -15,7 +15,6 @@ examples kept for the report.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,15 +25,17 @@ import pyarrow.compute as pc
 
 from seamline.engine import Engine
 from seamline.normalize.names import name_key, spelling_key
+from seamline.normalize.registry import default_normalizers
 from seamline.reconcile.decisions import Decisions
+from seamline.reconcile.doubt import attribute_doubts, other_scripts
 from seamline.reconcile.golden import Candidate, Picks, choose
 from seamline.reconcile.prepare import NAME_PARTS, Prepared
 from seamline.reconcile.spec import ReconcileSpec
 from seamline.reconcile.truth_sql import ENTITIES_SQL, PAIRS_SQL, attribute_sql, observed_sql
 from seamline.reconcile.worklist import conflict_impact
 
-CLASSES = ("equal", "format_only", "missing_in", "conflict")
-STORED = ("conflict", "missing_in")
+CLASSES = ("equal", "format_only", "missing_in", "conflict", "doubtful")
+STORED = ("conflict", "missing_in", "doubtful")
 """Classes stored row by row; the others are counted."""
 EXAMPLES = 2
 """``format_only`` rows kept per attribute for the report's examples."""
@@ -115,7 +116,7 @@ def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
     """The values as compared: name keys for names, spacing and case folded for text."""
     col = p.table.column(attr).combine_chunks()
     if attr in NAME_PARTS:
-        if not _other_scripts(col):
+        if not other_scripts(col):
             # One script only: no romanization to undo, so a letter more or less is a
             # genuine spelling difference ('Howaard' against 'Howard'), not a variant.
             return spelling_key(col)
@@ -128,21 +129,6 @@ def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
     else:
         keyed = text_keys(distinct.cast(pa.string()))
     return pc.take(keyed, pc.index_in(col, value_set=distinct))
-
-
-def _other_scripts(col: pa.Array[Any]) -> bool:
-    """Whether some value holds a letter outside the Latin script (Cyrillic, Greek...).
-
-    The name keys fold spelling variants (Zh/J, Y/I, doubled letters) because the same
-    name romanized by two conventions differs that way; where every value is Latin
-    nothing was romanized and those folds would hide typos.
-    """
-    distinct: list[Any] = pc.unique(col).drop_null().to_pylist()
-    return any(
-        ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN")
-        for v in distinct
-        for ch in v
-    )
 
 
 def _records(
@@ -210,6 +196,7 @@ def compare(
     decisions: Decisions,
 ) -> Compared:
     """Classify every (entity, attribute) and choose the golden values."""
+    doubt_flags = default_normalizers().doubt_flags()
     with Engine() as engine:
         recs, ids = _records(p, spec, record_entity)
         engine.register_arrow("recs_in", recs)
@@ -237,10 +224,13 @@ def compare(
                 picks = _apply_decisions(p, spec, attr, record_entity, picks, overrides)
             out.choices[attr] = picks
             classes: list[Any] = decided.column("cls").to_pylist()
+            why = attribute_doubts(p, spec, recs, i, attr, picks, classes, doubt_flags)
+            for pos in why:
+                classes[pos] = "doubtful"
             counts = dict.fromkeys(CLASSES, 0)
             counts.update(Counter(c for c in classes if c is not None))
             out.counts[attr] = counts
-            _rows(engine, out, spec, i, attr, classes, picks)
+            _rows(engine, out, spec, i, attr, classes, picks, why)
     return out
 
 
@@ -252,8 +242,10 @@ def _rows(
     attr: str,
     classes: list[Any],
     picks: Picks,
+    why: dict[int, str],
 ) -> None:
-    """Stored rows for the stored classes, example rows for a few ``format_only``."""
+    """Stored rows for the stored classes, example rows for a few ``format_only``;
+    ``why`` says per position why a ``doubtful`` value is."""
     fmt = [n for n, c in enumerate(classes) if c == "format_only"][:EXAMPLES]
     positions = sorted([*(n for n, c in enumerate(classes) if c in STORED), *fmt])
     if not positions:
@@ -273,10 +265,13 @@ def _rows(
             "observed": {
                 "values": values,
                 "missing_in": sorted({v["dataset"] for v in values if v["value"] is None}),
-                "impact": conflict_impact(attr, sizes[pos]) if c == "conflict" else 0.0,
+                "impact": conflict_impact(attr, sizes[pos])
+                if c in ("conflict", "doubtful")
+                else 0.0,
             },
             "chosen": choice.value,
-            "reason": f"{choice.rule}: {choice.reason}",
+            "reason": f"{choice.rule}: {choice.reason}"
+            + (f", but {why[pos]}" if pos in why else ""),
         }
         (out.discrepancies if c in STORED else out.examples).append(row)
 

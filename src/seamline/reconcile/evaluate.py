@@ -21,6 +21,7 @@ from seamline.errors import SpecError
 from seamline.normalize.names import name_key, other_script, spelling_key
 from seamline.normalize.translit import SchemeName
 from seamline.reconcile.golden import Picks
+from seamline.reconcile.worklist import LINK_ATTRIBUTE
 from seamline.workspace.models import EvaluateSpec, TruthCompare
 from seamline.workspace.truthfiles import (
     ENTITIES,
@@ -111,8 +112,10 @@ def evaluate(
 
     With ``validated_ids``, ``links_without_id`` scores only the pairs in which at
     least one record has no validated identifier: the ones the fuzzy pass decides.
-    ``listed`` (attribute -> entity ids on the worklist for it) splits the golden values
-    that are not true into flagged and silently wrong (``golden_outcome``).
+    ``listed`` (attribute -> entity ids on the worklist for it; under
+    :data:`~seamline.reconcile.worklist.LINK_ATTRIBUTE` the entities of a link in review,
+    listed for every attribute) splits the golden values that are not true into flagged
+    and silently wrong (``golden_outcome``).
     A truth file of another shape raises a :class:`SpecError` naming it and the column.
     """
     if spec is None:
@@ -212,7 +215,8 @@ def _golden_outcome(
     listed: dict[str, set[str]],
 ) -> dict[str, dict[str, int]]:
     """Per attribute column of the truth, the entities whose golden value is ``right``,
-    ``flagged`` (not true, but the entity is on the worklist for the attribute),
+    ``flagged`` (not true, but the entity is on the worklist for the attribute or is one
+    side of a link in review: deciding the link redoes its values),
     ``missing`` (no value chosen where the truth has one, not listed) and
     ``silently_wrong`` (another value than the truth's, or one where the truth has
     none, with nothing telling a steward); ``scored`` is their sum.
@@ -228,7 +232,7 @@ def _golden_outcome(
     out: dict[str, dict[str, int]] = {}
     for attr in (c for c in header if c != ENTITY_KEY and c in choices):
         chosen = choices[attr].values()
-        on_list = listed.get(attr, set())
+        on_list = listed.get(attr, set()) | listed.get(LINK_ATTRIBUTE, set())
         ids: list[str] = []
         got: list[str | None] = []
         want: list[str | None] = []

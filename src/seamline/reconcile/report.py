@@ -31,7 +31,7 @@ PER_GROUP = 2
 """Examples kept per (attribute, class)."""
 MAX_EXAMPLES = 40
 MAX_REVIEW_EXAMPLES = 10
-_ORDER = {"conflict": 0, "missing_in": 1, "format_only": 2}
+_ORDER = {"conflict": 0, "doubtful": 1, "missing_in": 2, "format_only": 3}
 
 
 def _state(value: Any, chosen: Any) -> str:
@@ -106,7 +106,7 @@ def examples(
     chosen: list[tuple[int, str, float, str, int]] = []
     for (attr, cls), ranks in groups.items():
         for neg, eid, i in heapq.nsmallest(PER_GROUP, ranks):
-            chosen.append((_ORDER.get(cls, 3), attr, neg, eid, i))
+            chosen.append((_ORDER.get(cls, 4), attr, neg, eid, i))
     chosen.sort(key=lambda c: (c[0], c[2], c[1], c[3]))
     found = [_example(listed[c[4]], named) for c in chosen[:MAX_EXAMPLES]]
     top = [

@@ -29,8 +29,10 @@ from seamline.reconcile.golden import write_golden
 from seamline.reconcile.prepare import NothingHarmonized, Prepared, prepare
 from seamline.reconcile.probabilistic import Scored, score_pairs
 from seamline.reconcile.report import examples
+from seamline.reconcile.shared_ids import shared_identifier_pairs
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
 from seamline.reconcile.worklist import (
+    KINDS,
     LINK_ATTRIBUTE,
     link_impact,
     store_rows,
@@ -264,7 +266,7 @@ def _one(
         compared.choices,
         det_ids,
         name_scheme=spec.name_scheme,
-        listed=_listed(compared.discrepancies),
+        listed=_listed(rows),
     )
     clock.lap("evaluate")
     return SpecResult(
@@ -306,10 +308,10 @@ def _store_rows(
     left, right = scored.column("left"), scored.column("right")
     el, er = record_entity.take(left), record_entity.take(right)
     apart = pc.not_equal(el, er)
-    if not pc.any(apart).as_py():
-        return rows, 0
     _, rejected = _pair_index(p, decisions)
     skip = {(a, b) for a, b in rejected} | {(b, a) for a, b in rejected}
+    if not pc.any(apart).as_py():
+        return _shared(p, spec, compared, record_entity, skip, rows, 0)
     pick = np.flatnonzero(apart.to_numpy(zero_copy_only=False))
     lefts: list[Any] = left.take(pick).to_pylist()
     rights: list[Any] = right.take(pick).to_pylist()
@@ -353,6 +355,53 @@ def _store_rows(
                 ),
             }
         )
+    return _shared(p, spec, compared, record_entity, skip, rows, reviews)
+
+
+def _shared(
+    p: Prepared,
+    spec: ReconcileSpec,
+    compared: Compared,
+    record_entity: pa.Array[Any],
+    skip: set[tuple[int, int]],
+    rows: list[dict[str, Any]],
+    reviews: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """``rows`` plus a ``review_link`` row for each pair of entities that share a person's
+    identifier (:mod:`.shared_ids`) and are not in review already."""
+    listed = {
+        frozenset((r["observed"]["left_entity"], r["observed"]["right_entity"]))
+        for r in rows
+        if r["classification"] == "review_link"
+    }
+    sizes = compared.sizes()
+    entity: list[Any] = record_entity.to_pylist()
+    uids, datasets = p.column("uid"), p.column("dataset")
+    for attr, a, b in shared_identifier_pairs(p, record_entity):
+        ends = frozenset((entity[a], entity[b]))
+        if (a, b) in skip or ends in listed:
+            continue
+        listed.add(ends)
+        reviews += 1
+        rows.append(
+            {
+                "entity_type": spec.entity,
+                "entity_id": entity[a],
+                "attribute": LINK_ATTRIBUTE,
+                "classification": "review_link",
+                "observed": {
+                    "left": uids[a],
+                    "right": uids[b],
+                    "left_entity": entity[a],
+                    "right_entity": entity[b],
+                    "datasets": sorted({datasets[a], datasets[b]}),
+                    "probability": None,
+                    "impact": link_impact(1.0, sizes[entity[a]] + sizes[entity[b]]),
+                },
+                "chosen": None,
+                "reason": f"the entities share the validated {attr} but were not linked",
+            }
+        )
     return rows, reviews
 
 
@@ -386,9 +435,18 @@ def _waterfalls(p: Prepared, model: Scored, record_entity: pa.Array[Any]) -> lis
     return out
 
 
-def _listed(discrepancies: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Attribute -> the entities on the worklist for it (a conflict or a missing value)."""
+def _listed(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Attribute -> the entities on the worklist for it (a conflict or a doubtful
+    value: the classes ``seamline reconcile worklist`` shows); under
+    :data:`LINK_ATTRIBUTE`, the entities on either side of a link in review (the steward
+    deciding it sees both entities' records)."""
     out: dict[str, set[str]] = {}
-    for row in discrepancies:
-        out.setdefault(row["attribute"], set()).add(row["entity_id"])
+    for row in rows:
+        if row["classification"] not in KINDS:
+            continue
+        if row["classification"] == "review_link":
+            obs = row["observed"]
+            out.setdefault(LINK_ATTRIBUTE, set()).update((obs["left_entity"], obs["right_entity"]))
+        else:
+            out.setdefault(row["attribute"], set()).add(row["entity_id"])
     return out

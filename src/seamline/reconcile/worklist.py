@@ -21,6 +21,9 @@ from seamline.store import Store
 from seamline.store.models import Discrepancy
 
 LINK_ATTRIBUTE = "_link"
+KINDS = ("conflict", "doubtful", "review_link")
+"""The classes on the worklist: values the records disagree on, golden values nothing
+confirms beyond doubt, links in review. (``missing_in`` rows are kept for the report.)"""
 WEIGHTS = {
     "national_id": 5.0,
     "birth_date": 4.0,
@@ -82,7 +85,7 @@ def _row(d: Discrepancy) -> dict[str, Any]:
         }
     values = obs.get("values", [])
     return {
-        "kind": "conflict",
+        "kind": d.classification,
         "impact": obs.get("impact", 0.0),
         "entity_id": d.entity_id,
         "attribute": d.attribute,
@@ -113,7 +116,7 @@ def load_worklist(
                 return []
         q = select(Discrepancy).where(
             Discrepancy.run_id == run_id,
-            Discrepancy.classification.in_(("conflict", "review_link")),
+            Discrepancy.classification.in_(KINDS),
         )
         if attribute:
             q = q.where(Discrepancy.attribute == attribute)
@@ -149,14 +152,14 @@ _STYLE = (
     "font-weight:600;padding:.4rem 0}th,td{border-bottom:1px solid #ccc;padding:.3rem .5rem;"
     "text-align:left;vertical-align:top}thead th{background:#f1f1f1;position:sticky;top:0}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}"
-    ".conflict{color:#8a1c1c}.review_link{color:#7a4b00}.muted{color:#555}"
+    ".conflict{color:#8a1c1c}.doubtful{color:#5a3d8a}.review_link{color:#7a4b00}.muted{color:#555}"
 )
 _NUMERIC = frozenset({"impact", "probability"})
 
 
 def _html(rows: Sequence[dict[str, Any]]) -> str:
     """The worklist as one self-contained page: styled table, counts, how to decide."""
-    kinds = {k: sum(1 for r in rows if r.get("kind") == k) for k in ("conflict", "review_link")}
+    kinds = {k: sum(1 for r in rows if r.get("kind") == k) for k in KINDS}
     head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in COLUMNS)
     body = "".join(
         f'<tr class="{html.escape(str(r.get("kind") or ""))}">'
@@ -173,7 +176,8 @@ def _html(rows: Sequence[dict[str, Any]]) -> str:
         f"<title>Reconcile worklist</title><style>{_STYLE}</style>"
         "<h1>Reconcile worklist</h1>"
         f'<p class="muted">{len(rows):,} items, the most impactful first: '
-        f"{kinds['conflict']:,} conflicts between records of one entity and "
+        f"{kinds['conflict']:,} conflicts between records of one entity, "
+        f"{kinds['doubtful']:,} values no record confirms beyond doubt and "
         f"{kinds['review_link']:,} doubtful links. Records are named by their source key "
         "(<code>dataset:key</code>). Record a decision with "
         "<code>seamline reconcile decide</code>.</p>"
