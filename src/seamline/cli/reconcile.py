@@ -15,6 +15,17 @@ from seamline.errors import UsageError
 if TYPE_CHECKING:
     from seamline.reconcile.worklist import Format
 
+_WORKLIST_COLUMNS = (
+    "kind",
+    "entity_id",
+    "attribute",
+    "values",
+    "chosen",
+    "left",
+    "right",
+    "probability",
+)
+"""The columns of the worklist on screen, in order."""
 _WORKLIST_FORMATS: dict[str, Format] = {"csv": "csv", "json": "json", "html": "html"}
 
 reconcile_app = typer.Typer(no_args_is_help=True)
@@ -109,33 +120,10 @@ def reconcile_worklist(
         else f"Worklist: {len(rows):,} of {total:,} items, the most impactful first"
     )
     table = Table(title=shown, title_justify="left")
-    for col in (
-        "kind",
-        "entity_id",
-        "attribute",
-        "values",
-        "chosen",
-        "left",
-        "right",
-        "probability",
-    ):
+    for col in _WORKLIST_COLUMNS:
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(
-            *[
-                "" if r.get(c) is None else str(r.get(c))
-                for c in (
-                    "kind",
-                    "entity_id",
-                    "attribute",
-                    "values",
-                    "chosen",
-                    "left",
-                    "right",
-                    "probability",
-                )
-            ]
-        )
+        table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in _WORKLIST_COLUMNS])
     out.print(table)
     if total > len(rows):
         out.print(

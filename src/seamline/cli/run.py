@@ -20,12 +20,14 @@ from seamline.cli.common import (
     progress_bars,
 )
 
+DatasetsOpt = Annotated[
+    list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
+]
+
 
 def inventory(
     directory: WorkspaceArg = Path("."),
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
-    ] = None,
+    dataset: DatasetsOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the inventory as JSON on stdout.")
     ] = False,
@@ -64,9 +66,7 @@ def inventory(
 
 def harmonize(
     directory: WorkspaceArg = Path("."),
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
-    ] = None,
+    dataset: DatasetsOpt = None,
     explain: Annotated[
         str | None,
         typer.Option(help="Print the compiled SQL plan of this dataset and stop."),
@@ -103,9 +103,7 @@ def harmonize(
 
 def run(
     directory: WorkspaceArg = Path("."),
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable).")
-    ] = None,
+    dataset: DatasetsOpt = None,
 ) -> None:
     """Run the pipeline: connect, then every later stage, recording each run in the store."""
     from seamline.pipeline import run_pipeline
