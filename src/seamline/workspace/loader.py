@@ -30,6 +30,7 @@ from seamline.workspace.models import (
     SeamSpec,
     SystemSpec,
 )
+from seamline.workspace.project import PROJECT_FILE
 from seamline.workspace.pydantic_issues import issues_from
 from seamline.workspace.salvage import ids_in_text, salvage
 from seamline.workspace.templates import expand_template, is_template
@@ -39,7 +40,6 @@ from seamline.workspace.yamlpos import Loc, Positions, load_yaml
 if TYPE_CHECKING:
     from seamline.normalize import NormalizerRegistry
 
-PROJECT_FILE = "seamline.yaml"
 AGENCIES_FILE = "agencies.yaml"
 FOLDERS: dict[str, type[BaseModel]] = {
     "systems": SystemSpec,

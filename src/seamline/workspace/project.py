@@ -14,6 +14,9 @@ from seamline.crypto.keys import DataKeyError, parse_key
 from seamline.workspace.periods import check_period
 from seamline.workspace.specbase import ID, Spec
 
+PROJECT_FILE = "seamline.yaml"
+"""The project file at a workspace's root: what makes a folder a workspace."""
+
 
 class NotificationsSpec(Spec):
     """Where new findings and failed checks are delivered (``notifications:``)."""

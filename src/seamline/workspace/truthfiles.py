@@ -23,6 +23,7 @@ from typing import TextIO
 from seamline.errors import SpecError
 from seamline.workspace.issues import Issue
 from seamline.workspace.models import EvaluateSpec
+from seamline.workspace.project import PROJECT_FILE
 from seamline.workspace.yamlpos import Positions
 
 RECORDS = "records.csv"
@@ -169,7 +170,7 @@ def evaluate_issues(
             line, column = pos.of(("evaluate", "compare", attr), key=True)
             issues.append(
                 Issue(
-                    "seamline.yaml",
+                    PROJECT_FILE,
                     line,
                     column,
                     f"evaluate.compare: {attr!r} is not a canonical attribute"
