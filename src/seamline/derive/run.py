@@ -23,6 +23,7 @@ from seamline.workspace.derived import (
     parse_query,
     reconcile_ids,
     resolve,
+    sql_where,
     tables_of,
 )
 from seamline.workspace.loader import Workspace
@@ -49,9 +50,7 @@ def inputs_of(ws: Workspace, ident: str) -> list[Input]:
     try:
         tables = tables_of(parse_query(spec.sql))
     except QueryProblem as exc:
-        raise DeriveError(
-            f"{ident}: {exc.message}", where=ws.where("derived", ident, "sql")
-        ) from None
+        raise DeriveError(f"{ident}: {exc.message}", where=sql_where(ws, ident)) from None
     reconciled = reconcile_ids(ws.root)
     out = []
     for table in tables:
@@ -59,7 +58,7 @@ def inputs_of(ws: Workspace, ident: str) -> list[Input]:
         if found is None:
             raise DeriveError(
                 f"{ident}: the SQL reads an unknown table {table!r}",
-                where=ws.where("derived", ident, "sql"),
+                where=sql_where(ws, ident),
                 hint="Run `seamline validate` to see what the tables may be.",
             )
         out.append(found)
@@ -91,7 +90,7 @@ def derive_one(ws: Workspace, ident: str) -> DerivedResult:
     except EngineError as exc:
         raise DeriveError(
             f"the query of {ident} failed: {exc.message.split(': ', 1)[-1]}",
-            where=ws.where("derived", ident, "sql"),
+            where=sql_where(ws, ident),
             hint="Fix the SQL, then run `seamline derive` again.",
         ) from None
     finally:

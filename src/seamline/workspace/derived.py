@@ -181,7 +181,7 @@ def parse_query(sql: str) -> exp.Query:
 def tables_of(tree: exp.Expr) -> list[str]:
     """The workspace tables the query reads, in order of appearance (CTEs left out).
 
-    Raises QueryProblem for a table function (``read_parquet(...)``) or a qualified
+    Raises QueryProblem for a table function (``read_csv(...)``) or a qualified
     name: a query reads the workspace's data by id, never files or other catalogs.
     """
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
@@ -200,7 +200,9 @@ def tables_of(tree: exp.Expr) -> list[str]:
         name = table.name
         if name not in ctes and name not in found:
             found.append(name)
-    return found
+    # The tree's own order puts WITH after FROM: order by where each is first written.
+    text = tree.sql(dialect=READ_DIALECT)
+    return sorted(found, key=lambda name: _word_at(text, name))
 
 
 def output_columns(tree: exp.Query) -> list[str] | None:
@@ -232,6 +234,15 @@ def _sql_position(ws: Workspace, ident: str, line: int, column: int) -> tuple[in
         indent = len(block) - len(block.lstrip())
         return vline + line, indent + column if body else vcol
     return vline + line - 1, (vcol + column if line == 1 else column)
+
+
+def sql_where(ws: Workspace, ident: str) -> str | None:
+    """``file:line:column`` of the first line of the query of ``ident`` (for run-time errors)."""
+    origin = ws.origin(KIND, ident)
+    if origin is None:
+        return None
+    line, column = _sql_position(ws, ident, 1, 1)
+    return f"{origin.path}:{line}:{column}"
 
 
 class _Checks:
