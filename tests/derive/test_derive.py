@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 from dataclasses import dataclass
 from decimal import Decimal
@@ -152,6 +153,7 @@ sql: SELECT COUNT(*) AS n FROM billing_lines
     assert finding.kind == "contract.error"
     assert "Computing invoices failed" in finding.message
     assert "There is no output to check" in finding.message
+    assert finding.message.startswith("derived dataset invoices: data could not run")
 
 
 def test_encrypted_output_is_unreadable_without_the_key(tmp_path: Path) -> None:
@@ -201,3 +203,22 @@ def test_cli_reads_exports_and_derives(ran: Ran, tmp_path: Path) -> None:
     assert "did you mean 'invoices'?" in done.output
     done = runner.invoke(app, ["derive", str(ran.ws.root), "--only", "invoices"])
     assert done.exit_code == 0, done.output
+
+
+def test_openlineage_events_carry_the_derived_outputs(ran: Ran) -> None:
+    path = ran.ws.root / ".seamline" / "data" / "lineage" / "events.jsonl"
+    events = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    complete = next(e for e in events if e["eventType"] == "COMPLETE")  # the fixture's run
+    outputs = {
+        Path(o["name"]).relative_to(ran.ws.data_dir).as_posix(): o for o in complete["outputs"]
+    }
+    assert {"derived/invoices.parquet", "derived/agency_totals.parquet"} <= set(outputs)
+    invoices = outputs["derived/invoices.parquet"]
+    assert invoices["outputFacets"]["outputStatistics"]["rowCount"] == 4
+    assertions = invoices["facets"]["dataQualityAssertions"]["assertions"]
+    assert sorted((a["name"], a["column"], a["success"]) for a in assertions) == [
+        ("invoices/primary_key", "agency_id, period", True),
+        ("invoices/range:total", "total", True),
+        ("invoices/referential:agency_id", "agency_id", True),
+    ]
+    assert "dataQualityAssertions" not in outputs["derived/agency_totals.parquet"]["facets"]

@@ -225,7 +225,7 @@ def record(store: Store, report: CheckReport) -> None:
         store.upsert_finding(
             kind="contract.failed" if r.status == "fail" else "contract.error",
             subject=r.seam,
-            message=f"seam {r.seam}: {r.rule} {'failed' if r.status == 'fail' else 'could not run'}: "
+            message=f"{'derived dataset' if r.details.get('derived') else 'seam'} {r.seam}: {r.rule} {'failed' if r.status == 'fail' else 'could not run'}: "
             f"observed {r.observed_text}, expected {r.expected}"
             + (f" ({r.message})" if r.message else ""),
             severity="error",

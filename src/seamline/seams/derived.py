@@ -35,6 +35,7 @@ def check_derived(
 ) -> None:
     """Check the derived datasets ``names`` (all when None) into ``report``; those with
     neither a contract nor a primary key are left out."""
+    first = len(report.rows)
     for did in sorted(ws.derived) if names is None else names:
         spec = ws.derived[did]
         if not spec.contract.rules and not spec.primary_key and spec.contract.volume is None:
@@ -61,6 +62,8 @@ def check_derived(
                 _error(spec, "data", f"{stale} The rules below ran on its previous output.")
             )
         report.rows.extend(_rows(ws, spec, engine, now))
+    for row in report.rows[first:]:
+        row.details["derived"] = True  # findings then speak of a derived dataset, not a seam
 
 
 def _email(spec: DerivedSpec) -> str | None:
