@@ -233,7 +233,7 @@ def _sql_position(ws: Workspace, ident: str, line: int, column: int) -> tuple[in
         block = lines[vline] if vline < len(lines) else ""
         indent = len(block) - len(block.lstrip())
         return vline + line, indent + column if body else vcol
-    return vline + line - 1, (vcol + column if line == 1 else column)
+    return vline + line - 1, (vcol + column - 1 if line == 1 else column)
 
 
 def sql_where(ws: Workspace, ident: str) -> str | None:
