@@ -125,3 +125,17 @@ def test_a_problem_keeps_its_position_in_the_query() -> None:
     with pytest.raises(QueryProblem) as caught:
         parse_query("SELECT a,\n  b\nFROM t WHERE")
     assert (caught.value.line, caught.value.column) == (3, 12)
+
+
+def test_seamline_validate_reports_it(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from seamline.cli import app
+
+    spec = INVOICES.replace("FROM billing_lines", "FROM biling_lines")
+    root = billing_workspace(tmp_path / "ws", **{"derived/invoices.yaml": spec})
+    done = CliRunner().invoke(app, ["validate", str(root)])
+    assert done.exit_code == 2
+    assert (
+        "derived/invoices.yaml:10:8: the SQL reads an unknown table 'biling_lines'" in done.output
+    )
