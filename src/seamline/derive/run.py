@@ -23,9 +23,9 @@ from seamline.workspace.derived import (
     parse_query,
     reconcile_ids,
     resolve,
-    sql_where,
     tables_of,
 )
+from seamline.workspace.derived_checks import sql_where
 from seamline.workspace.loader import Workspace
 
 

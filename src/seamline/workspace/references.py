@@ -238,7 +238,7 @@ def check_references(ws: Workspace) -> list[Issue]:
                     list(w.datasets),
                     target="datasets",
                 )
-    from seamline.workspace.derived import derived_issues
+    from seamline.workspace.derived_checks import derived_issues
 
     return r.issues + derived_issues(ws)
 
