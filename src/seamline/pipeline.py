@@ -194,6 +194,7 @@ def _detail(done: Delivered) -> dict[str, Any]:
 
 def default_stages() -> list[Stage]:
     """The stages of ``seamline run``, in order."""
+    from seamline.derive.stage import DeriveStage
     from seamline.harmonize.stage import HarmonizeStage
     from seamline.inventory.stage import InventoryStage
     from seamline.reconcile.stage import ReconcileStage
@@ -206,6 +207,7 @@ def default_stages() -> list[Stage]:
         InventoryStage(),
         HarmonizeStage(),
         ReconcileStage(),
+        DeriveStage(),
         CheckStage(),
     ]
 

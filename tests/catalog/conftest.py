@@ -52,6 +52,14 @@ sensitivity: public
 reference: true
 source: {kind: csv, path: /srv/exports/secret-share/addresses.csv}
 """,
+    "derived/companies_by_form.yaml": """\
+id: companies_by_form
+title: "Companies per legal form"
+owner: {agency: State Tax Service, contact: "Бакыт Садыков"}
+entity: Business
+sql: |
+  SELECT legal_form, COUNT(*) AS companies FROM tax_companies GROUP BY legal_form
+""",
     "seams/addresses-to-tax.yaml": """\
 id: addresses-to-tax
 provider: public_addresses
@@ -81,10 +89,12 @@ def example_ws(tmp_path: Path) -> Workspace:
 
 @pytest.fixture
 def extended_ws(tmp_path: Path) -> Workspace:
-    """The example plus Cyrillic text, a SQL source with a password, public data."""
+    """The example plus Cyrillic text, a SQL source with a password, public data, and a
+    derived dataset."""
     root = tmp_path / "ws"
     write_example(root)
     for name, text in EXTRA_FILES.items():
+        (root / name).parent.mkdir(exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
     return load_workspace(root, env={"TAX_DB_URL": SECRET_URL})
 

@@ -279,3 +279,19 @@ def test_catalog_modified_is_the_latest_moment() -> None:
     )
     assert newest == Literal(dt.datetime(2026, 5, 1, 9, tzinfo=utc), datatype=XSD.dateTime)
     assert latest([]) is None
+
+
+def test_a_derived_dataset_names_its_lineage(extended_ws: Workspace) -> None:
+    g = build_catalog(extended_ws)
+    ds = URIRef(BASE + "dataset/companies_by_form")
+    assert (URIRef(BASE + "catalog"), DCAT.dataset, ds) in g
+    assert (ds, RDF.type, DCAT.Dataset) in g
+    prov = "http://www.w3.org/ns/prov#"
+    assert set(g.objects(ds, URIRef(prov + "wasDerivedFrom"))) == {
+        URIRef(BASE + "dataset/tax_companies")
+    }
+    assert _one(g, ds, DCT.publisher) == URIRef(BASE + "agency/tax-service")
+    contact = _one(g, ds, DCAT.contactPoint)
+    assert _one(g, contact, VCARD.fn) == Literal("Бакыт Садыков")
+    assert set(g.objects(ds, DCAT.theme)) == {THEME.GOVE, THEME.ECON}
+    assert "derived data" in {str(k) for k in g.objects(ds, DCAT.keyword)}

@@ -55,7 +55,8 @@ def test_cyrillic(extended_ws: Workspace) -> None:
 def test_title_hits_rank_before_field_hits_before_others(extended_ws: Workspace) -> None:
     # "tax": title of tax_companies; owner (State Tax Service) of social_register.
     hits = search_catalog(extended_ws, "tax")
-    assert _ids(hits) == ["tax_companies", "social_register"]
+    # companies_by_form, a derived dataset, is owned by the tax service and reads tax_companies
+    assert _ids(hits) == ["tax_companies", "companies_by_form", "social_register"]
     assert hits[0].score > hits[1].score
     # "number": a field description of civil_persons and of tax_companies only.
     hits = search_catalog(extended_ws, "number")
@@ -74,7 +75,7 @@ def test_long_texts_are_cut_around_the_match(extended_ws: Workspace) -> None:
 
 def test_limit_and_blank_query(extended_ws: Workspace) -> None:
     everything = search_catalog(extended_ws, "  ")
-    assert _ids(everything) == sorted(extended_ws.datasets)
+    assert _ids(everything) == sorted([*extended_ws.datasets, *extended_ws.derived])
     assert all(h.score == 0 for h in everything)
     assert len(search_catalog(extended_ws, "a", limit=2)) == 2
     with pytest.raises(UsageError, match="at least 1"):
@@ -102,3 +103,11 @@ def test_any_query_is_safe_and_sorted(example_ws: Workspace, text: str) -> None:
             + str(example_ws.systems)
         )
         assert all(term in blob for term in query_terms(text))
+
+
+def test_a_derived_dataset_is_found_by_title_and_lineage(extended_ws: Workspace) -> None:
+    (hit,) = search_catalog(extended_ws, "legal form")
+    assert hit.dataset == "companies_by_form"
+    assert "title: Companies per legal form" in hit.matched
+    hits = {h.dataset: h for h in search_catalog(extended_ws, "tax_companies")}
+    assert "derived from: tax_companies" in hits["companies_by_form"].matched

@@ -83,6 +83,14 @@ def run_demo(root: Path, key: str | None) -> DemoRun:
     stages = [(s.stage, s.status) for s in summary.stages]
     assert stages == [
         (name, "ok")
-        for name in ("connect", "retention", "inventory", "harmonize", "reconcile", "check")
+        for name in (
+            "connect",
+            "retention",
+            "inventory",
+            "harmonize",
+            "reconcile",
+            "derive",
+            "check",
+        )
     ], [s.messages for s in summary.stages]
     return demo

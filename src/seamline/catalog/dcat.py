@@ -3,7 +3,8 @@
 One ``dcat:Catalog`` for the program; a ``dcat:Dataset`` per dataset with its owner
 agency as publisher, its steward as contact point, EU data themes and access rights,
 and distributions for the source extract and (once landed) the landing Parquet file;
-a ``dcat:DataService`` per seam. Every node gets an IRI under the base URI, so two
+a ``dcat:Dataset`` per derived dataset, with ``prov:wasDerivedFrom`` its lineage
+(:mod:`seamline.catalog.derived`); a ``dcat:DataService`` per seam. Every node gets an IRI under the base URI, so two
 exports of the same workspace are the same graph.
 
 The export never carries connection details: of a dataset's ``source`` only the
@@ -22,6 +23,7 @@ from rdflib import RDF, XSD, Graph, URIRef
 from rdflib import Literal as Lit
 from rdflib.term import Node
 
+from seamline.catalog.derived import derived_dataset
 from seamline.catalog.values import (
     catalog_base,
     latest,
@@ -144,6 +146,8 @@ class _Builder:
             self.add(cat, DCT.modified, newest)
         for ident in sorted(ws.datasets):
             self.add(cat, DCAT.dataset, self.dataset(ws.datasets[ident]))
+        for ident in sorted(ws.derived):
+            self.add(cat, DCAT.dataset, derived_dataset(self, ws.derived[ident]))
         for ident in sorted(ws.seams):
             self.add(cat, DCAT.service, self.service(ws.seams[ident]))
         return g

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from seamline.errors import UsageError
+from seamline.workspace.derived import DerivedSpec, lineage
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import DatasetSpec
 
@@ -90,6 +91,26 @@ def _entries(ws: Workspace, ds: DatasetSpec) -> list[_Entry]:
     return [_Entry(w, label, text, fold(text)) for w, label, text in raw]
 
 
+def _derived_entries(ws: Workspace, spec: DerivedSpec) -> list[_Entry]:
+    """A derived dataset's texts: id and title, its description, entity, owner and the
+    tables it reads."""
+    raw: list[tuple[int, str, str]] = [
+        (TITLE, f"id: {spec.id}", spec.id),
+        (TITLE, f"title: {spec.title}", spec.title),
+    ]
+    if spec.description:
+        raw.append((OTHER, "description: {}", spec.description))
+    if spec.entity:
+        raw.append((OTHER, f"entity: {spec.entity}", spec.entity))
+    owner = ws.agencies.get(spec.owner_agency)
+    name = owner.name if owner else spec.owner_agency
+    raw.append((OTHER, f"owner: {name}", name))
+    reads = lineage(ws, spec.id)
+    if reads:
+        raw.append((OTHER, f"derived from: {', '.join(reads)}", " ".join(reads)))
+    return [_Entry(w, label, text, fold(text)) for w, label, text in raw]
+
+
 def _excerpt(text: str, folded_term: str) -> str:
     """A window of a long text around the first match of the term."""
     if len(text) <= SNIPPET_WIDTH:
@@ -128,7 +149,8 @@ def _score_dataset(entries: list[_Entry], terms: list[str]) -> tuple[float, list
 
 
 def search_catalog(ws: Workspace, text: str, *, limit: int = 20) -> list[Hit]:
-    """Datasets matching every word of ``text``, best first, at most ``limit``.
+    """Datasets (and derived datasets) matching every word of ``text``, best first, at
+    most ``limit``.
 
     A blank query lists every dataset (score 0) in id order.
     """
@@ -146,5 +168,10 @@ def search_catalog(ws: Workspace, text: str, *, limit: int = 20) -> list[Hit]:
         result = _score_dataset(_entries(ws, ds), terms)
         if result is not None:
             hits.append(Hit(ds.id, ds.title, result[0], result[1]))
+    for ident in sorted(ws.derived):
+        spec = ws.derived[ident]
+        found = _score_dataset(_derived_entries(ws, spec), terms) if terms else (0.0, [])
+        if found is not None:
+            hits.append(Hit(spec.id, spec.title, found[0], found[1]))
     hits.sort(key=lambda h: (-h.score, h.dataset))
     return hits[:limit]

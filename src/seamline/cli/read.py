@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 def read(
-    target: Annotated[str, typer.Argument(help="A dataset id, or with --copybook a data file.")],
+    target: Annotated[
+        str,
+        typer.Argument(help="A dataset or derived dataset id, or with --copybook a data file."),
+    ],
     workspace: WorkspaceOpt = Path("."),
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to .parquet, .jsonl or .csv.")
@@ -52,7 +55,11 @@ def read(
         typer.Option("--landed", help="Read the dataset's current landed state, not its source."),
     ] = False,
 ) -> None:
-    """Read one dataset (or a mainframe file ad hoc) and show or write its records."""
+    """Read one dataset (or a mainframe file ad hoc) and show or write its records.
+
+    A derived dataset's id reads its computed output (derived/<id>.parquet): with
+    --output this exports it to Parquet, JSON lines or CSV.
+    """
     from seamline.plugins import default_registry
     from seamline.sources.base import ReadContext, Reader
     from seamline.sources.export import export
@@ -82,8 +89,15 @@ def read(
         context = ReadContext(base_dir=ws.data_dir, dataset=spec.id, limit=limit)
         reader_cls = StateReader
         landed_reader = StateReader(options, context, files=ws.parquet)
+    elif target in (ws := load(workspace)).derived:
+        from seamline.derive.reader import DerivedReader
+        from seamline.sources.base import SourceOptions
+
+        options = SourceOptions(kind="derived")
+        context = ReadContext(base_dir=ws.data_dir, dataset=target, limit=limit)
+        reader_cls = DerivedReader
+        landed_reader = DerivedReader(options, context, files=ws.parquet)
     else:
-        ws = load(workspace)
         spec = ws.dataset(target)
         if record:
             _print_preview(_landed_records(ws, spec.id, record))

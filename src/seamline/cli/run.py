@@ -1,4 +1,4 @@
-"""Commands that run the pipeline or its stages and list what ran: run, inventory, harmonize, runs, deliveries."""
+"""Commands that run the pipeline or its stages and list what ran: run, inventory, harmonize, derive, runs, deliveries."""
 
 from __future__ import annotations
 
@@ -97,6 +97,31 @@ def harmonize(
             datasets=dataset,
             stages=[ConnectStage(), HarmonizeStage()],
         )
+    print_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def derive(
+    directory: WorkspaceArg = Path("."),
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Only this derived dataset (repeatable)."),
+    ] = None,
+) -> None:
+    """Compute the derived datasets (derived/*.yaml) from the current harmonized data.
+
+    Runs each query, in lineage order, over the harmonized files, the golden records
+    and other derived datasets, writing derived/<id>.parquet. A failing query fails
+    that derived dataset and those reading it; the others are still computed. Run
+    `seamline check` afterwards to check their contracts.
+    """
+    from seamline.derive import DeriveStage
+    from seamline.pipeline import run_pipeline
+    from seamline.store import Store
+
+    ws = load(directory)
+    with Store.open(ws.store_url()) as store, progress_bars() as reporter:
+        summary = run_pipeline(ws, store, reporter=reporter, stages=[DeriveStage(only)])
     print_summary(summary)
     raise typer.Exit(summary.exit_code)
 

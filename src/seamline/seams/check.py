@@ -16,7 +16,8 @@ from pathlib import Path
 from seamline.engine import Engine, EngineError
 from seamline.errors import UsageError
 from seamline.plugins import did_you_mean
-from seamline.seams.contract import DATA, CompiledRule, check_query, compile_rules
+from seamline.seams.contract import DATA, check_query, compile_rules, rule_row
+from seamline.seams.derived import check_derived
 from seamline.seams.history import StageRun, deliveries, latest_stage_runs
 from seamline.seams.report import CheckReport, CheckRow, SeamInfo, owner_text
 from seamline.seams.structure import freshness_row, parquet_columns, schema_rows, volume_rows
@@ -28,17 +29,23 @@ from seamline.workspace.models import SeamSpec
 
 
 def select_seams(ws: Workspace, seams: Sequence[str] | None) -> list[SeamSpec]:
-    """The named seams (all when none are named); an unknown name is a usage error."""
+    """The named seams (all when none are named); an unknown name is a usage error.
+
+    A derived dataset's id is a name too (its contract is checked): it is skipped here.
+    """
     if not seams:
         return [ws.seams[k] for k in sorted(ws.seams)]
     out = []
     for name in seams:
+        if name in ws.derived:
+            continue
         if name not in ws.seams:
-            guess = did_you_mean(name, list(ws.seams))
+            known = [*ws.seams, *ws.derived]
+            guess = did_you_mean(name, known)
             raise UsageError(
-                f"no seam {name!r} in the workspace"
+                f"no seam or derived dataset {name!r} in the workspace"
                 + (f" (did you mean {guess!r}?)" if guess else ""),
-                allowed=", ".join(sorted(ws.seams)) or "none: add a file under seams/",
+                allowed=", ".join(sorted(known)) or "none: add a file under seams/",
             )
         out.append(ws.seams[name])
     return out
@@ -81,6 +88,8 @@ def run_checks(
                 )
             )
             report.rows.extend(check_seam(ws, store, seam, engine, now, runs))
+        derived = None if not seams else [n for n in seams if n in ws.derived]
+        check_derived(ws, store, derived, engine, now, report)
     report.seconds = time.perf_counter() - started
     record(store, report)
     checked = {info.id for info in report.seams}
@@ -172,47 +181,26 @@ def check_seam(
         # One bad rule must not hide the others: say which query failed, keep going.
         return [
             *rows,
-            *(_row(seam, c, None, None, error=f"the check query failed: {exc}") for c in compiled),
+            *(
+                rule_row(seam, c, None, None, error=f"the check query failed: {exc}")
+                for c in compiled
+            ),
         ]
     values = table.to_pylist()[0]
     total = int(values["rows"])
     for c in compiled:
         if not c.runnable:
-            rows.append(_row(seam, c, None, None, error=c.error))
+            rows.append(rule_row(seam, c, None, None, error=c.error))
             continue
         fail = int(values[f"r{c.index}_fail"] or 0)
         n = int(values[f"r{c.index}_n"] or 0)
-        rows.append(_row(seam, c, fail, n))
+        rows.append(rule_row(seam, c, fail, n))
     history = deliveries(store, seam.provider)
     rows.extend(volume_rows(seam, total, history))
     fresh = freshness_row(engine, ws.parquet, seam, history, paths, columns, now)
     if fresh is not None:
         rows.append(fresh)
     return rows
-
-
-def _row(
-    seam: SeamSpec, c: CompiledRule, fail: int | None, n: int | None, *, error: str | None = None
-) -> CheckRow:
-    owner = owner_text(seam)
-    if error is not None or fail is None or n is None:
-        return CheckRow(
-            seam.id, owner, c.name, None, c.expected, "error",
-            attribute=c.spec.attribute, message=error or "not run", details={"check": c.spec.check},
-        )  # fmt: skip
-    share = fail / n if n else 0.0
-    ok = share <= c.spec.tolerance
-    return CheckRow(
-        seam.id,
-        owner,
-        c.name,
-        share,
-        c.expected,
-        "pass" if ok else "fail",
-        attribute=c.spec.attribute,
-        message="" if ok else f"{fail:,} of {n:,} rows fail",
-        details={"check": c.spec.check, "failing": fail, "considered": n, "unit": "share"},
-    )
 
 
 def record(store: Store, report: CheckReport) -> None:
@@ -237,7 +225,7 @@ def record(store: Store, report: CheckReport) -> None:
         store.upsert_finding(
             kind="contract.failed" if r.status == "fail" else "contract.error",
             subject=r.seam,
-            message=f"seam {r.seam}: {r.rule} {'failed' if r.status == 'fail' else 'could not run'}: "
+            message=f"{'derived dataset' if r.details.get('derived') else 'seam'} {r.seam}: {r.rule} {'failed' if r.status == 'fail' else 'could not run'}: "
             f"observed {r.observed_text}, expected {r.expected}"
             + (f" ({r.message})" if r.message else ""),
             severity="error",

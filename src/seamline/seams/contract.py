@@ -19,6 +19,8 @@ from sqlglot import exp
 
 from seamline.errors import SpecError
 from seamline.seams.expr import columns_of, parse_condition
+from seamline.seams.report import CheckRow, owner_text
+from seamline.workspace.derived import DerivedSpec
 from seamline.workspace.models import RuleSpec, SeamSpec
 
 DATA = "seam_data"
@@ -118,13 +120,14 @@ def rule_names(rules: list[RuleSpec]) -> list[str]:
 
 
 def compile_rules(
-    seam: SeamSpec,
+    seam: SeamSpec | DerivedSpec,
     columns: dict[str, str],
     *,
     today: dt.date,
     references: dict[str, set[str]] | None = None,
 ) -> list[CompiledRule]:
-    """Compile each rule of ``seam`` against the harmonized ``columns`` (name -> type).
+    """Compile each rule of ``seam`` (or a derived dataset's contract) against the
+    harmonized ``columns`` (name -> type).
 
     ``references`` maps a dataset id to the attributes of its harmonized file, for
     ``referential`` rules. A rule that cannot run gets ``error`` set instead of SQL.
@@ -259,3 +262,33 @@ def check_query(rules: list[CompiledRule]) -> exp.Select:
                 exp.alias_(r.considered, f"r{r.index}_n"),
             )
     return select
+
+
+def rule_row(
+    seam: SeamSpec | DerivedSpec,
+    c: CompiledRule,
+    fail: int | None,
+    n: int | None,
+    *,
+    error: str | None = None,
+) -> CheckRow:
+    """The result row of one compiled rule: failing and considered rows, or the error."""
+    owner = owner_text(seam)
+    if error is not None or fail is None or n is None:
+        return CheckRow(
+            seam.id, owner, c.name, None, c.expected, "error",
+            attribute=c.spec.attribute, message=error or "not run", details={"check": c.spec.check},
+        )  # fmt: skip
+    share = fail / n if n else 0.0
+    ok = share <= c.spec.tolerance
+    return CheckRow(
+        seam.id,
+        owner,
+        c.name,
+        share,
+        c.expected,
+        "pass" if ok else "fail",
+        attribute=c.spec.attribute,
+        message="" if ok else f"{fail:,} of {n:,} rows fail",
+        details={"check": c.spec.check, "failing": fail, "considered": n, "unit": "share"},
+    )

@@ -3,10 +3,11 @@
 One pipeline run is one OpenLineage run of the job ``<workspace>.run``: a START event at
 the moment the run started and a COMPLETE (or FAIL) event when it finished, both with
 the same run id. Inputs are the landing-zone files of the datasets the run read; outputs
-are the harmonized files and the reference (golden record) files. Every dataset carries
-its schema (columns and Arrow types from the Parquet footer); inputs carry row and null
-counts (data-quality metrics, from the footer statistics, no scan), outputs their row
-count and size, and each seam's provider its contract results as data-quality assertions.
+are the harmonized files, the reference (golden record) files and the derived datasets'
+outputs. Every dataset carries its schema (columns and Arrow types from the Parquet
+footer); inputs carry row and null counts (data-quality metrics, from the footer
+statistics, no scan), outputs their row count and size, and each seam's provider (and
+each derived dataset) its contract results as data-quality assertions.
 
 The events are built with openlineage-python and sent through its transports: the file
 transport (one JSON event per line) by default, HTTP when ``lineage.transport: http``.
@@ -42,6 +43,7 @@ from seamline.sources.deliveries import state_path
 from seamline.store import Store
 from seamline.store.models import CheckResult
 from seamline.store.models import Run as StoreRun
+from seamline.workspace.derived import derived_path
 from seamline.workspace.loader import Workspace
 
 PRODUCER = "https://github.com/seamline/seamline"
@@ -199,6 +201,8 @@ def build_events(
         seam = ws.seams.get(r.seam)
         if seam is not None:
             by_provider.setdefault(seam.provider, []).append(r)
+        elif r.seam in ws.derived:  # a derived dataset's own contract
+            by_provider.setdefault(f"derived/{r.seam}", []).append(r)
     inputs: list[InputDataset] = []
     for d in read:
         path = state_path(ws.data_dir, d)
@@ -214,11 +218,15 @@ def build_events(
     outputs: list[OutputDataset] = []
     harmonized = [ws.data_dir / "harmonized" / f"{d}.parquet" for d in read]
     reference = sorted((ws.data_dir / "reference").glob("*.parquet"))
-    for path in [*harmonized, *reference]:
+    derived = [derived_path(ws.data_dir, d) for d in sorted(ws.derived)]
+    for path in [*harmonized, *reference, *derived]:
         if not path.is_file():
             continue
         facets: dict[str, Any] = {"schema": schema_facet(ws.parquet, path)}
-        provided = by_provider.get(path.stem) if path.parent.name == "harmonized" else None
+        provided = {
+            "harmonized": by_provider.get(path.stem),
+            "derived": by_provider.get(f"derived/{path.stem}"),
+        }.get(path.parent.name)
         if provided:
             facets["dataQualityAssertions"] = _assertions(provided)
         outputs.append(

@@ -8,13 +8,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
+from seamline.workspace.derived import DerivedSpec
 from seamline.workspace.models import SeamSpec
 
 Status = Literal["pass", "fail", "error"]
 
 
-def owner_text(seam: SeamSpec) -> str:
-    """The accountable owner as shown and stored with findings: ``Name (agency)``."""
+def owner_text(seam: SeamSpec | DerivedSpec) -> str:
+    """The accountable owner as shown and stored with findings: ``Name (agency)``; of a
+    derived dataset, its contact and agency (the agency alone without a contact)."""
+    if isinstance(seam, DerivedSpec):
+        contact = seam.owner_contact
+        return f"{contact} ({seam.owner_agency})" if contact else seam.owner_agency
     return f"{seam.owner.name} ({seam.owner.agency})"
 
 

@@ -41,7 +41,7 @@ class CheckStage:
     def run(self, ctx: RunContext) -> StageResult:
         result = StageResult(self.name)
         ws, store = ctx.workspace, ctx.store
-        if not ws.seams:
+        if not ws.seams and not ws.derived:
             return result
         # Seams whose provider an earlier stage failed on are still checked: the
         # stale-data row says so, and the owner should hear about it.

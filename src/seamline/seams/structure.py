@@ -12,6 +12,7 @@ from seamline.engine import Engine
 from seamline.errors import SpecError
 from seamline.seams.history import Delivery
 from seamline.seams.report import CheckRow, owner_text, parse_duration
+from seamline.workspace.derived import DerivedSpec
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec
 
@@ -101,7 +102,7 @@ def schema_rows(
     return rows
 
 
-def volume_rows(seam: SeamSpec, rows: int, history: list[Delivery]) -> list[CheckRow]:
+def volume_rows(seam: SeamSpec | DerivedSpec, rows: int, history: list[Delivery]) -> list[CheckRow]:
     volume = seam.contract.volume
     if volume is None:
         return []

@@ -16,6 +16,7 @@ from seamline.errors import SeamlineError, SpecError
 from seamline.normalize.address_rules import AddressRulesSpec
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import SourceOptions
+from seamline.workspace.derived import DerivedSpec
 from seamline.workspace.entities import EntitySpec, merge_entities
 from seamline.workspace.envvars import resolve_env
 from seamline.workspace.issues import Issue, SpecErrors, merge_instances
@@ -48,6 +49,7 @@ FOLDERS: dict[str, type[BaseModel]] = {
     "entities": EntityFile,
     "seams": SeamSpec,
     "identifiers": IdentifierSchemeSpec,
+    "derived": DerivedSpec,
 }
 DEFAULT_STORE = "sqlite:///.seamline/seamline.db"
 
@@ -80,6 +82,8 @@ class Workspace:
     entities: dict[str, EntitySpec] = field(default_factory=dict)
     seams: dict[str, SeamSpec] = field(default_factory=dict)
     identifiers: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
+    derived: dict[str, DerivedSpec] = field(default_factory=dict)
+    """Derived datasets (``derived/*.yaml``), computed by the derive stage."""
     addresses: dict[str, AddressRulesSpec] = field(default_factory=dict)
     """Address rules by country (``addresses/<country>.yaml``)."""
     sources: dict[str, SourceOptions] = field(default_factory=dict)
@@ -396,6 +400,7 @@ _KIND = {
     "codelists": "codelist",
     "seams": "seam",
     "identifiers": "identifier scheme",
+    "derived": "derived",
 }
 
 

@@ -238,7 +238,9 @@ def check_references(ws: Workspace) -> list[Issue]:
                     list(w.datasets),
                     target="datasets",
                 )
-    return r.issues
+    from seamline.workspace.derived_checks import derived_issues
+
+    return r.issues + derived_issues(ws)
 
 
 def check_normalizers(ws: Workspace, registry: NormalizerRegistry | None = None) -> list[Issue]:
