@@ -53,14 +53,17 @@ GROUP BY ALL
 PAYMENT_LINKS = """\
 -- 1. The reference: every invoice number found in the payer's text once letters are
 --    folded to capitals and everything but letters and digits removed (INV A07 202603,
---    inv-a07-202603 and INVA07202603 are one); combined payments name several.
--- 2. Without a usable reference: the payer's account (learnt from the payments it made
---    with a reference), the amount and a 120-day window after the invoice's month:
---    the remaining amount of one open invoice, of two consecutive ones (combined), or
---    less than one's remainder (a part payment).
+--    inv-a07-202603 and INVA07202603 are one); combined payments name several. An
+--    invoice of a month after the payment is no match (a swapped digit).
+-- 2. A word of the reference one typo (a dropped, changed or swapped character) away
+--    from exactly one invoice of the payer, once the payer's account is known (learnt
+--    from the payments it made with an exact reference).
+-- 3. Without a usable reference: the payer's account, the amount and a 150-day window
+--    after the invoice's month: the remaining amount of one open invoice, of two
+--    consecutive ones (combined), or less than one's remainder (a part payment).
 WITH pay AS (
   SELECT bank_ref, CAST(booking_date AS DATE) AS booked, CAST(amount AS DECIMAL(18, 2)) AS amount,
-         debtor_iban,
+         debtor_iban, upper(coalesce(reference, '')) AS typed,
          upper(regexp_replace(coalesce(reference, ''), '[^A-Za-z0-9]', '', 'g')) AS ref
   FROM bank_payments
 ),
@@ -70,13 +73,34 @@ inv AS (
          row_number() OVER (PARTITION BY agency_id ORDER BY period) AS seq
   FROM invoices
 ),
-by_ref AS (
-  SELECT p.bank_ref, i.invoice_id, i.agency_id, p.debtor_iban, p.amount, i.total,
-         count(*) OVER (PARTITION BY p.bank_ref) AS named
-  FROM pay p JOIN inv i ON position(i.norm IN p.ref) > 0
+exact AS (
+  SELECT p.bank_ref, i.invoice_id, i.agency_id, p.debtor_iban
+  FROM pay p JOIN inv i ON position(i.norm IN p.ref) > 0 AND p.booked >= i.month_start
 ),
 payer AS (
-  SELECT debtor_iban, mode(agency_id) AS agency_id FROM by_ref GROUP BY debtor_iban
+  SELECT debtor_iban, mode(agency_id) AS agency_id FROM exact GROUP BY debtor_iban
+),
+words AS (
+  SELECT bank_ref, debtor_iban, booked, regexp_replace(word, '[^A-Z0-9]', '', 'g') AS word
+  FROM (SELECT *, unnest(string_split_regex(typed, '[\\s,;+/]+')) AS word FROM pay)
+),
+near AS (
+  SELECT w.bank_ref, w.word, i.invoice_id,
+         count(*) OVER (PARTITION BY w.bank_ref, w.word) AS options
+  FROM words w JOIN payer y USING (debtor_iban)
+  JOIN inv i ON i.agency_id = y.agency_id AND w.booked >= i.month_start
+   AND damerau_levenshtein(w.word, i.norm) = 1
+  WHERE length(w.word) >= 9 AND w.word NOT IN (SELECT norm FROM inv)
+),
+named AS (
+  SELECT bank_ref, invoice_id FROM exact
+  UNION
+  SELECT bank_ref, invoice_id FROM near WHERE options = 1
+),
+by_ref AS (
+  SELECT n.bank_ref, n.invoice_id, p.amount, i.total,
+         count(*) OVER (PARTITION BY n.bank_ref) AS named
+  FROM named n JOIN pay p USING (bank_ref) JOIN inv i USING (invoice_id)
 ),
 ref_links AS (
   SELECT bank_ref, invoice_id,
@@ -97,23 +121,23 @@ loose AS (
 ),
 candidates AS (
   SELECT l.bank_ref, o.invoice_id, o.remaining AS allocated, 1 AS rank_kind, o.month_start,
-         'amount' AS method
+         l.booked, 'amount' AS method
   FROM loose l JOIN open_inv o ON o.agency_id = l.agency_id AND o.remaining = l.amount
    AND l.booked BETWEEN o.month_start AND o.month_start + INTERVAL 150 DAY
   UNION ALL
-  SELECT l.bank_ref, o.invoice_id, o.remaining, 2, o.month_start, 'combined'
+  SELECT l.bank_ref, o.invoice_id, o.remaining, 2, o.month_start, l.booked, 'combined'
   FROM loose l JOIN open_inv o ON o.agency_id = l.agency_id
   JOIN open_inv n ON n.agency_id = o.agency_id AND n.seq = o.seq + 1
    AND o.remaining + n.remaining = l.amount
    AND l.booked BETWEEN n.month_start AND n.month_start + INTERVAL 150 DAY
   UNION ALL
-  SELECT l.bank_ref, n.invoice_id, n.remaining, 2, o.month_start, 'combined'
+  SELECT l.bank_ref, n.invoice_id, n.remaining, 2, o.month_start, l.booked, 'combined'
   FROM loose l JOIN open_inv o ON o.agency_id = l.agency_id
   JOIN open_inv n ON n.agency_id = o.agency_id AND n.seq = o.seq + 1
    AND o.remaining + n.remaining = l.amount
    AND l.booked BETWEEN n.month_start AND n.month_start + INTERVAL 150 DAY
   UNION ALL
-  SELECT l.bank_ref, o.invoice_id, l.amount, 3, o.month_start, 'part'
+  SELECT l.bank_ref, o.invoice_id, l.amount, 3, o.month_start, l.booked, 'part'
   FROM loose l JOIN open_inv o ON o.agency_id = l.agency_id AND o.remaining > l.amount
    AND l.booked BETWEEN o.month_start AND o.month_start + INTERVAL 150 DAY
 ),
@@ -122,15 +146,20 @@ best AS (
   FROM candidates c
 ),
 chosen AS (
+  -- A payment usually comes one to two months after the invoice's month: the candidate
+  -- nearest to that wins; a combined payment takes its earliest pair.
   SELECT bank_ref, invoice_id, allocated, method,
-         dense_rank() OVER (PARTITION BY bank_ref ORDER BY month_start) AS pick,
-         rank_kind
+         dense_rank() OVER (
+           PARTITION BY bank_ref
+           ORDER BY CASE WHEN rank_kind = 2 THEN 0
+                         ELSE abs(date_diff('day', month_start, booked) - 45) END,
+                    month_start
+         ) AS pick
   FROM best WHERE rank_kind = best_kind
 )
 SELECT bank_ref, invoice_id, allocated, method FROM ref_links
 UNION ALL
-SELECT bank_ref, invoice_id, allocated, method FROM chosen
-WHERE (rank_kind = 2 AND pick <= 2) OR (rank_kind <> 2 AND pick = 1)
+SELECT bank_ref, invoice_id, allocated, method FROM chosen WHERE pick = 1
 """
 
 AGING = """\
