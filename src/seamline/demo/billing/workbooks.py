@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from seamline.demo.billing.agencies import CATEGORIES, CATEGORY_LABELS, Agency
 YEAR = 2026
 MONTHS = tuple(range(1, 13))
 UNKNOWN_CODES = ("MISC", "99", "TBD", "OTHER")
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ def write_workbook(path: Path, agency: Agency, per_month: int, rng: random.Rando
     path.parent.mkdir(parents=True, exist_ok=True)
     _fixed_times(wb)
     wb.save(path)
+    _fixed_zip_times(path)
     return lines
 
 
@@ -230,6 +234,26 @@ def _put(ws: Any, row: int, lay: Layout, values: list[Any]) -> None:
             cell.number_format = "DD/MM/YYYY"
         elif isinstance(value, float):
             cell.number_format = "#,##0.00"
+
+
+def _fixed_zip_times(path: Path) -> None:
+    """Rewrite the workbook's zip entries with one fixed time: openpyxl stamps them, and
+    the document's ``modified`` property, with the time of saving and has no option for
+    it, so the same seed gave other bytes."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    stamp = f"{YEAR + 1}-01-05T09:00:00Z".encode()
+    entries = [
+        (info, _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data))
+        if info.filename == "docProps/core.xml"
+        else (info, data)
+        for info, data in entries
+    ]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=(YEAR + 1, 1, 5, 9, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, data)
 
 
 def _fixed_times(wb: Any) -> None:
