@@ -1,8 +1,9 @@
 """Run the billing workspace's ``derived/*.yaml`` SQL on DuckDB, as the derived stage will.
 
-Until the derived stage exists, this stands in for it in the tests: each spec's SQL runs
-over views of the harmonized files (and of the derived ones before it), and the result
-is written to ``<data_dir>/derived/<id>.parquet`` where the evaluation reads it.
+Until the derived stage exists, this stands in for it in the tests: each spec's SQL is
+parsed by sqlglot and written back in DuckDB's dialect (as an engine-neutral stage
+would), runs over views of the harmonized files (and of the derived ones before it), and
+the result is written to ``<data_dir>/derived/<id>.parquet`` where the evaluation reads it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+import sqlglot
 import yaml
 
 ORDER = ("billing_lines", "invoices", "payment_links", "invoice_aging", "category_totals")
@@ -25,7 +27,8 @@ def run_derived(root: Path, data_dir: Path) -> dict[str, int]:
     rows: dict[str, int] = {}
     for name in ORDER:
         spec = yaml.safe_load((root / "derived" / f"{name}.yaml").read_text(encoding="utf-8"))
-        table = con.sql(spec["sql"]).to_arrow_table()
+        (sql,) = sqlglot.transpile(spec["sql"], read="duckdb", write="duckdb")
+        table = con.sql(sql).to_arrow_table()
         pq.write_table(table, out / f"{name}.parquet")
         con.register(f"{name}_arrow", table)
         con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "{name}_arrow"')

@@ -199,7 +199,6 @@ def derived_files(agencies: list[Agency]) -> dict[str, str]:
             "Billing lines of all agencies",
             "Every agency's harmonized lines under one schema; amounts in currency units.",
             union,
-            "entity: BillingLine\n",
         ),
         "derived/invoices.yaml": _spec(
             "invoices",

@@ -86,6 +86,9 @@ attributes:
   - {name: agency_id, type: code}
   - {name: period, type: string, description: "YYYY-MM"}
   - {name: total, type: decimal}
+  - {name: lines, type: integer, description: "Billing lines of the month"}
+  - {name: lines_held, type: integer, description: "Lines whose amount cannot be read (not in the total)"}
+  - {name: lines_uncategorized, type: integer, description: "Lines whose code maps to no category"}
 """,
     "entities/payment.yaml": """\
 id: Payment
