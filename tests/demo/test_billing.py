@@ -149,3 +149,13 @@ def test_the_same_seed_gives_the_same_files(tmp_path: Path) -> None:
     c = generate_demo(tmp_path / "c", people=300, seed=6, scenario="billing")
     assert (tmp_path / "c" / names[0]).read_bytes() != (tmp_path / "a" / names[0]).read_bytes()
     assert c.records != a.records
+
+
+def test_the_evaluation_prints_its_scores(ran: Ran, capsys: pytest.CaptureFixture[str]) -> None:
+    from seamline.demo.billing.evaluate import main
+
+    assert main([str(ran.root)]) == 0
+    out = capsys.readouterr().out
+    assert "0 missing (100.00% accounted)" in out
+    assert main([]) == 2
+    assert "usage:" in capsys.readouterr().err

@@ -167,3 +167,21 @@ def _links(ws: Workspace, truth: list[dict[str, str]]) -> dict[str, float] | Non
         "predicted": float(len(predicted)),
         "true": float(len(true)),
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m seamline.demo.billing.evaluate WORKSPACE``: print the scores of its last run."""
+    import sys
+
+    from seamline.workspace import load_workspace
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m seamline.demo.billing.evaluate WORKSPACE", file=sys.stderr)
+        return 2
+    print(evaluate(load_workspace(Path(args[0]))).summary())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -28,7 +28,7 @@ in two parts, some two at once, some not yet.
 `_truth/` holds the ground truth: `lines.csv` (each line's category, amount and
 invoice), `invoices.csv` (totals to the cent) and `payment_links.csv`.
 
-Next: `seamline run .`
+Next: `seamline run .`, then `python -m seamline.demo.billing.evaluate .` for the scores.
 """
 
 

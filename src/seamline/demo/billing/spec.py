@@ -16,7 +16,7 @@ PROJECT = """\
 # The billing demo: 38 agencies bill the shared services they used, each in a workbook
 # of its own making; the bank's statement shows what they paid. All invented.
 # Written by `seamline demo --scenario billing`. The ground truth is in _truth/;
-# `seamline.demo.billing.evaluate` scores a run against it.
+# `python -m seamline.demo.billing.evaluate .` scores a run against it.
 name: demo-billing
 title: "Demo: shared-services billing between 38 agencies"
 description: "Monthly billing workbooks in six layouts, a bank statement as CSV and camt.053."
