@@ -114,6 +114,25 @@ def test_each_layout_is_present_with_its_header_and_totals(tmp_path: Path) -> No
     assert seen == set(LAYOUTS) and len(seen) >= 6
 
 
+def test_the_spec_validates_with_its_derived_files_beside_it(tmp_path: Path) -> None:
+    from seamline.workspace import check_workspace
+    from seamline.workspace.sourcefiles import source_file_issues
+
+    root = tmp_path / "ws"
+    generate_demo(root, people=300, seed=2, scenario="billing")
+    ws, issues = check_workspace(root)
+    assert ws is not None and not issues, issues
+    assert not source_file_issues(ws)
+    assert len([d for d in ws.datasets if d.startswith("billing_a")]) == 38
+    assert {ws.datasets[d].owner for d in ws.datasets if d.startswith("billing_a")} == {
+        f"agency-{n:02d}" for n in range(1, 39)
+    }
+    derived = sorted(p.stem for p in (root / "derived").glob("*.yaml"))
+    assert derived == sorted(["billing_lines", "invoices", "payment_links", "invoice_aging",
+                              "category_totals"])  # fmt: skip
+    assert len(ws.seams) == 38  # each agency's own billing lines, under its own agreement
+
+
 def test_camt053_parses_and_matches_the_csv(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     generate_demo(root, people=500, seed=3, scenario="billing")
