@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install seamline with its dev tools
 
-demo: setup  ## generate the demo workspace (SCENARIO=civil|us-ui) and run the whole pipeline on it
+demo: setup  ## generate the demo workspace (SCENARIO=civil|us-ui|billing) and run the whole pipeline on it
 	$(BIN)/seamline demo demo-workspace --scenario $(SCENARIO) --people $(PEOPLE) --force
 	$(BIN)/seamline run demo-workspace
 

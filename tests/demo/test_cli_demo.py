@@ -48,9 +48,9 @@ def test_demo_command_writes_the_us_ui_scenario(tmp_path: Path) -> None:
     assert (target / "data/claims/claims.cpy").is_file()
     assert (target / "_truth/entities.csv").is_file()
 
-    unknown = seamline("demo", str(tmp_path / "x"), "--scenario", "billing")
+    unknown = seamline("demo", str(tmp_path / "x"), "--scenario", "payroll")
     assert unknown.returncode == 2
-    assert "unknown demo scenario 'billing'" in unknown.stdout + unknown.stderr
+    assert "unknown demo scenario 'payroll'" in unknown.stdout + unknown.stderr
     assert "us-ui" in unknown.stdout + unknown.stderr
     assert "Traceback" not in unknown.stderr
     assert not (tmp_path / "x").exists()

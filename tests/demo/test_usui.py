@@ -109,7 +109,7 @@ def test_the_civil_scenario_is_the_default_and_unchanged(tmp_path: Path) -> None
     assert tree_hashes(a.path) == tree_hashes(b.path)
     assert (a.path / "data/civil/persons.dat").exists()
     with pytest.raises(UsageError, match="unknown demo scenario"):
-        generate_demo(tmp_path / "c", people=60, scenario="billing")  # type: ignore[arg-type]
+        generate_demo(tmp_path / "c", people=60, scenario="payroll")  # type: ignore[arg-type]
 
 
 def test_force_replaces_a_demo_of_the_other_scenario(tmp_path: Path) -> None:

@@ -48,13 +48,19 @@ def validate(directory: WorkspaceArg = Path(".")) -> None:
 
 def demo(
     directory: WorkspaceArg = Path("demo-workspace"),
-    people: Annotated[int, typer.Option(min=10, help="How many people the scenario has.")] = 20_000,
+    people: Annotated[
+        int,
+        typer.Option(
+            min=10, help="How many people the scenario has (billing: about how many billing lines)."
+        ),
+    ] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
     force: Annotated[bool, typer.Option(help="Replace the folder's contents.")] = False,
     scenario: Annotated[
         str,
         typer.Option(
-            help="civil: four registers of one country; us-ui: a US unemployment-insurance program."
+            help="civil: four registers of one country; us-ui: a US unemployment-insurance "
+            "program; billing: 38 agencies' billing workbooks and a bank statement."
         ),
     ] = "civil",
 ) -> None:
@@ -67,7 +73,7 @@ def demo(
         raise UsageError(
             f"unknown demo scenario {scenario!r}",
             allowed=", ".join(SCENARIOS),
-            hint="Pass --scenario civil or --scenario us-ui.",
+            hint="Pass --scenario civil, us-ui or billing.",
         )
     summary = generate_demo(directory, people=people, seed=seed, force=force, scenario=chosen)
     out.print(f"Demo workspace for {summary.people:,} people (seed {summary.seed}) in {directory}:")

@@ -14,6 +14,8 @@ import numpy as np
 
 from seamline.demo import truth
 from seamline.demo.address import make_addresses, write_addresses
+from seamline.demo.billing import write_billing
+from seamline.demo.billing.spec import NAME as BILLING_NAME
 from seamline.demo.civil import write_civil
 from seamline.demo.people import make_population
 from seamline.demo.readme import README
@@ -26,10 +28,11 @@ from seamline.errors import UsageError
 
 MIN_PEOPLE = 10
 
-Scenario = Literal["civil", "us-ui"]
-SCENARIOS: tuple[Scenario, ...] = ("civil", "us-ui")
-"""``civil``: four registers of one country; ``us-ui``: a US unemployment-insurance program."""
-_NAMES = (NAME, USUI_NAME)
+Scenario = Literal["civil", "us-ui", "billing"]
+SCENARIOS: tuple[Scenario, ...] = ("civil", "us-ui", "billing")
+"""``civil``: four registers of one country; ``us-ui``: a US unemployment-insurance program;
+``billing``: 38 agencies' billing workbooks and a bank statement."""
+_NAMES = (NAME, USUI_NAME, BILLING_NAME)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ def generate_demo(
 ) -> DemoSummary:
     """Write the demo workspace for ``people`` invented people into ``target``.
 
-    ``scenario`` picks the program (:data:`SCENARIOS`). The same ``scenario``, ``seed``
+    ``scenario`` picks the program (:data:`SCENARIOS`); for ``billing``, ``people`` is
+    about how many billing lines the year has. The same ``scenario``, ``seed``
     and ``people`` give byte-identical files. ``progress`` is called after each file
     with the number of source records written so far.
     """
@@ -101,7 +105,7 @@ def generate_demo(
         raise UsageError(
             f"unknown demo scenario {scenario!r}",
             allowed=", ".join(SCENARIOS),
-            hint="Pass --scenario civil or --scenario us-ui.",
+            hint="Pass --scenario civil, us-ui or billing.",
         )
     if people < MIN_PEOPLE:
         raise UsageError(
@@ -119,8 +123,11 @@ def generate_demo(
         if progress is not None:
             progress(written)
 
-    if scenario == "us-ui":
-        records = write_usui(target, people=people, seed=seed, step=step)
+    if scenario in ("us-ui", "billing"):
+        if scenario == "us-ui":
+            records = write_usui(target, people=people, seed=seed, step=step)
+        else:  # billing: --people sets about how many billing lines the year has
+            records = write_billing(target, lines=people, seed=seed, step=step)
         return DemoSummary(
             path=target,
             people=people,

@@ -138,7 +138,17 @@ def reconcile(
     """
     result = ReconcileResult(run_id)
     decisions = active_decisions(store)
-    for spec in specs if specs is not None else load_reconcile_specs(ws.root):
+    if specs is None:
+        specs = load_reconcile_specs(ws.root)
+        default = ReconcileSpec()
+        if specs == [default] and not any(d.entity == default.entity for d in ws.datasets.values()):
+            # No reconcile/ spec and no Person dataset (billing lines, payments...):
+            # the implicit Person spec has nothing to link; that is no failure.
+            result.skipped.append(
+                "no reconcile/ spec and no dataset of the entity Person; nothing to link"
+            )
+            return result
+    for spec in specs:
         clock = Clock()
         try:
             p = prepare(ws, spec, exclude or set())
