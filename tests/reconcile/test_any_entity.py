@@ -228,3 +228,30 @@ def test_nothing_comparable_is_one_sentence_not_a_traceback(tmp_path: Path) -> N
     assert stage["status"] == "ok"
     (note,) = [m for m in stage["messages"] if "comparable attributes" in m]
     assert "registration_date" in note and note.count(". ") == 0
+
+
+def test_overrides_name_the_entitys_own_attributes(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write_business_workspace(root, n=120, seed=9)
+    spec: dict[str, Any] = {
+        "id": "business",
+        "entity": "Business",
+        "blocking": [["legal_identifier"], ["legal_name"], ["phone"]],
+        "comparisons": {"address_full": {"comparison": "none"}},
+    }
+    (root / "reconcile/business.yaml").write_text(yaml.safe_dump(spec))
+    outcome = seamline_run(root)
+    assert outcome.exit_code == 0, outcome.output
+    model = json.loads((root / ".seamline/data/reference/business.model.json").read_text())
+    assert [b["rule"] for b in model["blocking"]] == ["legal identifier", "legal name", "phone"]
+    compared = [c["output_column_name"] for c in model["splink"]["comparisons"]]
+    assert "f_address_full" not in compared and "f_legal_name" in compared
+    # A person's attribute is no attribute of this model: a spec error naming what is.
+    spec["blocking"] = [["family_name"]]
+    (root / "reconcile/business.yaml").write_text(yaml.safe_dump(spec))
+    refused = seamline_run(root)
+    assert refused.exit_code != 0, refused.output  # the stage fails, as for persons
+    said = " ".join(refused.output.split())
+    assert "'family_name', which is no attribute the model can compare" in said
+    assert "Allowed: address_full, legal_form, legal_identifier, legal_name," in said
+    assert "Traceback" not in said

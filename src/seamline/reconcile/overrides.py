@@ -50,7 +50,7 @@ def feature(
     raise SpecError(
         f"reconcile spec {spec.id!r}: {where} names {attribute!r}, which is no attribute "
         "the model can compare",
-        allowed=", ".join(sorted(allowed)),
+        allowed=", ".join(sorted(set(allowed))),
     )
 
 
