@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from business_kit import write_business_workspace
 from seamline.cli import app
 from seamline.reconcile.generic import library_legal_forms, organisation_key
+from seamline.workspace.entities import BUILTIN_ENTITIES, AttributeSpec
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -44,6 +45,19 @@ def test_legal_form_words_fold_off_the_ends_of_names_only() -> None:
         "foxglen dairy gmbh",
         "limited editions",
     ]
+
+
+def test_an_attributes_kind_comes_from_its_declaration() -> None:
+    from pydantic import ValidationError
+
+    assert AttributeSpec(name="total", type="decimal").match_kind() == "amount"
+    assert AttributeSpec(name="ref", type="string").match_kind() == "text"
+    declared = AttributeSpec(name="payer", type="string", match="organisation_name")
+    assert declared.match_kind() == "organisation_name"
+    with pytest.raises(ValidationError, match="tolerance applies to amounts only"):
+        AttributeSpec(name="paid_on", type="date", tolerance=3)
+    assert BUILTIN_ENTITIES["Person"].person_shaped()
+    assert not BUILTIN_ENTITIES["Business"].person_shaped()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 AttributeType = Literal["string", "date", "integer", "decimal", "code", "identifier", "boolean"]
 MatchKind = Literal[
@@ -57,6 +57,15 @@ class AttributeSpec(BaseModel):
 
     def match_kind(self) -> MatchKind:
         return self.match or _MATCH_OF_TYPE[self.type]
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self) -> AttributeSpec:
+        kind = self.match_kind()
+        if self.tolerance is not None and kind != "amount":
+            raise ValueError(f"tolerance applies to amounts only, and {self.name} is {kind}")
+        if self.window_days is not None and kind != "date":
+            raise ValueError(f"window_days applies to dates only, and {self.name} is {kind}")
+        return self
 
 
 class EntitySpec(BaseModel):
