@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,6 +86,12 @@ def test_a_business_is_served_under_its_agreement(served: tuple[TestClient, Any,
     assert len(lines) == len(truth)
     assert all(set(x["attributes"]) == set(AGREED) for x in lines)
     assert client.get("/readyz").status_code == 200
+    # The OpenAPI document declares the route as the server takes it.
+    doc = client.get("/openapi.json", headers=_headers(key)).json()
+    params = doc["paths"]["/v1/entities/{entity}/{ref}"]["get"]["parameters"]
+    assert "X-Seamline-Purpose" in {p["name"] for p in params}
+    pattern = next(p for p in params if p["name"] == "ref")["schema"]["pattern"]
+    assert re.match(pattern, f"reg_no:{company.reg_no}")
 
 
 def test_refusals_name_the_entity(served: tuple[TestClient, Any, str]) -> None:

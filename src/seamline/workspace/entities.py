@@ -174,6 +174,7 @@ BUILTIN_ENTITIES: dict[str, EntitySpec] = {
                 ("locality", "string", ""),
                 ("country", "code", ""),
             ],
+            {"full_address": "address"},
         ),
         _entity(
             "Business",
