@@ -214,12 +214,12 @@ def test_name_keys_fold_variants_only_where_a_value_was_romanized() -> None:
     latin = pa.table(
         {"family_name": pa.array(["Howard", "HOWARD", "Howaard", "Smyth", "Zoë", "ZOE"])}
     )
-    p: Any = SimpleNamespace(table=latin, name_keys={})
+    p: Any = SimpleNamespace(table=latin, name_keys={}, plan=None)
     keys = compare_keys(p, spec, "family_name").to_pylist()
     # Case is a format; a doubled letter or y for i is a different spelling.
     assert keys[0] == keys[1] and keys[2] != keys[0] and keys[3] == "smyth"
     assert keys[4] == keys[5]  # a diaeresis is a diacritic here, not a Cyrillic yo
     mixed = pa.table({"family_name": pa.array(["Жылдыз", "Jyldyz", "Zhyldyz"])})
-    p = SimpleNamespace(table=mixed, name_keys={})
+    p = SimpleNamespace(table=mixed, name_keys={}, plan=None)
     keys = compare_keys(p, spec, "family_name").to_pylist()
     assert keys[0] == keys[1] == keys[2]

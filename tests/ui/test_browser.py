@@ -98,7 +98,7 @@ def test_a_steward_walks_the_pages_accepts_a_crosswalk_and_decides(
     page.get_by_role("link", name="Worklist", exact=True).click()
     heading(page, "Reconciliation worklist")
     page.get_by_role("link", name=row["entity_id"], exact=True).first.click()
-    heading(page, f"Entity {row['entity_id']}")
+    heading(page, f"Person {row['entity_id']}")
     assert page.locator("mark.differs").count() > 0
     form = page.locator(f'form.decide[aria-labelledby="a-{row["attribute"]}"]')
     pick = form.locator('input[name="value"]:not(:checked)').first
@@ -231,4 +231,4 @@ def test_sign_in_and_navigate_by_keyboard_only(ui_demo: Any, server: str, deskto
     row = next(r for r in load_worklist(ui_demo.store) if r["kind"] == "conflict")
     tab_to(page, lambda f: f["text"] == row["entity_id"], limit=200)
     page.keyboard.press("Enter")
-    heading(page, f"Entity {row['entity_id']}")
+    heading(page, f"Person {row['entity_id']}")

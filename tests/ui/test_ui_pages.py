@@ -155,7 +155,7 @@ def test_entity_page_shows_records_side_by_side_with_provenance(
     page = client.get(f"/entities/{row['entity_id']}")
     assert page.status_code == 200
     text = page.text
-    assert f"<h1>Entity {row['entity_id']}</h1>" in text
+    assert f"<h1>Person {row['entity_id']}</h1>" in text  # the entity's name
     assert text.count('<th scope="col">') >= 4  # attribute, golden, and 2+ records
     conflict = text.split(f'id="a-{row["attribute"]}"', 1)[1].split("</tr>", 1)[0]
     assert '<mark class="differs">' in conflict  # a value that is not the golden one

@@ -1,9 +1,10 @@
-"""Which agreement, if any, lets a consumer system read Person data for a purpose.
+"""Which agreement, if any, lets a consumer system read an entity's data for a purpose.
 
 A request is served only under an agreement of a seam whose consumer is the caller's
-system and whose provider dataset holds Person records, for the purpose the caller
-names, on a day between the agreement's start and expiry. The answer carries only the
-agreement's attributes.
+system and whose provider dataset holds records of the entity asked for (Person for
+``/v1/persons``, any canonical entity for ``/v1/entities/<Entity>``), for the purpose
+the caller names, on a day between the agreement's start and expiry. The answer carries
+only the agreement's attributes.
 """
 
 from __future__ import annotations
@@ -26,15 +27,21 @@ class Grant:
     purpose: str
     legal_basis: str
     attributes: tuple[str, ...]
+    entity: str = ENTITY
 
 
-def person_seams(ws: Workspace, system: str) -> list[SeamSpec]:
+def entity_seams(ws: Workspace, system: str, entity: str) -> list[SeamSpec]:
+    """The seams serving ``system`` whose provider dataset holds ``entity`` records."""
     out = []
     for seam in ws.seams.values():
         ds = ws.datasets.get(seam.provider)
-        if seam.consumer == system and ds is not None and ds.entity == ENTITY:
+        if seam.consumer == system and ds is not None and ds.entity == entity:
             out.append(seam)
     return out
+
+
+def person_seams(ws: Workspace, system: str) -> list[SeamSpec]:
+    return entity_seams(ws, system, ENTITY)
 
 
 def grant_for(
@@ -43,6 +50,7 @@ def grant_for(
     purpose: str | None,
     today: dt.date,
     unapproved: Callable[[str], str | None] | None = None,
+    entity: str = ENTITY,
 ) -> Grant:
     """The grant for this system and purpose today, or an ApiError 400/403 saying why not.
 
@@ -55,12 +63,12 @@ def grant_for(
             "purpose_required",
             "name the purpose of the request in the X-Seamline-Purpose header",
         )
-    seams = person_seams(ws, system)
+    seams = entity_seams(ws, system, entity)
     if not seams:
         raise ApiError(
             403,
             "no_agreement",
-            f"system {system!r} has no data-sharing agreement for Person data",
+            f"system {system!r} has no data-sharing agreement for {entity} data",
         )
     matching = [s for s in seams if s.agreement.purpose == purpose]
     if not matching:
@@ -107,4 +115,5 @@ def grant_for(
         purpose=purpose,
         legal_basis=first.agreement.legal_basis,
         attributes=tuple(attrs),
+        entity=entity,
     )

@@ -24,7 +24,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from seamline.exchange.agreements import Grant
-from seamline.exchange.data import Person, parse_ref
+from seamline.exchange.data import Person
+from seamline.exchange.entity_routes import add_entity_routes, find
 from seamline.exchange.errors import ERROR_RESPONSES, HTTP_CODES, ApiError, envelope
 from seamline.exchange.export import FORMATS, ndjson_chunks, parquet_chunks, subjects_digest
 from seamline.exchange.openapi import (
@@ -174,36 +175,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
 
     def lookup(ref: str, grant: Grant | None = None) -> Person:
         """The person ``ref`` names; under ``grant`` only by an identifier it covers."""
-        parsed = parse_ref(ref)
-        if parsed is None:
-            raise ApiError(
-                400,
-                "malformed_identifier",
-                "give the person as <scheme>:<identifier>, e.g. kg_pin:…",
-            )
-        scheme, raw = parsed
-        index = ex.index  # one look at the reference file per lookup
-        usable = {s: a for s, a in index.schemes.items() if grant is None or a in grant.attributes}
-        attr = index.schemes.get(scheme)
-        if attr is None:
-            allowed = ", ".join(sorted(usable))
-            raise ApiError(
-                400, "unknown_scheme", f"unknown identifier scheme; use one of: {allowed}"
-            )
-        if scheme not in usable:  # checked before resolving: no existence oracle
-            raise ApiError(
-                403,
-                "attribute_not_agreed",
-                f"the agreement does not cover looking up by {attr} ({scheme}); "
-                f"use one of: {', '.join(sorted(usable)) or 'none'}",
-            )
-        try:
-            person = index.resolve(scheme, attr, raw)
-        except ValueError:
-            raise ApiError(400, "invalid_identifier", f"not a valid {scheme} identifier") from None
-        if person is None:
-            raise ApiError(404, "person_not_found", f"no person with this {scheme} identifier")
-        return person
+        return find(ex.index, ref, grant, "person")  # one look at the reference file
 
     def answers(ref: str, what: str) -> dict[int | str, dict[str, Any]]:
         return {
@@ -406,6 +378,8 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             {"resource": f"agreement:{doc.reference}"},
         )
 
+    add_entity_routes(app, ex)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
         return Response('{"status":"ok"}', media_type="application/json")
@@ -415,7 +389,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         problems = []
         if ex.writer is not None and not ex.writer.alive:
             problems.append("the audit writer is not running")
-        if len(ex.index) == 0:
+        if ex.serves_persons and len(ex.index) == 0:
             problems.append("no golden records are loaded")
         if problems:
             return envelope(503, "not_ready", "; ".join(problems), request_id(request))

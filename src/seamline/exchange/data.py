@@ -1,8 +1,10 @@
-"""The golden Person records in memory, indexed for identifier and name lookups.
+"""The golden records of an entity in memory, indexed for identifier and name lookups.
 
-The reference table (``<data_dir>/reference/person.parquet``) is small enough for a
-national register's pilot scale to sit in memory; a dict per identifier gives the
-API constant-time lookups without a query engine on the request path.
+The reference table of an entity (``<data_dir>/reference/<spec id>.parquet``, the id of
+the reconcile spec that links the entity: ``person.parquet`` for the default Person
+spec) is small enough for a national register's pilot scale to sit in memory; a dict per
+identifier gives the API constant-time lookups without a query engine on the request
+path. Family-name search applies to entities that have a ``family_name``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from seamline.reconcile.spec import load_reconcile_specs
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import IdentifierSchemeSpec
 
-REFERENCE = Path("reference") / "person.parquet"
+PERSON = "Person"
 _SCHEME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -51,7 +53,9 @@ class PersonIndex:
     """family name key (romanized, spelling variants folded) -> rows, for a name asked
     for in another script than the golden value holds (``Токтосунов``, ``Toktosunov``)."""
     name_scheme: SchemeName = "icao"
-    """How Cyrillic names are romanized for their keys: the Person reconcile spec's."""
+    """How Cyrillic names are romanized for their keys: the entity's reconcile spec's."""
+    entity: str = PERSON
+    """The canonical entity whose golden records these are."""
     schemes: dict[str, str] = field(default_factory=dict)
     """identifier scheme -> the attribute it identifies (``kg_pin`` -> ``national_id``)."""
     specs: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
@@ -122,11 +126,19 @@ class PersonIndex:
         return found
 
 
-def identifier_schemes(ws: Workspace) -> dict[str, str]:
-    """scheme -> attribute, read from the Person datasets' ``identifier`` steps."""
+def reference_path(ws: Workspace, entity: str = PERSON) -> Path:
+    """The golden records of ``entity``: those of the reconcile spec that links it."""
+    spec_id = next(
+        (s.id for s in load_reconcile_specs(ws.root) if s.entity == entity), entity.lower()
+    )
+    return ws.data_dir / "reference" / f"{spec_id}.parquet"
+
+
+def identifier_schemes(ws: Workspace, entity: str = PERSON) -> dict[str, str]:
+    """scheme -> attribute, read from the entity's datasets' ``identifier`` steps."""
     out: dict[str, str] = {}
     for ds in ws.datasets.values():
-        if ds.entity != "Person":
+        if ds.entity != entity:
             continue
         for f in ds.mappings():
             for step in f.normalize:
@@ -136,11 +148,12 @@ def identifier_schemes(ws: Workspace) -> dict[str, str]:
     return out
 
 
-def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
-    path = path or ws.data_dir / REFERENCE
+def load_people(ws: Workspace, path: Path | None = None, entity: str = PERSON) -> PersonIndex:
+    """The golden records of ``entity`` (Person by default), indexed."""
+    path = path or reference_path(ws, entity)
     if not path.exists():
         raise DataUnavailable(
-            "there are no golden Person records yet",
+            f"there are no golden {entity} records yet",
             where=str(path),
             hint="build them with `seamline run`",
         )
@@ -149,11 +162,11 @@ def load_people(ws: Workspace, path: Path | None = None) -> PersonIndex:
     attrs = [
         n for n in names if "__" not in n and n not in ("entity_id", "record_count", "datasets")
     ]
-    index = PersonIndex(attributes=attrs, schema=table.schema)
+    index = PersonIndex(attributes=attrs, schema=table.schema, entity=entity)
     index.name_scheme = next(
-        (s.name_scheme for s in load_reconcile_specs(ws.root) if s.entity == "Person"), "icao"
+        (s.name_scheme for s in load_reconcile_specs(ws.root) if s.entity == entity), "icao"
     )
-    index.schemes = identifier_schemes(ws)
+    index.schemes = identifier_schemes(ws, entity)
     index.specs = {s: ws.identifiers[s] for s in index.schemes if s in ws.identifiers}
     id_attrs = set(index.schemes.values())
     for a in id_attrs:
@@ -193,7 +206,7 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
 
 
 class LiveIndex:
-    """The golden Person index, read again when a run rewrites the reference file.
+    """The golden records' index of one entity (Person by default), read again when a run rewrites the reference file.
 
     Retention withdraws golden records past their period by deleting or rewriting that
     file; a server that started earlier must not go on answering from memory with them.
@@ -201,11 +214,19 @@ class LiveIndex:
     finds no person, and ``/readyz`` reports not ready, until a run rebuilds it.
     """
 
-    def __init__(self, ws: Workspace, path: Path | None = None) -> None:
-        self.ws, self.path = ws, path or ws.data_dir / REFERENCE
+    def __init__(
+        self, ws: Workspace, path: Path | None = None, entity: str = PERSON, required: bool = True
+    ) -> None:
+        """``required=False``: a missing file gives an empty index (a workspace with no
+        dataset of the entity) instead of DataUnavailable."""
+        self.ws, self.path = ws, path or reference_path(ws, entity)
+        self.entity = entity
         self._where = str(self.path)
         self._stamp = _stamp(self._where)
-        self._index = load_people(ws, self.path)
+        if required or self._stamp is not None:
+            self._index = load_people(ws, self.path, entity)
+        else:
+            self._index = PersonIndex(entity=entity)
         self._lock = threading.Lock()
 
     def get(self) -> PersonIndex:
@@ -222,13 +243,13 @@ class LiveIndex:
         old = self._index
         if stamp is not None:
             try:
-                return load_people(self.ws, self.path)
+                return load_people(self.ws, self.path, self.entity)
             except (OSError, pa.ArrowException, DataUnavailable) as exc:
                 logging.getLogger(__name__).error(
                     "the golden records could not be read again (%s); serving none",
                     type(exc).__name__,
                 )
-        empty = PersonIndex(attributes=old.attributes, schema=old.schema)
+        empty = PersonIndex(attributes=old.attributes, schema=old.schema, entity=old.entity)
         empty.schemes, empty.specs = dict(old.schemes), dict(old.specs)
         empty.by_identifier = {a: {} for a in old.by_identifier}
         return empty

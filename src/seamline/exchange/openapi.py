@@ -222,8 +222,11 @@ def add_security(
         }
         requirements.append({"mutualTLS": []})
     document["security"] = requirements
-    names = "|".join(re.escape(s) for s in sorted(schemes)) or "[a-z][a-z0-9_]{0,39}"
+    any_scheme = "[a-z][a-z0-9_]{0,39}"
+    names = "|".join(re.escape(s) for s in sorted(schemes)) or any_scheme
     ref_pattern = rf"^(?:{names}):[^/\s]{{1,64}}$"
+    # Any entity's records: the schemes are those of the entity asked for.
+    entity_ref = rf"^{any_scheme}:[^/\s]{{1,64}}$"
     for path, item in document.get("paths", {}).items():
         for op in item.values():
             if not isinstance(op, dict):
@@ -231,14 +234,15 @@ def add_security(
             params = op.setdefault("parameters", [])
             for p in params:
                 if p.get("in") == "path" and p.get("name") == "ref":
-                    p["schema"] = {**p.get("schema", {}), "pattern": ref_pattern}
+                    pattern = entity_ref if path.startswith("/v1/entities") else ref_pattern
+                    p["schema"] = {**p.get("schema", {}), "pattern": pattern}
                 if p.get("in") == "query" and p.get("name") == "birth_date":
                     p["schema"] = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-            if path.startswith("/v1/persons"):
+            if path.startswith(("/v1/persons", "/v1/entities")):
                 params.append(
                     _header(PURPOSE_HEADER, True, "Why the data is read; an agreement's purpose.")
                 )
-            if path.startswith(("/v1/persons", "/v1/tracker")):
+            if path.startswith(("/v1/persons", "/v1/entities", "/v1/tracker")):
                 params.append(
                     _header("X-Seamline-User", False, "The end user on whose behalf, as claimed.")
                 )

@@ -184,7 +184,11 @@ class Exchange:
 
     def __init__(self, ws: Workspace, store: Store, config: ExchangeConfig) -> None:
         self.ws, self.store, self.config = ws, store, config
-        self._people = LiveIndex(ws)
+        self.serves_persons = any(d.entity == "Person" for d in ws.datasets.values())
+        """Whether the workspace has Person data (``/v1/persons``); without, the entity
+        routes alone serve its golden records."""
+        self._people = LiveIndex(ws, required=self.serves_persons)
+        self._entities: dict[str, LiveIndex] = {}
         self.tracker_systems = tracker_systems(ws, config.tracker_systems)
         self.keys = KeyCache(store, ttl=config.auth_cache_seconds)
         self.guard = Guard(
@@ -248,6 +252,17 @@ class Exchange:
     def index(self) -> PersonIndex:
         """The golden Person records as the reference file holds them now."""
         return self._people.get()
+
+    def entity_index(self, entity: str) -> PersonIndex:
+        """The golden records of any entity (read when first asked for, then kept live);
+        raises DataUnavailable when the entity has none yet."""
+        if entity == self._people.entity:
+            return self._people.get()
+        with self._lock:
+            live = self._entities.get(entity)
+            if live is None:
+                live = self._entities[entity] = LiveIndex(self.ws, entity=entity)
+        return live.get()
 
     @property
     def today(self) -> dt.date:
@@ -326,9 +341,14 @@ class Exchange:
         _known_query(request)
         return ctx
 
-    def authorize(self, ctx: Context) -> Grant:
+    def authorize(self, ctx: Context, entity: str = "Person") -> Grant:
         ctx.grant = grant_for(
-            self.ws, ctx.caller.system, ctx.purpose, self.today, self.approvals.unapproved
+            self.ws,
+            ctx.caller.system,
+            ctx.purpose,
+            self.today,
+            self.approvals.unapproved,
+            entity,
         )
         return ctx.grant
 

@@ -115,6 +115,10 @@ def text_keys(texts: pa.Array[Any]) -> pa.Array[Any]:
 def compare_keys(p: Prepared, spec: ReconcileSpec, attr: str) -> pa.Array[Any]:
     """The values as compared: name keys for names, spacing and case folded for text."""
     col = p.table.column(attr).combine_chunks()
+    if p.plan is not None and attr in p.plan.compare_keys:
+        # Organisation names: case, punctuation and legal-form words folded, so
+        # 'ACME LTD' and 'Acme Limited' differ in format only.
+        return p.plan.compare_keys[attr]
     if attr in NAME_PARTS:
         if not other_scripts(col):
             # One script only: no romanization to undo, so a letter more or less is a

@@ -85,7 +85,13 @@ def available(table: pa.Table, candidates: list[str], datasets: int) -> Availabl
     return Available(kept, skewed)
 
 
+FIRST_WORD = "__first_word"
+"""Suffix of a blocking key holding the first word of a name (:mod:`.generic`)."""
+
+
 def _label(col: str) -> str:
+    if col.endswith(FIRST_WORD):
+        return f"{_label(col.removesuffix(FIRST_WORD))} (first word)"
     return col.removeprefix("f_id_").removeprefix("f_").replace("_", " ")
 
 

@@ -28,19 +28,29 @@ FEATURE_OF = {
 }
 
 
-def feature(spec: ReconcileSpec, attribute: str, identifiers: list[str], where: str) -> str:
-    """The feature column of an attribute named in the spec (a spec error if none)."""
-    if attribute in FEATURE_OF:
-        return FEATURE_OF[attribute]
-    if attribute == "birth_year" and where != "comparisons":
+def feature(
+    spec: ReconcileSpec,
+    attribute: str,
+    identifiers: list[str],
+    where: str,
+    features: dict[str, str] | None = None,
+) -> str:
+    """The feature column of an attribute named in the spec (a spec error if none).
+
+    ``features``: attribute -> feature column of an entity without person names
+    (:mod:`.generic`); default: the person model's."""
+    known = FEATURE_OF if features is None else features
+    if attribute in known:
+        return known[attribute]
+    if attribute == "birth_year" and where != "comparisons" and features is None:
         return YEAR
     if id_feature(attribute) in identifiers:
         return id_feature(attribute)
-    allowed = [*FEATURE_OF, *(i.removeprefix("f_id_") for i in identifiers)]
+    allowed = [*known, *(i.removeprefix("f_id_") for i in identifiers)]
     raise SpecError(
         f"reconcile spec {spec.id!r}: {where} names {attribute!r}, which is no attribute "
         "the model can compare",
-        allowed=", ".join(sorted(allowed)),
+        allowed=", ".join(sorted(set(allowed))),
     )
 
 
@@ -61,7 +71,11 @@ def _build(cl: Any, col: str, over: ComparisonSpec) -> Any:
 
 
 def apply_comparisons(
-    spec: ReconcileSpec, generated: dict[str, Any], av: Available, identifiers: list[str]
+    spec: ReconcileSpec,
+    generated: dict[str, Any],
+    av: Available,
+    identifiers: list[str],
+    features: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The generated comparisons with the spec's replacements; notes for attributes the
     data lacks."""
@@ -72,7 +86,7 @@ def apply_comparisons(
     out = dict(generated)
     notes: list[str] = []
     for attribute, over in spec.comparisons.items():
-        col = feature(spec, attribute, identifiers, "comparisons")
+        col = feature(spec, attribute, identifiers, "comparisons", features)
         if over.comparison == "none":
             out.pop(col, None)
         elif not av.has(col):
@@ -88,12 +102,13 @@ def rules(
     identifiers: list[str],
     where: str,
     av: Available,
+    features: dict[str, str] | None = None,
 ) -> list[Rule]:
     """Rules from lists of attributes that must be equal; a rule naming an attribute the
     data lacks is left out (it would pair nothing)."""
     out: list[Rule] = []
     for attrs in given:
-        cols = [feature(spec, a, identifiers, where) for a in attrs]
+        cols = [feature(spec, a, identifiers, where, features) for a in attrs]
         held = [av.has(BIRTH) if c == YEAR else av.has(c) for c in cols]
         if cols and all(held):
             out.append(Rule(tuple((c, c) for c in cols)))

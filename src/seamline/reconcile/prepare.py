@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from seamline.errors import SpecError
 from seamline.normalize.names import name_key
+from seamline.reconcile import generic
 from seamline.reconcile.features import add_model_features, id_feature
 from seamline.reconcile.spec import ReconcileSpec
 from seamline.reconcile.trust import Trust, identifier_trust
@@ -56,6 +57,9 @@ class Prepared:
     """Identifier attributes the linked datasets map (each has a feature ``f_id_<name>``)."""
     trust: dict[str, Trust] = field(default_factory=dict)
     """Identifier -> how it links (exact identifiers also have ``f_det_<name>``)."""
+    plan: generic.Plan | None = None
+    """The features of an entity without person names (:mod:`.generic`); None: the
+    person model."""
 
     def exact(self) -> list[str]:
         """Identifiers whose equal validated values link outright."""
@@ -262,14 +266,19 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
             "uid": uid,
         }
     )
-    table, name_keys = _add_features(table, spec)
     entity = ws.entities.get(spec.entity)
     identifiers = [
         a.name
         for a in (entity.attributes if entity else [])
-        if a.type == "identifier" and a.name in holders and a.name in attributes
+        if a.match_kind() == "identifier" and a.name in holders and a.name in attributes
     ]
-    table = add_model_features(table, spec, identifiers)
+    plan = None
+    name_keys: dict[str, pa.Array[Any]] = {}
+    if entity is not None and not entity.person_shaped():
+        table, plan = generic.add_features(table, entity, attributes, identifiers, spec.legal_forms)
+    else:
+        table, name_keys = _add_features(table, spec)
+        table = add_model_features(table, spec, identifiers)
     trust = identifier_trust(ws, spec, datasets, identifiers)
     for attr, t in trust.items():
         if t.link == "exact":
@@ -285,6 +294,7 @@ def prepare(ws: Workspace, spec: ReconcileSpec, exclude: set[str] | None = None)
         unharmonized,
         identifiers,
         trust,
+        plan,
     )
 
 

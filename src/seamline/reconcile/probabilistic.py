@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from seamline.engine import SPILL_DIR, adopt
 from seamline.errors import SeamlineError
-from seamline.reconcile import charts, overrides
+from seamline.reconcile import charts, generic, overrides
 from seamline.reconcile.blocking import (
     Counted,
     choose,
@@ -40,7 +40,13 @@ from seamline.reconcile.counting import (
     SplinkCounter,
     pair_bound,
 )
-from seamline.reconcile.model import available, candidate_rules, comparisons, feature_columns
+from seamline.reconcile.model import (
+    Available,
+    available,
+    candidate_rules,
+    comparisons,
+    feature_columns,
+)
 from seamline.reconcile.overrides import apply_comparisons
 from seamline.reconcile.spec import ReconcileSpec
 
@@ -91,12 +97,15 @@ def score_pairs(
     spec: ReconcileSpec,
     identifiers: list[str] | None = None,
     unique: list[str] | None = None,
+    plan: generic.Plan | None = None,
 ) -> Scored:
     """Pairs scored at or above the review threshold, by match probability.
 
     ``identifiers``: feature columns of identifiers compared as evidence (``f_id_*``);
     ``unique``: columns of validated identifiers whose differing values forbid a link
-    (``f_det_*``): only pairs where a record lacks one are scored.
+    (``f_det_*``): only pairs where a record lacks one are scored; ``plan``: the
+    features of an entity without person names (:mod:`.generic`), None for the person
+    model.
     """
     ids = list(identifiers or [])
     n = table.num_rows
@@ -112,17 +121,21 @@ def score_pairs(
         _log.info("every record holds a validated identifier: no pair left to score")
         return Scored(SCORED.empty_table())
     datasets = pc.count_distinct(table.column("dataset")).as_py()
-    av = available(table, feature_columns(ids), datasets)
+    if plan is None:
+        av = available(table, feature_columns(ids), datasets)
+    else:
+        own = [c for c in plan.columns() if plan.kinds.get(c) != "identifier" or c in ids]
+        av = available(table, own, datasets)
+    features = plan.feature_of if plan is not None else None
     known, ids = ids, [c for c in ids if av.has(c)]
-    comps, notes = apply_comparisons(spec, comparisons(av, ids), av, known)
+    generated = comparisons(av, ids) if plan is None else generic.comparisons(plan, av)
+    comps, notes = apply_comparisons(spec, generated, av, known, features)
     if len(comps) < 2:
-        found = ", ".join(c.removeprefix("f_") for c in av.columns) or "none"
-        return _refuse(
-            f"the records share fewer than two comparable attributes (found: {found}), "
-            "so no probabilistic link is made"
-        )
+        return _refuse(_too_few(comps, plan, av))
     if spec.blocking is not None:
-        candidates = overrides.rules(spec, spec.blocking, known, "blocking", av)
+        candidates = overrides.rules(spec, spec.blocking, known, "blocking", av, features)
+    elif plan is not None:
+        candidates = generic.candidate_rules(plan, av)
     else:
         candidates = candidate_rules(av, ids)
     if not candidates:
@@ -197,7 +210,7 @@ def score_pairs(
         # each comparison is estimated in one of them. A rule whose open pairs are too
         # few to train on is passed over for the next.
         em_rules = (
-            overrides.rules(spec, spec.training, known, "training", av)
+            overrides.rules(spec, spec.training, known, "training", av, features)
             if spec.training is not None
             else training_rules(counted, n, spec.pair_budget)
         )
@@ -248,7 +261,34 @@ def score_pairs(
     drawn = _charts(linker, data, pairs, spec, notes)
     chart_seconds = (time.perf_counter() - started[0], time.process_time() - started[1])
     note = "; ".join(notes) if notes else None
-    return Scored(pairs, note, counted, trained, model, list(av.columns), drawn, chart_seconds)
+    keys = set(plan.blocks.values()) if plan is not None else set()
+    compared = [c for c in av.columns if c not in keys]  # not blocking keys alone
+    return Scored(pairs, note, counted, trained, model, compared, drawn, chart_seconds)
+
+
+def _too_few(comps: dict[str, Any], plan: generic.Plan | None, av: Available) -> str:
+    """One sentence: which attributes the datasets share, and which they would need to."""
+    if plan is None or not plan.feature_of:
+        found = ", ".join(c.removeprefix("f_") for c in av.columns) or "none"
+        return (
+            f"the records share fewer than two comparable attributes (found: {found}), "
+            "so no probabilistic link is made"
+        )
+    found = ", ".join(_name(c) for c in comps) or "none"
+    lacking = sorted(a for a, c in plan.feature_of.items() if not av.has(c))
+    missing = (
+        f"; {', '.join(lacking)} are not held by two datasets with two distinct values"
+        if lacking
+        else ""
+    )
+    return (
+        f"the records share fewer than two comparable attributes (found: {found}{missing}), "
+        "so no probabilistic link is made"
+    )
+
+
+def _name(col: str) -> str:
+    return col.removeprefix("f_id_").removeprefix("f_")
 
 
 def _charts(

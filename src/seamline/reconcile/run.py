@@ -235,6 +235,7 @@ def _one(
         spec,
         [id_feature(a) for a in p.identifiers if a not in unique],
         [f"f_det_{a}" for a in unique],
+        p.plan,
     )
     scored = model.pairs
     clock.lap("splink", less=model.chart_seconds)

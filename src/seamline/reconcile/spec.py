@@ -95,6 +95,10 @@ class ReconcileSpec(_Model):
     """Per-attribute rule order, overriding ``truth``."""
     attributes: list[str] = Field(default_factory=list)
     """Attributes compared and published; empty = every attribute a linked dataset maps."""
+    legal_forms: list[str] | None = None
+    """Legal-form words taken off the ends of organisation names before they are compared
+    (``[Ltd, Limited, GmbH]``); default: the list of the ``cleanco`` package (194 terms of
+    67 countries). ``[]`` keeps every word."""
     name_scheme: SchemeName = "icao"
     """How Cyrillic names are romanized for the comparison keys."""
     u_max_pairs: float = Field(default=5e5, gt=0)

@@ -9,8 +9,13 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from seamline.exchange.data import REFERENCE as PEOPLE_FILE
-from seamline.exchange.data import DataUnavailable, PersonIndex, load_people, parse_ref
+from seamline.exchange.data import (
+    DataUnavailable,
+    PersonIndex,
+    load_people,
+    parse_ref,
+    reference_path,
+)
 from seamline.exchange.tracker import accesses
 from seamline.store import Store
 from seamline.store.models import AuditEvent
@@ -138,7 +143,7 @@ class PeopleCache:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, ws: Workspace) -> PersonIndex:
-        path = ws.data_dir / PEOPLE_FILE
+        path = reference_path(ws)
         stamp = path.stat().st_mtime if path.exists() else -1.0
         with self.lock:
             if self.entry is not None and self.entry[0] == stamp:

@@ -144,8 +144,12 @@ def entity_page(
                 "differs": any(c["differs"] for c in cells),
             }
         )
+    entity = next(
+        (s.entity for s in load_reconcile_specs(Path(ws.root)) if s.id == spec_id), "Entity"
+    )
     return {
         "entity_id": entity_id,
+        "entity": entity,
         "spec": spec_id,
         "record_count": golden.get("record_count"),
         "records": [

@@ -29,7 +29,7 @@ def register(app: FastAPI, kit: Kit) -> None:
             raise HTTPException(404, f"no entity {entity_id} in the reference data")
         await kit.audit.record(user.name, "view", f"entity:{entity_id}")
         ctx = {
-            "title": f"Entity {entity_id}",
+            "title": f"{page['entity']} {entity_id}",
             **page,
             "can_decide": user.role in DECIDE_ROLES,
             "decisions": [

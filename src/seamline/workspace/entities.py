@@ -8,9 +8,32 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 AttributeType = Literal["string", "date", "integer", "decimal", "code", "identifier", "boolean"]
+MatchKind = Literal[
+    "person_name",
+    "organisation_name",
+    "identifier",
+    "amount",
+    "date",
+    "text",
+    "address",
+    "phone",
+    "email",
+    "code",
+    "none",
+]
+"""How reconcile compares an attribute's values (docs/reconcile.md, *Any entity*)."""
+_MATCH_OF_TYPE: dict[str, MatchKind] = {
+    "string": "text",
+    "date": "date",
+    "integer": "amount",
+    "decimal": "amount",
+    "code": "code",
+    "identifier": "identifier",
+    "boolean": "code",
+}
 
 
 class AttributeSpec(BaseModel):
@@ -22,6 +45,27 @@ class AttributeSpec(BaseModel):
     type: AttributeType = "string"
     description: str = ""
     uri: str | None = None
+    match: MatchKind | None = None
+    """How reconcile compares the values; default from ``type`` (string: text, date:
+    date, integer and decimal: amount, code and boolean: code, identifier: identifier).
+    ``person_name`` puts the entity on the person model (name parts, birth date, sex)."""
+    tolerance: float | None = Field(default=None, ge=0)
+    """``amount``: values this far apart still agree (absolute, in the value's unit);
+    default: 1 % of the larger value."""
+    window_days: int | None = Field(default=None, ge=0)
+    """``date``: dates this many days apart still agree; default 31."""
+
+    def match_kind(self) -> MatchKind:
+        return self.match or _MATCH_OF_TYPE[self.type]
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self) -> AttributeSpec:
+        kind = self.match_kind()
+        if self.tolerance is not None and kind != "amount":
+            raise ValueError(f"tolerance applies to amounts only, and {self.name} is {kind}")
+        if self.window_days is not None and kind != "date":
+            raise ValueError(f"window_days applies to dates only, and {self.name} is {kind}")
+        return self
 
 
 class EntitySpec(BaseModel):
@@ -37,12 +81,27 @@ class EntitySpec(BaseModel):
     def attribute_names(self) -> list[str]:
         return [a.name for a in self.attributes]
 
+    def attribute(self, name: str) -> AttributeSpec | None:
+        return next((a for a in self.attributes if a.name == name), None)
 
-def _entity(eid: str, title: str, attrs: list[tuple[str, AttributeType, str]]) -> EntitySpec:
+    def person_shaped(self) -> bool:
+        """Whether reconcile links it with the person model (it has person names)."""
+        return any(a.match_kind() == "person_name" for a in self.attributes)
+
+
+def _entity(
+    eid: str,
+    title: str,
+    attrs: list[tuple[str, AttributeType, str]],
+    match: dict[str, MatchKind] | None = None,
+) -> EntitySpec:
+    kinds = match or {}
     return EntitySpec(
         id=eid,
         title=title,
-        attributes=[AttributeSpec(name=n, type=t, uri=u or None) for n, t, u in attrs],
+        attributes=[
+            AttributeSpec(name=n, type=t, uri=u or None, match=kinds.get(n)) for n, t, u in attrs
+        ],
     )
 
 
@@ -88,6 +147,15 @@ BUILTIN_ENTITIES: dict[str, EntitySpec] = {
                 ("region", "string", _LOCN + "adminUnitL2"),
                 ("country", "code", ""),
             ],
+            {
+                **dict.fromkeys(
+                    ("given_name", "family_name", "patronymic", "middle_name", "full_name"),
+                    "person_name",
+                ),
+                "address_full": "address",
+                "phone": "phone",
+                "email": "email",
+            },
         ),
         _entity(
             "Address",
@@ -106,6 +174,7 @@ BUILTIN_ENTITIES: dict[str, EntitySpec] = {
                 ("locality", "string", ""),
                 ("country", "code", ""),
             ],
+            {"full_address": "address"},
         ),
         _entity(
             "Business",
@@ -119,7 +188,15 @@ BUILTIN_ENTITIES: dict[str, EntitySpec] = {
                 ("registration_date", "date", ""),
                 ("address_full", "string", _LOCN + "fullAddress"),
                 ("activity_code", "code", _RO + "orgActivity"),
+                ("phone", "string", ""),
+                ("email", "string", ""),
             ],
+            {
+                "legal_name": "organisation_name",
+                "address_full": "address",
+                "phone": "phone",
+                "email": "email",
+            },
         ),
     )
 }
