@@ -53,6 +53,8 @@ class ParquetFiles:
     """Reads and writes a data folder's Parquet files, encrypted when given a key."""
 
     def __init__(self, key: bytes | None = None) -> None:
+        self.key = key
+        """The data key (None: in clear); the store's sealed columns derive theirs from it."""
         self._factory: pe.CryptoFactory | None = None
         if key is not None:
             # The client holds the key; pyarrow keeps the client for _CACHE.

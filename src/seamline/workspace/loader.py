@@ -115,6 +115,11 @@ class Workspace:
             self._parquet = ParquetFiles(resolve_key(spec, self.root) if spec else None)
         return self._parquet
 
+    @property
+    def data_key(self) -> bytes | None:
+        """The key of ``encryption:`` (None without it); ``Store.open(..., key=)`` takes it."""
+        return self.parquet.key
+
     def store_url(self, env: Mapping[str, str] | None = None) -> str:
         """The store URL: ``SEAMLINE_STORE``, else ``store:``, else SQLite in ``.seamline/``."""
         env = os.environ if env is None else env
