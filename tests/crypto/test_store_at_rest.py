@@ -4,12 +4,16 @@ read back in clear with the key, a clear error without it, re-encrypted by a rot
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import html
+import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from atrest_kit import BLOCK, ENV, DemoRun, new_key
-from sqlalchemy import select
+from sqlalchemy import select, text
 from storescan import in_clear, personal_values, postgres_cells, sqlite_cells
 
 from seamline.cli import main
@@ -24,7 +28,7 @@ from seamline.pipeline import run_pipeline
 from seamline.reconcile.decisions import active_decisions, record_decision
 from seamline.reconcile.worklist import load_worklist
 from seamline.store import Store
-from seamline.store.migrate import create_store_engine
+from seamline.store.migrate import create_store_engine, upgrade_engine
 from seamline.store.models import Discrepancy, Profile
 from seamline.store.sealing import reseal, sealed_columns
 from seamline.workspace import load_workspace
@@ -256,3 +260,83 @@ def test_on_postgresql_nothing_personal_is_in_clear(postgres_url: str, tmp_path:
         assert load_worklist(store) == worklist
         assert verify_audit(store, public_key=public_text(signing)).ok
     assert in_clear(postgres_cells(postgres_url), root) == {}
+
+
+def test_an_existing_store_upgrades_and_without_a_key_is_written_as_before(
+    store_url: str,
+) -> None:
+    """A store at the revision before the store key: upgraded in place, its rows read as
+    they were, and new rows written in clear exactly as before (no key, no sealing)."""
+    engine = create_store_engine(store_url)
+    try:
+        upgrade_engine(engine, "0005d")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO decisions (kind, subject, attribute, value, actor, reason, "
+                    "created_at, active) VALUES ('reject_link', 'a:1|b:2', NULL, NULL, 'x', "
+                    "'why', CURRENT_TIMESTAMP, TRUE)"
+                )
+            )
+    finally:
+        engine.dispose()
+    with Store.open(store_url) as store:
+        assert not store.encrypted
+        assert active_decisions(store).rejected == {("a:1", "b:2")}
+        record_decision(store, "force_link", "b:2|a:1", actor="x", reason="after all")
+        assert active_decisions(store).forced == {("a:1", "b:2")}
+        with store.session() as s:
+            s.add(Profile(run_id=_a_run(store), dataset="d", field="f", stats={"top": ["Ы"]}))
+        with store.engine.connect() as conn:
+            raw = conn.execute(text("SELECT subject, reason FROM decisions ORDER BY id")).all()
+            stats = conn.execute(text("SELECT stats FROM profiles")).scalar_one()
+    assert [tuple(r) for r in raw] == [("a:1|b:2", "why"), ("a:1|b:2", "after all")]
+    assert (json.loads(stats) if isinstance(stats, str) else stats) == {"top": ["Ы"]}
+
+
+def _a_run(store: Store) -> int:
+    return store.start_run("inventory", workspace="w")
+
+
+def test_the_ui_shows_the_worklist_in_clear_and_seals_a_stewards_decision(
+    encrypted_demo: DemoRun, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from seamline.ui import add_user, create_ui_app
+
+    demo = encrypted_demo.copy(tmp_path / "ws")
+    ws = demo.load()
+    add_user(ws, "aigul.toktogulova", "correct horse battery", "steward")
+    with _store(demo) as store:
+        row = next(r for r in load_worklist(store) if r["kind"] == "conflict")
+        app = create_ui_app(ws, store, today=dt.date(2026, 6, 1))
+        with TestClient(app) as client:
+            page = client.get("/login")
+            form = {"csrf": _csrf(page.text), "username": "aigul.toktogulova",
+                    "password": "correct horse battery"}  # fmt: skip
+            assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+            page = client.get("/worklist")
+            assert page.status_code == 200
+            value = row["values"].split("; ")[-1].split("=", 1)[1]
+            assert html.escape(value) in page.text and html.escape(row["chosen"]) in page.text
+            reason = "confirmed with the district office, 12203202300139"
+            resp = client.post(
+                "/worklist/decide",
+                data={"csrf": _csrf(page.text), "kind": "accept_value",
+                      "entity_id": row["entity_id"], "attribute": row["attribute"],
+                      "value": value, "reason": reason},
+                follow_redirects=False,
+            )  # fmt: skip
+            assert resp.status_code == 303
+        accepted = active_decisions(store).values[(row["entity_id"], row["attribute"])]
+        assert (accepted.value, accepted.reason) == (value, reason)
+    cells = sqlite_cells(_sqlite(demo))
+    assert not any(reason in v for vs in cells.values() for v in vs)
+    assert not any("12203202300139" in v for vs in cells.values() for v in vs)
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page has no CSRF field"
+    return found.group(1)

@@ -112,7 +112,8 @@ class Workspace:
         ``encryption:`` (resolved once, on first use), else in clear."""
         if self._parquet is None:
             spec = self.project.encryption
-            self._parquet = ParquetFiles(resolve_key(spec, self.root) if spec else None)
+            key = resolve_key(spec, self.root) if spec else None
+            self._parquet = ParquetFiles(key, spill=self.data_dir / "tmp")
         return self._parquet
 
     @property
