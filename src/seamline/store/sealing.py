@@ -29,6 +29,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     select,
     type_coerce,
 )
@@ -54,6 +55,10 @@ def sealed_columns() -> Iterator[tuple[Table, list[Column[Any]]]]:
 
 
 def stored_key_id(engine: Engine) -> str | None:
+    """The id of the key that sealed the store; None when it is in clear (or older than
+    the ``store_key`` table, opened without upgrading)."""
+    if not inspect(engine).has_table(StoreKey.__tablename__):
+        return None
     with engine.connect() as conn:
         kid: str | None = conn.scalar(select(StoreKey.key_id).where(StoreKey.id == 1))
     return kid
