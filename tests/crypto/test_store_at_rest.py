@@ -340,3 +340,23 @@ def _csrf(page: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     assert found, "the page has no CSRF field"
     return found.group(1)
+
+
+def test_the_review_packet_says_what_is_encrypted(
+    encrypted_demo: DemoRun, plain_demo: DemoRun
+) -> None:
+    from seamline.seams.review import build_packet, packet_digest, render_packet
+
+    def packet(demo: DemoRun) -> tuple[str, str]:
+        ws = demo.load()
+        seam = sorted(ws.seams)[0]
+        with _store(demo) as store:
+            html = render_packet(build_packet(ws, store, seam))
+        return html, packet_digest(ws, ws.seams[seam])
+
+    enc, enc_digest = packet(encrypted_demo)
+    plain, plain_digest = packet(plain_demo)
+    assert "encrypted: the data folder" in enc and "not encrypted" not in enc
+    assert "spill files are not" in enc
+    assert "not encrypted: seamline writes deliveries" in plain
+    assert enc_digest != plain_digest  # an approval of the one is not one of the other
