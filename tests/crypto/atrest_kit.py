@@ -78,7 +78,7 @@ def run_demo(root: Path, key: str | None) -> DemoRun:
             fh.write(BLOCK)
     demo = DemoRun(root, key)
     ws = demo.load()
-    with Store.open(ws.store_url(env={})) as store:
+    with Store.open(ws.store_url(env={}), key=ws.data_key) as store:
         summary = run_pipeline(ws, store)
     stages = [(s.stage, s.status) for s in summary.stages]
     assert stages == [

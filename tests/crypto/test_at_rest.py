@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pyarrow as pa
@@ -99,40 +98,3 @@ def test_a_file_in_clear_where_encryption_is_on_is_an_error(
     with pytest.raises(DataKeyError, match="is in clear") as caught:
         ws.parquet.read_table(clear)
     assert "--from-plain" in str(caught.value)
-
-
-# docs/security.md (At rest) lists these store columns as holding personal values in clear.
-DOCUMENTED_IN_CLEAR = {
-    ("discrepancies", "observed"),
-    ("discrepancies", "chosen"),
-    ("decisions", "value"),
-    ("decisions", "reason"),
-    ("decisions", "subject"),
-    ("audit_events", "details"),
-    ("audit_events", "resource"),
-    ("profiles", "stats"),
-    ("findings", "evidence"),
-}
-
-
-def test_the_store_holds_personal_values_only_where_the_docs_say(
-    encrypted_demo: DemoRun,
-) -> None:
-    """The store is not encrypted yet: its clear values must be the documented ones."""
-    ws = encrypted_demo.load()
-    store = Path(ws.store_url(env={}).removeprefix("sqlite:///"))
-    wanted = [v.decode() for values in needles(encrypted_demo.root).values() for v in values]
-    con = sqlite3.connect(store)
-    try:
-        tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        holding = set()
-        for table in tables:
-            columns = [c[1] for c in con.execute(f'PRAGMA table_info("{table}")')]
-            for column in columns:
-                values = [str(v) for (v,) in con.execute(f'SELECT "{column}" FROM "{table}"')]
-                if any(w in v for v in values for w in wanted):
-                    holding.add((table, column))
-    finally:
-        con.close()
-    assert ("discrepancies", "observed") in holding  # the demo's conflicts, in clear
-    assert holding <= DOCUMENTED_IN_CLEAR, holding - DOCUMENTED_IN_CLEAR

@@ -40,7 +40,7 @@ def catalog_export(
     ws = load(directory)
     if output is not None:
         writable(output)
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         stats = store.landing_stats()
     text = export_catalog(ws, fmt=fmt, stats=stats, base_uri=base_uri)  # type: ignore[arg-type]
     if output is None:

@@ -91,7 +91,8 @@ def open_store(directory: Path) -> AbstractContextManager[Store]:
     """The store of the workspace at ``directory``, opened (and upgraded) for a ``with``."""
     from seamline.store import Store
 
-    return Store.open(load(directory).store_url())
+    ws = load(directory)
+    return Store.open(ws.store_url(), key=ws.data_key)
 
 
 class _ProgressTask:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from seamline.crypto.parquet import ParquetFiles
 
 keys_app = typer.Typer(
-    help="The key the data folder's Parquet files are encrypted with (docs/security.md).",
+    help="The key the data folder's Parquet files and the store's personal columns are "
+    "encrypted with (docs/security.md).",
     no_args_is_help=True,
 )
 _err = Console(stderr=True, highlight=False)
@@ -27,8 +28,14 @@ _err = Console(stderr=True, highlight=False)
 
 def old_files(old_key_env: str | None, old_key_file: Path | None, from_plain: bool) -> ParquetFiles:
     """The files as they are now: under the old key, or in clear."""
+    from seamline.crypto.parquet import ParquetFiles
+
+    return ParquetFiles(old_key(old_key_env, old_key_file, from_plain))
+
+
+def old_key(old_key_env: str | None, old_key_file: Path | None, from_plain: bool) -> bytes | None:
+    """The key the data is under now; None when it is in clear."""
     from seamline.crypto.keys import parse_key
-    from seamline.crypto.parquet import PLAIN, ParquetFiles
 
     given = [n for n, v in (("--old-key-env", old_key_env), ("--old-key-file", old_key_file)) if v]
     if from_plain:
@@ -40,7 +47,7 @@ def old_files(old_key_env: str | None, old_key_file: Path | None, from_plain: bo
             hint="E.g. `seamline keys rotate --old-key-env SEAMLINE_OLD_DATA_KEY`.",
         )
     if from_plain:
-        return PLAIN
+        return None
     if old_key_env is not None:
         value = os.environ.get(old_key_env)
         if value is None:
@@ -48,13 +55,13 @@ def old_files(old_key_env: str | None, old_key_file: Path | None, from_plain: bo
                 f"the environment variable {old_key_env} is not set",
                 hint=f"Export the old key as {old_key_env} before running the command.",
             )
-        return ParquetFiles(parse_key(value, f"--old-key-env {old_key_env}"))
+        return parse_key(value, f"--old-key-env {old_key_env}")
     path = Path(str(old_key_file))
     try:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read the old key file {path}: {type(exc).__name__}") from None
-    return ParquetFiles(parse_key(text, f"--old-key-file {path}"))
+    return parse_key(text, f"--old-key-file {path}")
 
 
 @keys_app.command("rotate")
@@ -71,24 +78,29 @@ def rotate_command(
         bool, typer.Option("--from-plain", help="The files are in clear now (encrypt them).")
     ] = False,
 ) -> None:
-    """Re-encrypt every Parquet file of the data folder under the workspace's current key.
+    """Re-encrypt the data folder's Parquet files and the store's personal columns under
+    the workspace's current key.
 
     Point seamline.yaml's `encryption:` at the new key first; give the old one with
-    --old-key-env or --old-key-file (or --from-plain for files written before
-    encryption was on). Each file is replaced atomically; files the new key opens
-    already are left alone, so an interrupted rotation is finished by running it again.
+    --old-key-env or --old-key-file (or --from-plain for data written before
+    encryption was on). Each file is replaced atomically, and each store table is
+    re-encrypted in one transaction; files and values the new key opens already are left
+    alone, so an interrupted rotation is finished by running it again.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from seamline.crypto.parquet import ParquetFiles
     from seamline.crypto.rotate import rotate
+    from seamline.store.migrate import create_store_engine, safe_url, upgrade_engine
+    from seamline.store.sealing import reseal
     from seamline.workspace import load_workspace
 
-    old = old_files(old_key_env, old_key_file, from_plain)
+    old = old_key(old_key_env, old_key_file, from_plain)
     ws = load_workspace(directory)
     new = ws.parquet
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=_err) as bar:
-        result = rotate(ws.data_dir, old, new, _Reporter(bar))
+        result = rotate(ws.data_dir, ParquetFiles(old), new, _Reporter(bar))
     target = "the new key" if new.encrypted else "clear text (no encryption: in seamline.yaml)"
     _err.print(
         f"{result.total:,} Parquet files in {ws.data_dir}: {result.rotated:,} re-encrypted to "
@@ -98,10 +110,26 @@ def rotate_command(
     )
     for path, why in result.failed:
         _err.print(f"  {path}: {why}", markup=False, soft_wrap=True)
-    if result.failed:
+    engine = create_store_engine(ws.store_url())
+    try:
+        upgrade_engine(engine)
+        store = reseal(engine, old, new.key)
+    finally:
+        engine.dispose()
+    _err.print(
+        f"Store {safe_url(ws.store_url())}: {store.rows:,} rows re-encrypted to {target} "
+        f"({', '.join(f'{t} {n:,}' for t, n in store.rewritten.items() if n) or 'none'}), "
+        f"{store.current:,} values already on it, {len(store.failed):,} tables failed.",
+        markup=False,
+        soft_wrap=True,
+    )
+    for table, why in store.failed:
+        _err.print(f"  table {table}: {why}; left as it was", markup=False, soft_wrap=True)
+    if result.failed or store.failed:
         raise SeamlineError(
-            f"{len(result.failed):,} files could not be re-encrypted (listed above)",
-            hint="Give the key those files were written with, then run the command again.",
+            f"{len(result.failed):,} files and {len(store.failed):,} store tables could not "
+            "be re-encrypted (listed above)",
+            hint="Give the key they were written with, then run the command again.",
             exit_code=ExitCode.RUNTIME,
         )
 

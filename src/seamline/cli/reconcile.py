@@ -55,7 +55,7 @@ def reconcile_run(
     from seamline.store import Store
 
     ws = load(directory)
-    with Store.open(ws.store_url()) as store, progress_bars() as reporter:
+    with Store.open(ws.store_url(), key=ws.data_key) as store, progress_bars() as reporter:
         summary = run_pipeline(
             ws,
             store,
@@ -90,7 +90,7 @@ def reconcile_worklist(
     from seamline.store import Store
 
     ws = load(directory)
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         rows = load_worklist(
             store,
             attribute=attribute,
@@ -151,7 +151,7 @@ def reconcile_decide(
     from seamline.store import Store
 
     ws = load(directory)
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         decision = record_decision(
             store, kind, subject, actor=actor, reason=reason, attribute=attribute, value=value
         )

@@ -52,7 +52,7 @@ def retention_apply(
     at = parse_now(now)
     ws = load_workspace(directory)
     stage = RetentionStage(at, apply=apply)
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         summary = run_pipeline(ws, store, stages=[stage])
         done = stage.sweep
         if done is None:

@@ -44,7 +44,7 @@ def inventory(
     from seamline.store import Store
 
     ws = load(directory)
-    with Store.open(ws.store_url()) as store, progress_bars() as reporter:
+    with Store.open(ws.store_url(), key=ws.data_key) as store, progress_bars() as reporter:
         summary = run_pipeline(
             ws,
             store,
@@ -89,7 +89,7 @@ def harmonize(
         ws.dataset(explain)
         sys.stdout.write(explain_plan(ws, explain))
         return
-    with Store.open(ws.store_url()) as store, progress_bars() as reporter:
+    with Store.open(ws.store_url(), key=ws.data_key) as store, progress_bars() as reporter:
         summary = run_pipeline(
             ws,
             store,
@@ -135,7 +135,7 @@ def run(
     from seamline.store import Store
 
     ws = load(directory)
-    with Store.open(ws.store_url()) as store, progress_bars() as reporter:
+    with Store.open(ws.store_url(), key=ws.data_key) as store, progress_bars() as reporter:
         summary = run_pipeline(ws, store, reporter=reporter, datasets=dataset)
     print_summary(summary)
     raise typer.Exit(summary.exit_code)
@@ -154,7 +154,7 @@ def deliveries(
 
     ws = load(workspace)
     spec = ws.dataset(dataset)
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         rows = delivery_rows(store, spec.id)
     if not rows:
         out.print(f"No deliveries of {spec.id} yet; `seamline run {ws.root}` lands one.")
@@ -177,7 +177,7 @@ def runs(
     from seamline.store import Store
 
     ws = load(directory)
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         found = store.list_runs(limit=limit)
     table = Table()
     table.add_column("id", justify="right", no_wrap=True)

@@ -40,7 +40,7 @@ def check(
     # The console lines of new findings go to stderr with --json, so stdout stays JSON.
     notices = err if as_json else out
     stage = CheckStage(seams, console=lambda line: notices.print(line, markup=False))
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         summary = run_pipeline(ws, store, stages=[stage])
     report = stage.report
     if report is None:
@@ -111,7 +111,7 @@ def seams_health(ctx: typer.Context, directory: WorkspaceOpt = Path(".")) -> Non
     from seamline.store import Store
 
     ws = load(directory)
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         rows = seam_health(ws, store)
     table = Table(title="Seam health", title_justify="left")
     for col in (
@@ -166,7 +166,7 @@ def seams_review(
     for user in load_users(ws).values():
         role = str(user.get("role", "?"))
         roles[role] = roles.get(role, 0) + 1
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         packet = write_packet(ws, store, seam, output, ui_roles=roles)
     out.print(f"Wrote the review packet of {seam} to {output}.")
     out.print(f"Digest: {packet['digest']}")
@@ -190,7 +190,7 @@ def seams_approve(
     from seamline.store import Store
 
     ws = load(directory)
-    with Store.open(ws.store_url()) as store:
+    with Store.open(ws.store_url(), key=ws.data_key) as store:
         info, state = approve(ws, store, seam, role=role, name=by, note=note, digest=digest)
     out.print(f"Recorded: {info.name} approved seam {seam} as {info.role} (digest {info.digest}).")
     out.print(f"Approval of {seam}: {state.text}")

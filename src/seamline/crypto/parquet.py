@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from seamline.crypto.keys import DataKeyError
 from seamline.crypto.kms import MASTER_KEY_ID, WRONG_KEY, WorkspaceKms
-from seamline.engine import Engine
+from seamline.engine import SPILL_DIR, Engine, adopt
 
 ENCRYPTED_MAGIC = b"PARE"
 CLEAR_MAGIC = b"PAR1"
@@ -52,7 +52,11 @@ def is_encrypted(path: Path) -> bool | None:
 class ParquetFiles:
     """Reads and writes a data folder's Parquet files, encrypted when given a key."""
 
-    def __init__(self, key: bytes | None = None) -> None:
+    def __init__(self, key: bytes | None = None, *, spill: Path | None = None) -> None:
+        self.key = key
+        """The data key (None: in clear); the store's sealed columns derive theirs from it."""
+        self.spill = spill or SPILL_DIR
+        """Where engines on these files spill: ``<data_dir>/tmp`` for a workspace's."""
         self._factory: pe.CryptoFactory | None = None
         if key is not None:
             # The client holds the key; pyarrow keeps the client for _CACHE.
@@ -62,6 +66,16 @@ class ParquetFiles:
     @property
     def encrypted(self) -> bool:
         return self._factory is not None
+
+    def engine(self, **options: Any) -> Engine:
+        """An engine that spills into the data folder, encrypting its spill files when
+        these files are encrypted and DuckDB can (``engine.adopt``); ``options`` as
+        ``Engine``'s."""
+        return Engine(temp_directory=self.spill, encrypt_temp=self.encrypted, **options)
+
+    def adopt(self, con: Any) -> None:
+        """The same for a DuckDB connection a library opened (Splink's)."""
+        adopt(con, self.spill, encrypt=self.encrypted)
 
     # -- writing ---------------------------------------------------------------------
 

@@ -26,15 +26,40 @@ SPILL_DIR = Path(tempfile.gettempdir()) / "seamline-spill"
 own default is ``.tmp`` in the working directory, which would litter the user's folder."""
 
 
-def adopt(con: Any, directory: Path) -> None:
+def _set(con: Any, name: str, value: exp.Expr) -> None:
+    setting = exp.SetItem(this=exp.EQ(this=exp.column(name), expression=value))
+    con.execute(exp.Set(expressions=[setting]).sql(dialect=DIALECT))
+
+
+def adopt(con: Any, directory: Path, *, encrypt: bool = False) -> bool:
     """Set up a DuckDB connection a library opened (Splink's) as the engine's own: spill
-    to ``directory``, and no progress bar of DuckDB's on the user's terminal."""
-    for name, value in (
-        ("temp_directory", exp.Literal.string(str(directory))),
-        ("enable_progress_bar", exp.false()),
-    ):
-        setting = exp.SetItem(this=exp.EQ(this=exp.column(name), expression=value))
-        con.execute(exp.Set(expressions=[setting]).sql(dialect=DIALECT))
+    to ``directory``, and no progress bar of DuckDB's on the user's terminal.
+
+    With ``encrypt``, spill files are encrypted when this DuckDB can: its
+    ``temp_file_encryption`` writes with the crypto of the ``httpfs`` extension (OpenSSL)
+    and refuses, at the first spill, with only its built-in read-only one. So it is set
+    only when ``httpfs`` is installed and loads; returns whether it was set.
+    """
+    _set(con, "temp_directory", exp.Literal.string(str(directory)))
+    _set(con, "enable_progress_bar", exp.false())
+    if not encrypt or not _load_httpfs(con):
+        return False
+    _set(con, "temp_file_encryption", exp.true())
+    return True
+
+
+def _load_httpfs(con: Any) -> bool:
+    """Load ``httpfs`` if it is installed already (never downloads it)."""
+    found = con.execute(
+        "SELECT installed FROM duckdb_extensions() WHERE extension_name = 'httpfs'"
+    ).fetchall()
+    if not found or not found[0][0]:
+        return False
+    try:
+        con.execute("LOAD httpfs")
+    except duckdb.Error:
+        return False
+    return True
 
 
 class EngineError(SeamlineError):
@@ -53,6 +78,7 @@ class Engine:
         threads: int | None = None,
         memory_limit: str | None = None,
         temp_directory: Path | None = None,
+        encrypt_temp: bool = False,
     ) -> None:
         config: dict[str, str | bool | int | float | list[str]] = {}
         if threads:
@@ -62,7 +88,9 @@ class Engine:
         self._con = duckdb.connect(str(database), config=config)
         # Spill folder, and no bar of DuckDB's on the terminal for queries over two
         # seconds, across ours (harmonize) or a command's output: the caller shows progress.
-        adopt(self._con, temp_directory or SPILL_DIR)
+        self.temp_directory = temp_directory or SPILL_DIR
+        self.temp_encrypted = adopt(self._con, self.temp_directory, encrypt=encrypt_temp)
+        """Whether spill files are encrypted (asked for with ``encrypt_temp``, see adopt)."""
 
     def __enter__(self) -> Engine:
         return self

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Dialect
 from seamline.exchange.keys import public_text, sign
 from seamline.store import Store
 from seamline.store.models import AuditEvent, AuditSignature, utcnow
+from seamline.store.sealed import cipher_of
 
 COLUMNS = (
     "id", "at", "actor", "client", "action", "resource", "purpose", "outcome", "details",
@@ -148,7 +149,8 @@ class RowFormat:
             proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 self.process[name] = proc
-        self.json_is_text = dialect.name == "sqlite"
+        # Sealed details (encryption:) go through their bind processor, which encrypts.
+        self.json_is_text = dialect.name == "sqlite" and cipher_of(dialect) is None
         self.multi = self.positional and dialect.paramstyle in ("qmark", "format")
         self._prefix, _, self._group = self.sql.partition(" VALUES ")
         self._multi_sql: dict[int, str] = {}

@@ -44,7 +44,7 @@ def serve(
     config = config or ExchangeConfig()
     if tls is not None and tls.client_ca is not None:
         config.mutual_tls = True
-    with Store.open(store_url or ws.store_url()) as store:
+    with Store.open(store_url or ws.store_url(), key=ws.data_key) as store:
         app = create_app(ws, store, config)
         from seamline.ui import mount_ui
 

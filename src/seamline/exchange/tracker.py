@@ -3,7 +3,8 @@
 Data events name the entity ids they served in ``details.subjects``. Finding them
 narrows with a text match on the JSON (entity ids are unique hex strings, so the match
 is selective on SQLite and PostgreSQL alike), then checks membership exactly, so the
-answer never mentions anyone else.
+answer never mentions anyone else. In an encrypted store the details are sealed, so the
+text match is left out and every served data event is opened and checked.
 
 A bulk export (``person.export``) names no subjects, only their count and digest: it
 held every person of the reference at the time. The tracker lists each served export
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import ColumnElement, String, cast, or_, select
 
 from seamline.exchange.auditformat import _utc
 from seamline.store import Store
@@ -28,16 +29,13 @@ EXPORT_ACTION = "person.export"
 
 def accesses(store: Store, entity_id: str, *, limit: int = 500) -> list[dict[str, Any]]:
     """Served data requests that returned this person's data, newest first."""
+    data: ColumnElement[bool] = AuditEvent.action.in_(sorted(DATA_ACTIONS))
+    if not store.encrypted:  # sealed details: only the exact check below can look
+        data = data & cast(AuditEvent.details, String).like(f"%{entity_id}%")
     query = (
         select(AuditEvent)
         .where(AuditEvent.outcome == "ok")
-        .where(
-            or_(
-                (AuditEvent.action.in_(sorted(DATA_ACTIONS)))
-                & cast(AuditEvent.details, String).like(f"%{entity_id}%"),
-                AuditEvent.action == EXPORT_ACTION,
-            )
-        )
+        .where(or_(data, AuditEvent.action == EXPORT_ACTION))
         .order_by(AuditEvent.id.desc())
     )
     out: list[dict[str, Any]] = []

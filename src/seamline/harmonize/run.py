@@ -91,7 +91,7 @@ def harmonize_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
-    with Engine(memory_limit=memory_limit, temp_directory=ws.data_dir / "tmp") as engine:
+    with ws.parquet.engine(memory_limit=memory_limit) as engine:
         if plan.arrow:
             reader = stream(files, source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)

@@ -101,7 +101,7 @@ def profile_parquet(
         if f.name not in BOOKKEEPING_COLUMNS
     ]
     own = engine is None
-    eng = engine or Engine()
+    eng = engine or files.engine()
     try:
         files.view(eng, "landing", path)
         return _profile(eng, dataset, schema, refs, country)

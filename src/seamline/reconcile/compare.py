@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seamline.crypto.parquet import PLAIN, ParquetFiles
 from seamline.engine import Engine
 from seamline.normalize.names import name_key, spelling_key
 from seamline.normalize.registry import default_normalizers
@@ -198,10 +199,13 @@ def compare(
     spec: ReconcileSpec,
     record_entity: Sequence[str] | pa.Array[Any],
     decisions: Decisions,
+    *,
+    files: ParquetFiles = PLAIN,
 ) -> Compared:
-    """Classify every (entity, attribute) and choose the golden values."""
+    """Classify every (entity, attribute) and choose the golden values (on an engine that
+    spills where ``files`` say: the workspace's data folder)."""
     doubt_flags = default_normalizers().doubt_flags()
-    with Engine() as engine:
+    with files.engine() as engine:
         recs, ids = _records(p, spec, record_entity)
         engine.register_arrow("recs_in", recs)
         engine.register_arrow("hold", _holders(p))

@@ -75,8 +75,9 @@ def record_decision(
         subject = link_subject(*parts)
         attribute = value = None
     with store.session() as s:
-        same = select(Decision).where(Decision.subject == subject, Decision.active.is_(True))
-        for old in s.scalars(same):
+        # The subject is sealed when the store is encrypted: compared here, not in SQL.
+        active = s.scalars(select(Decision).where(Decision.active.is_(True)))
+        for old in (d for d in active if d.subject == subject):
             opposite = {old.kind, kind} == {"reject_link", "force_link"}
             if (old.kind == kind or opposite) and old.attribute == attribute:
                 old.active = False

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seamline.engine import SPILL_DIR, adopt
+from seamline.crypto.parquet import PLAIN, ParquetFiles
 from seamline.errors import SeamlineError
 from seamline.reconcile import charts, generic, overrides
 from seamline.reconcile.blocking import (
@@ -98,6 +98,8 @@ def score_pairs(
     identifiers: list[str] | None = None,
     unique: list[str] | None = None,
     plan: generic.Plan | None = None,
+    *,
+    files: ParquetFiles = PLAIN,
 ) -> Scored:
     """Pairs scored at or above the review threshold, by match probability.
 
@@ -151,7 +153,7 @@ def score_pairs(
         det,
     )
     db_api = DuckDBAPI()
-    adopt(db_api.duckdb_con, SPILL_DIR)
+    files.adopt(db_api.duckdb_con)  # spills where the workspace's engines spill
     # Splink reports untrainable levels as warnings on its logger; they are expected
     # here (EM blocked on birth date never sees a birth-date typo) and not for users.
     logging.getLogger("splink").setLevel(logging.ERROR)

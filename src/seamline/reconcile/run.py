@@ -236,6 +236,7 @@ def _one(
         [id_feature(a) for a in p.identifiers if a not in unique],
         [f"f_det_{a}" for a in unique],
         p.plan,
+        files=ws.parquet,
     )
     scored = model.pairs
     clock.lap("splink", less=model.chart_seconds)
@@ -251,7 +252,7 @@ def _one(
     )
     write_mapping(ws.parquet, map_path, spec.id, uids, record_entity)
     clock.lap("cluster")
-    compared = compare(p, spec, record_entity, decisions)
+    compared = compare(p, spec, record_entity, decisions, files=ws.parquet)
     golden_path = ws.data_dir / "reference" / f"{spec.id}.parquet"
     write_golden(
         ws.parquet,

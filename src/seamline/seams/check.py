@@ -66,7 +66,7 @@ def run_checks(
     started = time.perf_counter()
     now = now or dt.datetime.now(dt.UTC)
     report = CheckReport(run_id)
-    with Engine() as engine:
+    with ws.parquet.engine() as engine:
         for seam in select_seams(ws, seams):
             runs = latest_stage_runs(store, seam.provider)
             if "connect" not in runs and not parquet_columns(

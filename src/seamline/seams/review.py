@@ -61,6 +61,11 @@ ENCRYPTION = (
     "not encrypted: seamline writes deliveries (Parquet) and the store without encryption "
     "at rest; any disk or database encryption is outside what seamline knows"
 )
+ENCRYPTED = (
+    "encrypted: the data folder's Parquet files (Parquet modular encryption, AES-GCM) and the "
+    "store's columns that hold a person's values (AES-256-GCM), under the key of "
+    "`encryption:` in seamline.yaml; DuckDB's spill files are not (docs/security.md)"
+)
 RETENTION_ENFORCED = (
     "not enforced: seamline keeps every delivery it landed until someone deletes it"
 )
@@ -108,7 +113,7 @@ def packet_subject(ws: Workspace, seam: SeamSpec) -> dict[str, Any]:
         "storage": {
             "engine": ws.project.engine,
             "data_dir": ws.project.data_dir,
-            "encrypted": False,
+            "encrypted": ws.project.encryption is not None,
         },
     }
 
@@ -214,7 +219,7 @@ def build_packet(
             "data_dir": ws.project.data_dir,
             "store": safe_url(ws.store_url()),
             "store_kind": _store_kind(ws.store_url()),
-            "encryption": ENCRYPTION,
+            "encryption": ENCRYPTED if ws.project.encryption else ENCRYPTION,
         },
         "access": {
             "agreements": [

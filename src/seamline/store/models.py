@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from seamline.store.sealed import SealedJSON, SealedText
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -143,7 +145,8 @@ class Profile(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
     dataset: Mapped[str] = mapped_column(String(200), index=True)
     field: Mapped[str] = mapped_column(String(300))
-    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(SealedJSON("profiles.stats"), default=dict)
+    """Top values, smallest and largest of the field: sealed with ``encryption:``."""
 
 
 class ConnectorState(Base):
@@ -202,9 +205,11 @@ class Discrepancy(Base):
     entity_id: Mapped[str] = mapped_column(String(100), index=True)
     attribute: Mapped[str] = mapped_column(String(200))
     classification: Mapped[str] = mapped_column(String(20))
-    observed: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    chosen: Mapped[str | None] = mapped_column(Text)
-    reason: Mapped[str | None] = mapped_column(Text)
+    observed: Mapped[dict[str, Any]] = mapped_column(
+        SealedJSON("discrepancies.observed"), default=dict
+    )
+    chosen: Mapped[str | None] = mapped_column(SealedText("discrepancies.chosen"))
+    reason: Mapped[str | None] = mapped_column(SealedText("discrepancies.reason"))
 
 
 class Decision(Base):
@@ -213,11 +218,12 @@ class Decision(Base):
     __tablename__ = "decisions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(300), index=True)
+    subject: Mapped[str] = mapped_column(SealedText("decisions.subject"), index=True)
+    """Two record keys (a link decision) or an entity id: sealed, so never filtered in SQL."""
     attribute: Mapped[str | None] = mapped_column(String(200))
-    value: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(SealedText("decisions.value"))
     actor: Mapped[str] = mapped_column(String(200))
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(SealedText("decisions.reason"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -231,10 +237,13 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     client: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(100))
-    resource: Mapped[str | None] = mapped_column(String(500))
+    resource: Mapped[str | None] = mapped_column(SealedText("audit_events.resource"))
     purpose: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(20))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(
+        SealedJSON("audit_events.details"), default=dict
+    )
+    """Sealed with ``encryption:``; the chain's hashes cover the values in clear."""
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -280,3 +289,13 @@ class Approval(Base):
     digest: Mapped[str] = mapped_column(String(64))
     """SHA-256 (hex) of the review packet's approved content."""
     approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoreKey(Base):
+    """Which data key seals the store's sealed columns; no row: they are in clear."""
+
+    __tablename__ = "store_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    """The key's public id (``seamline.crypto.values.key_id``), never the key."""
+    sealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

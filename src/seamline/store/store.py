@@ -37,6 +37,8 @@ from seamline.store.models import (
 )
 from seamline.store.process import host_name, started_at
 from seamline.store.retention import RetentionStore
+from seamline.store.sealed import cipher_of
+from seamline.store.sealing import open_with_key
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,14 @@ class Store(DeliveryStore, RetentionStore):
 
     @classmethod
     @contextmanager
-    def open(cls, url: str, *, upgrade: bool = True) -> Iterator[Store]:
+    def open(cls, url: str, *, upgrade: bool = True, key: bytes | None = None) -> Iterator[Store]:
         """Open the store at ``url``, creating or upgrading its schema when ``upgrade``.
 
         A store at a revision this seamline does not know is refused unchanged; an
         existing store at an older revision is upgraded, and a warning says so (the
-        schema change is not one a team should learn of by surprise).
+        schema change is not one a team should learn of by surprise). ``key`` is the
+        workspace's data key (``Workspace.data_key``): it seals the personal columns, and
+        it must be the key the store was sealed with (``store.sealing``).
         """
         engine = create_store_engine(url)
         try:
@@ -135,6 +139,7 @@ class Store(DeliveryStore, RetentionStore):
                     )
             else:
                 check_known(current_revision(engine), url)
+            open_with_key(engine, key)
             yield cls(engine)
         finally:
             engine.dispose()
@@ -143,6 +148,11 @@ class Store(DeliveryStore, RetentionStore):
     def session(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the personal columns are sealed (then no SQL may filter on them)."""
+        return cipher_of(self.engine.dialect) is not None
 
     @property
     def url(self) -> str:

@@ -116,8 +116,14 @@ class Workspace:
         ``encryption:`` (resolved once, on first use), else in clear."""
         if self._parquet is None:
             spec = self.project.encryption
-            self._parquet = ParquetFiles(resolve_key(spec, self.root) if spec else None)
+            key = resolve_key(spec, self.root) if spec else None
+            self._parquet = ParquetFiles(key, spill=self.data_dir / "tmp")
         return self._parquet
+
+    @property
+    def data_key(self) -> bytes | None:
+        """The key of ``encryption:`` (None without it); ``Store.open(..., key=)`` takes it."""
+        return self.parquet.key
 
     def store_url(self, env: Mapping[str, str] | None = None) -> str:
         """The store URL: ``SEAMLINE_STORE``, else ``store:``, else SQLite in ``.seamline/``."""
