@@ -235,7 +235,7 @@ def test_on_postgresql_nothing_personal_is_in_clear(postgres_url: str, tmp_path:
     pins = sorted(personal_values(root)["identifiers"])[:4]
     with Store.open(postgres_url, key=ws.data_key) as store:
         summary = run_pipeline(ws, store)
-        assert [s.status for s in summary.stages] == ["ok"] * 6
+        assert {s.status for s in summary.stages} == {"ok"}, summary.stages
         append_now(store, signing, _lookups(store, pins))
         worklist = load_worklist(store)
         with store.session() as s:
