@@ -4,6 +4,7 @@ the billing scenario each agency's portal reads its own invoices only."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,12 @@ def test_an_agency_reads_only_its_own_invoices(served: tuple[TestClient, Store, 
     # Another agency's portal gets its own rows, none of agency-01's.
     other = client.get("/v1/datasets/invoices", headers=_headers(keys["portal-a02"])).json()
     assert other["rows"] and {x["agency_id"] for x in other["rows"]} == {"agency-02"}
+    # The OpenAPI document declares the route as the server takes it.
+    doc = client.get("/openapi.json", headers=_headers(keys["portal-a01"])).json()
+    params = doc["paths"]["/v1/datasets/{ident}"]["get"]["parameters"]
+    assert "X-Seamline-Purpose" in {p["name"] for p in params}
+    pattern = next(p for p in params if p["name"] == "ident")["schema"]["pattern"]
+    assert re.match(pattern, "invoices") and not re.match(pattern, "../x")
 
 
 def test_refusals_are_refused_and_audited(served: tuple[TestClient, Store, Any]) -> None:
