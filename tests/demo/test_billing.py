@@ -128,7 +128,12 @@ def test_the_spec_validates_with_its_derived_files_beside_it(tmp_path: Path) -> 
     derived = sorted(p.stem for p in (root / "derived").glob("*.yaml"))
     assert derived == sorted(["billing_lines", "invoices", "payment_links", "invoice_aging",
                               "category_totals"])  # fmt: skip
-    assert len(ws.seams) == 38  # each agency's own billing lines, under its own agreement
+    # Each agency's own billing lines and its own invoices, each under its own agreement.
+    assert len(ws.seams) == 76
+    invoices = {s.consumer: s.agreement.rows for s in ws.seams.values() if s.provider == "invoices"}
+    assert len(invoices) == 38
+    rows = invoices["portal-a07"]
+    assert rows is not None and (rows.column, rows.equals) == ("agency_id", "agency-07")
 
 
 def test_the_evaluation_says_what_was_not_computed(tmp_path: Path) -> None:

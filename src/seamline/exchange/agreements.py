@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from seamline.exchange.errors import ApiError
 from seamline.workspace.loader import Workspace
-from seamline.workspace.models import SeamSpec
+from seamline.workspace.models import RowsSpec, SeamSpec
 
 ENTITY = "Person"
 
@@ -28,6 +28,8 @@ class Grant:
     legal_basis: str
     attributes: tuple[str, ...]
     entity: str = ENTITY
+    rows: tuple[RowsSpec, ...] | None = None
+    """A derived dataset's rows the grant covers, any of them (None: every row)."""
 
 
 def entity_seams(ws: Workspace, system: str, entity: str) -> list[SeamSpec]:
@@ -38,6 +40,11 @@ def entity_seams(ws: Workspace, system: str, entity: str) -> list[SeamSpec]:
         if seam.consumer == system and ds is not None and ds.entity == entity:
             out.append(seam)
     return out
+
+
+def derived_seams(ws: Workspace, system: str, derived: str) -> list[SeamSpec]:
+    """The seams serving ``system`` whose provider is the derived dataset ``derived``."""
+    return [s for s in ws.seams.values() if s.consumer == system and s.provider == derived]
 
 
 def person_seams(ws: Workspace, system: str) -> list[SeamSpec]:
@@ -51,11 +58,13 @@ def grant_for(
     today: dt.date,
     unapproved: Callable[[str], str | None] | None = None,
     entity: str = ENTITY,
+    derived: str | None = None,
 ) -> Grant:
     """The grant for this system and purpose today, or an ApiError 400/403 saying why not.
 
     ``unapproved(seam_id)`` says why a seam lacks the approvals the workspace requires
-    (None when it may be served); such a seam grants nothing.
+    (None when it may be served); such a seam grants nothing. With ``derived``, the
+    seams whose provider is that derived dataset grant, each with its row restriction.
     """
     if not purpose:
         raise ApiError(
@@ -63,12 +72,15 @@ def grant_for(
             "purpose_required",
             "name the purpose of the request in the X-Seamline-Purpose header",
         )
-    seams = entity_seams(ws, system, entity)
+    if derived is None:
+        seams, what = entity_seams(ws, system, entity), f"{entity} data"
+    else:
+        seams, what = derived_seams(ws, system, derived), f"the dataset {derived!r}"
     if not seams:
         raise ApiError(
             403,
             "no_agreement",
-            f"system {system!r} has no data-sharing agreement for {entity} data",
+            f"system {system!r} has no data-sharing agreement for {what}",
         )
     matching = [s for s in seams if s.agreement.purpose == purpose]
     if not matching:
@@ -109,6 +121,8 @@ def grant_for(
             code = "agreement_expired"
         raise ApiError(403, code, f"agreement {a.reference} (seam {seam.id}) {why}")
     first = active[0]
+    limits = [s.agreement.rows for s in active]
+    rows = None if any(r is None for r in limits) else tuple(r for r in limits if r is not None)
     return Grant(
         seam=",".join(s.id for s in active),
         agreement=",".join(s.agreement.reference for s in active),
@@ -116,4 +130,5 @@ def grant_for(
         legal_basis=first.agreement.legal_basis,
         attributes=tuple(attrs),
         entity=entity,
+        rows=rows,
     )

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from seamline.exchange.agreements import Grant
 from seamline.exchange.data import Person
+from seamline.exchange.dataset_routes import add_dataset_routes
 from seamline.exchange.entity_routes import add_entity_routes, find
 from seamline.exchange.errors import ERROR_RESPONSES, HTTP_CODES, ApiError, envelope
 from seamline.exchange.export import FORMATS, ndjson_chunks, parquet_chunks, subjects_digest
@@ -379,6 +380,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         )
 
     add_entity_routes(app, ex)
+    add_dataset_routes(app, ex)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from seamline.exchange.agreements import ENTITY
 from seamline.exchange.data import PersonIndex
+from seamline.workspace.derived import DERIVED_ID
 from seamline.workspace.loader import Workspace
 
 PERSON_REF = "#/components/schemas/Person"
@@ -236,13 +237,15 @@ def add_security(
                 if p.get("in") == "path" and p.get("name") == "ref":
                     pattern = entity_ref if path.startswith("/v1/entities") else ref_pattern
                     p["schema"] = {**p.get("schema", {}), "pattern": pattern}
+                if p.get("in") == "path" and p.get("name") == "ident":
+                    p["schema"] = {**p.get("schema", {}), "pattern": DERIVED_ID}
                 if p.get("in") == "query" and p.get("name") == "birth_date":
                     p["schema"] = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-            if path.startswith(("/v1/persons", "/v1/entities")):
+            if path.startswith(("/v1/persons", "/v1/entities", "/v1/datasets")):
                 params.append(
                     _header(PURPOSE_HEADER, True, "Why the data is read; an agreement's purpose.")
                 )
-            if path.startswith(("/v1/persons", "/v1/entities", "/v1/tracker")):
+            if path.startswith(("/v1/persons", "/v1/entities", "/v1/datasets", "/v1/tracker")):
                 params.append(
                     _header("X-Seamline-User", False, "The end user on whose behalf, as claimed.")
                 )

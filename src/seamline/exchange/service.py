@@ -341,7 +341,7 @@ class Exchange:
         _known_query(request)
         return ctx
 
-    def authorize(self, ctx: Context, entity: str = "Person") -> Grant:
+    def authorize(self, ctx: Context, entity: str = "Person", derived: str | None = None) -> Grant:
         ctx.grant = grant_for(
             self.ws,
             ctx.caller.system,
@@ -349,6 +349,7 @@ class Exchange:
             self.today,
             self.approvals.unapproved,
             entity,
+            derived,
         )
         return ctx.grant
 

@@ -31,10 +31,12 @@ from seamline.workspace.models import SeamSpec
 def select_seams(ws: Workspace, seams: Sequence[str] | None) -> list[SeamSpec]:
     """The named seams (all when none are named); an unknown name is a usage error.
 
-    A derived dataset's id is a name too (its contract is checked): it is skipped here.
+    A derived dataset's id is a name too (its contract is checked): it is skipped here,
+    as are seams whose provider is a derived dataset (served, its contract checked as
+    the derived dataset's).
     """
     if not seams:
-        return [ws.seams[k] for k in sorted(ws.seams)]
+        return [ws.seams[k] for k in sorted(ws.seams) if ws.seams[k].provider not in ws.derived]
     out = []
     for name in seams:
         if name in ws.derived:
@@ -47,7 +49,8 @@ def select_seams(ws: Workspace, seams: Sequence[str] | None) -> list[SeamSpec]:
                 + (f" (did you mean {guess!r}?)" if guess else ""),
                 allowed=", ".join(sorted(known)) or "none: add a file under seams/",
             )
-        out.append(ws.seams[name])
+        if ws.seams[name].provider not in ws.derived:
+            out.append(ws.seams[name])
     return out
 
 

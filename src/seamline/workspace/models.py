@@ -309,6 +309,13 @@ class SeamOwner(Spec):
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class RowsSpec(Spec):
+    """Which rows an agreement covers: those whose ``column`` equals ``equals``."""
+
+    column: str
+    equals: str | int
+
+
 class AgreementSpec(Spec):
     reference: str
     purpose: str = Field(pattern=ID)
@@ -318,6 +325,8 @@ class AgreementSpec(Spec):
     """How long the provider's records are kept (an ISO 8601 duration, e.g. ``P5Y``)."""
     starts: dt.date
     expires: dt.date | None = None
+    rows: RowsSpec | None = None
+    """Only these rows of a derived provider are served (None: every row)."""
 
     _period = field_validator("retention")(check_period)
 

@@ -203,13 +203,24 @@ def check_references(ws: Workspace) -> list[Issue]:
             agencies,
             target="agencies",
         )
+        if seam.provider in w.derived:
+            _derived_seam(r, sid)
+            continue
+        if seam.agreement.rows is not None:
+            r.problem(
+                "seam",
+                sid,
+                ("agreement", "rows"),
+                "a row restriction applies to a derived provider only",
+                "Name a derived dataset as the provider, or remove `rows:`.",
+            )
         if not r.check(
             "seam",
             sid,
             ("provider",),
             seam.provider,
             "provider dataset",
-            list(w.datasets),
+            [*w.datasets, *w.derived],
             target="datasets",
         ):
             continue
@@ -241,6 +252,37 @@ def check_references(ws: Workspace) -> list[Issue]:
     from seamline.workspace.derived_checks import derived_issues
 
     return r.issues + derived_issues(ws)
+
+
+def _derived_seam(r: _Refs, sid: str) -> None:
+    """A seam over a derived dataset: its attributes and row column are the query's
+    columns, when the query names them (``SELECT *`` is checked when served)."""
+    from seamline.workspace.derived import QueryProblem, output_columns, parse_query
+    from seamline.workspace.models import ContractSpec
+
+    seam = r.ws.seams[sid]
+    spec = r.ws.derived[seam.provider]
+    if seam.contract != ContractSpec():
+        r.problem(
+            "seam",
+            sid,
+            ("contract",),
+            f"a seam over the derived dataset {spec.id} has no contract of its own",
+            f"Write the rules under `contract:` in derived/{spec.id}.yaml.",
+        )
+    try:
+        named = output_columns(parse_query(spec.sql))
+    except QueryProblem:  # reported on the derived dataset
+        return
+    if named is None:
+        return
+    columns = [*spec.primary_key, *named]
+    what = f"column of derived dataset {spec.id}"
+    for i, name in enumerate(seam.agreement.attributes):
+        r.check("seam", sid, ("agreement", "attributes", i), name, what, columns)
+    if seam.agreement.rows is not None:
+        rows = seam.agreement.rows
+        r.check("seam", sid, ("agreement", "rows", "column"), rows.column, what, columns)
 
 
 def check_normalizers(ws: Workspace, registry: NormalizerRegistry | None = None) -> list[Issue]:

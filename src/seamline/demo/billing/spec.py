@@ -1,6 +1,7 @@
 """The billing workspace spec, written as a user would: one dataset template for the 38
 agencies' workbooks, the bank's two files, the entities, the category code list with a
-crosswalk per agency, and a seam per agency for its own billing lines."""
+crosswalk per agency, and seams per agency for its own billing lines and its own
+invoices (the derived ``invoices``, restricted to its rows)."""
 
 from __future__ import annotations
 
@@ -265,6 +266,25 @@ contract:
 """
 
 
+def _invoices_seam(a: Agency) -> str:
+    return f"""\
+# {a.name} reads its own invoices only: the derived invoices, its rows.
+id: own-invoices-a{a.number:02d}
+title: "{a.name}: its own invoices"
+provider: invoices
+consumer: portal-a{a.number:02d}
+owner: {{name: "Mira Calder", agency: shared-services, email: m.calder@ssn.example.gov}}
+agreement:
+  reference: "SSN-INV-{a.number:02d}"
+  purpose: billing-review
+  legal_basis: "Shared services agreement 2026, annex B (invented)"
+  attributes: [invoice_id, agency_id, period, total, lines]
+  rows: {{column: agency_id, equals: {a.id}}}
+  starts: 2026-01-01
+  expires: 2027-12-31
+"""
+
+
 def _portal(a: Agency) -> str:
     return f"""\
 id: portal-a{a.number:02d}
@@ -300,6 +320,7 @@ def spec_files(agencies: list[Agency]) -> dict[str, str]:
     for a in agencies:
         files[f"systems/portal-a{a.number:02d}.yaml"] = _portal(a)
         files[f"seams/own-billing-a{a.number:02d}.yaml"] = _seam(a)
+        files[f"seams/own-invoices-a{a.number:02d}.yaml"] = _invoices_seam(a)
     return files
 
 
