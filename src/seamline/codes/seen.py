@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 from seamline.errors import SourceError, UsageError
 from seamline.plugins import did_you_mean
 from seamline.sources.deliveries import state_path
@@ -60,7 +60,7 @@ def values_seen(
         .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("v"))
         .limit(limit)
     )
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         ws.parquet.view(engine, "landing", path)
         return [(str(v), int(n)) for v, n in engine.rows(query)]
 

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
-from seamline.errors import SeamlineError
+from seamline.engine.base import EngineError
 
 DIALECT = "duckdb"
 
@@ -37,14 +37,11 @@ def adopt(con: Any, directory: Path) -> None:
         con.execute(exp.Set(expressions=[setting]).sql(dialect=DIALECT))
 
 
-class EngineError(SeamlineError):
-    """The engine could not run a statement."""
-
-
-class Engine:
+class DuckDBEngine:
     """A DuckDB connection that runs sqlglot trees and returns Arrow."""
 
     dialect = DIALECT
+    where = "the embedded DuckDB engine"
 
     def __init__(
         self,
@@ -64,7 +61,7 @@ class Engine:
         # seconds, across ours (harmonize) or a command's output: the caller shows progress.
         adopt(self._con, temp_directory or SPILL_DIR)
 
-    def __enter__(self) -> Engine:
+    def __enter__(self) -> DuckDBEngine:
         return self
 
     def __exit__(self, *exc: object) -> None:

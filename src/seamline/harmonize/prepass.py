@@ -26,7 +26,7 @@ import pyarrow.compute as _pc
 from sqlglot import exp
 
 from seamline.crypto.parquet import ParquetFiles
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 from seamline.harmonize.plan import ArrowChain, HarmonizePlan
 from seamline.normalize.base import combine_flags
 from seamline.sources.base import RECORD_NO, SOURCE_POS
@@ -147,7 +147,7 @@ def stream(
     memos = [DistinctMemo(chain) for chain in plan.arrow]
 
     def batches() -> Iterator[pa.RecordBatch]:
-        with Engine(threads=1) as reader_engine:
+        with DuckDBEngine(threads=1) as reader_engine:
             files.view(reader_engine, PREPASS_SOURCE, path)
             for batch in reader_engine.batches(query, batch_rows):
                 arrays = [batch.column(c) for c in columns]

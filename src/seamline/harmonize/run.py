@@ -16,6 +16,7 @@ from seamline.harmonize.prepass import BATCH_ROWS, Progress, stream
 from seamline.normalize import NormalizerRegistry
 from seamline.sources.base import SOURCE_POS
 from seamline.sources.deliveries import state_path
+from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 
 EXAMPLES = 5
@@ -91,7 +92,9 @@ def harmonize_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
-    with Engine(memory_limit=memory_limit, temp_directory=ws.data_dir / "tmp") as engine:
+    with open_engine(
+        ws.project, memory_limit=memory_limit, temp_directory=ws.data_dir / "tmp"
+    ) as engine:
         if plan.arrow:
             reader = stream(files, source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)

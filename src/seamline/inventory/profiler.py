@@ -10,7 +10,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from seamline.crypto.parquet import ParquetFiles
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine, Engine
 from seamline.inventory import profile_sql as q
 from seamline.inventory.detectors import Detection, detect
 from seamline.sources.base import BOOKKEEPING_COLUMNS
@@ -101,7 +101,7 @@ def profile_parquet(
         if f.name not in BOOKKEEPING_COLUMNS
     ]
     own = engine is None
-    eng = engine or Engine()
+    eng = engine or DuckDBEngine()
     try:
         files.view(eng, "landing", path)
         return _profile(eng, dataset, schema, refs, country)

@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 from seamline.normalize.names import name_key, spelling_key
 from seamline.normalize.registry import default_normalizers
 from seamline.reconcile.decisions import Decisions
@@ -197,7 +197,7 @@ def compare(
 ) -> Compared:
     """Classify every (entity, attribute) and choose the golden values."""
     doubt_flags = default_normalizers().doubt_flags()
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         recs, ids = _records(p, spec, record_entity)
         engine.register_arrow("recs_in", recs)
         engine.register_arrow("hold", _holders(p))
@@ -235,7 +235,7 @@ def compare(
 
 
 def _rows(
-    engine: Engine,
+    engine: DuckDBEngine,
     out: Compared,
     spec: ReconcileSpec,
     i: int,

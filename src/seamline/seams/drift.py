@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 from seamline.seams.check import select_seams
 from seamline.seams.history import deliveries, profiles, reported_keys, schemas
 from seamline.seams.report import owner_text
@@ -342,7 +342,7 @@ def new_codes(ws: Workspace, store: Store, seam: SeamSpec) -> list[_Change]:
         return []
     known = reported_keys(store, "drift.new_code", seam.id)
     out: list[_Change] = []
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         ws.parquet.view(engine, "seam_codes", path)
         for f in fields:
             if f.attribute is None:

@@ -34,7 +34,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from seamline.crypto.parquet import ParquetFiles
-from seamline.engine import Engine, EngineError
+from seamline.engine import DuckDBEngine, EngineError
 from seamline.errors import SeamlineError, SourceError
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import (
@@ -303,7 +303,7 @@ def merge(files: ParquetFiles, inputs: list[Path], key: list[str], out: Path) ->
     query = query.order_by(exp.column(RECORD_NO))
     partial = out.with_name(out.name + ".partial")
     try:
-        with Engine() as engine:
+        with DuckDBEngine() as engine:
             files.view(engine, MERGE_SOURCE, inputs)
             files.copy(engine, query, partial)
     except (EngineError, pa.ArrowException) as exc:
