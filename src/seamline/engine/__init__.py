@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from seamline.engine.spark_engine import SparkEngine
 
 
-def spark_engine(master: str, conf: Mapping[str, str] | None = None) -> "SparkEngine":
+def open_spark(master: str, conf: Mapping[str, str] | None = None) -> "SparkEngine":
     """A Spark engine in the process's session on ``master`` (started on first use)."""
     from seamline.engine.spark_engine import SparkEngine
 
     return SparkEngine(master, conf)
 
 
-__all__ = ["SPILL_DIR", "DuckDBEngine", "Engine", "EngineError", "adopt", "spark_engine"]
+__all__ = ["SPILL_DIR", "DuckDBEngine", "Engine", "EngineError", "adopt", "open_spark"]

@@ -175,7 +175,9 @@ class SparkEngine:
 
     def parquet_view(self, name: str, paths: Sequence[Path]) -> None:
         """Parquet files read by the cluster, several united by column name."""
-        reader = self._spark.read.option("mergeSchema", "true")
+        reader = self._spark.read
+        if len(paths) > 1:  # merging footers is a job of its own: only when there are several
+            reader = reader.option("mergeSchema", "true")
         frame = self._run(lambda: reader.parquet(*(uri(p) for p in paths)))
         frame.createOrReplaceTempView(name)
         self._views.add(name)

@@ -99,8 +99,69 @@ BEFORE: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
 """Rewrites needed before the round trip through DuckDB text loses what a function meant."""
 
 
-TYPED: dict[type[exp.Expr], Callable[[list[exp.Expr]], exp.Expr]] = {
-    exp.RegexpFullMatch: _full_match,
+def _java_replacement(text: str, shift: int) -> str:
+    """A DuckDB (RE2) replacement as Java's: ``\\N`` -> ``$N`` (group N+shift), ``$`` literal."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            out.append(f"${int(nxt) + shift}" if nxt.isdigit() else "\\" + nxt)
+            i += 2
+            continue
+        out.append("\\$" if ch == "$" else ch)
+        i += 1
+    return "".join(out)
+
+
+def _regexp_replace(node: exp.Expr) -> exp.Expr:
+    """DuckDB replaces the first match unless given ``'g'``; Spark replaces every match.
+    The first only: the pattern framed by what comes before (as little as possible) and
+    after, both kept."""
+    pattern, replacement = node.args.get("expression"), node.args.get("replacement")
+    modifiers = node.args.get("modifiers")
+    if not isinstance(pattern, exp.Literal) or not isinstance(replacement, exp.Literal):
+        raise ValueError("regexp_replace needs a constant pattern and replacement on Spark")
+    every = isinstance(modifiers, exp.Literal) and "g" in str(modifiers.this)
+    if every:
+        return exp.RegexpReplace(
+            this=node.this,
+            expression=pattern,
+            replacement=exp.Literal.string(_java_replacement(replacement.this, 0)),
+        )
+    # Numbered groups: Spark would substitute a ${name} in the SQL text as a variable.
+    framed = f"(?s)^(.*?)(?:{pattern.this})(.*)$"
+    rest = _groups(pattern.this) + 2
+    return exp.RegexpReplace(
+        this=node.this,
+        expression=exp.Literal.string(framed),
+        replacement=exp.Literal.string(f"$1{_java_replacement(replacement.this, 1)}${rest}"),
+    )
+
+
+def _groups(pattern: str) -> int:
+    """How many capturing groups a regular expression has (by its parentheses)."""
+    count, i, in_class = 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(" and not pattern.startswith("(?", i):
+            count += 1
+        elif pattern.startswith("(?<", i) and not pattern.startswith(("(?<=", "(?<!"), i):
+            count += 1  # a named group is numbered too
+        i += 1
+    return count
+
+
+TYPED: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
+    exp.RegexpFullMatch: lambda n: _full_match([n.this, n.expression]),
+    exp.RegexpReplace: _regexp_replace,
 }
 """Nodes sqlglot knows but writes for Spark under DuckDB's name: their Spark equivalent."""
 
@@ -111,7 +172,7 @@ def _rewrite(tree: exp.Expr, table: dict[str, Callable[[list[exp.Expr]], exp.Exp
     for node in reversed(list(tree.walk())):  # reversed pre-order: children before parents
         typed = TYPED.get(type(node)) if table is REWRITES else None
         if typed is not None:
-            new = typed([node.this, node.expression])
+            new = typed(node)
         elif isinstance(node, exp.Anonymous) and str(node.this).upper() in table:
             new = table[str(node.this).upper()](list(node.expressions))
         else:

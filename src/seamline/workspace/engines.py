@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from seamline.engine import DuckDBEngine, Engine, spark_engine
+from seamline.engine import DuckDBEngine, Engine, open_spark
 from seamline.workspace.issues import Issue
 from seamline.workspace.project import ProjectSpec
 from seamline.workspace.yamlpos import Positions
@@ -35,7 +35,7 @@ def open_engine(
     """The engine the workspace runs its SQL on; ``embedded`` are DuckDB's options
     (memory limit, spill folder), which a Spark cluster sets in ``spark: conf:``."""
     if project.engine == "spark":
-        return spark_engine(spark_master(project, env), project.spark.conf)
+        return open_spark(spark_master(project, env), project.spark.conf)
     return DuckDBEngine(**embedded)
 
 
