@@ -97,6 +97,7 @@ class SparkEngine:
         self.where = f"Spark ({master})"
         self._spark = spark_session(master, conf)
         self._views: set[str] = set()
+        self._cached: dict[str, Any] = {}
 
     def __enter__(self) -> SparkEngine:
         return self
@@ -109,6 +110,18 @@ class SparkEngine:
         for name in sorted(self._views):
             self._spark.catalog.dropTempView(name)
         self._views.clear()
+        for frame in self._cached.values():
+            frame.unpersist()
+        self._cached.clear()
+
+    def _keep(self, name: str, frame: Any) -> None:
+        """``frame`` as the cached view ``name`` (a cached view it replaces is released)."""
+        old = self._cached.pop(name, None)
+        if old is not None:
+            old.unpersist()
+        frame.createOrReplaceTempView(name)
+        self._views.add(name)
+        self._cached[name] = frame
 
     @staticmethod
     def render(statement: exp.Expr) -> str:
@@ -137,9 +150,7 @@ class SparkEngine:
         if statement.kind != "TABLE" or not temporary or query is None:
             return False
         name = statement.this.name
-        frame = self._frame(query, None).cache()
-        frame.createOrReplaceTempView(name)
-        self._views.add(name)
+        self._keep(name, self._frame(query, None).cache())
         return True
 
     def execute(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> None:
@@ -149,6 +160,9 @@ class SparkEngine:
             for table in statement.args.get("tables") or []:
                 self._spark.catalog.dropTempView(table.name)
                 self._views.discard(table.name)
+                cached = self._cached.pop(table.name, None)
+                if cached is not None:
+                    cached.unpersist()
             return
         self._run(lambda: self._frame(statement, params).collect())
 
@@ -179,8 +193,10 @@ class SparkEngine:
         if len(paths) > 1:  # merging footers is a job of its own: only when there are several
             reader = reader.option("mergeSchema", "true")
         frame = self._run(lambda: reader.parquet(*(uri(p) for p in paths)))
-        frame.createOrReplaceTempView(name)
-        self._views.add(name)
+        # Kept by the executors (memory, then disk) once read: the stages query a view
+        # several times (the harmonized file once per field's flags), and each query would
+        # otherwise list and read the files again.
+        self._keep(name, frame.cache())
 
     def dataset_view(self, name: str, dataset: Any) -> None:
         raise EngineError(
