@@ -198,3 +198,18 @@ def test_golden_records_from_the_spark_outputs_are_equal(runs: tuple[Run, Run]) 
     b = pq.read_table(on_spark.root / ".seamline" / "data" / "reference" / "person.parquet")
     assert a.num_rows == b.num_rows > 0
     assert b.sort_by(a.column_names[0]).equals(a.sort_by(a.column_names[0]))
+
+
+def test_a_field_over_the_distinct_bound_is_profiled_on_a_sample(spark: None) -> None:
+    """Above the bound of exact distinct counts, values are grouped over a sample of rows."""
+    from seamline.engine import open_spark
+    from seamline.inventory import profile_sql as q
+
+    table = pa.table({"a": [f"v{i}" for i in range(500)]})
+    with open_spark(MASTER, CONF) as engine:
+        engine.register_arrow("landing", table)
+        grouped = q.grouped_values("landing", [q.FieldRef("a", 0, True)], {0}, 100, 7)
+        rows = engine.rows(grouped)
+    assert len(rows) == 100
+    assert {n for *_, n in rows} == {1}
+    assert len({v for _, v, _ in rows}) == 100

@@ -78,3 +78,12 @@ def test_what_spark_cannot_do_is_refused_by_validate() -> None:
     )
     ok = ProjectSpec(name="p", engine="spark", data_dir="file:///srv/data")
     assert engine_issues(ok, "postgresql+psycopg://h/db", Positions("seamline.yaml")) == []
+
+
+def test_a_reservoir_sample_becomes_a_seeded_random_order_and_a_limit() -> None:
+    from seamline.inventory import profile_sql as q
+
+    grouped = q.grouped_values("landing", [q.FieldRef("a", 0, True)], {0}, 100, 7)
+    sql = to_spark(grouped)
+    assert "TABLESAMPLE" not in sql.upper()
+    assert "WHERE NOT `a` IS NULL ORDER BY RAND(7) LIMIT 100) AS s" in sql

@@ -159,9 +159,23 @@ def _groups(pattern: str) -> int:
     return count
 
 
-TYPED: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
+def _sample(node: exp.Expr) -> exp.Expr | None:
+    """DuckDB's ``USING SAMPLE reservoir (n ROWS) REPEATABLE (seed)`` on a query: Spark
+    samples only tables, and its ``n ROWS`` takes the first rows. A seeded random order
+    and a limit instead: n rows chosen at random, the same on the same data layout."""
+    parent, size = node.parent, node.args.get("size")
+    if not isinstance(parent, exp.Select) or size is None or node.args.get("percent"):
+        return node
+    seed = node.args.get("seed")
+    parent.order_by(exp.Rand(this=seed.copy() if seed else None), copy=False)
+    parent.limit(size.copy(), copy=False)
+    return None
+
+
+TYPED: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr | None]] = {
     exp.RegexpFullMatch: lambda n: _full_match([n.this, n.expression]),
     exp.RegexpReplace: _regexp_replace,
+    exp.TableSample: _sample,
 }
 """Nodes sqlglot knows but writes for Spark under DuckDB's name: their Spark equivalent."""
 
@@ -171,13 +185,16 @@ def _rewrite(tree: exp.Expr, table: dict[str, Callable[[list[exp.Expr]], exp.Exp
     arguments are already in Spark's words)."""
     for node in reversed(list(tree.walk())):  # reversed pre-order: children before parents
         typed = TYPED.get(type(node)) if table is REWRITES else None
+        new: exp.Expr | None
         if typed is not None:
             new = typed(node)
+            if new is node:
+                continue
         elif isinstance(node, exp.Anonymous) and str(node.this).upper() in table:
             new = table[str(node.this).upper()](list(node.expressions))
         else:
             continue
-        if node is tree:
+        if node is tree and new is not None:
             return new
         node.replace(new)
     return tree
