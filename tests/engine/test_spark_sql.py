@@ -3,6 +3,9 @@ settings. Running it on Spark is tests/engine/test_spark_parity.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 from sqlglot import exp
 
@@ -87,3 +90,19 @@ def test_a_reservoir_sample_becomes_a_seeded_random_order_and_a_limit() -> None:
     sql = to_spark(grouped)
     assert "TABLESAMPLE" not in sql.upper()
     assert "WHERE NOT `a` IS NULL ORDER BY RAND(7) LIMIT 100) AS s" in sql
+
+
+def test_explain_shows_the_plan_in_the_dialect_it_runs_in(tmp_path: Path) -> None:
+    from seamline.demo import generate_demo
+    from seamline.harmonize.run import explain
+    from seamline.pipeline import ConnectStage, run_pipeline
+    from seamline.store import Store
+    from seamline.workspace import load_workspace
+
+    generate_demo(tmp_path / "ws", people=20, seed=3)
+    ws = load_workspace(tmp_path / "ws", env={})
+    with Store.open(f"sqlite:///{tmp_path}/store.db") as store:
+        run_pipeline(ws, store, stages=[ConnectStage()], datasets=["tax_payers"])
+    assert '"tin"' in explain(ws, "tax_payers") and "`tin`" not in explain(ws, "tax_payers")
+    spark = replace(ws, project=ws.project.model_copy(update={"engine": "spark"}))
+    assert "`tin`" in explain(spark, "tax_payers")

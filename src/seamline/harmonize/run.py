@@ -158,6 +158,11 @@ def _grouped(
 
 
 def explain(ws: Workspace, dataset_id: str) -> str:
+    """The dataset's plan, its SQL in the dialect of the engine it runs on."""
+    if ws.project.engine == "spark":
+        from seamline.engine.spark_engine import SparkEngine
+
+        return plan_for(ws, dataset_id).explain(SparkEngine.render)
     return plan_for(ws, dataset_id).explain()
 
 
