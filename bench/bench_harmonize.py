@@ -203,11 +203,11 @@ def imports_only(path: str, tmp: str) -> tuple[int, float]:
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
 
-    from seamline.engine import Engine
+    from seamline.engine import DuckDBEngine
     from seamline.harmonize import harmonize_dataset  # noqa: F401
     from seamline.workspace import load_workspace  # noqa: F401
 
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         engine.rows("SELECT 1")
     return pq.ParquetFile(path).metadata.num_rows, _cpu()
 

@@ -21,6 +21,7 @@ from seamline.progress import NullReporter, Reporter
 from seamline.sources.base import ReadContext
 from seamline.sources.deliveries import Delivered, deliver, source_notes
 from seamline.store import Store
+from seamline.workspace.engines import spark_master
 from seamline.workspace.loader import Workspace
 
 Status = Literal["ok", "partial", "failed", "checks_failed"]
@@ -36,6 +37,8 @@ class StageResult:
     reports: dict[str, str] = field(default_factory=dict)
     """Files the stage wrote for people to read (``html``, ``json``...)."""
     seconds: float = 0.0
+    where: str = ""
+    """Where the stage ran, on a workspace whose engine is not the embedded one."""
 
 
 @dataclass
@@ -74,6 +77,8 @@ class ConnectStage:
     """Land a delivery of every dataset's source and bring its current state up to date."""
 
     name = "connect"
+    on_spark = "connect read the sources and wrote the landings in this process, through this machine's file system, not on Spark"
+    """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
 
     def run(self, ctx: RunContext) -> StageResult:
         result = StageResult(self.name)
@@ -262,6 +267,7 @@ def run_pipeline(
             t0 = time.perf_counter()
             res = stage.run(ctx)
             res.seconds = time.perf_counter() - t0
+            res.where = placement(stage, ws)
             results.append(res)
             if res.status == "failed":
                 status = "failed"
@@ -290,6 +296,17 @@ def run_pipeline(
     )
     _lineage(ws, store, run_id)
     return summary
+
+
+def placement(stage: Stage, ws: Workspace) -> str:
+    """Where ``stage`` ran, in one sentence, when the workspace's engine is Spark ('' on
+    DuckDB): a stage not ported to Spark says so rather than ignore the setting."""
+    if ws.project.engine != "spark":
+        return ""
+    note = getattr(stage, "on_spark", None) or (
+        f"{stage.name} ran in this process on the embedded engine, not on Spark"
+    )
+    return str(note).format(where=f"Spark ({spark_master(ws.project)})") + "."
 
 
 def _lineage(ws: Workspace, store: Store, run_id: int) -> None:

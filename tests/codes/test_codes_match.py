@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from seamline.codes.seen import values_seen
 from seamline.codes.suggest import suggest
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 from seamline.harmonize import harmonize_dataset
 from seamline.workspace import load_workspace
 from seamline.workspace.crosswalk import match_key, match_key_sql
@@ -80,7 +80,7 @@ def test_suggest_lists_exactly_what_harmonize_leaves_unmapped(tmp_path: Path, ex
 @given(st.lists(st.text(alphabet="aAbBzZ яЯёЁөӨ ÉéßÇç-_1\t", max_size=8), min_size=1, max_size=20))
 def test_the_python_and_sql_keys_agree(values: list[str]) -> None:
     table = pa.table({"i": list(range(len(values))), "v": pa.array(values, pa.string())})
-    with Engine() as eng:
+    with DuckDBEngine() as eng:
         eng.register_arrow("t", table)
         modes: tuple[LocalMatch, ...] = ("ignore_case", "exact")
         for mode in modes:

@@ -12,7 +12,7 @@ from atrest_kit import ENV, DemoRun, found_in_clear, needles, new_key
 from seamline.cli import main
 from seamline.crypto.keys import DataKeyError
 from seamline.crypto.parquet import is_encrypted
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 
 WRITTEN = ("landing", "quarantine", "harmonized", "reference")
 
@@ -58,7 +58,7 @@ def test_a_wrong_key_is_a_clear_error(encrypted_demo: DemoRun) -> None:
         ws.parquet.read_table(path)
     assert f"the data key does not open {path}; was the key rotated?" in str(caught.value)
     assert "seamline keys rotate" in str(caught.value)
-    with Engine() as engine, pytest.raises(DataKeyError, match="does not open"):
+    with DuckDBEngine() as engine, pytest.raises(DataKeyError, match="does not open"):
         ws.parquet.view(engine, "golden", path)
 
 
@@ -85,7 +85,7 @@ def test_encrypted_files_without_a_key_configured_are_an_error(
     path = ws.data_dir / "harmonized" / "civil_persons.parquet"
     with pytest.raises(DataKeyError, match="is encrypted, but this workspace sets no data key"):
         ws.parquet.read_schema(path)
-    with Engine() as engine, pytest.raises(DataKeyError, match="is encrypted"):
+    with DuckDBEngine() as engine, pytest.raises(DataKeyError, match="is encrypted"):
         ws.parquet.view(engine, "h", path)
 
 

@@ -11,7 +11,7 @@ import sqlglot
 from sqlglot import exp
 
 from seamline.crypto.parquet import PLAIN
-from seamline.engine import SPILL_DIR, Engine, EngineError
+from seamline.engine import SPILL_DIR, DuckDBEngine, EngineError
 
 
 def test_runs_a_tree_over_a_parquet_view_with_an_awkward_path(tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_runs_a_tree_over_a_parquet_view_with_an_awkward_path(tmp_path: Path) ->
     folder.mkdir()
     path = folder / "people.parquet"
     pq.write_table(pa.table({"name": ["Aigul", "Bakyt", "Айгүл"], "age": [37, 35, 19]}), path)
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         engine.parquet_view("people", [path])
         query = (
             exp.select("name")
@@ -35,7 +35,7 @@ def test_runs_a_tree_over_a_parquet_view_with_an_awkward_path(tmp_path: Path) ->
 
 
 def test_engine_errors_are_seamline_errors() -> None:
-    with Engine() as engine, pytest.raises(EngineError, match="could not run"):
+    with DuckDBEngine() as engine, pytest.raises(EngineError, match="could not run"):
         engine.execute("SELECT * FROM no_such_table")
 
 
@@ -45,9 +45,9 @@ def test_spills_go_to_the_spill_folder_never_the_working_directory(
     from seamline.engine import adopt
 
     monkeypatch.chdir(tmp_path)
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         assert engine.rows("SELECT current_setting('temp_directory')") == [(str(SPILL_DIR),)]
-    with Engine(memory_limit="64MB", temp_directory=tmp_path / "spill") as engine:
+    with DuckDBEngine(memory_limit="64MB", temp_directory=tmp_path / "spill") as engine:
         engine.execute("SET preserve_insertion_order = false")
         # A sort of ~200 MB under a 64 MB limit has to spill.
         total = engine.rows(
@@ -57,7 +57,7 @@ def test_spills_go_to_the_spill_folder_never_the_working_directory(
         assert total[0][0] > 0
     assert not (tmp_path / ".tmp").exists()
     # A connection a library opened (Splink's) is pointed at a folder the same way.
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         adopt(engine._con, tmp_path / "library")
         assert engine.rows("SELECT current_setting('temp_directory')") == [
             (str(tmp_path / "library"),)
@@ -69,7 +69,7 @@ def test_duckdb_draws_no_progress_bar_of_its_own() -> None:
 
     from seamline.engine import adopt
 
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         assert engine.rows("SELECT current_setting('enable_progress_bar')") == [(False,)]
     con = duckdb.connect()  # as a library would open it, with the bar on
     con.execute("SET enable_progress_bar = true")
@@ -79,7 +79,7 @@ def test_duckdb_draws_no_progress_bar_of_its_own() -> None:
 
 def test_copy_to_parquet_keeps_order_and_encodes_only_repeating_columns(tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         # row ids and identifiers are all different; a status repeats
         query = (
             "SELECT i AS rid, 'KG' || lpad(CAST(i * 7919 % 1000003 AS VARCHAR), 9, '0') AS pin, "
@@ -104,7 +104,7 @@ def test_copy_to_parquet_keeps_order_and_encodes_only_repeating_columns(tmp_path
 
 def test_copy_to_parquet_of_no_rows_writes_the_schema(tmp_path: Path) -> None:
     out = tmp_path / "empty.parquet"
-    with Engine() as engine:
+    with DuckDBEngine() as engine:
         engine.copy_to_parquet(
             sqlglot.parse_one("SELECT 1 AS a, 'x' AS b WHERE false", read="duckdb"),
             out,

@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 from seamline.normalize import Normalizer
 
 
@@ -15,7 +15,7 @@ def run_sql(step: Normalizer, values: list[Any]) -> tuple[list[Any], list[Any]]:
     sql = step.sql(exp.column("v"))
     assert sql is not None
     table = pa.table({"i": list(range(len(values))), "v": pa.array(values, pa.string())})
-    with Engine() as eng:
+    with DuckDBEngine() as eng:
         eng.register_arrow("t", table)
         out = eng.arrow(
             exp.select(exp.alias_(sql.value, "value"), exp.alias_(sql.flag, "flag"))

@@ -104,11 +104,11 @@ def test_a_million_values_in_one_pass() -> None:
 def test_luhn_sql_agrees_with_stdnum(values: list[str | None]) -> None:
     from sqlglot import exp
 
-    from seamline.engine import Engine
+    from seamline.engine import DuckDBEngine
     from seamline.normalize.checkdigits import luhn_sql
 
     table = pa.table({"i": list(range(len(values))), "v": pa.array(values, pa.string())})
-    with Engine() as eng:
+    with DuckDBEngine() as eng:
         eng.register_arrow("t", table)
         query = exp.select(exp.alias_(luhn_sql(exp.column("v")), "ok")).from_("t").order_by("i")
         got = eng.arrow(query).column("ok").to_pylist()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlglot import exp
 
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 from seamline.errors import SpecError
 from seamline.normalize.base import StepContext
 from seamline.normalize.dates import (
@@ -30,8 +30,8 @@ D = dt.date
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    with Engine() as eng:
+def engine() -> Iterator[DuckDBEngine]:
+    with DuckDBEngine() as eng:
         yield eng
 
 
@@ -48,7 +48,7 @@ def run(
     return list(zip(result.values.to_pylist(), result.flags.to_pylist(), strict=True))
 
 
-def run_sql(eng: Engine, s: DateNormalizer, values: list[Any]) -> list[tuple[Any, Any]]:
+def run_sql(eng: DuckDBEngine, s: DateNormalizer, values: list[Any]) -> list[tuple[Any, Any]]:
     sql = s.sql(exp.column("v"))
     assert sql is not None
     eng.register_arrow("t", pa.table({"v": pa.array(values, pa.string())}))
@@ -103,7 +103,7 @@ def test_fixtures_arrow() -> None:
     assert got == [(f[1], f[2]) for f in FIXTURES]
 
 
-def test_fixtures_sql_equals_arrow(engine: Engine) -> None:
+def test_fixtures_sql_equals_arrow(engine: DuckDBEngine) -> None:
     values = [f[0] for f in FIXTURES]
     assert run_sql(engine, SOCIAL, values) == run(SOCIAL, values)
 
@@ -167,7 +167,7 @@ def test_time_of_day_is_read_and_dropped() -> None:
     ]
 
 
-def test_pivot_year_option(engine: Engine) -> None:
+def test_pivot_year_option(engine: DuckDBEngine) -> None:
     s = step(format="DD.MM.YY", pivot_year=10)
     values = ["01.01.10", "01.01.11", "29.02.00"]
     assert run(s, values) == [(D(2010, 1, 1), None), (D(1911, 1, 1), None), (D(2000, 2, 29), None)]
@@ -219,7 +219,7 @@ date_like = st.one_of(
 
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(date_like, max_size=25))
-def test_never_crashes_and_sql_agrees(engine: Engine, values: list[str | None]) -> None:
+def test_never_crashes_and_sql_agrees(engine: DuckDBEngine, values: list[str | None]) -> None:
     s = SOCIAL
     arrow = run(s, values)
     assert arrow == run_sql(engine, s, values)

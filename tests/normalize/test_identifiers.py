@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 from stdnum import luhn
 
-from seamline.engine import Engine
+from seamline.engine import DuckDBEngine
 from seamline.errors import SpecError
 from seamline.normalize.base import StepContext
 from seamline.normalize.identifiers import (
@@ -70,8 +70,8 @@ CONTEXT = StepContext(country="KG", extras={"schemes": SCHEMES})
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    with Engine() as eng:
+def engine() -> Iterator[DuckDBEngine]:
+    with DuckDBEngine() as eng:
         yield eng
 
 
@@ -89,7 +89,7 @@ def run(
 
 
 def run_sql(
-    eng: Engine, s: IdentifierNormalizer, values: list[str | None]
+    eng: DuckDBEngine, s: IdentifierNormalizer, values: list[str | None]
 ) -> list[tuple[Any, Any]]:
     sql = s.sql(exp.column("v"))
     assert sql is not None
@@ -123,7 +123,7 @@ def test_kg_pin_arrow() -> None:
     assert run(step("kg_pin"), [f[0] for f in PIN_FIXTURES]) == [(f[1], f[2]) for f in PIN_FIXTURES]
 
 
-def test_kg_pin_sql_equals_arrow(engine: Engine) -> None:
+def test_kg_pin_sql_equals_arrow(engine: DuckDBEngine) -> None:
     values = [f[0] for f in PIN_FIXTURES]
     assert run_sql(engine, step("kg_pin"), values) == run(step("kg_pin"), values)
 
@@ -143,7 +143,7 @@ def test_keep_invalid_outputs_the_compact_form() -> None:
     assert run(s, ["3-14031987-00123"]) == [("31403198700123", "invalid_identifier")]
 
 
-def test_leading_zeros_restored_and_flagged(engine: Engine) -> None:
+def test_leading_zeros_restored_and_flagged(engine: DuckDBEngine) -> None:
     s = step("kg_tin")
     values = ["0012345678", "12345678", "12345678.0", "123456789012", "12-345-678", "ab"]
     want = [
@@ -159,7 +159,7 @@ def test_leading_zeros_restored_and_flagged(engine: Engine) -> None:
     assert run(s, [12345678]) == [("0012345678", "leading_zeros_restored")]
 
 
-def test_luhn_scheme_in_sql_equals_arrow(engine: Engine) -> None:
+def test_luhn_scheme_in_sql_equals_arrow(engine: DuckDBEngine) -> None:
     s = step("card")
     good = "400000000000000" + luhn.calc_check_digit("400000000000000")
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)
@@ -303,7 +303,9 @@ pin_like = st.one_of(
 
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(pin_like, max_size=25))
-def test_never_crashes_sql_agrees_and_idempotent(engine: Engine, values: list[str | None]) -> None:
+def test_never_crashes_sql_agrees_and_idempotent(
+    engine: DuckDBEngine, values: list[str | None]
+) -> None:
     s = step("kg_pin")
     first = run(s, values)
     assert first == run_sql(engine, s, values)
@@ -360,7 +362,7 @@ CLAIM = IdentifierSchemeSpec.model_validate(
 )
 
 
-def test_declared_placeholders_sql_equals_arrow(engine: Engine) -> None:
+def test_declared_placeholders_sql_equals_arrow(engine: DuckDBEngine) -> None:
     s = IdentifierNormalizer(
         IdentifierOptions(scheme="claim_no"), StepContext(extras={"schemes": {"claim_no": CLAIM}})
     )
@@ -385,5 +387,5 @@ def test_placeholder_sql_equals_arrow_property(values: list[str]) -> None:
     s = IdentifierNormalizer(
         IdentifierOptions(scheme="claim_no"), StepContext(extras={"schemes": {"claim_no": CLAIM}})
     )
-    with Engine() as eng:
+    with DuckDBEngine() as eng:
         assert run_sql(eng, s, list(values)) == run(s, list(values))

@@ -79,12 +79,12 @@ CASES: dict[str, Case] = {
         "",
     ),
     "bad_enum": ("seamline.yaml", "engine: duckdb", "engine: postgres", "engine", "duckdb"),
-    "engine_not_available": (
+    "spark_needs_server_store": (
         "seamline.yaml",
         "engine: duckdb",
         "engine: spark",
-        "engine spark is not available in this version of seamline. Every stage runs",
-        "",
+        "engine: spark needs a server store, and the store is sqlite",
+        "postgresql",
     ),
     "enum_did_you_mean": (
         "systems/tax.yaml",

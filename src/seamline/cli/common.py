@@ -166,6 +166,8 @@ def print_summary(summary: RunSummary) -> None:
             print_rows(rows, title=title, by_first=True)
         else:
             out.print(title, markup=False)
+        if stage.where:
+            out.print(f"  where: {stage.where}", markup=False)
         colour = "red" if stage.status in ("failed", "partial") else "yellow"
         for message in stage.messages:
             err.print(f"[{colour}]{stage.stage}:[/{colour}] {escape(message)}")

@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from seamline.crypto.keys import DataKeyError
 from seamline.crypto.kms import MASTER_KEY_ID, WRONG_KEY, WorkspaceKms
-from seamline.engine import SPILL_DIR, Engine, adopt
+from seamline.engine import SPILL_DIR, DuckDBEngine, Engine, adopt
 
 ENCRYPTED_MAGIC = b"PARE"
 CLEAR_MAGIC = b"PAR1"
@@ -67,11 +67,11 @@ class ParquetFiles:
     def encrypted(self) -> bool:
         return self._factory is not None
 
-    def engine(self, **options: Any) -> Engine:
+    def engine(self, **options: Any) -> DuckDBEngine:
         """An engine that spills into the data folder, encrypting its spill files when
         these files are encrypted and DuckDB can (``engine.adopt``); ``options`` as
-        ``Engine``'s."""
-        return Engine(temp_directory=self.spill, encrypt_temp=self.encrypted, **options)
+        ``DuckDBEngine``'s."""
+        return DuckDBEngine(temp_directory=self.spill, encrypt_temp=self.encrypted, **options)
 
     def adopt(self, con: Any) -> None:
         """The same for a DuckDB connection a library opened (Splink's)."""

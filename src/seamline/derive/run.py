@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seamline.engine import Engine, EngineError
+from seamline.engine import EngineError
 from seamline.errors import SeamlineError
 from seamline.workspace.derived import (
     Input,
@@ -82,7 +82,7 @@ def derive_one(ws: Workspace, ident: str) -> DerivedResult:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with Engine() as engine:
+        with ws.parquet.engine() as engine:
             for src in inputs:
                 ws.parquet.view(engine, src.table, src.path)
             ws.parquet.copy(engine, tree, partial)

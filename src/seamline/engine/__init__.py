@@ -1,10 +1,27 @@
-"""The engine boundary: the only package that imports duckdb (a ruff rule enforces it).
+"""The engine boundary: the only package that imports duckdb and pyspark (a ruff rule
+enforces it).
 
-Everything else hands the engine SQL built as sqlglot expression trees (or text with
-bound parameters) and gets Arrow tables back, so the same plans can run on another
-engine later without touching the stages.
+Everything else hands an :class:`Engine` SQL built as sqlglot expression trees (or text
+with bound parameters) and gets Arrow tables back. Two engines implement it: DuckDB,
+embedded (the default), and Spark, which runs the same trees transpiled to Spark SQL.
+PySpark is imported only when a Spark engine is opened.
 """
 
-from seamline.engine.duckdb_engine import SPILL_DIR, Engine, EngineError, adopt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-__all__ = ["SPILL_DIR", "Engine", "EngineError", "adopt"]
+from seamline.engine.base import Engine, EngineError
+from seamline.engine.duckdb_engine import SPILL_DIR, DuckDBEngine, adopt
+
+if TYPE_CHECKING:
+    from seamline.engine.spark_engine import SparkEngine
+
+
+def open_spark(master: str, conf: Mapping[str, str] | None = None) -> "SparkEngine":
+    """A Spark engine in the process's session on ``master`` (started on first use)."""
+    from seamline.engine.spark_engine import SparkEngine
+
+    return SparkEngine(master, conf)
+
+
+__all__ = ["SPILL_DIR", "DuckDBEngine", "Engine", "EngineError", "adopt", "open_spark"]

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
-from seamline.errors import SeamlineError
+from seamline.engine.base import EngineError
 
 DIALECT = "duckdb"
 
@@ -62,14 +62,11 @@ def _load_httpfs(con: Any) -> bool:
     return True
 
 
-class EngineError(SeamlineError):
-    """The engine could not run a statement."""
-
-
-class Engine:
+class DuckDBEngine:
     """A DuckDB connection that runs sqlglot trees and returns Arrow."""
 
     dialect = DIALECT
+    where = "the embedded DuckDB engine"
 
     def __init__(
         self,
@@ -92,7 +89,7 @@ class Engine:
         self.temp_encrypted = adopt(self._con, self.temp_directory, encrypt=encrypt_temp)
         """Whether spill files are encrypted (asked for with ``encrypt_temp``, see adopt)."""
 
-    def __enter__(self) -> Engine:
+    def __enter__(self) -> DuckDBEngine:
         return self
 
     def __exit__(self, *exc: object) -> None:

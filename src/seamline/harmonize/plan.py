@@ -15,6 +15,7 @@ filtered or reordered: the plan has the landing zone's rows, in its order.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -83,7 +84,8 @@ class HarmonizePlan:
     arrow: list[ArrowChain] = field(default_factory=list)
     code_tables: dict[str, pa.Table] = field(default_factory=dict)
 
-    def explain(self) -> str:
+    def explain(self, render: Callable[[exp.Expr], str] | None = None) -> str:
+        """The plan in words and its SQL, in DuckDB's dialect unless ``render`` writes it."""
         lines = [f"-- harmonize {self.dataset}: {len(self.fields)} mapped fields"]
         columns: dict[str, list[str]] = {}
         for f in self.fields:
@@ -98,7 +100,9 @@ class HarmonizePlan:
             )
         for name, table in self.code_tables.items():
             lines.append(f"-- {name}: code table with {table.num_rows} entries")
-        lines.append(self.query.sql(dialect="duckdb", pretty=True))
+        lines.append(
+            render(self.query) if render else self.query.sql(dialect="duckdb", pretty=True)
+        )
         return "\n".join(lines) + "\n"
 
 

@@ -16,6 +16,7 @@ from seamline.harmonize.prepass import BATCH_ROWS, Progress, stream
 from seamline.normalize import NormalizerRegistry
 from seamline.sources.base import SOURCE_POS
 from seamline.sources.deliveries import state_path
+from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 
 EXAMPLES = 5
@@ -91,7 +92,7 @@ def harmonize_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
-    with ws.parquet.engine(memory_limit=memory_limit) as engine:
+    with open_engine(ws.project, embedded=ws.parquet.engine, memory_limit=memory_limit) as engine:
         if plan.arrow:
             reader = stream(files, source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)
@@ -155,6 +156,11 @@ def _grouped(
 
 
 def explain(ws: Workspace, dataset_id: str) -> str:
+    """The dataset's plan, its SQL in the dialect of the engine it runs on."""
+    if ws.project.engine == "spark":
+        from seamline.engine.spark_engine import SparkEngine
+
+        return plan_for(ws, dataset_id).explain(SparkEngine.render)
     return plan_for(ws, dataset_id).explain()
 
 

@@ -233,24 +233,39 @@ def top_patterns(limit: int) -> exp.Select:
     return ranked(pattern_of(exp.column("value")), limit)
 
 
-def sample(col: int, size: int, seed: int) -> exp.Select:
-    """A reproducible choice of a field's distinct non-empty values, with counts."""
+def samples(cols: Sequence[int], size: int, seed: int) -> exp.Select:
+    """A reproducible choice of each field's distinct non-empty values, with counts:
+    ``(col, v, total)``, up to ``size`` per field, in one query for all ``cols``."""
     value = exp.Trim(this=exp.column("value"))
     inner = (
-        exp.select(exp.alias_(value, "v"), exp.alias_(exp.Sum(this=exp.column("n")), "total"))
+        exp.select(
+            exp.column("col"),
+            exp.alias_(value, "v"),
+            exp.alias_(exp.Sum(this=exp.column("n")), "total"),
+        )
         .from_(VALUES_TABLE)
         .where(
             exp.and_(
-                exp.EQ(this=exp.column("col"), expression=_n(col)),
+                exp.In(this=exp.column("col"), expressions=[_n(c) for c in cols] or [_n(-1)]),
                 exp.NEQ(this=value, expression=_s("")),
             )
         )
-        .group_by(_n(1))
+        .group_by(_n(1), _n(2))
     )
+    # Hash-ordered: a stable pseudo-random choice of values, the same on every run.
+    order = [
+        exp.Ordered(this=_fn("hash", exp.column("v"), _n(seed))),
+        exp.Ordered(this=exp.column("v")),
+    ]
+    rank = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[exp.column("col")],
+        order=exp.Order(expressions=order),
+    )
+    ranked = exp.select("col", "v", "total", exp.alias_(rank, "k")).from_(inner.subquery("d"))
     return (
-        exp.select("v", "total")
-        .from_(inner.subquery("d"))
-        # Hash-ordered: a stable pseudo-random choice of values, the same on every run.
-        .order_by(_fn("hash", exp.column("v"), _n(seed)))
-        .limit(size)
+        exp.select("col", "v", "total")
+        .from_(ranked.subquery("r"))
+        .where(exp.LTE(this=exp.column("k"), expression=_n(size)))
+        .order_by("col", "k")
     )

@@ -145,6 +145,11 @@ def _profile(
     }
     emails = [i for i, ps in patterns.items() if any("@" in p for p, _ in ps)]
     stats = {int(row["col"]): row for row in eng.arrow(q.value_stats(dates, emails)).to_pylist()}
+    # One query for every text field's sample of values (each query costs a job on Spark).
+    samples: dict[int, list[tuple[str, int]]] = {}
+    texts = [r.index for r in refs if r.is_text]
+    for col, v, n in eng.rows(q.samples(texts, SAMPLE_VALUES, SAMPLE_SEED)) if texts else []:
+        samples.setdefault(int(col), []).append((str(v), int(n)))
     fields = []
     for ref in refs:
 
@@ -182,11 +187,7 @@ def _profile(
             ]
             fp.date_formats = sorted(((lbl, v) for lbl, v in shares if v > 0), key=lambda x: -x[1])
             if ref.is_text:
-                values = [
-                    (str(v), int(n))
-                    for v, n in eng.rows(q.sample(ref.index, SAMPLE_VALUES, SAMPLE_SEED))
-                ]
-                fp.detections = detect(values, country=country)
+                fp.detections = detect(samples.get(ref.index, []), country=country)
         fp.logical_type = logical_type(fp, schema.field(ref.name).type)
         fp.code_candidate = is_code_like(fp)
         fields.append(fp)

@@ -10,6 +10,7 @@ from seamline.inventory.report import build, write
 from seamline.pipeline import RunContext, StageResult, settle
 from seamline.sources.deliveries import state_path
 from seamline.store import Store, of_dataset
+from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 
 
@@ -23,6 +24,8 @@ class InventoryStage:
     """Profile and classify every landed dataset; report governance gaps."""
 
     name = "inventory"
+    on_spark = "inventory computed its profile statistics on {where}; the detectors ran in this process on a sample of each field's values"
+    """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
 
     def run(self, ctx: RunContext) -> StageResult:
         result = StageResult(self.name)
@@ -42,7 +45,10 @@ class InventoryStage:
             )
             task = ctx.reporter.task(f"inventory {did}")
             try:
-                profile = profile_parquet(path, did, files=ws.parquet, country=ws.project.country)
+                with open_engine(ws.project, embedded=ws.parquet.engine) as engine:
+                    profile = profile_parquet(
+                        path, did, files=ws.parquet, country=ws.project.country, engine=engine
+                    )
             except SeamlineError as exc:
                 task.done()
                 store.finish_run(run_id, "failed", message=str(exc))

@@ -12,6 +12,8 @@ class ReconcileStage:
     """Link, compare and publish every reconcile spec's entity."""
 
     name = "reconcile"
+    on_spark = "reconcile ran in this process on the embedded DuckDB engine (Splink on DuckDB) over the harmonized files, not on Spark"
+    """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
 
     def run(self, ctx: RunContext) -> StageResult:
         result = StageResult(self.name)

@@ -21,6 +21,8 @@ from seamline.retention.sweep import Sweep, sweep
 
 class RetentionStage:
     name = "retention"
+    on_spark = "retention ran in this process, through this machine's file system, not on Spark"
+    """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
 
     def __init__(self, now: datetime | None = None, *, apply: bool | None = None) -> None:
         self.now = now

@@ -24,6 +24,7 @@ from seamline.seams.structure import freshness_row, parquet_columns, schema_rows
 from seamline.sources.deliveries import state_path
 from seamline.store import Store
 from seamline.store.models import CheckResult
+from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec
 
@@ -69,7 +70,7 @@ def run_checks(
     started = time.perf_counter()
     now = now or dt.datetime.now(dt.UTC)
     report = CheckReport(run_id)
-    with ws.parquet.engine() as engine:
+    with open_engine(ws.project, embedded=ws.parquet.engine) as engine:
         for seam in select_seams(ws, seams):
             runs = latest_stage_runs(store, seam.provider)
             if "connect" not in runs and not parquet_columns(

@@ -24,6 +24,8 @@ class CheckStage:
     """Check ``seams`` (all when None); ``console`` receives each new-finding line."""
 
     name = "check"
+    on_spark = "check ran its contract rules and freshness on {where}; drift, agreements and notifications ran in this process"
+    """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
     runs_after_failure = True
     """Runs even when an earlier stage failed: the owner hears of a failed delivery."""
 

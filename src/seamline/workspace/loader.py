@@ -17,6 +17,7 @@ from seamline.normalize.address_rules import AddressRulesSpec
 from seamline.plugins import Registry, default_registry
 from seamline.sources.base import SourceOptions
 from seamline.workspace.derived import DerivedSpec
+from seamline.workspace.engines import data_path, engine_issues
 from seamline.workspace.entities import EntitySpec, merge_entities
 from seamline.workspace.envvars import resolve_env
 from seamline.workspace.issues import Issue, SpecErrors, merge_instances
@@ -107,7 +108,7 @@ class Workspace:
 
     @property
     def data_dir(self) -> Path:
-        p = Path(self.project.data_dir)
+        p = data_path(self.project.data_dir)
         return p if p.is_absolute() else self.root / p
 
     @property
@@ -318,6 +319,8 @@ def check_workspace(
     if project is not None and project.evaluate is not None and project_pos is not None:
         attributes = {a for e in ws.entities.values() for a in e.attribute_names()}
         col.issues.extend(evaluate_issues(ws.root, attributes, project.evaluate, project_pos))
+    if project is not None and project_pos is not None:
+        col.issues.extend(engine_issues(project, ws.store_url(col.env), project_pos))
     issues = merge_instances(col.issues)
     if project is None:
         return None, issues

@@ -13,7 +13,7 @@ FILES: dict[str, str] = {
 name: example-program
 title: "Example integration program"
 country: KG                 # default country for normalizers (ISO 3166-1 alpha-2)
-engine: duckdb              # the embedded engine (the only one in this version)
+engine: duckdb              # embedded; spark runs harmonize, inventory and checks on a cluster (docs/scale.md)
 # store: ${SEAMLINE_STORE}  # a SQLAlchemy URL; default: SQLite in .seamline/seamline.db
 data_dir: .seamline/data    # landing/, quarantine/, harmonized/, reference/, reports/
 quarantine_max_share: 0.05  # a source with more undecodable records than this fails the run

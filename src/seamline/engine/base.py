@@ -1,0 +1,81 @@
+"""The engine protocol: what the stages use of an engine, whichever runs the SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from seamline.errors import SeamlineError
+
+
+class EngineError(SeamlineError):
+    """The engine could not run a statement."""
+
+
+class Engine(Protocol):
+    """An engine runs sqlglot trees (written once, in DuckDB's dialect) and returns Arrow.
+
+    Two implement it: :class:`~seamline.engine.duckdb_engine.DuckDBEngine`, embedded, and
+    :class:`~seamline.engine.spark_engine.SparkEngine`, which transpiles the same trees to
+    Spark SQL. Text statements carry values as ``?`` parameters, never spliced in.
+    """
+
+    dialect: str
+    where: str
+    """Where statements run, in words, for the run's report (``embedded DuckDB``...)."""
+
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def close(self) -> None: ...
+
+    def render(self, statement: exp.Expr) -> str:
+        """The SQL text of a tree in this engine's dialect (for --explain and logs)."""
+        ...
+
+    def execute(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> None:
+        """Run a statement for its effect."""
+        ...
+
+    def arrow(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+        ...
+
+    def rows(
+        self, statement: exp.Expr | str, params: Sequence[Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run a query and return its rows as tuples (for small results)."""
+        ...
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable under ``name``."""
+        ...
+
+    def register_batches(self, name: str, reader: pa.RecordBatchReader) -> None:
+        """Make a stream of record batches queryable under ``name``, read once, in order."""
+        ...
+
+    def parquet_view(self, name: str, paths: Sequence[Path]) -> None:
+        """A view ``name`` over Parquet files in clear, several united by column name."""
+        ...
+
+    def dataset_view(self, name: str, dataset: Any) -> None:
+        """Make a pyarrow dataset queryable under ``name``."""
+        ...
+
+    def copy_to_parquet(
+        self,
+        query: exp.Expr,
+        path: Path,
+        *,
+        open_writer: Callable[..., pq.ParquetWriter],
+        row_group_rows: int = 131_072,
+    ) -> None:
+        """Write a query's result to a Parquet file through ``open_writer``, in order."""
+        ...

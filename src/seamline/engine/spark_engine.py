@@ -1,0 +1,254 @@
+"""Apache Spark: the same trees as Spark SQL, on a cluster or in local mode.
+
+A SparkEngine works in the process's one Spark session (Spark allows one per process):
+opening one is cheap once the session is up, and closing it drops the views it made,
+never the session, which :func:`stop_session` ends. Files are read by the cluster
+(``spark.read.parquet`` on ``file://``, ``hdfs://`` or ``s3a://`` URIs); Arrow tables
+the driver holds (code tables, the harmonize pre-pass) are handed to Spark whole.
+Results come back to the driver as Arrow: :meth:`copy_to_parquet` writes them through
+seamline's own Parquet door, so every file of the data folder is written the same way
+whichever engine computed it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from seamline.engine.base import EngineError
+from seamline.engine.spark_sql import to_spark
+
+DIALECT = "spark"
+
+DEFAULT_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.ui.showConsoleProgress": "false",
+}
+"""Settings seamline needs whatever the cluster: UTC (dates and times are compared with
+DuckDB's), Arrow for results, and no progress bar of Spark's on the user's terminal.
+``spark: conf:`` in seamline.yaml may add to them and override them."""
+
+
+def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
+    """The process's Spark session, started on ``master`` with ``conf`` if not yet up."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineError(
+            "engine: spark needs PySpark, which is not installed",
+            hint="Install it with `pip install 'seamline[spark]'` (and Java 17 or newer).",
+        ) from exc
+    builder = SparkSession.builder.master(master).appName("seamline")
+    for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # Py4J and Java start-up errors have no common base
+        raise EngineError(
+            f"could not start Spark on {master}: {exc}",
+            hint="Check spark.master in seamline.yaml (or SEAMLINE_SPARK_MASTER) and that "
+            "Java 17 or newer is on the PATH.",
+        ) from exc
+    _quiet(session)
+    return session
+
+
+def _quiet(session: Any) -> None:
+    """Spark's warnings and its logged copies of errors (with Java stacks) off the user's
+    terminal: an error reaches the user once, as the EngineError that carries it."""
+    from pyspark.logger import PySparkLogger
+
+    session.sparkContext.setLogLevel("ERROR")
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).disabled = True
+
+
+def stop_session() -> None:
+    """End the process's Spark session, if one is up."""
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()
+
+
+def uri(path: Path | str) -> str:
+    """A path as the URI Spark reads: URIs as given, local paths as ``file://``."""
+    text = str(path)
+    if "://" in text:
+        return text
+    return Path(os.path.abspath(text)).as_uri()
+
+
+class SparkEngine:
+    """Runs the stages' trees as Spark SQL in the process's Spark session."""
+
+    dialect = DIALECT
+
+    def __init__(self, master: str, conf: Mapping[str, str] | None = None) -> None:
+        self.master = master
+        self.where = f"Spark ({master})"
+        self._spark = spark_session(master, conf)
+        self._views: set[str] = set()
+        self._cached: dict[str, Any] = {}
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the views this engine made; the session stays up for the next engine."""
+        for name in sorted(self._views):
+            self._spark.catalog.dropTempView(name)
+        self._views.clear()
+        for frame in self._cached.values():
+            frame.unpersist()
+        self._cached.clear()
+
+    def _keep(self, name: str, frame: Any) -> None:
+        """``frame`` as the cached view ``name`` (a cached view it replaces is released)."""
+        old = self._cached.pop(name, None)
+        if old is not None:
+            old.unpersist()
+        frame.createOrReplaceTempView(name)
+        self._views.add(name)
+        self._cached[name] = frame
+
+    @staticmethod
+    def render(statement: exp.Expr) -> str:
+        return to_spark(statement, pretty=True)
+
+    def _frame(self, statement: exp.Expr | str, params: Sequence[Any] | None) -> Any:
+        try:
+            sql = to_spark(statement)
+        except (ValueError, TypeError) as exc:
+            raise EngineError(f"the statement has no Spark SQL form: {exc}") from exc
+        try:
+            return self._spark.sql(sql, args=list(params) if params is not None else None)
+        except Exception as exc:  # pyspark's errors share no base class with Py4J's
+            raise EngineError(
+                f"Spark could not run a statement: {_first_line(exc)}",
+                hint="Run with --debug to see the SQL.",
+            ) from exc
+
+    def _temp_table(self, statement: exp.Create) -> bool:
+        """``CREATE TEMPORARY TABLE name AS query``: a cached view of the query."""
+        props = statement.args.get("properties")
+        temporary = props is not None and any(
+            isinstance(p, exp.TemporaryProperty) for p in props.expressions
+        )
+        query = statement.expression
+        if statement.kind != "TABLE" or not temporary or query is None:
+            return False
+        name = statement.this.name
+        self._keep(name, self._frame(query, None).cache())
+        return True
+
+    def execute(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> None:
+        if isinstance(statement, exp.Create) and self._temp_table(statement):
+            return
+        if isinstance(statement, exp.Drop) and statement.kind == "TABLE":
+            for table in statement.args.get("tables") or []:
+                self._spark.catalog.dropTempView(table.name)
+                self._views.discard(table.name)
+                cached = self._cached.pop(table.name, None)
+                if cached is not None:
+                    cached.unpersist()
+            return
+        self._run(lambda: self._frame(statement, params).collect())
+
+    def arrow(self, statement: exp.Expr | str, params: Sequence[Any] | None = None) -> pa.Table:
+        frame = self._frame(statement, params)
+        table: pa.Table = self._run(frame.toArrow)
+        return _plain(table)
+
+    def rows(
+        self, statement: exp.Expr | str, params: Sequence[Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        frame = self._frame(statement, params)
+        return [tuple(row) for row in self._run(frame.collect)]
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        """The table, held by the driver, handed to Spark whole."""
+        frame = self._run(lambda: self._spark.createDataFrame(table))
+        frame.createOrReplaceTempView(name)
+        self._views.add(name)
+
+    def register_batches(self, name: str, reader: pa.RecordBatchReader) -> None:
+        """The stream read out in the driver and handed to Spark whole (not streamed)."""
+        self.register_arrow(name, reader.read_all())
+
+    def parquet_view(self, name: str, paths: Sequence[Path]) -> None:
+        """Parquet files read by the cluster, several united by column name."""
+        reader = self._spark.read
+        if len(paths) > 1:  # merging footers is a job of its own: only when there are several
+            reader = reader.option("mergeSchema", "true")
+        frame = self._run(lambda: reader.parquet(*(uri(p) for p in paths)))
+        # Kept by the executors (memory, then disk) once read: the stages query a view
+        # several times (the harmonized file once per field's flags), and each query would
+        # otherwise list and read the files again.
+        self._keep(name, frame.cache())
+
+    def dataset_view(self, name: str, dataset: Any) -> None:
+        raise EngineError(
+            "the data folder is encrypted (encryption: in seamline.yaml), and the Spark "
+            "engine reads only Parquet files in clear",
+            hint="Use engine: duckdb for an encrypted data folder.",
+        )
+
+    def copy_to_parquet(
+        self,
+        query: exp.Expr,
+        path: Path,
+        *,
+        open_writer: Callable[..., pq.ParquetWriter],
+        row_group_rows: int = 131_072,
+    ) -> None:
+        """The result collected to the driver as Arrow and written there, in the query's order."""
+        table = self.arrow(query)
+        with open_writer(path, table.schema, compression="zstd") as writer:
+            writer.write_table(table, row_group_size=row_group_rows)
+
+    def _run(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except EngineError:
+            raise
+        except Exception as exc:  # pyspark's errors share no base class with Py4J's
+            raise EngineError(
+                f"Spark could not run a statement: {_first_line(exc)}",
+                hint="Run with --debug to see the SQL.",
+            ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Spark's Arrow as DuckDB's: timestamps without a zone (the session is UTC), text as
+    ``string``, so files and comparisons do not depend on the engine."""
+    fields = [pa.field(f.name, _plain_type(f.type), f.nullable) for f in table.schema]
+    schema = pa.schema(fields)
+    return table if schema.equals(table.schema) else table.cast(schema)
+
+
+def _plain_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_timestamp(t) and t.tz is not None:
+        return pa.timestamp(t.unit)
+    if pa.types.is_large_string(t):
+        return pa.string()
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _plain_type(f.type), f.nullable) for f in t])
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(_plain_type(t.value_type))
+    return t

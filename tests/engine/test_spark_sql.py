@@ -1,0 +1,108 @@
+"""The Spark SQL the stages' trees become (no Spark needed), and the workspace's engine
+settings. Running it on Spark is tests/engine/test_spark_parity.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlglot import exp
+
+from seamline.engine.spark_sql import _groups, java_format, to_spark
+from seamline.workspace.engines import data_path, engine_issues, spark_master
+from seamline.workspace.project import ProjectSpec
+from seamline.workspace.yamlpos import Positions
+
+
+@pytest.mark.parametrize(
+    ("strptime", "java"),
+    [
+        ("%d.%m.%Y", "d.M.yyyy"),
+        ("%Y%m%d", "yyyyMMdd"),
+        ("%Y-%m-%dT%H:%M:%S", "yyyy-M-d'T'H:m:s"),
+    ],
+)
+def test_date_formats_become_java_patterns(strptime: str, java: str) -> None:
+    assert java_format(strptime) == java
+
+
+def test_duckdb_only_functions_are_rewritten() -> None:
+    sql = to_spark(
+        "SELECT regexp_full_match(v, '[0-9]+'), try_strptime(v, '%d.%m.%Y'), "
+        "list_sum(a), list_extract(a, 1) FROM t"
+    )
+    assert "v RLIKE '^(?:[0-9]+)$'" in sql
+    assert "TRY_TO_TIMESTAMP(v, 'd.M.yyyy')" in sql
+    assert "AGGREGATE(a, CAST(0 AS BIGINT), (acc, x) -> acc + CAST(x AS BIGINT))" in sql
+    assert "TRY_ELEMENT_AT(a, 1)" in sql
+    # A tree naming DuckDB's len() of a list (as the date normalizer's does): its size.
+    tree = exp.select(exp.Anonymous(this="len", expressions=[exp.column("a")])).from_("t")
+    assert to_spark(tree) == "SELECT SIZE(a) FROM t"
+
+
+def test_regexp_replace_first_match_and_back_references() -> None:
+    every = to_spark("SELECT regexp_replace(v, '(a)', '\\1$', 'g') FROM t")
+    assert "REGEXP_REPLACE(v, '(a)', '$1\\\\$')" in every
+    first = to_spark("SELECT regexp_replace(v, '(a)(b)', '\\2') FROM t")
+    assert "'(?s)^(.*?)(?:(a)(b))(.*)$', '$1$3$4'" in first
+
+
+def test_capturing_groups_are_counted() -> None:
+    assert _groups(r"(a)(?:b)(?<n>c)[(]\(") == 2
+
+
+def test_the_master_comes_from_the_environment_first() -> None:
+    project = ProjectSpec(name="p", engine="spark", spark={"master": "local[1]"})
+    assert spark_master(project, {}) == "local[1]"
+    assert spark_master(project, {"SEAMLINE_SPARK_MASTER": "spark://h:7077"}) == "spark://h:7077"
+    assert ProjectSpec(name="p", spark={"conf": {"a": 4, "b": True}}).spark.conf == {
+        "a": "4",
+        "b": "true",
+    }
+
+
+def test_a_file_uri_data_dir_is_a_local_folder() -> None:
+    assert str(data_path("file:///srv/data")) == "/srv/data"
+    assert str(data_path("rel/data")) == "rel/data"
+
+
+def test_what_spark_cannot_do_is_refused_by_validate() -> None:
+    project = ProjectSpec(name="p", engine="spark", data_dir="s3a://bucket/data")
+    issues = engine_issues(project, "sqlite:///x.db", Positions("seamline.yaml"))
+    text = " | ".join(i.message for i in issues)
+    assert "needs a server store, and the store is sqlite" in text
+    assert "data_dir s3a://bucket/data is not a folder this machine can write" in text
+    assert (
+        engine_issues(
+            project.model_copy(update={"engine": "duckdb"}), "sqlite://", Positions("seamline.yaml")
+        )
+        == []
+    )
+    ok = ProjectSpec(name="p", engine="spark", data_dir="file:///srv/data")
+    assert engine_issues(ok, "postgresql+psycopg://h/db", Positions("seamline.yaml")) == []
+
+
+def test_a_reservoir_sample_becomes_a_seeded_random_order_and_a_limit() -> None:
+    from seamline.inventory import profile_sql as q
+
+    grouped = q.grouped_values("landing", [q.FieldRef("a", 0, True)], {0}, 100, 7)
+    sql = to_spark(grouped)
+    assert "TABLESAMPLE" not in sql.upper()
+    assert "WHERE NOT `a` IS NULL ORDER BY RAND(7) LIMIT 100) AS s" in sql
+
+
+def test_explain_shows_the_plan_in_the_dialect_it_runs_in(tmp_path: Path) -> None:
+    from seamline.demo import generate_demo
+    from seamline.harmonize.run import explain
+    from seamline.pipeline import ConnectStage, run_pipeline
+    from seamline.store import Store
+    from seamline.workspace import load_workspace
+
+    generate_demo(tmp_path / "ws", people=20, seed=3)
+    ws = load_workspace(tmp_path / "ws", env={})
+    with Store.open(f"sqlite:///{tmp_path}/store.db") as store:
+        run_pipeline(ws, store, stages=[ConnectStage()], datasets=["tax_payers"])
+    assert '"tin"' in explain(ws, "tax_payers") and "`tin`" not in explain(ws, "tax_payers")
+    spark = replace(ws, project=ws.project.model_copy(update={"engine": "spark"}))
+    assert "`tin`" in explain(spark, "tax_payers")
