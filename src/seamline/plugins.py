@@ -7,7 +7,6 @@ other packages declare theirs under the ``seamline.plugins`` entry-point group.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,9 +14,10 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 from seamline.errors import SpecError
+from seamline.errors import did_you_mean as did_you_mean
 
 if TYPE_CHECKING:
-    from seamline.sources.base import Reader
+    from seamline.connector import Reader
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "seamline.sources.copybook",
@@ -32,12 +32,6 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "seamline.sources.amqp",
     "seamline.sources.nats",
 )
-
-
-def did_you_mean(value: str, allowed: list[str] | tuple[str, ...]) -> str | None:
-    """The closest allowed word to a misspelt one, or None."""
-    close = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 @dataclass

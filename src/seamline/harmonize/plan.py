@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from sqlglot import exp
 
+from seamline.connector import RECORD_NO, SOURCE_POS
 from seamline.errors import SpecError
 from seamline.normalize import (
     Normalizer,
@@ -28,7 +29,6 @@ from seamline.normalize import (
     StepContext,
     default_normalizers,
 )
-from seamline.sources.base import RECORD_NO, SOURCE_POS
 from seamline.workspace.crosswalk import local_codes, match_key_sql, match_mode
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import (

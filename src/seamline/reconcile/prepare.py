@@ -23,7 +23,7 @@ from seamline.normalize.names import name_key
 from seamline.reconcile.features import add_model_features, id_feature
 from seamline.reconcile.spec import ReconcileSpec
 from seamline.reconcile.trust import Trust, identifier_trust
-from seamline.sources.deliveries import state_path
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.loader import Workspace
 
 NAME_PARTS = ("family_name", "given_name", "patronymic")

@@ -37,15 +37,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from seamline.connector import RECORD_NO
 from seamline.crypto.parquet import ParquetFiles
 from seamline.errors import SeamlineError
 from seamline.reconcile.cluster import MAP_FILE, write_mapping
 from seamline.reconcile.prepare import entity_datasets
 from seamline.reconcile.spec import load_reconcile_specs
 from seamline.retention.policy import Effective, audit_period, effective_periods
-from seamline.sources.base import RECORD_NO
-from seamline.sources.deliveries import delivery_file, delivery_quarantine, state_path
 from seamline.store import DeliveryInfo, Store
+from seamline.workspace.datafolder import delivery_file, delivery_quarantine, state_path
 from seamline.workspace.loader import Workspace
 
 KINDS = (

@@ -38,10 +38,10 @@ from openlineage.client.transport.transport import Transport
 from sqlalchemy import select
 
 from seamline.crypto.parquet import ParquetFiles
-from seamline.sources.deliveries import state_path
 from seamline.store import Store
 from seamline.store.models import CheckResult
 from seamline.store.models import Run as StoreRun
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.loader import Workspace
 
 PRODUCER = "https://github.com/seamline/seamline"

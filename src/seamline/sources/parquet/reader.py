@@ -17,8 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from seamline.errors import SourceError
-from seamline.plugins import did_you_mean
+from seamline.errors import SourceError, did_you_mean
 from seamline.sources.base import (
     BOOKKEEPING_COLUMNS,
     Batch,

@@ -23,8 +23,7 @@ import openpyxl
 import pyarrow as pa
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from seamline.errors import SourceError
-from seamline.plugins import did_you_mean
+from seamline.errors import SourceError, did_you_mean
 from seamline.sources.base import (
     BOOKKEEPING_COLUMNS,
     Batch,
