@@ -88,7 +88,7 @@ class VerifyResult:
         return "\n".join(lines)
 
 
-class _Walker:
+class Walker:
     """Checks events one after the other; remembers the first break."""
 
     def __init__(
@@ -156,7 +156,7 @@ def _stored_checkpoints(s: Any) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _anchored(walker: _Walker, check: AnchorCheck, lo: int, hi: int) -> None:
+def _anchored(walker: Walker, check: AnchorCheck, lo: int, hi: int) -> None:
     """Hold the walked chain to the anchored checkpoints; a pin beyond ``hi`` is a cut."""
     r = walker.result
     r.anchored = len(check.checkpoints)
@@ -183,7 +183,7 @@ def _anchored(walker: _Walker, check: AnchorCheck, lo: int, hi: int) -> None:
         )
 
 
-def _tail(walker: _Walker, hi: int, window: Window | None, now: datetime | None) -> None:
+def _tail(walker: Walker, hi: int, window: Window | None, now: datetime | None) -> None:
     r = walker.result
     r.unsigned_tail = max(0, hi - r.last_anchored)
     r.tail_since = walker.times.get(r.last_anchored + 1)
@@ -233,7 +233,7 @@ def verify_audit(
             last = max((int(c["last_event_id"]) for c in check.checkpoints), default=0)
         else:
             last = max(pins, default=0)
-        walker = _Walker(None, 1, keep=pins)
+        walker = Walker(None, 1, keep=pins)
         walker.time_of = last + 1
         for row in s.scalars(
             select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
@@ -345,7 +345,7 @@ def verify_bundle(
     if not verify_signature(signer, bundle.get("signature", ""), _body_digest(body)):
         return VerifyResult(ok=False, reason="the bundle's signature is invalid")
     first_id = int(events[0]["id"]) if events else None
-    walker = _Walker(body.get("anchor_hash"), first_id)
+    walker = Walker(body.get("anchor_hash"), first_id)
     for ev in events:
         walker.step({**ev, "at": datetime.fromisoformat(ev["at"])})
     hi = walker.expect_id - 1 if walker.expect_id else 0
