@@ -24,10 +24,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from seamline.errors import SourceError
 
 RECORD_NO = "_record_no"
 SOURCE_POS = "_source_pos"
@@ -143,8 +145,18 @@ class ReadContext:
         return p if p.is_absolute() else self.base_dir / p
 
 
-class Reader(ABC):
-    """A connector's reader. Subclasses set ``kind``, ``options_model``, ``capabilities``."""
+OptionsT = TypeVar("OptionsT", bound=SourceOptions)
+
+
+class Reader(ABC, Generic[OptionsT]):
+    """A connector's reader. Subclasses set ``kind``, ``options_model``, ``capabilities``.
+
+    A subclass names its options model twice, as the type parameter and as
+    ``options_model`` (``class CsvReader(Reader[CsvOptions])`` with
+    ``options_model = CsvOptions``): the base checks that the options it gets are an
+    ``options_model`` and hands them on typed as ``self.opts``, so no reader repeats the
+    ``isinstance`` check.
+    """
 
     kind: ClassVar[str]
     options_model: ClassVar[type[SourceOptions]]
@@ -156,7 +168,11 @@ class Reader(ABC):
     """The newest modification time of the files opened by :meth:`source_file`."""
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
+        if not isinstance(options, self.options_model):
+            raise SourceError(f"the {self.kind} reader got {type(options).__name__} options")
         self.options = options
+        # The check above makes the cast true; a ClassVar cannot carry the type parameter.
+        self.opts: OptionsT = cast(OptionsT, options)
         self.context = context
 
     @abstractmethod
@@ -168,13 +184,13 @@ class Reader(ABC):
         """How a dataset's state is made: its ``state:`` option, else the connector's default."""
         return options.state or cls.capabilities.state
 
-    def commit(self) -> None:  # noqa: B027 - optional hook, most readers need nothing
+    def commit(self) -> None:
         """Called once everything yielded is durably in the landing zone.
 
         Readers of queues acknowledge here; nothing is acknowledged before.
         """
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release connections and files; called once, after success or failure."""
 
     def state(self) -> dict[str, Any]:
@@ -229,8 +245,6 @@ class Reader(ABC):
 
     def source_file(self, option: str, *, what: str, hint: str | None = None) -> Path:
         """The file a ``path:`` option names; a clear SourceError if it is missing or a folder."""
-        from seamline.errors import SourceError
-
         path = self.context.resolve(option)
         where = f"dataset {self.context.dataset}"
         if not path.exists():

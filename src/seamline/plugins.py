@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seamline.errors import SpecError
 from seamline.errors import did_you_mean as did_you_mean
@@ -38,9 +38,9 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 class Registry:
     """What is pluggable, by name."""
 
-    connectors: dict[str, type[Reader]] = field(default_factory=dict)
+    connectors: dict[str, type[Reader[Any]]] = field(default_factory=dict)
 
-    def register_connector(self, reader: type[Reader]) -> None:
+    def register_connector(self, reader: type[Reader[Any]]) -> None:
         if reader.kind in self.connectors and self.connectors[reader.kind] is not reader:
             raise SpecError(
                 f"two connectors claim the source kind {reader.kind!r}: "
@@ -48,7 +48,7 @@ class Registry:
             )
         self.connectors[reader.kind] = reader
 
-    def connector(self, kind: str, where: str | None = None) -> type[Reader]:
+    def connector(self, kind: str, where: str | None = None) -> type[Reader[Any]]:
         try:
             return self.connectors[kind]
         except KeyError:

@@ -106,10 +106,6 @@ def _s(name: str) -> str:
     return f"s_{name}"
 
 
-def _ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
-
-
 def _struct(value: exp.Expr, flag: exp.Expr) -> exp.Expr:
     return exp.Struct(
         expressions=[

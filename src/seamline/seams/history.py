@@ -163,13 +163,6 @@ def open_findings(store: Store) -> dict[str, int]:
         return {subject: int(n) for subject, n in s.execute(query)}
 
 
-def first_runs(store: Store, kind_prefix: str) -> list[tuple[str, str, int | None, str | None]]:
-    """(kind, subject, first run, owner) of every finding whose kind starts with the prefix."""
-    query = select(Finding).where(Finding.kind.startswith(kind_prefix)).order_by(Finding.id)
-    with store.session() as s:
-        return [(f.kind, f.subject, f.first_run_id, f.owner) for f in s.scalars(query)]
-
-
 @dataclass(frozen=True)
 class StageRun:
     """The latest run of one stage on one dataset."""

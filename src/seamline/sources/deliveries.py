@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from sqlglot import exp
@@ -184,7 +185,7 @@ def _recover(
     return True
 
 
-def state_key(reader_cls: type[Reader], options: SourceOptions) -> list[str]:
+def state_key(reader_cls: type[Reader[Any]], options: SourceOptions) -> list[str]:
     """The columns an ``append`` state keeps one row per: the declared ``key:``, else the
     reader's own ``record_key`` (``_message_id`` for queues), else none."""
     if options.key:
@@ -359,7 +360,7 @@ def _needed(d: DeliveryInfo) -> bool:
     return (d.mode == "snapshot" and d.in_state) or _pending(d)
 
 
-class StateReader(Reader):
+class StateReader(Reader[SourceOptions]):
     """The current state of a dataset's landing zone as batches (``seamline read --landed``).
 
     ``context.base_dir`` is the data folder. Not a connector: it reads what landed.

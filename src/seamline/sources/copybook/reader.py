@@ -32,7 +32,7 @@ from seamline.sources.copybook.text import Codec
 from seamline.sources.parallel import MIN_RANGE_BYTES, read_ranges, resolve_workers
 
 
-class CopybookReader(Reader):
+class CopybookReader(Reader[CopybookOptions]):
     """``kind: copybook`` — fixed, RDW-variable or text records laid out by a COBOL copybook."""
 
     kind: ClassVar[str] = "copybook"
@@ -43,9 +43,6 @@ class CopybookReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, CopybookOptions):
-            raise SourceError(f"the copybook reader got {type(options).__name__} options")
-        self.opts: CopybookOptions = options
         self._layout: Layout | None = None
 
     @classmethod
