@@ -6,11 +6,11 @@ the verifier. Writing the log (one hash-chained row at a time) is the exchange's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, cast, func, or_, select
 
 from seamline.store.models import AuditEvent, AuditSignature
 from seamline.store.store import Store
@@ -152,36 +152,94 @@ def event_dict(row: AuditEvent) -> dict[str, Any]:
     }
 
 
-def events_between(store: Store, after: int, upto: int) -> Iterator[dict[str, Any]]:
-    """The events with ``after < id <= upto``, in id order, streamed."""
-    rows = (
-        select(AuditEvent)
-        .where(AuditEvent.id > after, AuditEvent.id <= upto)
-        .order_by(AuditEvent.id)
-        .execution_options(yield_per=2000)
-    )
+def events_between(
+    store: Store, after: int = 0, upto: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """The events with ``after < id <= upto`` (no upper end: ``upto`` None), in id order,
+    streamed."""
+    rows = select(AuditEvent).where(AuditEvent.id > after)
+    if upto is not None:
+        rows = rows.where(AuditEvent.id <= upto)
+    rows = rows.order_by(AuditEvent.id).execution_options(yield_per=2000)
     with store.session() as s:
         for row in s.scalars(rows):
             yield event_dict(row)
 
 
-def checkpoints_between(store: Store, after: int, upto: int) -> list[dict[str, Any]]:
-    """The signed checkpoints with ``after < id <= upto``, in id order."""
+def events_in_period(
+    store: Store, start: dt.datetime | None, end: dt.datetime | None
+) -> list[dict[str, Any]]:
+    """The events with ``start <= at < end`` (either end open when None), in id order."""
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if start is not None:
+        query = query.where(AuditEvent.at >= start)
+    if end is not None:
+        query = query.where(AuditEvent.at < end)
+    with store.session() as s:
+        return [event_dict(r) for r in s.scalars(query)]
+
+
+def served_events(
+    store: Store, entity_id: str, actions: Collection[str], bulk_action: str
+) -> Iterator[dict[str, Any]]:
+    """Served (``ok``) events of one of ``actions`` whose details mention ``entity_id``,
+    and every served ``bulk_action`` event, newest first, streamed.
+
+    The details are matched as text (entity ids are unique hex strings, so the match is
+    selective on SQLite and PostgreSQL alike); the caller checks membership exactly.
+    """
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.outcome == "ok")
+        .where(
+            or_(
+                (AuditEvent.action.in_(sorted(actions)))
+                & cast(AuditEvent.details, String).like(f"%{entity_id}%"),
+                AuditEvent.action == bulk_action,
+            )
+        )
+        .order_by(AuditEvent.id.desc())
+    )
+    with store.session() as s:
+        for row in s.scalars(query):
+            yield event_dict(row)
+
+
+def has_events(store: Store) -> bool:
+    """Whether the log holds any event."""
+    with store.session() as s:
+        return s.scalar(select(AuditEvent.id).limit(1)) is not None
+
+
+def _checkpoint(cp: AuditSignature) -> dict[str, Any]:
+    return {
+        "last_event_id": cp.last_event_id,
+        "chain_hash": cp.chain_hash,
+        "signature": cp.signature,
+        "public_key": cp.public_key,
+    }
+
+
+def checkpoints_between(
+    store: Store, after: int = 0, upto: int | None = None
+) -> list[dict[str, Any]]:
+    """The signed checkpoints with ``after < id <= upto`` (no upper end: None), in id order."""
+    query = select(AuditSignature).where(AuditSignature.id > after)
+    if upto is not None:
+        query = query.where(AuditSignature.id <= upto)
+    with store.session() as s:
+        return [_checkpoint(cp) for cp in s.scalars(query.order_by(AuditSignature.id))]
+
+
+def checkpoints_pinning(store: Store, lo: int, hi: int) -> list[dict[str, Any]]:
+    """The signed checkpoints that pin an event ``lo <= id <= hi``, in id order."""
     query = (
         select(AuditSignature)
-        .where(AuditSignature.id > after, AuditSignature.id <= upto)
+        .where(AuditSignature.last_event_id >= lo, AuditSignature.last_event_id <= hi)
         .order_by(AuditSignature.id)
     )
     with store.session() as s:
-        return [
-            {
-                "last_event_id": cp.last_event_id,
-                "chain_hash": cp.chain_hash,
-                "signature": cp.signature,
-                "public_key": cp.public_key,
-            }
-            for cp in s.scalars(query)
-        ]
+        return [_checkpoint(cp) for cp in s.scalars(query)]
 
 
 def event_hash(store: Store, event_id: int) -> str | None:
