@@ -247,3 +247,19 @@ def event_hash(store: Store, event_id: int) -> str | None:
     with store.session() as s:
         found = s.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id))
     return str(found) if found is not None else None
+
+
+def access_columns(store: Store) -> Iterator[tuple[Any, ...]]:
+    """(at, client, action, purpose, outcome, details) of every event in id order,
+    streamed: the columns a summary of accesses needs, never actor or resource."""
+    query = select(
+        AuditEvent.at,
+        AuditEvent.client,
+        AuditEvent.action,
+        AuditEvent.purpose,
+        AuditEvent.outcome,
+        AuditEvent.details,
+    ).order_by(AuditEvent.id)
+    with store.session() as s:
+        for row in s.execute(query).yield_per(2000):
+            yield tuple(row)

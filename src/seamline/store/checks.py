@@ -1,4 +1,4 @@
-"""Reads of the check results: a seam's results per check run, for its history chart."""
+"""The check results: recorded per run, read per seam (its history chart, its latest check)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,34 @@ def check_history(store: Store, seam: str, limit: int = 30) -> list[dict[str, An
             )
             point[str(status)] = point.get(str(status), 0) + int(n)
     return [runs[k] for k in sorted(runs)][-limit:]
+
+
+def add_check_results(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Keep check results (dicts of the ``CheckResult`` columns)."""
+    with store.session() as s:
+        s.add_all(CheckResult(**row) for row in rows)
+
+
+def latest_check_results(store: Store, seam: str) -> tuple[int | None, list[dict[str, Any]]]:
+    """The run id of the seam's latest check and its results in order (``rule``,
+    ``attribute``, ``observed``, ``expected``, ``status``, ``details``)."""
+    with store.session() as s:
+        run_id = s.scalar(select(func.max(CheckResult.run_id)).where(CheckResult.seam == seam))
+        if run_id is None:
+            return None, []
+        rows = s.scalars(
+            select(CheckResult)
+            .where(CheckResult.seam == seam, CheckResult.run_id == run_id)
+            .order_by(CheckResult.id)
+        )
+        return int(run_id), [
+            {
+                "rule": r.rule,
+                "attribute": r.attribute,
+                "observed": r.observed,
+                "expected": r.expected,
+                "status": r.status,
+                "details": r.details,
+            }
+            for r in rows
+        ]

@@ -144,3 +144,10 @@ def client_by_certificate(store: Store, fingerprint: str) -> ClientInfo | None:
     with store.session() as s:
         row = s.scalar(select(ApiClient).where(ApiClient.cert_fingerprint == fingerprint))
         return _info(row) if row is not None else None
+
+
+def clients_of_system(store: Store, system: str) -> list[ClientInfo]:
+    """The clients (revoked ones too) registered for a consumer system, by name."""
+    query = select(ApiClient).where(ApiClient.system == system).order_by(ApiClient.name)
+    with store.session() as s:
+        return [_info(c) for c in s.scalars(query)]
