@@ -16,11 +16,11 @@ from pathlib import Path
 from seamline.engine import Engine, EngineError
 from seamline.errors import UsageError, did_you_mean
 from seamline.seams.contract import DATA, CompiledRule, check_query, compile_rules
-from seamline.seams.history import StageRun, deliveries, latest_stage_runs
 from seamline.seams.report import CheckReport, CheckRow, SeamInfo, owner_text
 from seamline.seams.structure import freshness_row, parquet_columns, schema_rows, volume_rows
 from seamline.store import Store
 from seamline.store.checks import add_check_results
+from seamline.store.history import StageRun, deliveries, latest_stage_runs
 from seamline.workspace.datafolder import state_path
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec

@@ -30,7 +30,6 @@ from sqlalchemy.exc import ArgumentError
 
 from seamline.errors import UsageError
 from seamline.seams.agreements import agreement_status
-from seamline.seams.history import deliveries
 from seamline.seams.report import owner_text
 from seamline.seams.review_access import (
     access_summary,
@@ -39,6 +38,7 @@ from seamline.seams.review_access import (
     seam_findings,
 )
 from seamline.store import Store, safe_url
+from seamline.store.history import deliveries
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec
 

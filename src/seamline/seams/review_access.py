@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from seamline.seams.history import aware
 from seamline.store import FindingInfo, Store
 from seamline.store.auditlog import access_columns
 from seamline.store.checks import latest_check_results
 from seamline.store.clients import clients_of_system
+from seamline.store.history import aware
 
 
 @dataclass

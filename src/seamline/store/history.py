@@ -1,7 +1,8 @@
-"""History queries over the store for the seams: deliveries, schemas, profiles, checks.
+"""History queries over the store: deliveries, schemas, profiles, checks, stage runs.
 
-These read the store's tables through :meth:`Store.session` (the store's own API has
-only the latest of each); they live here so the store package stays generic.
+The seams' checks (drift, freshness, health, the review packet) read what earlier runs
+recorded through these functions; the ``Store`` facade itself keeps only the latest of
+each. (They lived in ``seams/history.py``; the store's API is where queries belong.)
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from seamline.store import Store
 from seamline.store.deliveries import source_time
 from seamline.store.models import CheckResult, Finding, Landing, ObservedField, Profile, Run
 from seamline.store.models import Delivery as DeliveryRow
+from seamline.store.store import Store
 
 
 @dataclass(frozen=True)
