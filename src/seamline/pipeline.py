@@ -17,13 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from seamline.errors import ExitCode
-from seamline.harmonize.stage import HarmonizeStage
-from seamline.inventory.stage import InventoryStage
 from seamline.progress import NullReporter, Reporter
-from seamline.reconcile.stage import ReconcileStage
-from seamline.retention.stage import RetentionStage
 from seamline.seams.lineage import emit_run_events
-from seamline.seams.stage import CheckStage
 from seamline.sources.stage import ConnectStage
 from seamline.stagebase import RunContext, Stage, StageResult, Status, settle
 from seamline.store import Store
@@ -44,6 +39,14 @@ __all__ = [
 
 def default_stages() -> list[Stage]:
     """The stages of ``seamline run``, in order."""
+    # Imported here, not at the top, so that a command running one stage (`seamline
+    # check`) does not import every stage's dependencies. No cycle: no stage imports this.
+    from seamline.harmonize.stage import HarmonizeStage
+    from seamline.inventory.stage import InventoryStage
+    from seamline.reconcile.stage import ReconcileStage
+    from seamline.retention.stage import RetentionStage
+    from seamline.seams.stage import CheckStage
+
     return [
         ConnectStage(),
         RetentionStage(),
