@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -58,3 +60,52 @@ def latest_check_results(store: Store, seam: str) -> tuple[int | None, list[dict
             }
             for r in rows
         ]
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One recorded check result (the ``CheckResult`` columns, read out of the session)."""
+
+    run_id: int
+    seam: str
+    rule: str
+    attribute: str | None
+    observed: float | None
+    expected: str | None
+    status: str
+    details: dict[str, Any] | None
+
+
+def results_of_run(store: Store, run_id: int) -> list[CheckRow]:
+    """The check results recorded under the run or its stage runs, in order."""
+    with store.session() as s:
+        children = select(Run.id).where(Run.parent_id == run_id)
+        query = (
+            select(CheckResult)
+            .where((CheckResult.run_id == run_id) | CheckResult.run_id.in_(children))
+            .order_by(CheckResult.id)
+        )
+        return [
+            CheckRow(
+                r.run_id, r.seam, r.rule, r.attribute, r.observed, r.expected, r.status, r.details
+            )
+            for r in s.scalars(query)
+        ]
+
+
+def datasets_of_run(store: Store, run_id: int) -> list[str]:
+    """The datasets the run's stage runs worked on, sorted."""
+    with store.session() as s:
+        query = select(Run.dataset).where(Run.parent_id == run_id, Run.dataset.is_not(None))
+        return sorted({d for d in s.scalars(query) if d})
+
+
+def run_outcome(
+    store: Store, run_id: int
+) -> tuple[datetime, datetime | None, str, str | None] | None:
+    """(started, finished, status, message) of a run as stored, or None without one."""
+    with store.session() as s:
+        run = s.get(Run, run_id)
+        if run is None:
+            return None
+        return run.started_at, run.finished_at, run.status, run.message
