@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from seamline.store.deliveries import source_time
 from seamline.store.models import CheckResult, Finding, Landing, ObservedField, Profile, Run
@@ -187,3 +187,46 @@ def latest_stage_runs(store: Store, dataset: str) -> dict[str, StageRun]:
             if r.stage not in out:
                 out[r.stage] = StageRun(r.id, r.status, aware(r.started_at), r.message)
     return out
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A finding as stored (every column a notification tells), out of the session."""
+
+    id: int
+    fingerprint: str
+    kind: str
+    subject: str
+    severity: str
+    status: str
+    message: str
+    evidence: dict[str, Any]
+    owner: str | None
+    first_run_id: int | None
+    last_run_id: int | None
+    first_seen: datetime
+
+
+def findings_touched(store: Store, run_id: int) -> tuple[set[int], list[FindingRow]]:
+    """The run and its stage runs, and the findings first seen in one of them or seen
+    there while open, in id order."""
+    with store.session() as s:
+        runs = {run_id, *s.scalars(select(Run.id).where(Run.parent_id == run_id))}
+        query = (
+            select(Finding)
+            .where(
+                or_(
+                    Finding.first_run_id.in_(runs),
+                    (Finding.last_run_id.in_(runs)) & (Finding.status == "open"),
+                )
+            )
+            .order_by(Finding.id)
+        )
+        rows = [
+            FindingRow(
+                f.id, f.fingerprint, f.kind, f.subject, f.severity, f.status, f.message,
+                f.evidence, f.owner, f.first_run_id, f.last_run_id, f.first_seen,
+            )
+            for f in s.scalars(query)
+        ]  # fmt: skip
+    return runs, rows
