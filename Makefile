@@ -24,9 +24,10 @@ demo: setup  ## generate the demo workspace (SCENARIO=civil|us-ui|billing) and r
 	$(BIN)/seamline demo demo-workspace --scenario $(SCENARIO) --people $(PEOPLE) --force
 	$(BIN)/seamline run demo-workspace
 
-lint: setup  ## ruff lint and format check
+lint: setup  ## ruff lint and format check; the import contract (lint-imports, pyproject.toml)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: setup  ## mypy --strict on src/
 	$(BIN)/mypy

@@ -1,7 +1,7 @@
 """Exchange API lookups per second and latency, with the durable audit log on and off.
 
 ``run(scale)`` builds a demo workspace (2,000*scale people, at least 500), starts
-``seamline.exchange.serve.serve`` (what `seamline serve` runs) with uvicorn twice in
+``seamline.ui.serve.serve`` (what `seamline serve` runs) with uvicorn twice in
 subprocesses on loopback, audit off and audit on, and drives identifier lookups from this process with 50 concurrent
 keep-alive connections (threads) for 10*scale seconds (at least 3) per mode, after a
 1 s warm-up that is not timed, alternating between the modes in rounds. With audit on, it then checks that
@@ -102,7 +102,7 @@ def _load(port: int, key: str, pins: list[str], seconds: float) -> dict[str, Any
 # an option no operator should have, so the bench sets it in Python.
 _SERVER = (
     "import sys; from pathlib import Path; "
-    "from seamline.exchange.serve import serve; "
+    "from seamline.ui.serve import serve; "
     "from seamline.exchange.service import ExchangeConfig; "
     "serve(Path(sys.argv[1]), port=int(sys.argv[2]), "
     "config=ExchangeConfig(audit=sys.argv[3] == 'on'), log_level='warning')"

@@ -7,6 +7,7 @@ traceback.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -131,3 +132,9 @@ class StoreError(CodedError):
     """The store cannot be reached, or is at a revision this seamline cannot use."""
 
     code = ExitCode.RUNTIME
+
+
+def did_you_mean(value: str, allowed: list[str] | tuple[str, ...]) -> str | None:
+    """The closest allowed word to a misspelt one, or None."""
+    close = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
+    return close[0] if close else None

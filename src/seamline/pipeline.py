@@ -10,195 +10,38 @@ failed; later stages skip them) and turns the outcome into an exit code.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
 
-from seamline.errors import ExitCode, SeamlineError
+from seamline.errors import ExitCode
 from seamline.progress import NullReporter, Reporter
-from seamline.sources.base import ReadContext
-from seamline.sources.deliveries import Delivered, deliver, source_notes
+from seamline.seams.lineage import emit_run_events
+from seamline.sources.stage import ConnectStage
+from seamline.stagebase import RunContext, Stage, StageResult, Status, settle
 from seamline.store import Store
 from seamline.workspace.engines import spark_master
 from seamline.workspace.loader import Workspace
 
-Status = Literal["ok", "partial", "failed", "checks_failed"]
-
-
-@dataclass
-class StageResult:
-    stage: str
-    status: Status = "ok"
-    counts: dict[str, int] = field(default_factory=dict)
-    messages: list[str] = field(default_factory=list)
-    details: list[dict[str, Any]] = field(default_factory=list)
-    reports: dict[str, str] = field(default_factory=dict)
-    """Files the stage wrote for people to read (``html``, ``json``...)."""
-    seconds: float = 0.0
-    where: str = ""
-    """Where the stage ran, on a workspace whose engine is not the embedded one."""
-
-
-@dataclass
-class RunContext:
-    workspace: Workspace
-    store: Store
-    run_id: int
-    reporter: Reporter = field(default_factory=NullReporter)
-    datasets: Sequence[str] | None = None
-    failed: set[str] = field(default_factory=set)
-    """Datasets an earlier stage could not process; later stages leave them out."""
-    nodata: set[str] = field(default_factory=set)
-    """Datasets with nothing landed yet (only empty deliveries); later stages leave them out."""
-    unchanged: set[str] = field(default_factory=set)
-    """Datasets whose current state this run did not change (no new data)."""
-
-    def usable(self) -> list[str]:
-        """The selected datasets no earlier stage failed on and that have data."""
-        return [d for d in self.selected() if d not in self.failed and d not in self.nodata]
-
-    def selected(self) -> list[str]:
-        if self.datasets:
-            for d in self.datasets:
-                self.workspace.dataset(d)  # raises with did-you-mean
-            return list(self.datasets)
-        return sorted(self.workspace.datasets)
-
-
-class Stage(Protocol):
-    name: str
-
-    def run(self, ctx: RunContext) -> StageResult: ...
-
-
-class ConnectStage:
-    """Land a delivery of every dataset's source and bring its current state up to date."""
-
-    name = "connect"
-    on_spark = "connect read the sources and wrote the landings in this process, through this machine's file system, not on Spark"
-    """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
-
-    def run(self, ctx: RunContext) -> StageResult:
-        result = StageResult(self.name)
-        ws, store = ctx.workspace, ctx.store
-        for dataset_id in ctx.selected():
-            spec = ws.datasets[dataset_id]
-            run_id = store.start_run(
-                "connect", workspace=ws.name, dataset=dataset_id, parent_id=ctx.run_id
-            )
-            task = ctx.reporter.task(f"connect {dataset_id}")
-            context = ReadContext(
-                base_dir=ws.root, dataset=dataset_id, state=store.get_state(dataset_id)
-            )
-            try:
-                done = deliver(
-                    store,
-                    dataset_id,
-                    ws.sources[dataset_id],
-                    ws.data_dir,
-                    context,
-                    files=ws.parquet,
-                    run_id=run_id,
-                    max_quarantine_share=ws.project.quarantine_max_share,
-                    progress=task.advance,
-                )
-            except SeamlineError as exc:
-                task.done()
-                store.finish_run(run_id, "failed", message=str(exc))
-                ctx.failed.add(dataset_id)
-                result.messages.append(f"{dataset_id}: {exc}")
-                result.details.append({"dataset": dataset_id, "error": str(exc)})
-                continue
-            task.done()
-            landed = done.landing
-            _record(store, run_id, ws, spec.id, done)
-            result.details.append(_detail(done))
-            for k, v in landed.counts().items():
-                result.counts[k] = result.counts.get(k, 0) + v
-            if not done.state_changed:
-                ctx.unchanged.add(dataset_id)
-            if done.state_rows is None:
-                ctx.nodata.add(dataset_id)
-            if not landed.ok:
-                ctx.failed.add(dataset_id)
-                kept = " (its good rows are kept in the state)" if done.state_changed else ""
-                result.messages.append(f"{dataset_id}: {landed.failed}{kept}")
-            elif done.status == "empty":
-                result.messages.append(f"{dataset_id}: {_no_new_data(done)}")
-        result.reports["landing zone"] = str(ws.data_dir / "landing")
-        if result.counts.get("quarantined"):
-            result.reports["quarantine"] = str(ws.data_dir / "quarantine")
-        return settle(result, ctx)
-
-
-def _no_new_data(done: Delivered) -> str:
-    if done.state_rows is None:
-        return "no data yet: the source delivered nothing, and nothing has landed before"
-    return (
-        f"no new data: the source delivered nothing; the current state "
-        f"({done.state_rows:,} rows) is kept"
-    )
-
-
-def settle(result: StageResult, ctx: RunContext) -> StageResult:
-    """``failed`` when no selected dataset is left, ``partial`` when some failed."""
-    if ctx.failed:
-        result.status = "failed" if not ctx.usable() else "partial"
-    return result
-
-
-def _record(store: Store, run_id: int, ws: Workspace, dataset_id: str, done: Delivered) -> None:
-    spec, landed = ws.datasets[dataset_id], done.landing
-    store.record_dataset(
-        dataset_id,
-        title=spec.title,
-        system=spec.system,
-        owner=spec.owner,
-        steward=spec.steward,
-        entity=spec.entity,
-        run_id=run_id,
-    )
-    store.record_landing(
-        run_id,
-        dataset_id,
-        read=landed.read,
-        landed=landed.landed,
-        quarantined=landed.quarantined,
-        path=str(landed.landing_path) if landed.landing_path else None,
-    )
-    if landed.read:
-        store.record_observed_schema(run_id, dataset_id, landed.schema)
-    if landed.committed:
-        store.set_state(dataset_id, ws.sources[dataset_id].kind, landed.state)
-    store.finish_run(
-        run_id,
-        "ok" if landed.ok else "failed",
-        counts={**landed.counts(), "delivery": done.delivery_id},
-        message=landed.failed,
-    )
-
-
-def _detail(done: Delivered) -> dict[str, Any]:
-    landed = done.landing
-    return {
-        "dataset": landed.dataset,
-        "delivery": done.delivery_id,
-        **landed.counts(),
-        "state": done.mode,
-        "state rows": done.state_rows,
-        "seconds": round(landed.seconds, 3),
-        "landing": str(landed.landing_path) if landed.landing_path else None,
-        "quarantine": str(landed.quarantine_path) if landed.quarantine_path else None,
-        "quarantine_reasons": landed.reasons,
-        "source": source_notes(landed.metadata) or None,
-        "error": landed.failed,
-    }
+__all__ = [
+    "ConnectStage",
+    "RunContext",
+    "RunSummary",
+    "Stage",
+    "StageResult",
+    "Status",
+    "default_stages",
+    "run_pipeline",
+    "settle",
+]
 
 
 def default_stages() -> list[Stage]:
     """The stages of ``seamline run``, in order."""
+    # Imported here, not at the top, so that a command running one stage (`seamline
+    # check`) does not import every stage's dependencies. No cycle: no stage imports this.
     from seamline.derive.stage import DeriveStage
     from seamline.harmonize.stage import HarmonizeStage
     from seamline.inventory.stage import InventoryStage
@@ -246,8 +89,6 @@ def run_pipeline(
     _ = ws.parquet  # the data key, resolved once: a missing or bad key stops the run here
     aborted = store.abort_dead_runs()
     if aborted:
-        import logging
-
         logging.getLogger(__name__).warning(
             "marked %d run(s) left running by a process that ended as aborted: %s",
             len(aborted),
@@ -311,10 +152,6 @@ def placement(stage: Stage, ws: Workspace) -> str:
 
 def _lineage(ws: Workspace, store: Store, run_id: int) -> None:
     """OpenLineage events of the run (never fails the run: a transport error is logged)."""
-    import logging
-
-    from seamline.seams.lineage import emit_run_events
-
     result = emit_run_events(ws, store, run_id)
     if result.error:
         logging.getLogger(__name__).warning("lineage events not delivered: %s", result.error)

@@ -7,17 +7,17 @@ other packages declare theirs under the ``seamline.plugins`` entry-point group.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seamline.errors import SpecError
+from seamline.errors import did_you_mean as did_you_mean
 
 if TYPE_CHECKING:
-    from seamline.sources.base import Reader
+    from seamline.connector import Reader
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "seamline.sources.copybook",
@@ -34,19 +34,13 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
-def did_you_mean(value: str, allowed: list[str] | tuple[str, ...]) -> str | None:
-    """The closest allowed word to a misspelt one, or None."""
-    close = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
 @dataclass
 class Registry:
     """What is pluggable, by name."""
 
-    connectors: dict[str, type[Reader]] = field(default_factory=dict)
+    connectors: dict[str, type[Reader[Any]]] = field(default_factory=dict)
 
-    def register_connector(self, reader: type[Reader]) -> None:
+    def register_connector(self, reader: type[Reader[Any]]) -> None:
         if reader.kind in self.connectors and self.connectors[reader.kind] is not reader:
             raise SpecError(
                 f"two connectors claim the source kind {reader.kind!r}: "
@@ -54,7 +48,7 @@ class Registry:
             )
         self.connectors[reader.kind] = reader
 
-    def connector(self, kind: str, where: str | None = None) -> type[Reader]:
+    def connector(self, kind: str, where: str | None = None) -> type[Reader[Any]]:
         try:
             return self.connectors[kind]
         except KeyError:

@@ -12,8 +12,8 @@ from typing import Any
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from seamline.connector import COMMON_OPTIONS, Reader, SourceOptions
 from seamline.plugins import default_registry
-from seamline.sources.base import COMMON_OPTIONS, Reader, SourceOptions
 
 INTRO = """\
 # Connectors

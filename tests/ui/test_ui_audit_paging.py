@@ -16,12 +16,12 @@ from uidemo import PASSWORD, TODAY
 
 from seamline.exchange import verify_audit
 from seamline.exchange.audit import Event, append_now
+from seamline.exchange.chaincache import ChainCache
 from seamline.exchange.keys import load_or_create_key
 from seamline.store import Store
 from seamline.store.models import AuditEvent
 from seamline.ui import create_ui_app
 from seamline.ui.audit_view import LogFilter, access_log
-from seamline.ui.chain_view import ChainCache
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -58,7 +58,7 @@ from seamline.catalog.vocab import (
     VCARD,
 )
 from seamline.errors import UsageError
-from seamline.sources.deliveries import state_path
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import AgencySpec, Contact, DatasetSpec, SeamSpec
 

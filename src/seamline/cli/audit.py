@@ -66,9 +66,10 @@ def audit_verify(
     Checks the hash chain, the stored checkpoints and those in the anchor (kept outside
     the store), and reports the unsigned tail: events after the last anchored checkpoint.
     """
-    from seamline.exchange.anchor import default_anchor_path, has_events
+    from seamline.exchange.anchor import default_anchor_path
     from seamline.exchange.tsa import load_roots
     from seamline.exchange.verify import Window, verify_audit
+    from seamline.store.auditlog import has_events
 
     ws = load(directory)
     anchor_path = anchor or default_anchor_path(ws.data_dir)

@@ -41,7 +41,7 @@ def clients_add(
 
     ws = load(directory)
     if system not in ws.systems:
-        from seamline.plugins import did_you_mean
+        from seamline.errors import did_you_mean
 
         guess = did_you_mean(system, list(ws.systems))
         raise UsageError(

@@ -64,7 +64,7 @@ def read(
     from seamline.sources.base import ReadContext, Reader
     from seamline.sources.export import export
 
-    landed_reader: Reader | None = None
+    landed_reader: Reader[Any] | None = None
     if copybook is not None:
         options_model = default_registry().connector("copybook").options_model
         options = _validated(

@@ -83,8 +83,8 @@ def serve(
     """
     import logging
 
-    from seamline.exchange.serve import serve as run_server
     from seamline.exchange.service import ExchangeConfig
+    from seamline.ui.serve import serve as run_server
 
     # The store's migrations log their engine ("Context impl SQLiteImpl") at INFO, which
     # the server's log level shows; an operator needs only their warnings.

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlglot import exp
 
-from seamline.errors import SourceError, UsageError
-from seamline.plugins import did_you_mean
-from seamline.sources.deliveries import state_path
+from seamline.errors import SourceError, UsageError, did_you_mean
+from seamline.plugins import default_registry
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.loader import Workspace
 
 
@@ -65,15 +64,9 @@ def values_seen(
 
 
 def copybook_labels(ws: Workspace, dataset_id: str, column: str) -> dict[str, str]:
-    """Level-88 names of the column's field, when the dataset is a copybook file."""
-    source: Any = ws.sources.get(dataset_id)
-    if source is None or getattr(source, "kind", None) != "copybook":
+    """Names the source's layout gives the column's values (a copybook's level 88)."""
+    source = ws.sources.get(dataset_id)
+    if source is None:
         return {}
-    from seamline.sources.copybook import load_copybook
-
-    layout = load_copybook(Path(ws.root) / source.copybook)
-    try:
-        found = layout.find(column)
-    except KeyError:
-        return {}
-    return {k.strip(): v for k, v in found.values88.items()}
+    reader = default_registry().connectors.get(source.kind)
+    return reader.value_labels(source, Path(ws.root), column) if reader else {}

@@ -25,8 +25,7 @@ from rapidfuzz import fuzz
 
 from seamline.codes.builtin import builtin_codelists
 from seamline.codes.text import alternatives, core, fold, has_cyrillic, latin, words
-from seamline.errors import SpecError
-from seamline.plugins import did_you_mean
+from seamline.errors import SpecError, did_you_mean
 from seamline.workspace.crosswalk import local_codes, match_key, match_mode
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import CodeListSpec, CodeSpec

@@ -21,8 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from seamline.errors import SpecError
-from seamline.plugins import did_you_mean
+from seamline.errors import SpecError, did_you_mean
 from seamline.workspace.loader import check_workspace
 from seamline.workspace.models import CodeListSpec
 

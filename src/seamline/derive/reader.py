@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from seamline.connector import Batch, ReadContext, Reader, SourceOptions
 from seamline.crypto.parquet import ParquetFiles
 from seamline.errors import SourceError
-from seamline.sources.base import Batch, ReadContext, Reader, SourceOptions
 from seamline.workspace.derived import derived_path
 
 
-class DerivedReader(Reader):
+class DerivedReader(Reader[SourceOptions]):
     """``derived/<id>.parquet`` read through the data folder's one door (decrypted when
     the workspace encrypts). ``context.base_dir`` is the data folder. Not a connector."""
 

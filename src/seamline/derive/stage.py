@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from seamline.derive.run import derive_one
-from seamline.errors import SeamlineError, UsageError
-from seamline.pipeline import RunContext, StageResult
-from seamline.plugins import did_you_mean
+from seamline.errors import SeamlineError, UsageError, did_you_mean
+from seamline.stagebase import RunContext, StageResult
 from seamline.workspace.derived import derived_order, lineage
 from seamline.workspace.loader import Workspace
 

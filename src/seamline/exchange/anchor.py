@@ -35,12 +35,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
 
 from seamline.errors import SeamlineError
 from seamline.exchange.keys import key_id, public_text, sign, verify_signature
-from seamline.store import Store
-from seamline.store.models import AuditEvent
 
 log = logging.getLogger("seamline.exchange.audit")
 ANCHOR_FORMAT = "seamline-audit-anchor/1"
@@ -73,11 +70,6 @@ def audit_anchor(data_dir: Path, path: Path | None, tsa_url: str | None) -> Anch
 
         stamper = TimestampAuthority(url)
     return Anchor(path or default_anchor_path(data_dir), stamper)
-
-
-def has_events(store: Store) -> bool:
-    with store.session() as s:
-        return s.scalar(select(AuditEvent.id).limit(1)) is not None
 
 
 def signed_text(entry: dict[str, Any]) -> bytes:

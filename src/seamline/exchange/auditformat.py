@@ -20,6 +20,7 @@ from sqlalchemy.engine import Dialect
 
 from seamline.exchange.keys import public_text, sign
 from seamline.store import Store
+from seamline.store.auditlog import event_dict
 from seamline.store.models import AuditEvent, AuditSignature, utcnow
 from seamline.store.sealed import cipher_of
 
@@ -109,20 +110,8 @@ def checkpoint_message(last_event_id: int, chain: str) -> bytes:
     return f"seamline-audit:{last_event_id}:{chain}".encode("ascii")
 
 
-def row_dict(row: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "at": row.at,
-        "actor": row.actor,
-        "client": row.client,
-        "action": row.action,
-        "resource": row.resource,
-        "purpose": row.purpose,
-        "outcome": row.outcome,
-        "details": row.details,
-        "prev_hash": row.prev_hash,
-        "hash": row.hash,
-    }
+row_dict = event_dict
+"""An audit row as the chain hashes it (the store's reading of the row)."""
 
 
 class RowFormat:

@@ -15,50 +15,38 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from seamline.errors import SeamlineError
 from seamline.secrethash import hash_secret
 from seamline.store import Store
-from seamline.store.models import ApiClient, utcnow
+from seamline.store.clients import (
+    ClientError,
+    ClientInfo,
+    client_by_certificate,
+    client_by_name,
+    client_key,
+    insert_client,
+    list_clients,
+    revoke_client,
+    set_client_key,
+)
+
+__all__ = [
+    "KEY_PREFIX",
+    "CertCache",
+    "ClientError",
+    "ClientInfo",
+    "KeyCache",
+    "add_client",
+    "cert_fingerprint",
+    "client_by_name",
+    "list_clients",
+    "revoke_client",
+    "rotate_client",
+    "split_key",
+]
 
 KEY_PREFIX = "sl"
-
-
-class ClientError(SeamlineError):
-    """A client cannot be added, rotated or revoked (unknown name, duplicate)."""
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    name: str
-    system: str
-    key_id: str
-    created_at: datetime
-    rotated_at: datetime | None
-    revoked_at: datetime | None
-    cert_fingerprint: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-
-def _info(row: ApiClient) -> ClientInfo:
-    return ClientInfo(
-        row.name,
-        row.system,
-        row.key_id,
-        row.created_at,
-        row.rotated_at,
-        row.revoked_at,
-        row.cert_fingerprint,
-    )
 
 
 def split_key(key: str) -> tuple[str, str] | None:
@@ -101,80 +89,16 @@ def add_client(
     with that TLS client certificate instead of the key (``seamline serve --tls-*``).
     """
     key_id, secret, key = _new_key()
-    with store.session() as s:
-        if s.scalar(select(ApiClient).where(ApiClient.name == name)) is not None:
-            raise ClientError(
-                f"there is already a client named {name!r}",
-                hint=f"rotate its key with `seamline clients rotate {name}`",
-            )
-        if cert_fingerprint is not None:
-            holder = s.scalar(
-                select(ApiClient).where(ApiClient.cert_fingerprint == cert_fingerprint)
-            )
-            if holder is not None and holder.revoked_at is None:
-                raise ClientError(
-                    f"client {holder.name!r} already has this certificate",
-                    hint=f"revoke it first with `seamline clients revoke {holder.name}`",
-                )
-            if holder is not None:
-                # A revoked client gives its certificate up (the column is unique); its row,
-                # name and revocation stay for the audit trail.
-                holder.cert_fingerprint = None
-                s.flush()
-        row = ApiClient(
-            name=name,
-            system=system,
-            key_id=key_id,
-            key_hash=hash_secret(secret),
-            created_at=utcnow(),
-            cert_fingerprint=cert_fingerprint,
-        )
-        s.add(row)
-        s.flush()
-        return _info(row), key
-
-
-def _get(s: Session, name: str) -> ApiClient:
-    row = s.scalar(select(ApiClient).where(ApiClient.name == name))
-    if row is None:
-        raise ClientError(
-            f"there is no client named {name!r}", hint="list them with `seamline clients list`"
-        )
-    return row
+    info = insert_client(
+        store, name, system, key_id, hash_secret(secret), cert_fingerprint=cert_fingerprint
+    )
+    return info, key
 
 
 def rotate_client(store: Store, name: str) -> tuple[ClientInfo, str]:
     """Give a client a new key; the old one stops working. Returns the new key once."""
     key_id, secret, key = _new_key()
-    with store.session() as s:
-        row = _get(s, name)
-        if row.revoked_at is not None:
-            raise ClientError(f"client {name!r} is revoked; add a new client instead")
-        row.key_id, row.key_hash, row.rotated_at = key_id, hash_secret(secret), utcnow()
-        s.flush()
-        return _info(row), key
-
-
-def revoke_client(store: Store, name: str) -> ClientInfo:
-    """Revoke a client's key for good (the row stays, for the audit trail)."""
-    with store.session() as s:
-        row = _get(s, name)
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
-        s.flush()
-        return _info(row)
-
-
-def client_by_name(store: Store, name: str) -> ClientInfo | None:
-    """The client registered as ``name`` (revoked ones too), else None."""
-    with store.session() as s:
-        row = s.scalar(select(ApiClient).where(ApiClient.name == name))
-        return _info(row) if row is not None else None
-
-
-def list_clients(store: Store) -> list[ClientInfo]:
-    with store.session() as s:
-        return [_info(r) for r in s.scalars(select(ApiClient).order_by(ApiClient.name))]
+    return set_client_key(store, name, key_id, hash_secret(secret)), key
 
 
 class KeyCache:
@@ -222,14 +146,13 @@ class KeyCache:
             hit = self._seen.get(digest)
         if hit is not None and now - hit[3] < self.ttl:
             return hit[2]
-        with self.store.session() as s:
-            row = s.scalar(select(ApiClient).where(ApiClient.key_id == key_id))
-            if row is None or row.revoked_at is not None:
-                self.forget(key_id)
-                if row is None:
-                    await verify(key_id, "", "")  # counted as a failure, never hashed
-                return None
-            stored, client = row.key_hash, _info(row)
+        found = client_key(self.store, key_id)
+        if found is None or found[0].revoked_at is not None:
+            self.forget(key_id)
+            if found is None:
+                await verify(key_id, "", "")  # counted as a failure, never hashed
+            return None
+        client, stored = found
         fresh = hit is not None and hit[1] == stored and now - hit[4] < self.verified_seconds
         if not fresh and not await self._once(digest, verify(key_id, secret, stored)):
             return None
@@ -276,9 +199,8 @@ class CertCache:
             hit = self._seen.get(fingerprint)
         if hit is not None and now - hit[1] < self.ttl:
             return hit[0]
-        with self.store.session() as s:
-            row = s.scalar(select(ApiClient).where(ApiClient.cert_fingerprint == fingerprint))
-            client = _info(row) if row is not None and row.revoked_at is None else None
+        found = client_by_certificate(self.store, fingerprint)
+        client = found if found is not None and found.revoked_at is None else None
         with self._lock:
             if len(self._seen) > 10_000:  # unknown certificates must not grow it for ever
                 self._seen.clear()

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from seamline.exchange.agreements import Grant, grant_for
-from seamline.exchange.anchor import audit_anchor, has_events
+from seamline.exchange.anchor import audit_anchor
 from seamline.exchange.audit import AuditUnavailable, AuditWriter, Event
 from seamline.exchange.clients import CertCache, ClientInfo, KeyCache
 from seamline.exchange.data import LiveIndex, PersonIndex
@@ -36,6 +36,7 @@ from seamline.exchange.tokens import OidcConfig, TokenValidator, looks_like_jwt
 from seamline.seams.approval import ApprovalGate
 from seamline.secrethash import SecretPool
 from seamline.store import Store
+from seamline.store.auditlog import has_events
 from seamline.workspace.loader import Workspace
 
 log = logging.getLogger("seamline.exchange")

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, or_, select
-
 from seamline.exchange.auditformat import _utc
 from seamline.store import Store
-from seamline.store.models import AuditEvent
+from seamline.store.auditlog import served_events
 
 DATA_ACTIONS = frozenset({"person.lookup", "person.search", "person.provenance"})
 EXPORT_ACTION = "person.export"
@@ -29,38 +27,28 @@ EXPORT_ACTION = "person.export"
 
 def accesses(store: Store, entity_id: str, *, limit: int = 500) -> list[dict[str, Any]]:
     """Served data requests that returned this person's data, newest first."""
-    data: ColumnElement[bool] = AuditEvent.action.in_(sorted(DATA_ACTIONS))
-    if not store.encrypted:  # sealed details: only the exact check below can look
-        data = data & cast(AuditEvent.details, String).like(f"%{entity_id}%")
-    query = (
-        select(AuditEvent)
-        .where(AuditEvent.outcome == "ok")
-        .where(or_(data, AuditEvent.action == EXPORT_ACTION))
-        .order_by(AuditEvent.id.desc())
-    )
     out: list[dict[str, Any]] = []
-    with store.session() as s:
-        for ev in s.scalars(query):
-            d = ev.details or {}
-            bulk = ev.action == EXPORT_ACTION
-            if not bulk and entity_id not in (d.get("subjects") or []):
-                continue
-            out.append(
-                {
-                    "bulk": bulk,
-                    "at": _utc(ev.at).isoformat(timespec="seconds"),
-                    "client": ev.client,
-                    "system": d.get("system"),
-                    # As the client claimed it (X-Seamline-User); never verified.
-                    "end_user": d.get("end_user_claimed", d.get("end_user")),
-                    "end_user_verified": False,
-                    "agreement": d.get("agreement"),
-                    "purpose": ev.purpose,
-                    "action": ev.action,
-                    "attributes": d.get("attributes") or [],
-                    "event_id": ev.id,
-                }
-            )
-            if len(out) >= limit:
-                break
+    for ev in served_events(store, entity_id, DATA_ACTIONS, EXPORT_ACTION):
+        d = ev["details"] or {}
+        bulk = ev["action"] == EXPORT_ACTION
+        if not bulk and entity_id not in (d.get("subjects") or []):
+            continue
+        out.append(
+            {
+                "bulk": bulk,
+                "at": _utc(ev["at"]).isoformat(timespec="seconds"),
+                "client": ev["client"],
+                "system": d.get("system"),
+                # As the client claimed it (X-Seamline-User); never verified.
+                "end_user": d.get("end_user_claimed", d.get("end_user")),
+                "end_user_verified": False,
+                "agreement": d.get("agreement"),
+                "purpose": ev["purpose"],
+                "action": ev["action"],
+                "attributes": d.get("attributes") or [],
+                "event_id": ev["id"],
+            }
+        )
+        if len(out) >= limit:
+            break
     return out

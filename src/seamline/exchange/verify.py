@@ -22,13 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
 
 from seamline.exchange.anchor import AnchorCheck, check_anchor, read_anchor
-from seamline.exchange.auditformat import _utc, chain_hash, checkpoint_message, row_dict
+from seamline.exchange.auditformat import _utc, chain_hash, checkpoint_message
 from seamline.exchange.keys import key_id, public_text, sign, verify_signature
 from seamline.store import Store
-from seamline.store.models import AuditEvent, AuditSignature
+from seamline.store.auditlog import (
+    checkpoints_between,
+    checkpoints_pinning,
+    events_between,
+    events_in_period,
+)
 
 BUNDLE_FORMAT = "seamline-audit-bundle/1"
 
@@ -88,7 +92,7 @@ class VerifyResult:
         return "\n".join(lines)
 
 
-class _Walker:
+class Walker:
     """Checks events one after the other; remembers the first break."""
 
     def __init__(
@@ -148,15 +152,7 @@ class _Walker:
             self.fail(last, "the event a signed checkpoint pins has a different hash")
 
 
-def _stored_checkpoints(s: Any) -> list[dict[str, Any]]:
-    return [
-        {"last_event_id": c.last_event_id, "chain_hash": c.chain_hash,
-         "signature": c.signature, "public_key": c.public_key}
-        for c in s.scalars(select(AuditSignature).order_by(AuditSignature.id))
-    ]  # fmt: skip
-
-
-def _anchored(walker: _Walker, check: AnchorCheck, lo: int, hi: int) -> None:
+def _anchored(walker: Walker, check: AnchorCheck, lo: int, hi: int) -> None:
     """Hold the walked chain to the anchored checkpoints; a pin beyond ``hi`` is a cut."""
     r = walker.result
     r.anchored = len(check.checkpoints)
@@ -183,7 +179,7 @@ def _anchored(walker: _Walker, check: AnchorCheck, lo: int, hi: int) -> None:
         )
 
 
-def _tail(walker: _Walker, hi: int, window: Window | None, now: datetime | None) -> None:
+def _tail(walker: Walker, hi: int, window: Window | None, now: datetime | None) -> None:
     r = walker.result
     r.unsigned_tail = max(0, hi - r.last_anchored)
     r.tail_since = walker.times.get(r.last_anchored + 1)
@@ -225,20 +221,18 @@ def verify_audit(
         check = check_anchor(entries, trusted, tsa_roots)
         check.problems[:0] = unreadable
         trusted = list(check.keys.values())
-    with store.session() as s:
-        cps = _stored_checkpoints(s)
-        pins = {int(c["last_event_id"]) for c in cps}
-        if check is not None:
-            pins |= {int(c["last_event_id"]) for c in check.checkpoints}
-            last = max((int(c["last_event_id"]) for c in check.checkpoints), default=0)
-        else:
-            last = max(pins, default=0)
-        walker = _Walker(None, 1, keep=pins)
-        walker.time_of = last + 1
-        for row in s.scalars(
-            select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
-        ):
-            walker.step(row_dict(row))
+    # The checkpoints first: a checkpoint is written after the events it pins.
+    cps = checkpoints_between(store)
+    pins = {int(c["last_event_id"]) for c in cps}
+    if check is not None:
+        pins |= {int(c["last_event_id"]) for c in check.checkpoints}
+        last = max((int(c["last_event_id"]) for c in check.checkpoints), default=0)
+    else:
+        last = max(pins, default=0)
+    walker = Walker(None, 1, keep=pins)
+    walker.time_of = last + 1
+    for event in events_between(store):
+        walker.step(event)
     hi = walker.expect_id - 1 if walker.expect_id else 0
     for cp in cps:
         walker.checkpoint(cp, trusted or None, 1, hi)
@@ -275,24 +269,10 @@ def export_audit(
     With ``anchor`` the bundle also holds the anchor's key rotations and the anchored
     checkpoints that pin events in it, which :func:`verify_bundle` holds the events to.
     """
-    query = select(AuditEvent).order_by(AuditEvent.id)
-    if start is not None:
-        query = query.where(AuditEvent.at >= start)
-    if end is not None:
-        query = query.where(AuditEvent.at < end)
-    with store.session() as s:
-        events = [_jsonable(row_dict(r)) for r in s.scalars(query)]
-        lo = events[0]["id"] if events else 0
-        hi = events[-1]["id"] if events else 0
-        cps = [
-            {"last_event_id": c.last_event_id, "chain_hash": c.chain_hash,
-             "signature": c.signature, "public_key": c.public_key}
-            for c in s.scalars(
-                select(AuditSignature)
-                .where(AuditSignature.last_event_id >= lo, AuditSignature.last_event_id <= hi)
-                .order_by(AuditSignature.id)
-            )
-        ]  # fmt: skip
+    events = [_jsonable(e) for e in events_in_period(store, start, end)]
+    lo = events[0]["id"] if events else 0
+    hi = events[-1]["id"] if events else 0
+    cps = checkpoints_pinning(store, lo, hi)
     anchored: list[dict[str, Any]] = []
     if anchor is not None:
         entries, _ = read_anchor(anchor)
@@ -345,7 +325,7 @@ def verify_bundle(
     if not verify_signature(signer, bundle.get("signature", ""), _body_digest(body)):
         return VerifyResult(ok=False, reason="the bundle's signature is invalid")
     first_id = int(events[0]["id"]) if events else None
-    walker = _Walker(body.get("anchor_hash"), first_id)
+    walker = Walker(body.get("anchor_hash"), first_id)
     for ev in events:
         walker.step({**ev, "at": datetime.fromisoformat(ev["at"])})
     hi = walker.expect_id - 1 if walker.expect_id else 0

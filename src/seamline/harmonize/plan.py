@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from sqlglot import exp
 
+from seamline.connector import RECORD_NO, SOURCE_POS
 from seamline.errors import SpecError
 from seamline.normalize import (
     Normalizer,
@@ -29,7 +30,6 @@ from seamline.normalize import (
     StepContext,
     default_normalizers,
 )
-from seamline.sources.base import RECORD_NO, SOURCE_POS
 from seamline.workspace.crosswalk import local_codes, match_key_sql, match_mode
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import (
@@ -108,10 +108,6 @@ class HarmonizePlan:
 
 def _s(name: str) -> str:
     return f"s_{name}"
-
-
-def _ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
 
 
 def _struct(value: exp.Expr, flag: exp.Expr) -> exp.Expr:

@@ -25,10 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as _pc
 from sqlglot import exp
 
+from seamline.connector import RECORD_NO, SOURCE_POS
 from seamline.crypto.parquet import ParquetFiles
 from seamline.harmonize.plan import ArrowChain, HarmonizePlan
 from seamline.normalize.base import combine_flags
-from seamline.sources.base import RECORD_NO, SOURCE_POS
 
 # pyarrow-stubs' overloads reject ``pa.Array[Any]`` arguments; results are checked by tests.
 pc: Any = _pc

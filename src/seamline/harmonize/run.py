@@ -8,14 +8,14 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from seamline.connector import SOURCE_POS
 from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.errors import SourceError
 from seamline.harmonize.plan import LANDING, UNMAPPED, HarmonizePlan, compile_dataset
 from seamline.harmonize.prepass import BATCH_ROWS, Progress, stream
 from seamline.normalize import NormalizerRegistry
-from seamline.sources.base import SOURCE_POS
-from seamline.sources.deliveries import state_path
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seamline.errors import SeamlineError
 from seamline.harmonize.plan import UNMAPPED
 from seamline.harmonize.run import HarmonizeResult, harmonize_dataset, landing_path
-from seamline.pipeline import RunContext, StageResult, settle
+from seamline.stagebase import RunContext, StageResult, settle
 from seamline.store import Store, of_dataset
 from seamline.workspace.loader import Workspace
 

@@ -9,11 +9,11 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
+from seamline.connector import BOOKKEEPING_COLUMNS
 from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.inventory import profile_sql as q
 from seamline.inventory.detectors import Detection, detect
-from seamline.sources.base import BOOKKEEPING_COLUMNS
 
 EXACT_DISTINCT_BOUND = 100_000
 """Distinct counts are exact up to this many values, HyperLogLog estimates above."""

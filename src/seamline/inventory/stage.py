@@ -7,9 +7,9 @@ from seamline.inventory.classify import Classification, classify
 from seamline.inventory.governance import Governance, analyse
 from seamline.inventory.profiler import DatasetProfile, FieldProfile, profile_parquet
 from seamline.inventory.report import build, write
-from seamline.pipeline import RunContext, StageResult, settle
-from seamline.sources.deliveries import state_path
+from seamline.stagebase import RunContext, StageResult, settle
 from seamline.store import Store, of_dataset
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as _pc
 from sqlglot import exp
 
-from seamline.errors import SpecError
+from seamline.errors import SpecError, did_you_mean
 from seamline.normalize.base import Normalizer, SqlStep, StepContext, StepOptions, StepResult
 from seamline.normalize.dates import as_text, clean_text_sql, compile_format, re2_literal
 from seamline.normalize.placeholders import (
@@ -38,9 +38,8 @@ from seamline.normalize.placeholders import (
     is_placeholder,
     is_placeholder_sql,
 )
+from seamline.normalize.scheme_spec import IdentifierSchemeSpec
 from seamline.normalize.schemes import check, check_sql, cross_check, embedded_values
-from seamline.plugins import did_you_mean
-from seamline.workspace.models import IdentifierSchemeSpec
 
 # pyarrow-stubs' overloads reject ``pa.Array[Any]`` arguments; results are checked by tests.
 pc: Any = _pc

@@ -8,9 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from seamline.errors import SpecError
+from seamline.errors import SpecError, did_you_mean
 from seamline.normalize.base import Normalizer, StepContext
-from seamline.plugins import did_you_mean
 
 BUILTIN_MODULES = (
     "seamline.normalize.identifiers",

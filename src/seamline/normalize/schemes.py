@@ -26,7 +26,7 @@ from seamline.normalize.dates import (
     re2_literal,
     sql_fn,
 )
-from seamline.workspace.models import EmbeddedPart, IdentifierSchemeSpec
+from seamline.normalize.scheme_spec import EmbeddedPart, IdentifierSchemeSpec
 
 # pyarrow-stubs' overloads reject ``pa.Array[Any]`` arguments; results are checked by tests.
 pc: Any = _pc

@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
-
 from seamline.errors import UsageError
 from seamline.store import Store
-from seamline.store.models import Decision, utcnow
+from seamline.store.stewardship import active_decision_rows, add_decision, deactivate_decision
 
 DecisionKind = Literal["accept_value", "reject_link", "force_link"]
 KINDS: tuple[DecisionKind, ...] = ("accept_value", "reject_link", "force_link")
@@ -74,57 +72,37 @@ def record_decision(
             )
         subject = link_subject(*parts)
         attribute = value = None
-    with store.session() as s:
-        # The subject is sealed when the store is encrypted: compared here, not in SQL.
-        active = s.scalars(select(Decision).where(Decision.active.is_(True)))
-        for old in (d for d in active if d.subject == subject):
-            opposite = {old.kind, kind} == {"reject_link", "force_link"}
-            if (old.kind == kind or opposite) and old.attribute == attribute:
-                old.active = False
-        d = Decision(
-            kind=kind,
-            subject=subject,
-            attribute=attribute,
-            value=value,
-            actor=actor,
-            reason=reason,
-            created_at=utcnow(),
-            active=True,
-        )
-        s.add(d)
-        s.flush()
-        return d.id
+    return add_decision(
+        store,
+        kind=kind,
+        subject=subject,
+        attribute=attribute,
+        value=value,
+        actor=actor,
+        reason=reason,
+    )
 
 
 def withdraw_decision(store: Store, decision_id: int) -> bool:
     """Make a decision inactive; False when there is no such active decision."""
-    with store.session() as s:
-        d = s.get(Decision, decision_id)
-        if d is None or not d.active:
-            return False
-        d.active = False
-        return True
+    return deactivate_decision(store, decision_id)
 
 
 def active_decisions(store: Store) -> Decisions:
     """Every active decision, oldest first (a later one on the same subject wins)."""
     out = Decisions()
-    with store.session() as s:
-        rows = s.scalars(
-            select(Decision).where(Decision.active.is_(True)).order_by(Decision.id)
-        ).all()
-        for d in rows:
-            if d.kind == "accept_value" and d.attribute:
-                out.values[(d.subject, d.attribute)] = AcceptedValue(
-                    d.id, d.value, d.actor, d.reason
-                )
-            elif d.kind in ("reject_link", "force_link"):
-                a, _, b = d.subject.partition("|")
-                pair = (a, b)
-                if d.kind == "reject_link":
-                    out.forced.discard(pair)
-                    out.rejected.add(pair)
-                else:
-                    out.rejected.discard(pair)
-                    out.forced.add(pair)
+    for d in active_decision_rows(store):
+        if d["kind"] == "accept_value" and d["attribute"]:
+            out.values[(d["subject"], d["attribute"])] = AcceptedValue(
+                d["id"], d["value"], d["actor"], d["reason"]
+            )
+        elif d["kind"] in ("reject_link", "force_link"):
+            a, _, b = d["subject"].partition("|")
+            pair = (a, b)
+            if d["kind"] == "reject_link":
+                out.forced.discard(pair)
+                out.rejected.add(pair)
+            else:
+                out.rejected.discard(pair)
+                out.forced.add(pair)
     return out

@@ -24,7 +24,7 @@ from seamline.reconcile import generic
 from seamline.reconcile.features import add_model_features, id_feature
 from seamline.reconcile.spec import ReconcileSpec
 from seamline.reconcile.trust import Trust, identifier_trust
-from seamline.sources.deliveries import state_path
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.loader import Workspace
 
 NAME_PARTS = ("family_name", "given_name", "patronymic")

@@ -28,6 +28,7 @@ from seamline.reconcile.features import id_feature
 from seamline.reconcile.golden import write_golden
 from seamline.reconcile.prepare import NothingHarmonized, Prepared, prepare
 from seamline.reconcile.probabilistic import Scored, score_pairs
+from seamline.reconcile.records import records_path, write_records
 from seamline.reconcile.report import examples
 from seamline.reconcile.shared_ids import shared_identifier_pairs
 from seamline.reconcile.spec import ReconcileSpec, load_reconcile_specs
@@ -262,6 +263,9 @@ def _one(
         compared.datasets,
         p.attributes,
         compared.choices,
+    )
+    write_records(
+        ws.parquet, records_path(ws.data_dir / "reference", spec.id), p.table, p.attributes
     )
     clock.lap("compare")
     rows, reviews = _store_rows(p, spec, compared, scored, record_entity, decisions)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from seamline.errors import SeamlineError
-from seamline.pipeline import RunContext, StageResult
 from seamline.reconcile.report import write_report
 from seamline.reconcile.run import ReconcileResult, reconcile
+from seamline.stagebase import RunContext, StageResult
 
 
 class ReconcileStage:

@@ -14,11 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import func, insert, select
-
 from seamline.errors import UsageError
 from seamline.store import Store
-from seamline.store.models import Discrepancy
+from seamline.store.stewardship import discrepancies, insert_discrepancies
 
 LINK_ATTRIBUTE = "_link"
 KINDS = ("conflict", "doubtful", "review_link")
@@ -53,46 +51,36 @@ def link_impact(probability: float, records: int) -> float:
 
 
 def store_rows(store: Store, run_id: int, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert discrepancy rows (dicts of the model's columns, without run_id) in bulk.
-
-    A Core executemany on the table, not the ORM's bulk path: the rows are plain
-    dicts and nothing reads them back, and it takes 0.6x the time.
-    """
-    if not rows:
-        return
-    table: Any = Discrepancy.__table__
-    with store.session() as s:
-        for start in range(0, len(rows), 5000):
-            chunk = [{**r, "run_id": run_id} for r in rows[start : start + 5000]]
-            s.execute(insert(table), chunk)
+    """Insert discrepancy rows (dicts of the model's columns, without run_id) in bulk."""
+    insert_discrepancies(store, run_id, rows)
 
 
-def _row(d: Discrepancy) -> dict[str, Any]:
-    obs = d.observed or {}
-    if d.classification == "review_link":
+def _row(d: dict[str, Any]) -> dict[str, Any]:
+    obs = d["observed"] or {}
+    if d["classification"] == "review_link":
         return {
             "kind": "review_link",
             "impact": obs.get("impact", 0.0),
-            "entity_id": d.entity_id,
+            "entity_id": d["entity_id"],
             "attribute": None,
             "datasets": ";".join(obs.get("datasets", [])),
             "values": "",
             "chosen": None,
-            "reason": d.reason,
+            "reason": d["reason"],
             "left": obs.get("left"),
             "right": obs.get("right"),
             "probability": obs.get("probability"),
         }
     values = obs.get("values", [])
     return {
-        "kind": d.classification,
+        "kind": d["classification"],
         "impact": obs.get("impact", 0.0),
-        "entity_id": d.entity_id,
-        "attribute": d.attribute,
+        "entity_id": d["entity_id"],
+        "attribute": d["attribute"],
         "datasets": ";".join(sorted({v["dataset"] for v in values})),
         "values": "; ".join(f"{v['dataset']}={v['value']}" for v in values),
-        "chosen": d.chosen,
-        "reason": d.reason,
+        "chosen": d["chosen"],
+        "reason": d["reason"],
         "left": None,
         "right": None,
         "probability": None,
@@ -109,20 +97,8 @@ def load_worklist(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """The worklist of a reconcile run (the latest one by default), highest impact first."""
-    with store.session() as s:
-        if run_id is None:
-            run_id = s.scalar(select(func.max(Discrepancy.run_id)))
-            if run_id is None:
-                return []
-        q = select(Discrepancy).where(
-            Discrepancy.run_id == run_id,
-            Discrepancy.classification.in_(KINDS),
-        )
-        if attribute:
-            q = q.where(Discrepancy.attribute == attribute)
-        if entity_type:
-            q = q.where(Discrepancy.entity_type == entity_type)
-        rows = [_row(d) for d in s.scalars(q)]
+    found = discrepancies(store, run_id, KINDS, attribute=attribute, entity_type=entity_type)
+    rows = [_row(d) for d in found]
     if dataset:
         rows = [r for r in rows if dataset in str(r["datasets"]).split(";")]
     rows.sort(key=lambda r: (-float(r["impact"] or 0), r["entity_id"], r["attribute"] or ""))

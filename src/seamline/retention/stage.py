@@ -14,9 +14,9 @@ from datetime import datetime
 import pyarrow as pa
 
 from seamline.errors import SeamlineError
-from seamline.pipeline import RunContext, StageResult, settle
 from seamline.retention.policy import parse_now
 from seamline.retention.sweep import Sweep, sweep
+from seamline.stagebase import RunContext, StageResult, settle
 
 
 class RetentionStage:

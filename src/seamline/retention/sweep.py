@@ -37,15 +37,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from seamline.connector import RECORD_NO
 from seamline.crypto.parquet import ParquetFiles
 from seamline.errors import SeamlineError
 from seamline.reconcile.cluster import MAP_FILE, write_mapping
 from seamline.reconcile.prepare import entity_datasets
+from seamline.reconcile.records import records_path
 from seamline.reconcile.spec import load_reconcile_specs
 from seamline.retention.policy import Effective, audit_period, effective_periods
-from seamline.sources.base import RECORD_NO
-from seamline.sources.deliveries import delivery_file, delivery_quarantine, state_path
 from seamline.store import DeliveryInfo, Store
+from seamline.workspace.datafolder import delivery_file, delivery_quarantine, state_path
 from seamline.workspace.loader import Workspace
 
 KINDS = (
@@ -317,11 +318,13 @@ def _withdraw(ws: Workspace, result: Sweep, lost: set[str], *, apply: bool) -> N
         if not golden.is_file():
             continue
         result.withdrawn.append(spec.id)
-        result.add(
-            f"reconcile:{spec.id}", "reference rows", _num_rows(ws.parquet, golden), [str(golden)]
-        )
+        # The records the golden ones were made from go with them (they hold the values).
+        records = records_path(ws.data_dir / "reference", spec.id)
+        paths = [str(golden), *([str(records)] if records.is_file() else [])]
+        result.add(f"reconcile:{spec.id}", "reference rows", _num_rows(ws.parquet, golden), paths)
         if apply:
             golden.unlink(missing_ok=True)
+            records.unlink(missing_ok=True)
 
 
 def _unmap(ws: Workspace, result: Sweep, *, apply: bool) -> None:

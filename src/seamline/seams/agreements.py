@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from seamline.seams.check import select_seams
@@ -143,7 +143,3 @@ def check_agreements(
         checked = {seam.id for seam in chosen}
         store.resolve_findings(run_id, ["agreement"], checked.__contains__)
     return issues
-
-
-def as_dicts(issues: Sequence[AgreementIssue]) -> list[dict[str, Any]]:
-    return [asdict(i) | {"kind": i.kind} for i in issues]

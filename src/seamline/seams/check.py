@@ -14,16 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seamline.engine import Engine, EngineError
-from seamline.errors import UsageError
-from seamline.plugins import did_you_mean
+from seamline.errors import UsageError, did_you_mean
 from seamline.seams.contract import DATA, check_query, compile_rules, rule_row
 from seamline.seams.derived import check_derived
-from seamline.seams.history import StageRun, deliveries, latest_stage_runs
 from seamline.seams.report import CheckReport, CheckRow, SeamInfo, owner_text
 from seamline.seams.structure import freshness_row, parquet_columns, schema_rows, volume_rows
-from seamline.sources.deliveries import state_path
 from seamline.store import Store
-from seamline.store.models import CheckResult
+from seamline.store.checks import add_check_results
+from seamline.store.history import StageRun, deliveries, latest_stage_runs
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec
@@ -209,20 +208,22 @@ def check_seam(
 
 def record(store: Store, report: CheckReport) -> None:
     """Keep every result as a ``CheckResult``; a non-passing one also becomes a finding."""
-    with store.session() as s:
-        s.add_all(
-            CheckResult(
-                run_id=report.run_id,
-                seam=r.seam,
-                rule=r.rule,
-                attribute=r.attribute,
-                observed=r.observed,
-                expected=r.expected,
-                status=r.status,
-                details={**r.details, "message": r.message, "owner": r.owner},
-            )
+    add_check_results(
+        store,
+        [
+            {
+                "run_id": report.run_id,
+                "seam": r.seam,
+                "rule": r.rule,
+                "attribute": r.attribute,
+                "observed": r.observed,
+                "expected": r.expected,
+                "status": r.status,
+                "details": {**r.details, "message": r.message, "owner": r.owner},
+            }
             for r in report.rows
-        )
+        ],
+    )
     for r in report.rows:
         if r.status == "pass":
             continue

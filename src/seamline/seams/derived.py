@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from seamline.engine import Engine, EngineError
 from seamline.seams.contract import DATA, check_query, compile_rules, rule_row
-from seamline.seams.history import latest_stage_runs
+from seamline.store.history import latest_stage_runs
 from seamline.seams.report import CheckReport, CheckRow, SeamInfo, owner_text
 from seamline.seams.structure import parquet_columns, volume_rows
 from seamline.store import Store

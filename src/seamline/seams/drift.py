@@ -25,10 +25,10 @@ from typing import Any
 from sqlglot import exp
 
 from seamline.seams.check import select_seams
-from seamline.seams.history import deliveries, profiles, reported_keys, schemas
 from seamline.seams.report import owner_text
 from seamline.seams.structure import parquet_columns, required_attributes
 from seamline.store import Store
+from seamline.store.history import deliveries, profiles, reported_keys, schemas
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec
 

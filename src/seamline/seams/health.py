@@ -8,9 +8,9 @@ from typing import Any
 
 from seamline.seams.agreements import agreement_status
 from seamline.seams.approval import approval_states
-from seamline.seams.history import deliveries, last_checks, open_findings
 from seamline.seams.report import owner_text
 from seamline.store import Store
+from seamline.store.history import deliveries, last_checks, open_findings
 from seamline.workspace.loader import Workspace
 
 

@@ -36,13 +36,11 @@ from openlineage.client.facet_v2 import (
 from openlineage.client.transport.file import FileConfig, FileTransport
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 from openlineage.client.transport.transport import Transport
-from sqlalchemy import select
 
 from seamline.crypto.parquet import ParquetFiles
-from seamline.sources.deliveries import state_path
 from seamline.store import Store
-from seamline.store.models import CheckResult
-from seamline.store.models import Run as StoreRun
+from seamline.store.checks import CheckRow, datasets_of_run, results_of_run, run_outcome
+from seamline.workspace.datafolder import state_path
 from seamline.workspace.derived import derived_path
 from seamline.workspace.loader import Workspace
 
@@ -139,7 +137,7 @@ def metrics_facet(
 
 
 def _assertions(
-    rows: Sequence[CheckResult],
+    rows: Sequence[CheckRow],
 ) -> data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet:
     return data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet(
         assertions=[
@@ -157,26 +155,13 @@ def _assertions(
     )
 
 
-def check_results(store: Store, run_id: int) -> list[CheckResult]:
+def check_results(store: Store, run_id: int) -> list[CheckRow]:
     """The contract results recorded under the run or its stage runs."""
-    with store.session() as s:
-        children = select(StoreRun.id).where(StoreRun.parent_id == run_id)
-        query = (
-            select(CheckResult)
-            .where((CheckResult.run_id == run_id) | CheckResult.run_id.in_(children))
-            .order_by(CheckResult.id)
-        )
-        rows = list(s.scalars(query))
-        s.expunge_all()
-        return rows
+    return results_of_run(store, run_id)
 
 
 def _datasets_read(store: Store, run_id: int) -> list[str]:
-    with store.session() as s:
-        query = select(StoreRun.dataset).where(
-            StoreRun.parent_id == run_id, StoreRun.dataset.is_not(None)
-        )
-        return sorted({d for d in s.scalars(query) if d})
+    return datasets_of_run(store, run_id)
 
 
 def build_events(
@@ -187,16 +172,15 @@ def build_events(
     datasets: Sequence[str] | None = None,
 ) -> list[RunEvent]:
     """The START and COMPLETE/FAIL events of pipeline run ``run_id``."""
-    with store.session() as s:
-        run = s.get(StoreRun, run_id)
-        if run is None:
-            raise ValueError(f"there is no run {run_id} in the store")
-        started, finished = _utc(run.started_at), _utc(run.finished_at)
-        status, message = run.status, run.message
+    outcome = run_outcome(store, run_id)
+    if outcome is None:
+        raise ValueError(f"there is no run {run_id} in the store")
+    started_at, finished_at, status, message = outcome
+    started, finished = _utc(started_at), _utc(finished_at)
     ns = ws.project.lineage.namespace
     read = list(datasets) if datasets else (_datasets_read(store, run_id) or sorted(ws.datasets))
     results = check_results(store, run_id)
-    by_provider: dict[str, list[CheckResult]] = {}
+    by_provider: dict[str, list[CheckRow]] = {}
     for r in results:
         seam = ws.seams.get(r.seam)
         if seam is not None:

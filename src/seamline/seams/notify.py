@@ -23,10 +23,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import or_, select
 
 from seamline.store import Store, status_history
-from seamline.store.models import Finding, Run
+from seamline.store.history import FindingRow, findings_touched
 from seamline.workspace.loader import Workspace
 
 Post = Callable[[str, dict[str, Any], float], int]
@@ -64,39 +63,26 @@ def httpx_post(url: str, body: dict[str, Any], timeout: float) -> int:
     return response.status_code
 
 
-def new_findings(store: Store, run_id: int) -> list[Finding]:
+def new_findings(store: Store, run_id: int) -> list[FindingRow]:
     """Findings first seen in ``run_id`` or a stage run under it, or opened again there.
 
     A finding that was resolved or closed and is seen again is news like a new one.
     """
-    with store.session() as s:
-        runs = {run_id, *s.scalars(select(Run.id).where(Run.parent_id == run_id))}
-        query = (
-            select(Finding)
-            .where(
-                or_(
-                    Finding.first_run_id.in_(runs),
-                    (Finding.last_run_id.in_(runs)) & (Finding.status == "open"),
-                )
-            )
-            .order_by(Finding.id)
-        )
-        rows = [f for f in s.scalars(query) if f.first_run_id in runs or reopened_in(f, runs)]
-        s.expunge_all()
-        return rows
+    runs, rows = findings_touched(store, run_id)
+    return [f for f in rows if f.first_run_id in runs or reopened_in(f, runs)]
 
 
-def _last_change(finding: Finding) -> dict[str, Any]:
+def _last_change(finding: FindingRow) -> dict[str, Any]:
     history = status_history(finding.evidence)
     return history[-1] if history else {}
 
 
-def _reopened(finding: Finding) -> bool:
+def _reopened(finding: FindingRow) -> bool:
     """Whether the finding's latest status change opened it again."""
     return _last_change(finding).get("status") == "open"
 
 
-def reopened_in(finding: Finding, runs: set[int]) -> bool:
+def reopened_in(finding: FindingRow, runs: set[int]) -> bool:
     """Whether the finding was opened again in one of ``runs``."""
     return _reopened(finding) and _last_change(finding).get("run_id") in runs
 
@@ -111,7 +97,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def payload(ws: Workspace, finding: Finding, run_id: int) -> dict[str, Any]:
+def payload(ws: Workspace, finding: FindingRow, run_id: int) -> dict[str, Any]:
     """The JSON body sent for one finding."""
     seam = ws.seams.get(finding.subject)
     return {
@@ -142,7 +128,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat()
 
 
-def console_line(finding: Finding) -> str:
+def console_line(finding: FindingRow) -> str:
     owner = f" -> {finding.owner}" if finding.owner else ""
     what = "reopened finding" if _reopened(finding) else "new finding"
     return f"{what} [{finding.severity}] {finding.kind} {finding.subject}: {finding.message}{owner}"

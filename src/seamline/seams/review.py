@@ -25,12 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from seamline.errors import UsageError
 from seamline.seams.agreements import agreement_status
-from seamline.seams.history import deliveries
 from seamline.seams.report import owner_text
 from seamline.seams.review_access import (
     access_summary,
@@ -38,7 +35,8 @@ from seamline.seams.review_access import (
     latest_results,
     seam_findings,
 )
-from seamline.store import Store, safe_url
+from seamline.store import Store, backend_name, safe_url
+from seamline.store.history import deliveries
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec
 
@@ -69,13 +67,6 @@ ENCRYPTED = (
 RETENTION_ENFORCED = (
     "not enforced: seamline keeps every delivery it landed until someone deletes it"
 )
-
-
-def _store_kind(url: str) -> str:
-    try:
-        return make_url(url).get_backend_name()
-    except ArgumentError:  # an unparseable URL is reported, not raised
-        return "unknown"
 
 
 def packet_subject(ws: Workspace, seam: SeamSpec) -> dict[str, Any]:
@@ -218,7 +209,7 @@ def build_packet(
             "engine": ws.project.engine,
             "data_dir": ws.project.data_dir,
             "store": safe_url(ws.store_url()),
-            "store_kind": _store_kind(ws.store_url()),
+            "store_kind": backend_name(ws.store_url()),
             "encryption": ENCRYPTED if ws.project.encryption else ENCRYPTION,
         },
         "access": {

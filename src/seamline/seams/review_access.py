@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
-from seamline.seams.history import aware
 from seamline.store import FindingInfo, Store
-from seamline.store.models import ApiClient, AuditEvent, CheckResult
+from seamline.store.auditlog import access_columns
+from seamline.store.checks import latest_check_results
+from seamline.store.clients import clients_of_system
+from seamline.store.history import aware
 
 
 @dataclass
@@ -49,29 +49,24 @@ def access_summary(store: Store, seam: str, consumer: str) -> AccessSummary:
     purposes: Counter[str] = Counter()
     actions: Counter[str] = Counter()
     users: set[str] = set()
-    query = select(
-        AuditEvent.at, AuditEvent.client, AuditEvent.action, AuditEvent.purpose,
-        AuditEvent.outcome, AuditEvent.details,
-    ).order_by(AuditEvent.id)  # fmt: skip
-    with store.session() as s:
-        for at, client, action, purpose, outcome, details in s.execute(query).yield_per(2000):
-            d = details if isinstance(details, dict) else {}
-            seams = str(d.get("seam") or "").split(",")
-            if seam not in seams:
-                if d.get("system") == consumer and outcome != "ok" and not d.get("seam"):
-                    out.refused_without_grant += 1
-                continue
-            outcomes[str(outcome)] += 1
-            clients[str(client or "-")] += 1
-            purposes[str(purpose or "-")] += 1
-            actions[str(action)] += 1
-            # The exchange records the end user as the client claimed it (never verified).
-            user = d.get("end_user_claimed") or d.get("end_user")
-            if user:
-                users.add(str(user))
-            moment = aware(at)
-            out.first = out.first or moment
-            out.last = moment
+    for at, client, action, purpose, outcome, details in access_columns(store):
+        d = details if isinstance(details, dict) else {}
+        seams = str(d.get("seam") or "").split(",")
+        if seam not in seams:
+            if d.get("system") == consumer and outcome != "ok" and not d.get("seam"):
+                out.refused_without_grant += 1
+            continue
+        outcomes[str(outcome)] += 1
+        clients[str(client or "-")] += 1
+        purposes[str(purpose or "-")] += 1
+        actions[str(action)] += 1
+        # The exchange records the end user as the client claimed it (never verified).
+        user = d.get("end_user_claimed") or d.get("end_user")
+        if user:
+            users.add(str(user))
+        moment = aware(at)
+        out.first = out.first or moment
+        out.last = moment
     out.served = outcomes.get("ok", 0)
     out.refused = sum(outcomes.values()) - out.served
     out.by_outcome, out.by_client = dict(outcomes), dict(clients)
@@ -82,40 +77,30 @@ def access_summary(store: Store, seam: str, consumer: str) -> AccessSummary:
 
 def consumer_clients(store: Store, system: str) -> list[dict[str, Any]]:
     """The exchange clients of a consumer system: name, how they sign in, active or not."""
-    query = select(ApiClient).where(ApiClient.system == system).order_by(ApiClient.name)
-    with store.session() as s:
-        return [
-            {
-                "name": c.name,
-                "auth": "API key" + (" or TLS certificate" if c.cert_fingerprint else ""),
-                "status": "revoked" if c.revoked_at is not None else "active",
-                "since": aware(c.created_at).date().isoformat(),
-            }
-            for c in s.scalars(query)
-        ]
+    return [
+        {
+            "name": c.name,
+            "auth": "API key" + (" or TLS certificate" if c.cert_fingerprint else ""),
+            "status": "revoked" if c.revoked_at is not None else "active",
+            "since": aware(c.created_at).date().isoformat(),
+        }
+        for c in clients_of_system(store, system)
+    ]
 
 
 def latest_results(store: Store, seam: str) -> tuple[int | None, list[dict[str, Any]]]:
     """The run id and rule results of the seam's latest check (aggregates, no samples)."""
-    with store.session() as s:
-        run_id = s.scalar(select(func.max(CheckResult.run_id)).where(CheckResult.seam == seam))
-        if run_id is None:
-            return None, []
-        rows = s.scalars(
-            select(CheckResult)
-            .where(CheckResult.seam == seam, CheckResult.run_id == run_id)
-            .order_by(CheckResult.id)
-        )
-        return int(run_id), [
-            {
-                "rule": r.rule,
-                "attribute": r.attribute,
-                "observed": _observed(r.observed, r.details),
-                "expected": r.expected or "",
-                "status": r.status,
-            }
-            for r in rows
-        ]
+    run_id, rows = latest_check_results(store, seam)
+    return run_id, [
+        {
+            "rule": r["rule"],
+            "attribute": r["attribute"],
+            "observed": _observed(r["observed"], r["details"]),
+            "expected": r["expected"] or "",
+            "status": r["status"],
+        }
+        for r in rows
+    ]
 
 
 def _observed(value: float | None, details: Any) -> str:

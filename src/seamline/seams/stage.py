@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from seamline.pipeline import RunContext, StageResult
 from seamline.seams.agreements import check_agreements
 from seamline.seams.check import run_checks
 from seamline.seams.drift import DriftReport, detect_drift
 from seamline.seams.junit import write_junit
 from seamline.seams.notify import notify_new_findings
 from seamline.seams.report import CheckReport
+from seamline.stagebase import RunContext, StageResult
 
 
 class CheckStage:

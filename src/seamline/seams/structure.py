@@ -10,8 +10,8 @@ from sqlglot import exp
 from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.errors import SpecError
-from seamline.seams.history import Delivery
 from seamline.seams.report import CheckRow, owner_text, parse_duration
+from seamline.store.history import Delivery
 from seamline.workspace.derived import DerivedSpec
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec

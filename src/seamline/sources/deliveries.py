@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from sqlglot import exp
@@ -49,31 +50,13 @@ from seamline.sources.landing import LandingResult, Progress, Target, land
 from seamline.sources.listing import delivery_rows as delivery_rows
 from seamline.sources.listing import source_notes as source_notes
 from seamline.store import DeliveryInfo, Store
+from seamline.workspace.datafolder import current_state as current_state
+from seamline.workspace.datafolder import delivery_file as delivery_file
+from seamline.workspace.datafolder import delivery_quarantine as delivery_quarantine
+from seamline.workspace.datafolder import state_path as state_path
 
 MERGE_SOURCE = "state_inputs"
 """The engine view over the files a state is merged from."""
-
-
-def state_path(data_dir: Path, dataset: str) -> Path:
-    """Where the current state of a dataset's landing zone is kept."""
-    return data_dir / "landing" / f"{dataset}.parquet"
-
-
-def current_state(data_dir: Path, dataset: str) -> Path | None:
-    """The Parquet file of the dataset's current state, or None if nothing has landed yet.
-
-    Harmonize, inventory, reconcile, check and ``seamline read --landed`` read this.
-    """
-    path = state_path(data_dir, dataset)
-    return path if path.is_file() else None
-
-
-def delivery_file(data_dir: Path, dataset: str, delivery_id: int) -> Path:
-    return data_dir / "landing" / dataset / f"{delivery_id:06d}.parquet"
-
-
-def delivery_quarantine(data_dir: Path, dataset: str, delivery_id: int) -> Path:
-    return data_dir / "quarantine" / dataset / f"{delivery_id:06d}.parquet"
 
 
 @dataclass
@@ -202,7 +185,7 @@ def _recover(
     return True
 
 
-def state_key(reader_cls: type[Reader], options: SourceOptions) -> list[str]:
+def state_key(reader_cls: type[Reader[Any]], options: SourceOptions) -> list[str]:
     """The columns an ``append`` state keeps one row per: the declared ``key:``, else the
     reader's own ``record_key`` (``_message_id`` for queues), else none."""
     if options.key:
@@ -377,7 +360,7 @@ def _needed(d: DeliveryInfo) -> bool:
     return (d.mode == "snapshot" and d.in_state) or _pending(d)
 
 
-class StateReader(Reader):
+class StateReader(Reader[SourceOptions]):
     """The current state of a dataset's landing zone as batches (``seamline read --landed``).
 
     ``context.base_dir`` is the data folder. Not a connector: it reads what landed.

@@ -63,7 +63,7 @@ class _Writer:
 
 
 def export(
-    reader: Reader, output: Path | None, *, limit: int | None = None, preview: int = 20
+    reader: Reader[Any], output: Path | None, *, limit: int | None = None, preview: int = 20
 ) -> ExportResult:
     """Read everything (or ``limit`` records) and write it to ``output``; keep a preview."""
     result = ExportResult(output=output)

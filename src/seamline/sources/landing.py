@@ -96,7 +96,7 @@ def open_reader(
     options: SourceOptions,
     context: ReadContext,
     registry: Registry | None = None,
-) -> Reader:
+) -> Reader[Any]:
     """The reader for a validated ``source:`` block."""
     reader_cls = (registry or default_registry()).connector(options.kind)
     return reader_cls(options, context)
@@ -384,7 +384,7 @@ def _check_key(schema: pa.Schema | None, key: Sequence[str], dataset: str) -> No
 
 
 def _check_accounting(
-    result: LandingResult, numbers: RecordNumbers, dataset: str, reader: Reader
+    result: LandingResult, numbers: RecordNumbers, dataset: str, reader: Reader[Any]
 ) -> None:
     """Every record read is landed or quarantined, under exactly the numbers ``1..read``."""
     problem = numbers.check(result.read)

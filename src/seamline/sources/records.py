@@ -151,11 +151,6 @@ def _no_columns(rows: int) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.nulls(rows)], names=["_"]).select([])
 
 
-def records_to_batch(records: list[PendingRecord]) -> Batch:
-    """A one-off batch from records (no shape kept across calls)."""
-    return RecordAssembler().assemble(records)
-
-
 def decode_json(record_no: int, body: bytes) -> PendingRecord | QuarantineRecord:
     """One message body as a record (``message N``), or a quarantine entry saying why not."""
     position = f"message {record_no}"

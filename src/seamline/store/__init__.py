@@ -6,7 +6,7 @@ Alembic; ``Store.open`` creates or upgrades it and refuses a store from a newer 
 """
 
 from seamline.store.deliveries import DeliveryInfo
-from seamline.store.migrate import head_revision, safe_url, upgrade_store
+from seamline.store.migrate import backend_name, head_revision, safe_url, upgrade_store
 from seamline.store.store import FindingInfo, RunInfo, Store, of_dataset, status_history
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "FindingInfo",
     "RunInfo",
     "Store",
+    "backend_name",
     "head_revision",
     "of_dataset",
     "safe_url",

@@ -31,6 +31,15 @@ def safe_url(url: str) -> str:
         return "<unparseable store URL>"
 
 
+def backend_name(url: str) -> str:
+    """The database a store URL names (``sqlite``, ``postgresql``...), ``unknown`` when the
+    URL does not parse (reported, not raised)."""
+    try:
+        return make_url(url).get_backend_name()
+    except ArgumentError:
+        return "unknown"
+
+
 def normalize_url(url: str) -> str:
     """Pick the drivers seamline ships with (psycopg 3, PyMySQL) for bare URLs."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):

@@ -26,6 +26,7 @@ from seamline.exchange.audit import AuditWriter
 from seamline.exchange.guard import AttemptsRefused, Guard, Limits
 from seamline.reconcile.decisions import KINDS, record_decision
 from seamline.store import Store
+from seamline.store.stewardship import conflict_values, recent_decisions
 from seamline.ui import pages_audit, pages_codes, pages_entity, pages_oidc, views
 from seamline.ui.accounts import check_password, sessions_path, ui_dir
 from seamline.ui.auditlog import UiAudit
@@ -229,7 +230,7 @@ def create_ui_app(
             "rows": rows,
             "total": total,
             "attribute": attribute,
-            "decisions": views.recent_decisions(store),
+            "decisions": recent_decisions(store),
             "can_decide": user.role in DECIDE_ROLES,
             "done": done,
             "error": None,
@@ -246,7 +247,7 @@ def create_ui_app(
         if kind == "accept_value":
             entity, attribute = form.get("entity_id", ""), form.get("attribute", "")
             value = form.get("value")
-            choices = views.conflict_values(store).get((entity, attribute))
+            choices = conflict_values(store).get((entity, attribute))
             if choices is None:
                 raise HTTPException(404, "no such conflict in the latest run")
             if value not in {str(c["value"]) for c in choices if c["value"] is not None}:

@@ -1,10 +1,10 @@
 """The entity page: one golden record beside the records each agency holds for it.
 
-The records come from ``reconcile.prepare`` (the harmonized values the linkage
-compared) and the mapping table of the last run; the golden value's provenance from
-the reference table's ``<attribute>__dataset/__record/__rule`` columns and, for
-conflicts, the stored reason. Preparing reads every dataset of the entity, so the
-result is kept per reference-file version (one entry, replaced when a run rewrites it).
+The records come from what the last reconcile run wrote: the mapping table (record ->
+entity) and ``reference/records/<spec>.parquet`` (the harmonized values the linkage
+compared); the golden value's provenance from the reference table's
+``<attribute>__dataset/__record/__rule`` columns and, for conflicts, the stored reason.
+Each file is read once per version (kept until a run rewrites it).
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import func, select
 
 from seamline.reconcile.cluster import MAP_FILE
-from seamline.reconcile.prepare import prepare
+from seamline.reconcile.records import records_of, records_path
 from seamline.reconcile.spec import load_reconcile_specs
 from seamline.store import Store
-from seamline.store.models import Discrepancy
+from seamline.store.stewardship import entity_discrepancies
 from seamline.workspace.loader import Workspace
 
 RULE_TEXT = {
@@ -41,7 +40,7 @@ RULE_TEXT = {
 @dataclass
 class PreparedCache:
     """Tables read for the entity page, each kept with its source file's mtime and read
-    again when a run rewrites that file: the prepared records and the golden records
+    again when a run rewrites that file: the compared records and the golden records
     per spec, and the record -> entity mapping."""
 
     entries: dict[str, tuple[float, pa.Table]] = field(default_factory=dict)
@@ -56,13 +55,6 @@ class PreparedCache:
         with self.lock:
             self.entries[key] = (stamp, table)
         return table
-
-    def prepared(self, ws: Workspace, spec_id: str, stamp: float) -> pa.Table:
-        def load() -> pa.Table:
-            spec = next(s for s in load_reconcile_specs(Path(ws.root)) if s.id == spec_id)
-            return prepare(ws, spec).table
-
-        return self._get(f"prepared:{spec_id}", stamp, load)
 
     def file(self, ws: Workspace, path: Path) -> pa.Table:
         return self._get(f"file:{path}", path.stat().st_mtime, lambda: ws.parquet.read_table(path))
@@ -98,13 +90,13 @@ def entity_page(
     if not golden_rows:
         return None
     golden = golden_rows[0]
-    table = cache.prepared(ws, spec_id, golden_path.stat().st_mtime)
-    mask = pc.is_in(table.column("uid"), value_set=pa.array(uids, pa.string()))
-    records = sorted(table.filter(mask).to_pylist(), key=lambda r: (r["dataset"], r["uid"]))
+    kept = records_path(ws.data_dir / "reference", spec_id)
+    found_records = records_of(cache.file(ws, kept), uids) if kept.exists() else []
+    records = sorted(found_records, key=lambda r: (r["dataset"], r["uid"]))
     attributes = [
         c for c in golden if "__" not in c and c not in ("entity_id", "record_count", "datasets")
     ]
-    stored = _discrepancies(store, entity_id)
+    stored = entity_discrepancies(store, entity_id)
     rows = []
     for attr in attributes:
         value = golden.get(attr)
@@ -157,17 +149,3 @@ def entity_page(
         ],
         "rows": rows,
     }
-
-
-def _discrepancies(store: Store, entity_id: str) -> dict[str, dict[str, Any]]:
-    with store.session() as s:
-        run_id = s.scalar(select(func.max(Discrepancy.run_id)))
-        if run_id is None:
-            return {}
-        q = select(Discrepancy).where(
-            Discrepancy.run_id == run_id, Discrepancy.entity_id == entity_id
-        )
-        return {
-            d.attribute: {"classification": d.classification, "reason": d.reason}
-            for d in s.scalars(q)
-        }

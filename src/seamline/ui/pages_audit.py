@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from seamline.exchange.chaincache import ChainCache
 from seamline.ui.audit_view import (
     OUTCOMES,
     LogFilter,
@@ -23,7 +24,6 @@ from seamline.ui.audit_view import (
     parse_day,
     track,
 )
-from seamline.ui.chain_view import ChainCache
 from seamline.ui.kit import AUDIT_ROLES, Kit
 from seamline.ui.session import Session
 

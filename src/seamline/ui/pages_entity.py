@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from seamline.ui import views
+from seamline.store.stewardship import recent_decisions
 from seamline.ui.entity_view import PreparedCache, entity_page
 from seamline.ui.kit import DECIDE_ROLES, WORKLIST_ROLES, Kit
 
@@ -32,9 +32,7 @@ def register(app: FastAPI, kit: Kit) -> None:
             "title": f"{page['entity']} {entity_id}",
             **page,
             "can_decide": user.role in DECIDE_ROLES,
-            "decisions": [
-                d for d in views.recent_decisions(kit.store, 200) if d["subject"] == entity_id
-            ],
+            "decisions": [d for d in recent_decisions(kit.store, 200) if d["subject"] == entity_id],
             "done": done,
         }
         return kit.render(request, "entity.html", ctx, session=session, user=user)

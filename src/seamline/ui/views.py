@@ -6,13 +6,12 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
-
 from seamline.reconcile.decisions import link_subject
 from seamline.reconcile.worklist import load_worklist
 from seamline.seams import SeamHealth, seam_health
 from seamline.store import Store
-from seamline.store.models import CheckResult, Decision, Discrepancy, Run
+from seamline.store.checks import check_history
+from seamline.store.stewardship import conflict_values, decided_subjects
 from seamline.ui.charts import HBars, Stacked, hbars, stacked
 from seamline.workspace.loader import Workspace
 
@@ -67,57 +66,6 @@ def row_subject(row: dict[str, Any]) -> tuple[str, str | None]:
     if row["kind"] == "review_link":
         return (link_subject(str(row["left"]), str(row["right"])), None)
     return (str(row["entity_id"]), row["attribute"])
-
-
-def decided_subjects(store: Store) -> set[tuple[str, str | None]]:
-    with store.session() as s:
-        rows = s.execute(
-            select(Decision.subject, Decision.attribute).where(Decision.active.is_(True))
-        )
-        return {(subject, attribute) for subject, attribute in rows}
-
-
-def recent_decisions(store: Store, limit: int = 20) -> list[dict[str, Any]]:
-    with store.session() as s:
-        rows = s.scalars(select(Decision).order_by(Decision.id.desc()).limit(limit))
-        return [
-            {
-                "id": d.id,
-                "kind": d.kind,
-                "subject": d.subject,
-                "attribute": d.attribute,
-                "value": d.value,
-                "actor": d.actor,
-                "reason": d.reason,
-                "at": d.created_at,
-                "active": d.active,
-            }
-            for d in rows
-        ]
-
-
-def conflict_values(store: Store) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """(entity, attribute) -> the values each dataset holds, for the latest run.
-
-    Read from the stored rows (not the worklist's joined text) so a value containing
-    ``;`` or ``=`` stays one choice.
-    """
-    with store.session() as s:
-        run_id = s.scalar(select(func.max(Discrepancy.run_id)))
-        if run_id is None:
-            return {}
-        q = select(Discrepancy.entity_id, Discrepancy.attribute, Discrepancy.observed).where(
-            Discrepancy.run_id == run_id, Discrepancy.classification == "conflict"
-        )
-        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for entity, attribute, observed in s.execute(q):
-            values = (observed or {}).get("values", [])
-            out[(str(entity), str(attribute))] = [
-                {"dataset": str(v.get("dataset")), "value": v.get("value")}
-                for v in values
-                if isinstance(v, dict)
-            ]
-        return out
 
 
 def worklist(store: Store, attribute: str | None, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -188,25 +136,6 @@ def _values_chart(profile: dict[str, Any]) -> HBars | None:
     if not top or not rows:
         return None
     return hbars([(v, n / rows) for v, n in top], scale=1.0)
-
-
-def check_history(store: Store, seam: str, limit: int = 30) -> list[dict[str, Any]]:
-    """Rule results per check run of one seam, oldest first (the last ``limit`` runs)."""
-    q = (
-        select(CheckResult.run_id, Run.started_at, CheckResult.status, func.count())
-        .join(Run, Run.id == CheckResult.run_id)
-        .where(CheckResult.seam == seam)
-        .group_by(CheckResult.run_id, Run.started_at, CheckResult.status)
-    )
-    runs: dict[int, dict[str, Any]] = {}
-    with store.session() as s:
-        for run_id, started, status, n in s.execute(q):
-            point = runs.setdefault(
-                int(run_id),
-                {"run": int(run_id), "at": started, "label": started.strftime("%m-%d %H:%M")},
-            )
-            point[str(status)] = point.get(str(status), 0) + int(n)
-    return [runs[k] for k in sorted(runs)][-limit:]
 
 
 def history_chart(points: list[dict[str, Any]]) -> Stacked | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING
 
-from seamline.plugins import did_you_mean
+from seamline.errors import did_you_mean
 from seamline.workspace.derived import (
     FOLDER,
     KIND,

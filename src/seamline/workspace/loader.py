@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from seamline.connector import SourceOptions
 from seamline.crypto.keys import resolve_key
 from seamline.crypto.parquet import ParquetFiles
 from seamline.errors import SeamlineError, SpecError
 from seamline.normalize.address_rules import AddressRulesSpec
 from seamline.plugins import Registry, default_registry
-from seamline.sources.base import SourceOptions
 from seamline.workspace.derived import DerivedSpec
 from seamline.workspace.engines import data_path, engine_issues
 from seamline.workspace.entities import EntitySpec, merge_entities
@@ -151,7 +151,7 @@ class Workspace:
         try:
             return self.datasets[ident]
         except KeyError:
-            from seamline.plugins import did_you_mean
+            from seamline.errors import did_you_mean
 
             guess = did_you_mean(ident, list(self.datasets))
             raise SpecError(

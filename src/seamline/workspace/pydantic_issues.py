@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from seamline.plugins import did_you_mean
+from seamline.errors import did_you_mean
 from seamline.workspace.issues import Issue
 from seamline.workspace.yamlpos import Loc, Positions
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from seamline.plugins import did_you_mean
+from seamline.errors import did_you_mean
 from seamline.workspace.issues import Issue
 from seamline.workspace.pydantic_issues import allowed_list
 

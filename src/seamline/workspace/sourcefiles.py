@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seamline.errors import SeamlineError
+from seamline.plugins import default_registry
 from seamline.workspace.issues import Issue
 
 if TYPE_CHECKING:
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 FILE_OPTIONS = ("path", "copybook", "extra_copybooks")
 """Source options that name files relative to the workspace (any connector)."""
-COPYBOOK_OPTIONS = ("copybook", "extra_copybooks")
 
 
 def _named(value: object) -> list[str]:
@@ -35,7 +34,9 @@ def _is_local(name: str) -> bool:
 
 
 def source_file_issues(ws: Workspace) -> list[Issue]:
-    """A missing file named by a source, and a copybook that does not parse, per dataset."""
+    """A missing file named by a source, and one its connector cannot read (a copybook
+    that does not parse), per dataset."""
+    registry = default_registry()
     issues: list[Issue] = []
     for dataset_id, options in sorted(ws.sources.items()):
         origin = ws.origin("dataset", dataset_id)
@@ -64,22 +65,18 @@ def source_file_issues(ws: Workspace) -> list[Issue]:
                         )
                     )
                     continue
-                if option in COPYBOOK_OPTIONS:
-                    from seamline.sources.copybook.parser import load_copybook
-
-                    try:
-                        load_copybook(path)
-                    except SeamlineError as exc:
-                        issues.append(
-                            Issue(
-                                shown,
-                                line,
-                                column,
-                                f"source.{option}: the copybook {name} does not parse: "
-                                f"{exc.where + ': ' if exc.where else ''}{exc.message}",
-                                hint="Fix the copybook; `seamline copybook FILE` shows its "
-                                "layout once it parses.",
-                                instance=origin.instance if origin else "",
-                            )
+                reader = registry.connectors.get(options.kind)
+                found = reader.file_issue(option, name, path) if reader else None
+                if found:
+                    problem, fix = found
+                    issues.append(
+                        Issue(
+                            shown,
+                            line,
+                            column,
+                            f"source.{option}: {problem}",
+                            hint=fix,
+                            instance=origin.instance if origin else "",
                         )
+                    )
     return issues

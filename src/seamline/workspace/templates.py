@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seamline.plugins import did_you_mean
+from seamline.errors import did_you_mean
 from seamline.workspace.issues import Issue
 from seamline.workspace.pydantic_issues import allowed_list, model_at
 from seamline.workspace.yamlpos import Loc, Positions

@@ -118,7 +118,7 @@ def truth_problems(root: Path, spec: EvaluateSpec, attributes: set[str]) -> list
 
 
 def _entity_problems(root: Path, path: Path, attributes: set[str]) -> list[TruthProblem]:
-    from seamline.plugins import did_you_mean
+    from seamline.errors import did_you_mean
 
     header, problem = _header(root, path)
     if problem or header is None:
@@ -161,7 +161,7 @@ def evaluate_issues(
     root: Path, attributes: set[str], spec: EvaluateSpec, pos: Positions
 ) -> list[Issue]:
     """``evaluate:``'s compared attributes exist; the truth files have the documented shape."""
-    from seamline.plugins import did_you_mean
+    from seamline.errors import did_you_mean
 
     issues: list[Issue] = []
     for attr in spec.compare:

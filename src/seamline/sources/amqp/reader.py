@@ -49,7 +49,7 @@ HEARTBEAT_SECONDS = 600
 """Long enough that a slow landing step between batches does not drop the connection."""
 
 
-class AmqpReader(Reader):
+class AmqpReader(Reader[AmqpOptions]):
     """``kind: amqp`` — one record per JSON message; non-JSON messages are quarantined."""
 
     kind: ClassVar[str] = "amqp"
@@ -66,9 +66,6 @@ class AmqpReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, AmqpOptions):
-            raise SourceError(f"the amqp reader got {type(options).__name__} options")
-        self.opts: AmqpOptions = options
         self._connection: Any = None
         self._channel: Any = None
         self._last_tag: int | None = None

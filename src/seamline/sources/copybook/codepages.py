@@ -137,9 +137,3 @@ def decode_table(encoding: str) -> npt.NDArray[np.uint32]:
 def is_ebcdic(encoding: str) -> bool:
     """Whether the code page is EBCDIC (digit '0' is byte 0xF0) rather than ASCII-based."""
     return int(decode_table(encoding)[0xF0]) == ord("0")
-
-
-def encode_table(encoding: str) -> dict[int, int]:
-    """Unicode code point -> byte, the inverse of :func:`decode_table` (for tests/tools)."""
-    table = decode_table(encoding)
-    return {int(cp): byte for byte, cp in enumerate(table) if cp != UNDEFINED}

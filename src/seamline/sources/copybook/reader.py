@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seamline.errors import CopybookError, SourceError
+from seamline.errors import CopybookError, SeamlineError, SourceError
 from seamline.sources.base import (
     Batch,
     Capabilities,
@@ -32,7 +32,7 @@ from seamline.sources.copybook.text import Codec
 from seamline.sources.parallel import MIN_RANGE_BYTES, read_ranges, resolve_workers
 
 
-class CopybookReader(Reader):
+class CopybookReader(Reader[CopybookOptions]):
     """``kind: copybook`` — fixed, RDW-variable or text records laid out by a COBOL copybook."""
 
     kind: ClassVar[str] = "copybook"
@@ -43,10 +43,32 @@ class CopybookReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, CopybookOptions):
-            raise SourceError(f"the copybook reader got {type(options).__name__} options")
-        self.opts: CopybookOptions = options
         self._layout: Layout | None = None
+
+    @classmethod
+    def file_issue(cls, option: str, name: str, path: Path) -> tuple[str, str] | None:
+        if option not in ("copybook", "extra_copybooks"):
+            return None
+        try:
+            load_copybook(path)
+        except SeamlineError as exc:
+            return (
+                f"the copybook {name} does not parse: "
+                f"{exc.where + ': ' if exc.where else ''}{exc.message}",
+                "Fix the copybook; `seamline copybook FILE` shows its layout once it parses.",
+            )
+        return None
+
+    @classmethod
+    def value_labels(cls, options: SourceOptions, base_dir: Path, column: str) -> dict[str, str]:
+        if not isinstance(options, CopybookOptions):
+            return {}
+        layout = load_copybook(base_dir / options.copybook)
+        try:
+            found = layout.find(column)
+        except KeyError:
+            return {}
+        return {k.strip(): v for k, v in found.values88.items()}
 
     def describe(self) -> str:
         return f"copybook {self.opts.path} ({self.opts.copybook}, {self.opts.encoding}, {self.opts.record_format})"

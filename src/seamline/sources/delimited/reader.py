@@ -101,7 +101,7 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-class CsvReader(Reader):
+class CsvReader(Reader[CsvOptions]):
     """``kind: csv`` — text columns, ``_source_pos`` is the record's first line."""
 
     kind: ClassVar[str] = "csv"
@@ -110,10 +110,7 @@ class CsvReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, CsvOptions):
-            raise SourceError(f"the csv reader got {type(options).__name__} options")
-        self.opts: CsvOptions = options
-        self.path: Path = context.resolve(options.path)
+        self.path: Path = context.resolve(self.opts.path)
         self.encoding: str | None = None
         """The codec the file is read with (``auto`` resolved)."""
         self.encoding_rule: str | None = None

@@ -103,7 +103,7 @@ def converter(col: FixedWidthColumn) -> Convert:
     return str
 
 
-class FixedWidthReader(Reader):
+class FixedWidthReader(Reader[FixedWidthOptions]):
     """``kind: fixed_width`` — typed columns cut out of text lines."""
 
     kind: ClassVar[str] = "fixed_width"
@@ -112,13 +112,10 @@ class FixedWidthReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, FixedWidthOptions):
-            raise SourceError(f"the fixed_width reader got {type(options).__name__} options")
-        self.opts: FixedWidthOptions = options
-        self.codec = codecs.lookup(options.encoding).name
-        self.width = max(c.end for c in options.columns)
-        self.types = [arrow_type(c) for c in options.columns]
-        self.cuts = [(c.start - 1, c.end, converter(c)) for c in options.columns]
+        self.codec = codecs.lookup(self.opts.encoding).name
+        self.width = max(c.end for c in self.opts.columns)
+        self.types = [arrow_type(c) for c in self.opts.columns]
+        self.cuts = [(c.start - 1, c.end, converter(c)) for c in self.opts.columns]
 
     def describe(self) -> str:
         return f"fixed_width {self.opts.path}"

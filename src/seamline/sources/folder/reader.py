@@ -36,7 +36,7 @@ from seamline.sources.base import (
 from seamline.sources.folder.options import FolderOptions
 
 
-class FolderReader(Reader):
+class FolderReader(Reader[FolderOptions]):
     """``kind: folder`` — new or changed files matching ``path``, oldest first.
 
     A file is known by its path, size and modification time; the run's state keeps those
@@ -58,9 +58,6 @@ class FolderReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, FolderOptions):
-            raise SourceError(f"the folder reader got {type(options).__name__} options")
-        self.opts: FolderOptions = options
         self.delivered: dict[str, list[int]] = {}
 
     def describe(self) -> str:

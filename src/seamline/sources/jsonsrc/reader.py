@@ -75,7 +75,7 @@ def kind_of(value: Any) -> str:
     return _KINDS.get(type(value), type(value).__name__)
 
 
-class JsonReader(Reader):
+class JsonReader(Reader[JsonOptions]):
     """``kind: json`` — records of a JSON document or of NDJSON lines."""
 
     kind: ClassVar[str] = "json"
@@ -86,14 +86,11 @@ class JsonReader(Reader):
 
     def __init__(self, options: _Options, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, JsonOptions):
-            raise SourceError(f"the json reader got {type(options).__name__} options")
-        self.opts: JsonOptions = options
         self.steps: tuple[Step, ...] = (
-            parse_path(options.record_path) if options.record_path else ()
+            parse_path(self.opts.record_path) if self.opts.record_path else ()
         )
-        self.fields = {col: parse_path(p) for col, p in options.fields.items()}
-        self.codec = codecs.lookup(options.encoding).name
+        self.fields = {col: parse_path(p) for col, p in self.opts.fields.items()}
+        self.codec = codecs.lookup(self.opts.encoding).name
 
     def describe(self) -> str:
         return f"json {self.opts.path}"

@@ -51,7 +51,7 @@ CONNECT_TIMEOUT = 3.0
 ACK_TIMEOUT = 10.0
 
 
-class NatsReader(Reader):
+class NatsReader(Reader[NatsOptions]):
     """``kind: nats`` — one record per JSON message; non-JSON messages are quarantined."""
 
     kind: ClassVar[str] = "nats"
@@ -68,9 +68,6 @@ class NatsReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, NatsOptions):
-            raise SourceError(f"the nats reader got {type(options).__name__} options")
-        self.opts: NatsOptions = options
         self._loop: asyncio.AbstractEventLoop | None = None
         self._nc: Any = None
         self._js: Any = None

@@ -17,8 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from seamline.errors import SourceError
-from seamline.plugins import did_you_mean
+from seamline.errors import SourceError, did_you_mean
 from seamline.sources.base import (
     BOOKKEEPING_COLUMNS,
     Batch,
@@ -48,7 +47,7 @@ def sniff(head: bytes) -> str:
     return "unknown"
 
 
-class ParquetReader(Reader):
+class ParquetReader(Reader[ParquetOptions]):
     """``kind: parquet`` — rows of a Parquet or Arrow IPC file, typed by the file."""
 
     kind: ClassVar[str] = "parquet"
@@ -59,9 +58,6 @@ class ParquetReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, ParquetOptions):
-            raise SourceError(f"the parquet reader got {type(options).__name__} options")
-        self.opts: ParquetOptions = options
 
     def describe(self) -> str:
         return f"parquet {self.opts.path}"

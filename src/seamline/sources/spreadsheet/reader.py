@@ -23,8 +23,7 @@ import openpyxl
 import pyarrow as pa
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from seamline.errors import SourceError
-from seamline.plugins import did_you_mean
+from seamline.errors import SourceError, did_you_mean
 from seamline.sources.base import (
     BOOKKEEPING_COLUMNS,
     Batch,
@@ -48,7 +47,7 @@ MERGED = "_merged"
 """The column ``merged_cells: flag`` adds: which cells of the row a merge covers."""
 
 
-class SpreadsheetReader(Reader):
+class SpreadsheetReader(Reader[SpreadsheetOptions]):
     """``kind: spreadsheet`` — the rows under a sheet's header, as text columns."""
 
     kind: ClassVar[str] = "spreadsheet"
@@ -57,9 +56,6 @@ class SpreadsheetReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, SpreadsheetOptions):
-            raise SourceError(f"the spreadsheet reader got {type(options).__name__} options")
-        self.opts: SpreadsheetOptions = options
 
     def describe(self) -> str:
         return f"spreadsheet {self.opts.path}"

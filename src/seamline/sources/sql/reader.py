@@ -48,7 +48,7 @@ def _scrub(text: str, url: URL | None) -> str:
     return first
 
 
-class SqlReader(Reader):
+class SqlReader(Reader[SqlOptions]):
     """``kind: sql`` — rows of a table or query; incremental by a watermark column."""
 
     kind: ClassVar[str] = "sql"
@@ -59,13 +59,10 @@ class SqlReader(Reader):
 
     def __init__(self, options: SourceOptions, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, SqlOptions):
-            raise SourceError(f"the sql reader got {type(options).__name__} options")
-        self.opts: SqlOptions = options
         self._raw_url = (
-            options.url
-            if options.url is not None
-            else f"sqlite:///{context.resolve(options.path or '')}"
+            self.opts.url
+            if self.opts.url is not None
+            else f"sqlite:///{context.resolve(self.opts.path or '')}"
         )
         self._new_watermark: tuple[str, str] | None = None
         # Exact edges: the next run reads from the last watermark value *inclusive*, and

@@ -97,7 +97,7 @@ def _node_text(node: Any) -> str:
     return str(node.xpath("string(.)"))
 
 
-class XmlReader(Reader):
+class XmlReader(Reader[XmlOptions]):
     """``kind: xml`` — one record per selected element, streamed."""
 
     kind: ClassVar[str] = "xml"
@@ -106,13 +106,10 @@ class XmlReader(Reader):
 
     def __init__(self, options: _Options, context: ReadContext) -> None:
         super().__init__(options, context)
-        if not isinstance(options, XmlOptions):
-            raise SourceError(f"the xml reader got {type(options).__name__} options")
-        self.opts: XmlOptions = options
-        self.path_spec = parse_record_path(options.record_path, options.namespaces)
+        self.path_spec = parse_record_path(self.opts.record_path, self.opts.namespaces)
         self.fields = {
-            col: etree.XPath(expr, namespaces=options.namespaces)
-            for col, expr in options.fields.items()
+            col: etree.XPath(expr, namespaces=self.opts.namespaces)
+            for col, expr in self.opts.fields.items()
         }
 
     def describe(self) -> str:

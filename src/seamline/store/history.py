@@ -1,7 +1,8 @@
-"""History queries over the store for the seams: deliveries, schemas, profiles, checks.
+"""History queries over the store: deliveries, schemas, profiles, checks, stage runs.
 
-These read the store's tables through :meth:`Store.session` (the store's own API has
-only the latest of each); they live here so the store package stays generic.
+The seams' checks (drift, freshness, health, the review packet) read what earlier runs
+recorded through these functions; the ``Store`` facade itself keeps only the latest of
+each. (They lived in ``seams/history.py``; the store's API is where queries belong.)
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from seamline.store import Store
 from seamline.store.deliveries import source_time
 from seamline.store.models import CheckResult, Finding, Landing, ObservedField, Profile, Run
 from seamline.store.models import Delivery as DeliveryRow
+from seamline.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -163,13 +164,6 @@ def open_findings(store: Store) -> dict[str, int]:
         return {subject: int(n) for subject, n in s.execute(query)}
 
 
-def first_runs(store: Store, kind_prefix: str) -> list[tuple[str, str, int | None, str | None]]:
-    """(kind, subject, first run, owner) of every finding whose kind starts with the prefix."""
-    query = select(Finding).where(Finding.kind.startswith(kind_prefix)).order_by(Finding.id)
-    with store.session() as s:
-        return [(f.kind, f.subject, f.first_run_id, f.owner) for f in s.scalars(query)]
-
-
 @dataclass(frozen=True)
 class StageRun:
     """The latest run of one stage on one dataset."""
@@ -193,3 +187,46 @@ def latest_stage_runs(store: Store, dataset: str) -> dict[str, StageRun]:
             if r.stage not in out:
                 out[r.stage] = StageRun(r.id, r.status, aware(r.started_at), r.message)
     return out
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A finding as stored (every column a notification tells), out of the session."""
+
+    id: int
+    fingerprint: str
+    kind: str
+    subject: str
+    severity: str
+    status: str
+    message: str
+    evidence: dict[str, Any]
+    owner: str | None
+    first_run_id: int | None
+    last_run_id: int | None
+    first_seen: datetime
+
+
+def findings_touched(store: Store, run_id: int) -> tuple[set[int], list[FindingRow]]:
+    """The run and its stage runs, and the findings first seen in one of them or seen
+    there while open, in id order."""
+    with store.session() as s:
+        runs = {run_id, *s.scalars(select(Run.id).where(Run.parent_id == run_id))}
+        query = (
+            select(Finding)
+            .where(
+                or_(
+                    Finding.first_run_id.in_(runs),
+                    (Finding.last_run_id.in_(runs)) & (Finding.status == "open"),
+                )
+            )
+            .order_by(Finding.id)
+        )
+        rows = [
+            FindingRow(
+                f.id, f.fingerprint, f.kind, f.subject, f.severity, f.status, f.message,
+                f.evidence, f.owner, f.first_run_id, f.last_run_id, f.first_seen,
+            )
+            for f in s.scalars(query)
+        ]  # fmt: skip
+    return runs, rows

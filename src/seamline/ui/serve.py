@@ -1,4 +1,8 @@
-"""Running the API and the web UI with uvicorn: ``serve(...)``, behind `seamline serve`."""
+"""Running the API and the web UI with uvicorn: ``serve(...)``, behind `seamline serve`.
+
+It lives in ``ui`` because the UI sits above the exchange and mounts itself on the API's
+app; the exchange knows nothing of the UI.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from seamline.exchange.mtls import TlsConfig
 from seamline.exchange.service import ExchangeConfig
 from seamline.store import Store
+from seamline.ui import mount_ui
 from seamline.ui.oidc import UiOidcConfig
 from seamline.workspace import load_workspace
 
@@ -46,8 +51,6 @@ def serve(
         config.mutual_tls = True
     with Store.open(store_url or ws.store_url(), key=ws.data_key) as store:
         app = create_app(ws, store, config)
-        from seamline.ui import mount_ui
-
         mount_ui(app, ws, store, oidc=ui_oidc)  # the web UI at /ui/
         # uvicorn's access log prints the path, which holds the identifier asked for:
         # it stays off; the app logs the route template instead.

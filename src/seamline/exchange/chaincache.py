@@ -1,4 +1,5 @@
-"""The audit page's chain check, verified once per state of the log.
+"""The audit chain's check for a long-running reader (the UI's audit page), verified
+once per state of the log.
 
 A page load reads the latest event id, its hash and the latest checkpoint id. If they are
 what the last verification saw, its result is shown again without reading the chain. If the log
@@ -9,7 +10,8 @@ earlier verification found it broken, when the last whole walk is older than
 ``full_every``, and when an auditor asks for it.
 
 The events and checkpoints are walked by the exchange's own verifier
-(``seamline.exchange.verify``), the same rules as ``seamline audit verify``; a walk stops
+(:class:`~seamline.exchange.verify.Walker`), the same rules as ``seamline audit verify``;
+the rows come from the store's reads of the log (``seamline.store.auditlog``); a walk stops
 at the ids read beforehand, so events written meanwhile are left for the next load.
 """
 
@@ -20,12 +22,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
-
-from seamline.exchange.auditformat import row_dict
-from seamline.exchange.verify import VerifyResult, _Walker
+from seamline.exchange.verify import VerifyResult, Walker
 from seamline.store import Store
-from seamline.store.models import AuditEvent, AuditSignature
+from seamline.store.auditlog import chain_tip, checkpoints_between, event_hash, events_between
 
 FULL_EVERY = dt.timedelta(hours=1)
 
@@ -45,20 +44,6 @@ class ChainState:
     """Events read by the verification that produced this state (0: a cached result)."""
 
 
-def latest(store: Store) -> tuple[int, int, str | None]:
-    """The latest event's id, the latest checkpoint's id and the latest event's hash.
-
-    The checkpoint is read first: a checkpoint is written after the events it pins, so
-    those are visible by then. The hash makes a tail cut and rewritten to the same length
-    (same latest id) a different state of the log."""
-    with store.session() as s:
-        checkpoint = int(s.scalar(select(func.max(AuditSignature.id))) or 0)
-        tip = s.execute(
-            select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-        ).first()
-    return (int(tip[0]), checkpoint, str(tip[1])) if tip else (0, checkpoint, None)
-
-
 def walk(store: Store, upto: tuple[int, int], start: ChainState | None = None) -> VerifyResult:
     """Verify the events after ``start`` (all, if None) up to event ``upto[0]`` and the
     checkpoints after ``start``'s up to checkpoint ``upto[1]``; the result covers the
@@ -66,35 +51,18 @@ def walk(store: Store, upto: tuple[int, int], start: ChainState | None = None) -
     first_event = start.last_event if start else 0
     first_cp = start.last_checkpoint if start else 0
     prev = start.result.last_hash if start else None
-    walker = _Walker(prev, first_event + 1)
-    with store.session() as s:
-        rows = (
-            select(AuditEvent)
-            .where(AuditEvent.id > first_event, AuditEvent.id <= upto[0])
-            .order_by(AuditEvent.id)
-            .execution_options(yield_per=2000)
-        )
-        for row in s.scalars(rows):
-            walker.step(row_dict(row))
-        cps = list(
-            s.scalars(
-                select(AuditSignature)
-                .where(AuditSignature.id > first_cp, AuditSignature.id <= upto[1])
-                .order_by(AuditSignature.id)
-            )
-        )
-        for cp in cps:  # a new checkpoint may pin an event verified before
-            if cp.last_event_id not in walker.hashes and cp.last_event_id <= first_event:
-                pinned = s.scalar(select(AuditEvent.hash).where(AuditEvent.id == cp.last_event_id))
-                if pinned is not None:
-                    walker.hashes[cp.last_event_id] = pinned
+    walker = Walker(prev, first_event + 1)
+    for event in events_between(store, first_event, upto[0]):
+        walker.step(event)
+    cps = checkpoints_between(store, first_cp, upto[1])
+    for cp in cps:  # a new checkpoint may pin an event verified before
+        if cp["last_event_id"] not in walker.hashes and cp["last_event_id"] <= first_event:
+            pinned = event_hash(store, cp["last_event_id"])
+            if pinned is not None:
+                walker.hashes[cp["last_event_id"]] = pinned
     hi = walker.expect_id - 1 if walker.expect_id else 0
     for cp in cps:
-        walker.checkpoint(
-            {"last_event_id": cp.last_event_id, "chain_hash": cp.chain_hash,
-             "signature": cp.signature, "public_key": cp.public_key},
-            None, 1, hi,
-        )  # fmt: skip
+        walker.checkpoint(cp, None, 1, hi)
     new = walker.result
     if start is None:
         return new
@@ -127,7 +95,7 @@ class ChainCache:
     def status(self, store: Store, *, full: bool = False) -> ChainState:
         """The chain's verification for the log as it is now (see the module's doc)."""
         with self.lock:  # one verification at a time; the others wait and reuse it
-            last_event, last_checkpoint, tip = latest(store)
+            last_event, last_checkpoint, tip = chain_tip(store)
             upto = (last_event, last_checkpoint)
             now = self.clock()
             old = self.state
@@ -159,6 +127,5 @@ class ChainCache:
         """Whether the last verified event still has the hash it was verified with."""
         if old.last_event == 0:
             return True
-        with store.session() as s:
-            tip = s.scalar(select(AuditEvent.hash).where(AuditEvent.id == old.last_event))
+        tip = event_hash(store, old.last_event)
         return tip is not None and tip == old.result.last_hash

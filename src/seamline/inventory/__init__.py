@@ -1,0 +1,1 @@
+"""Inventory: profile and classify every dataset's current state; write the reports."""
