@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,10 +72,9 @@ def conformance() -> Path:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped afterwards."""
-    need_service("PostgreSQL", 5432, PG_HOST)
     import psycopg
 
     name = f"seamline_t_{uuid.uuid4().hex[:12]}"
@@ -86,6 +86,22 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    need_service("PostgreSQL", 5432, PG_HOST)
+    with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_databases() -> Iterator[Callable[[], str]]:
+    """Makes fresh PostgreSQL databases for a module's tests; all dropped at its end."""
+    need_service("PostgreSQL", 5432, PG_HOST)
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(fresh_postgres())
 
 
 @pytest.fixture

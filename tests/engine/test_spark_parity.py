@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import PG_HOST, need_service
 from seamline.demo import generate_demo
 from seamline.engine.spark_engine import spark_session, stop_session
 from seamline.harmonize.stage import HarmonizeStage
@@ -59,24 +57,9 @@ class Run:
         return next(s for s in self.summary.stages if s.stage == name)
 
 
-def _database() -> Iterator[str]:
-    import psycopg
-
-    name = f"seamline_t_{uuid.uuid4().hex[:12]}"
-    admin = f"host={PG_HOST} port=5432 user=postgres dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@{PG_HOST}:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="module")
 def spark() -> Iterator[None]:
     """One Spark session for the module (starting one takes seconds)."""
-    need_service("PostgreSQL", 5432, PG_HOST)
     spark_session(MASTER, CONF)
     yield
     stop_session()
@@ -104,7 +87,9 @@ def _run(root: Path, url: str) -> Run:
 
 
 @pytest.fixture(scope="module")
-def runs(spark: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Run, Run]]:
+def runs(
+    spark: None, tmp_path_factory: pytest.TempPathFactory, postgres_databases: Callable[[], str]
+) -> tuple[Run, Run]:
     base = tmp_path_factory.mktemp("parity")
     generate_demo(base / "duck", people=300, seed=7)
     shutil.copytree(base / "duck", base / "spark")
@@ -112,17 +97,12 @@ def runs(spark: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     text = project.read_text(encoding="utf-8")
     assert "engine: duckdb\n" in text
     project.write_text(text.replace("engine: duckdb\n", SPARK_YAML), encoding="utf-8")
-    duck_db, spark_db = _database(), _database()
-    try:
-        duck = _run(base / "duck", next(duck_db))
-        on_spark = _run(base / "spark", next(spark_db))
-        for run in (duck, on_spark):
-            stages = ", ".join(f"{s.stage} {s.seconds:.1f}" for s in run.summary.stages)
-            print(f"\n{run.root.name}: {run.seconds:.1f} s ({stages})")
-        yield duck, on_spark
-    finally:
-        for db in (duck_db, spark_db):
-            db.close()
+    duck = _run(base / "duck", postgres_databases())
+    on_spark = _run(base / "spark", postgres_databases())
+    for run in (duck, on_spark):
+        stages = ", ".join(f"{s.stage} {s.seconds:.1f}" for s in run.summary.stages)
+        print(f"\n{run.root.name}: {run.seconds:.1f} s ({stages})")
+    return duck, on_spark
 
 
 def _table(root: Path, *parts: str) -> pa.Table:
