@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PEOPLE ?= 20000
 SCENARIO ?= civil
 
-.PHONY: help setup demo test lint typecheck unit bench clean browser screenshots
+.PHONY: help setup demo test lint typecheck unit bench clean browser java screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,7 +43,15 @@ browser:  ## install Debian's chromium for the browser tests where it is missing
 	      || echo "could not install chromium; the browser tests will say so"; \
 	  else echo "chromium is missing: install it (apt-get install chromium) for the browser tests"; fi; }
 
-test: lint typecheck browser unit  ## everything CI runs: lint, types, the whole test suite
+java:  ## install a Java runtime for the Spark engine's tests where it is missing (apt-get)
+	@command -v java >/dev/null || { \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing a Java runtime for the Spark engine's tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless) >/dev/null 2>&1 \
+	      || echo "could not install Java; the Spark tests will say so"; \
+	  else echo "java is missing: install Java 17 or newer (apt-get install default-jre-headless) for the Spark tests"; fi; }
+
+test: lint typecheck browser java unit  ## everything CI runs: lint, types, the whole test suite
 
 bench: setup  ## run the benchmarks in bench/ (seamline against its baselines, same run)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

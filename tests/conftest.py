@@ -8,6 +8,7 @@ the skip into a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -36,6 +37,17 @@ def _listening(port: int, host: str = "127.0.0.1") -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(scope="session")
+def java_runtime() -> None:
+    """Skip (or, in CI, fail) without a Java runtime, which Spark needs."""
+    if shutil.which("java"):
+        return
+    reason = "java is not on the PATH (Spark needs Java 17 or newer: make java)"
+    if REQUIRE:
+        pytest.fail(f"{reason}, and SEAMLINE_REQUIRE_SERVICES=1 requires it")
+    pytest.skip(reason)
 
 
 def need_service(name: str, port: int, host: str = "127.0.0.1") -> None:

@@ -58,7 +58,7 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[None]:
+def spark(java_runtime: None) -> Iterator[None]:
     """One Spark session for the module (starting one takes seconds)."""
     spark_session(MASTER, CONF)
     yield
