@@ -15,10 +15,10 @@ from sqlglot import exp
 
 from seamline.engine import Engine, EngineError
 from seamline.seams.contract import DATA, check_query, compile_rules, rule_row
-from seamline.store.history import latest_stage_runs
 from seamline.seams.report import CheckReport, CheckRow, SeamInfo, owner_text
 from seamline.seams.structure import parquet_columns, volume_rows
 from seamline.store import Store
+from seamline.store.history import latest_stage_runs
 from seamline.workspace.derived import DerivedSpec, derived_path, reconcile_ids, resolve
 from seamline.workspace.loader import Workspace
 
