@@ -28,7 +28,7 @@ from seamline.exchange.data import Person
 from seamline.exchange.dataset_routes import add_dataset_routes
 from seamline.exchange.entity_routes import add_entity_routes, find
 from seamline.exchange.errors import ERROR_RESPONSES, HTTP_CODES, ApiError, envelope
-from seamline.exchange.export import FORMATS, ndjson_chunks, parquet_chunks, subjects_digest
+from seamline.exchange.export import FORMATS, index_digest, ndjson_chunks, parquet_chunks
 from seamline.exchange.openapi import (
     PAGE_REF,
     PERSON_REF,
@@ -254,8 +254,6 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
             },
         )
 
-    export_digest: list[str] = []  # the index never changes while the app runs
-
     @app.get(
         "/v1/persons:export",
         summary="Every person, the agreement's attributes only (bulk export, streamed)",
@@ -278,8 +276,6 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         grant = ex.authorize(ctx)
         request.state.audit_details = {"resource": "persons:export", "format": format}
         people = ex.index.people
-        if not export_digest:
-            export_digest.append(subjects_digest(people))
         attrs = list(grant.attributes)
         media, ext = FORMATS[format]
         chunks = (
@@ -298,7 +294,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
                 "resource": "persons:export",
                 "format": format,
                 "subjects_count": len(people),
-                "subjects_digest": export_digest[0],
+                "subjects_digest": index_digest(ex.index),
                 "attributes": attrs,
             },
         )

@@ -59,6 +59,8 @@ class PersonIndex:
     schemes: dict[str, str] = field(default_factory=dict)
     """identifier scheme -> the attribute it identifies (``kg_pin`` -> ``national_id``)."""
     specs: dict[str, IdentifierSchemeSpec] = field(default_factory=dict)
+    digest: str | None = field(default=None, repr=False, compare=False)
+    """``export.index_digest``'s cache: the index never changes while the app runs."""
     attributes: list[str] = field(default_factory=list)
     schema: pa.Schema | None = None
     """The reference table's schema (types for exports and the OpenAPI document)."""

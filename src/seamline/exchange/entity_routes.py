@@ -18,7 +18,7 @@ from starlette.responses import Response
 from seamline.exchange.agreements import Grant
 from seamline.exchange.data import DataUnavailable, Person, PersonIndex, parse_ref
 from seamline.exchange.errors import ApiError
-from seamline.exchange.export import FORMATS, ndjson_chunks, parquet_chunks, subjects_digest
+from seamline.exchange.export import FORMATS, index_digest, ndjson_chunks, parquet_chunks
 from seamline.exchange.service import Exchange
 
 _ENTITY = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
@@ -131,7 +131,7 @@ def add_entity_routes(app: FastAPI, ex: Exchange) -> None:
                 "resource": f"{entity}:export",
                 "format": format,
                 "subjects_count": len(records),
-                "subjects_digest": subjects_digest(records),
+                "subjects_digest": index_digest(index),
                 "attributes": attrs,
             },
         )

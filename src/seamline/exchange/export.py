@@ -29,6 +29,13 @@ FORMATS = {
 """format -> (media type, file extension)."""
 
 
+def index_digest(index: PersonIndex) -> str:
+    """``subjects_digest`` of every record of ``index``, computed on its first export only."""
+    if index.digest is None:
+        index.digest = subjects_digest(index.people)
+    return index.digest
+
+
 def subjects_digest(people: Sequence[Person]) -> str:
     """sha256 over the exported entity ids, one a line, in export order.
 
