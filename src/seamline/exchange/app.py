@@ -26,9 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from seamline.exchange.agreements import Grant
 from seamline.exchange.data import Person
 from seamline.exchange.dataset_routes import add_dataset_routes
-from seamline.exchange.entity_routes import add_entity_routes, find
+from seamline.exchange.entity_routes import add_entity_routes, find, stream_export
 from seamline.exchange.errors import ERROR_RESPONSES, HTTP_CODES, ApiError, envelope
-from seamline.exchange.export import FORMATS, index_digest, ndjson_chunks, parquet_chunks
+from seamline.exchange.export import FORMATS
 from seamline.exchange.openapi import (
     PAGE_REF,
     PERSON_REF,
@@ -275,29 +275,7 @@ def create_app(ws: Workspace, store: Store, config: ExchangeConfig | None = None
         ctx = await ex.begin(request, "person.export")
         grant = ex.authorize(ctx)
         request.state.audit_details = {"resource": "persons:export", "format": format}
-        people = ex.index.people
-        attrs = list(grant.attributes)
-        media, ext = FORMATS[format]
-        chunks = (
-            parquet_chunks(ex.index, people, attrs)
-            if format == "parquet"
-            else ndjson_chunks(people, attrs)
-        )
-        name = re.sub(r"[^A-Za-z0-9._-]+", "_", grant.agreement)
-        return await ex.stream(
-            request,
-            ctx,
-            chunks,
-            media,
-            f"persons-{name}.{ext}",
-            {
-                "resource": "persons:export",
-                "format": format,
-                "subjects_count": len(people),
-                "subjects_digest": index_digest(ex.index),
-                "attributes": attrs,
-            },
-        )
+        return await stream_export(ex, request, ctx, grant, ex.index, format, "persons", "persons")
 
     @app.get("/v1/persons/{ref}/provenance/{attribute}", summary="Where one attribute came from")
     async def get_provenance(request: Request, ref: str, attribute: str) -> Response:

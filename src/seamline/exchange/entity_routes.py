@@ -19,7 +19,7 @@ from seamline.exchange.agreements import Grant
 from seamline.exchange.data import DataUnavailable, Person, PersonIndex, parse_ref
 from seamline.exchange.errors import ApiError
 from seamline.exchange.export import FORMATS, index_digest, ndjson_chunks, parquet_chunks
-from seamline.exchange.service import Exchange
+from seamline.exchange.service import Context, Exchange
 
 _ENTITY = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 
@@ -54,6 +54,43 @@ def find(index: PersonIndex, ref: str, grant: Grant | None, noun: str) -> Person
     if found is None:
         raise ApiError(404, f"{noun}_not_found", f"no {noun} with this {scheme} identifier")
     return found
+
+
+async def stream_export(
+    ex: Exchange,
+    request: Request,
+    ctx: Context,
+    grant: Grant,
+    index: PersonIndex,
+    format: str,
+    file_stem: str,
+    resource: str,
+) -> Response:
+    """A bulk export of every record of ``index``, the agreement's attributes only,
+    streamed once its single audit event (count and digest of the ids) is committed."""
+    records = index.people
+    attrs = list(grant.attributes)
+    media, ext = FORMATS[format]
+    chunks = (
+        parquet_chunks(index, records, attrs)
+        if format == "parquet"
+        else ndjson_chunks(records, attrs)
+    )
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", grant.agreement)
+    return await ex.stream(
+        request,
+        ctx,
+        chunks,
+        media,
+        f"{file_stem}-{name}.{ext}",
+        {
+            "resource": f"{resource}:export",
+            "format": format,
+            "subjects_count": len(records),
+            "subjects_digest": index_digest(index),
+            "attributes": attrs,
+        },
+    )
 
 
 def _known(ex: Exchange, entity: str) -> None:
@@ -111,27 +148,6 @@ def add_entity_routes(app: FastAPI, ex: Exchange) -> None:
         request.state.audit_details = {"resource": f"{entity[:64]}:export", "format": format}
         _known(ex, entity)
         grant = ex.authorize(ctx, entity)  # before the data: no existence oracle
-        index = _index(ex, entity)
-        records = index.people
-        attrs = list(grant.attributes)
-        media, ext = FORMATS[format]
-        chunks = (
-            parquet_chunks(index, records, attrs)
-            if format == "parquet"
-            else ndjson_chunks(records, attrs)
-        )
-        name = re.sub(r"[^A-Za-z0-9._-]+", "_", grant.agreement)
-        return await ex.stream(
-            request,
-            ctx,
-            chunks,
-            media,
-            f"{entity.lower()}-{name}.{ext}",
-            {
-                "resource": f"{entity}:export",
-                "format": format,
-                "subjects_count": len(records),
-                "subjects_digest": index_digest(index),
-                "attributes": attrs,
-            },
+        return await stream_export(
+            ex, request, ctx, grant, _index(ex, entity), format, entity.lower(), entity
         )

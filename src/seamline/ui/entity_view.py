@@ -45,6 +45,8 @@ class PreparedCache:
 
     entries: dict[str, tuple[float, pa.Table]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    entities: tuple[tuple[tuple[str, float], ...], dict[str, str]] | None = None
+    """The entity each reconcile spec links, with the spec files' mtimes it was read at."""
 
     def _get(self, key: str, stamp: float, load: Callable[[], pa.Table]) -> pa.Table:
         with self.lock:
@@ -58,6 +60,21 @@ class PreparedCache:
 
     def file(self, ws: Workspace, path: Path) -> pa.Table:
         return self._get(f"file:{path}", path.stat().st_mtime, lambda: ws.parquet.read_table(path))
+
+    def entity_of(self, ws: Workspace, spec_id: str) -> str:
+        """The entity spec ``spec_id`` links: the specs are parsed again only when a file
+        of ``reconcile/`` changes, not on every page."""
+        folder = Path(ws.root) / "reconcile"
+        files = sorted(folder.iterdir()) if folder.is_dir() else []
+        stamp = tuple((p.name, p.stat().st_mtime) for p in files)
+        with self.lock:
+            known = self.entities
+        if known is None or known[0] != stamp:
+            names = {s.id: s.entity for s in load_reconcile_specs(Path(ws.root))}
+            known = (stamp, names)
+            with self.lock:
+                self.entities = known
+        return known[1].get(spec_id, "Entity")
 
 
 def _mapping(ws: Workspace, entity_id: str, cache: PreparedCache) -> tuple[str, list[str]] | None:
@@ -136,9 +153,7 @@ def entity_page(
                 "differs": any(c["differs"] for c in cells),
             }
         )
-    entity = next(
-        (s.entity for s in load_reconcile_specs(Path(ws.root)) if s.id == spec_id), "Entity"
-    )
+    entity = cache.entity_of(ws, spec_id)
     return {
         "entity_id": entity_id,
         "entity": entity,
