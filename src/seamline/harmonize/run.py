@@ -16,7 +16,6 @@ from seamline.harmonize.plan import LANDING, UNMAPPED, HarmonizePlan, compile_da
 from seamline.harmonize.prepass import BATCH_ROWS, Progress, stream
 from seamline.normalize import NormalizerRegistry
 from seamline.workspace.datafolder import state_path
-from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 
 EXAMPLES = 5
@@ -92,7 +91,7 @@ def harmonize_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
-    with open_engine(ws.project, embedded=ws.parquet.engine, memory_limit=memory_limit) as engine:
+    with ws.engine(memory_limit=memory_limit) as engine:
         if plan.arrow:
             reader = stream(files, source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)

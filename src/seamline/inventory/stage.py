@@ -10,7 +10,6 @@ from seamline.inventory.report import build, write
 from seamline.stagebase import RunContext, StageResult, settle
 from seamline.store import Store, of_dataset
 from seamline.workspace.datafolder import state_path
-from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 
 
@@ -45,7 +44,7 @@ class InventoryStage:
             )
             task = ctx.reporter.task(f"inventory {did}")
             try:
-                with open_engine(ws.project, embedded=ws.parquet.engine) as engine:
+                with ws.engine() as engine:
                     profile = profile_parquet(
                         path, did, files=ws.parquet, country=ws.project.country, engine=engine
                     )

@@ -23,7 +23,6 @@ from seamline.store import Store
 from seamline.store.checks import add_check_results
 from seamline.store.history import StageRun, deliveries, latest_stage_runs
 from seamline.workspace.datafolder import state_path
-from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 from seamline.workspace.models import SeamSpec
 
@@ -69,7 +68,7 @@ def run_checks(
     started = time.perf_counter()
     now = now or dt.datetime.now(dt.UTC)
     report = CheckReport(run_id)
-    with open_engine(ws.project, embedded=ws.parquet.engine) as engine:
+    with ws.engine() as engine:
         for seam in select_seams(ws, seams):
             runs = latest_stage_runs(store, seam.provider)
             if "connect" not in runs and not parquet_columns(

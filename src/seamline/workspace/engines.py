@@ -1,7 +1,7 @@
 """The workspace's engine: which one ``seamline.yaml`` chose, and what it needs.
 
-``open_engine(ws.project, embedded=ws.parquet.engine)`` is how a stage that can run on
-Spark gets its engine; stages that run only on the embedded engine open
+``ws.engine()`` (``open_engine`` with the workspace's embedded engine) is how a stage that
+can run on Spark gets its engine; stages that run only on the embedded engine open
 ``ws.parquet.engine()`` (a :class:`~seamline.engine.DuckDBEngine` spilling into the data
 folder) and say so in the run (``on_spark`` on the stage, docs/scale.md).
 """

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ValidationError
 from seamline.connector import SourceOptions
 from seamline.crypto.keys import resolve_key
 from seamline.crypto.parquet import ParquetFiles
+from seamline.engine import Engine
 from seamline.errors import SeamlineError, SpecError
 from seamline.normalize.address_rules import AddressRulesSpec
 from seamline.plugins import Registry, default_registry
 from seamline.workspace.derived import DerivedSpec
-from seamline.workspace.engines import data_path, engine_issues
+from seamline.workspace.engines import data_path, engine_issues, open_engine
 from seamline.workspace.entities import EntitySpec, merge_entities
 from seamline.workspace.envvars import resolve_env
 from seamline.workspace.issues import Issue, SpecErrors, merge_instances
@@ -120,6 +121,12 @@ class Workspace:
             key = resolve_key(spec, self.root) if spec else None
             self._parquet = ParquetFiles(key, spill=self.data_dir / "tmp")
         return self._parquet
+
+    def engine(self, **options: Any) -> Engine:
+        """The engine ``seamline.yaml`` chose, for a stage that can run on Spark: Spark, or
+        the embedded engine spilling into the data folder (``options`` are DuckDB's, such
+        as a memory limit; a cluster takes them from ``spark: conf:``)."""
+        return open_engine(self.project, embedded=self.parquet.engine, **options)
 
     @property
     def data_key(self) -> bytes | None:
