@@ -203,3 +203,26 @@ def test_connect_on_a_spark_workspace_reads_on_the_executors(
     expected = pa.Table.from_batches([b.data for b in single])
     assert landed.select(expected.column_names).equals(expected)
     assert connect.counts["quarantined"] == len(BAD)
+
+
+def test_executors_without_seamline_fail_the_read_in_one_sentence(
+    runner: SparkRanges, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job Spark cannot run (here: no Python where the executors look) fails the read
+    with the worker's error and the file's name, not a page of Java stack."""
+    (tmp_path / "d.cpy").write_text(BOOK)
+    (tmp_path / "d.dat").write_bytes(b"".join(_record(i) for i in range(200)))
+    missing = tmp_path / "no-python" / "python3"
+    broken = SparkRanges(MASTER, {**CONF, "spark.pyspark.python": str(missing)})
+    opts = CopybookOptions(path="d.dat", copybook="d.cpy", encoding=E, workers=2)
+    reader = CopybookReader(opts, ReadContext(base_dir=tmp_path, batch_size=64, ranges=broken))
+    monkeypatch.setattr(copybook_reader, "MIN_RANGE_BYTES", 64 * 15)
+    try:
+        with pytest.raises(SourceError, match="could not run a part of the read") as info:
+            _read(reader)
+    finally:
+        runner.slots()  # the session's executors back on this process's Python
+    assert info.value.where == str(tmp_path / "d.dat")
+    assert str(missing) in info.value.message
+    assert "\n" not in info.value.message
+    assert info.value.hint is not None and "spark.pyspark.python" in info.value.hint

@@ -13,6 +13,7 @@ whichever engine computed it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -297,7 +298,7 @@ class SparkRanges:
                     if len(pending) >= max(1, in_flight):
                         break
                 while pending:
-                    (result,) = pending.popleft().result()
+                    (result,) = self._result(pending.popleft())
                     following = next(upcoming, None)
                     if following is not None:
                         pending.append(pool.submit(sc.runJob, rdd, _apply_each, [following]))
@@ -306,6 +307,28 @@ class SparkRanges:
             finally:
                 for future in pending:
                     future.cancel()
+
+    def _result(self, job: Future[list[Any]]) -> list[Any]:
+        try:
+            return job.result()
+        except Exception as exc:  # pyspark's errors share no base class with Py4J's
+            raise EngineError(
+                f"{self.where} could not run a part of the read: {_worker_error(exc)}",
+                hint="Check that the executors' Python (spark.pyspark.python in spark: conf:) "
+                "has seamline installed, in the driver's version.",
+            ) from exc
+
+
+def _worker_error(exc: BaseException) -> str:
+    """What a failed Spark job says in one line: the Python error of a worker's traceback
+    (its last ``NameError: message`` line), else the task's failure (``Lost task ...:
+    java.io.IOException: ...``), else its first line; the Java stacks say nothing to users."""
+    text = str(exc)
+    python = re.findall(r"^(\w+(?:Error|Exception): .*)$", text, re.MULTILINE)
+    if python:
+        return str(python[-1]).strip()
+    task = re.search(r"most recent failure: Lost task [^:]*: (.+)$", text, re.MULTILINE)
+    return task.group(1).strip() if task else _first_line(exc)
 
 
 def _apply_each(tasks: Iterator[tuple[Any, ...]]) -> list[Any]:

@@ -170,9 +170,11 @@ def _remote(
                     hint="Read the file with workers: 1 to see the error where it happens.",
                 )
             yield result
-    except SeamlineError:
+    except SourceError:
         raise
-    except Exception as exc:  # the engine's own errors (an executor lost) have no common base
+    except SeamlineError as exc:  # the runner could not run a task (an executor lost)
+        raise SourceError(exc.message, where=where, hint=exc.hint) from exc
+    except Exception as exc:  # a runner's own errors have no common base
         raise SourceError(
             f"{runner.where} failed to read the parts of the file: {exc}",
             where=where,
