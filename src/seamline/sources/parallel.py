@@ -4,12 +4,15 @@ or by a Spark workspace's executors.
 A reader that can cut its file at record boundaries (fixed-length records by their
 length, VB files at block descriptors) hands each byte range to a worker process, which
 decodes it with the reader's own code into ordinary batches numbered from 1 within the
-range. Where the reader's context carries a :class:`~seamline.connector.RangeRunner`
-(``ReadContext.ranges``: the connect stage sets one on a workspace with ``engine:
-spark``), the same tasks run there instead, and the batches come back as Arrow IPC
-bytes; the readers do not know which. The batches come back in file order; ``_record_no`` and every quarantined
+range. The batches come back in file order; ``_record_no`` and every quarantined
 record's number are then offset by the records of the earlier ranges, so the result is
 the same as a single-core read, record for record.
+
+Where the reader's context carries a :class:`~seamline.connector.RangeRunner`
+(``ReadContext.ranges``: the connect stage sets one on a workspace with ``engine:
+spark``), the same tasks run there instead, on other machines: their batches come back
+as Arrow IPC bytes rather than through shared memory, and are offset the same way. The
+readers do not know where their ranges ran.
 
 Processes rather than threads: the decoders are NumPy and Arrow calls interleaved with
 enough Python that threads would serialise on the interpreter lock. On Linux the pool
