@@ -1,9 +1,10 @@
 """Parallel reading on Spark's executors gives what one process gives.
 
-A copybook FB file and an NDJSON file, each with bad records, are cut into byte ranges
-that Spark (``local[2]``) decodes; batches, ``_record_no``, positions and the
-quarantine must equal those of a read in one process, and the ranges must really have
-been run by Spark.
+A copybook FB file, an NDJSON file and a fixed-width file, each with bad records, are
+cut into byte ranges that Spark (``local[2]``) decodes; rows, ``_record_no``, positions
+and the quarantine must equal those of a read in one process (the copybook's batches
+too; text files are cut at lines, so their batches are the process pool's), and the
+ranges must really have been run by Spark. Connect on a Spark workspace is run once.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import pytest
 from seamline.engine.spark_engine import SparkRanges, spark_session, stop_session
 from seamline.errors import SourceError
 from seamline.pipeline import run_pipeline
-from seamline.sources import jsonsrc
+from seamline.sources import fixedwidth, jsonsrc
 from seamline.sources.base import Batch, ReadContext, Reader
 from seamline.sources.copybook import CopybookOptions, CopybookReader
 from seamline.sources.copybook import reader as copybook_reader
+from seamline.sources.fixedwidth import FixedWidthOptions, FixedWidthReader
 from seamline.sources.jsonsrc import JsonOptions, JsonReader
 from seamline.sources.stage import ConnectStage
 from seamline.store import Store
@@ -138,6 +140,34 @@ def test_ndjson_ranges_on_spark_equal_one_process(
     assert len({q[2] for _, bad in single for q in bad}) == 2
     numbers = _numbers(single)
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_fixed_width_ranges_on_spark_equal_one_process(
+    runner: SparkRanges, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout: list[dict[str, Any]] = [
+        {"name": "person_id", "start": 1, "length": 6, "type": "integer"},
+        {"name": "full_name", "start": 7, "length": 14},
+    ]
+    lines = [
+        "short" if i % 41 == 7 else "" if i % 53 == 0 else f"{i:>6}{'Бакыт ' + str(i):<14}"
+        for i in range(300)
+    ]
+    (tmp_path / "people.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def read(workers: int, ranges: SparkRanges | None) -> Any:
+        opts = FixedWidthOptions(path="people.txt", columns=layout, workers=workers)
+        context = ReadContext(base_dir=tmp_path, batch_size=16, ranges=ranges)
+        return _read(FixedWidthReader(opts, context))
+
+    single = read(1, runner)
+    before = runner.tasks_run
+    monkeypatch.setattr(fixedwidth.reader, "MIN_RANGE_BYTES", 1_500)
+    on_spark = read(2, runner)
+    assert runner.tasks_run - before >= 4
+    assert on_spark == read(2, None)
+    assert _flat(on_spark) == _flat(single)
+    assert len(_flat(single)[1]) == len([i for i in range(300) if i % 41 == 7])
 
 
 def test_a_failed_range_names_the_file(
