@@ -20,11 +20,11 @@ Every accepted row carries two bookkeeping columns:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, cast
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
@@ -125,6 +125,29 @@ class Batch:
         return int(self.data.num_rows) + len(self.quarantined)
 
 
+class RangeRunner(Protocol):
+    """Where the byte ranges of a parallel read are decoded when not by this machine's
+    processes: an engine's executors (:mod:`seamline.sources.parallel` hands it the tasks).
+
+    A task is a tuple ``(function, *arguments)`` of module-level, picklable things; the
+    runner calls ``function(*arguments)`` on its workers and yields the results in the
+    order of the tasks, with at most ``in_flight`` of them decoded ahead.
+    """
+
+    where: str
+    """Where it runs, for people: ``Spark (spark://head:7077)``."""
+    tasks_run: int
+    """Tasks it has run so far (the connect stage says which datasets were read there)."""
+
+    def slots(self) -> int:
+        """How many tasks its workers run at once."""
+        ...
+
+    def run(self, tasks: Sequence[tuple[Any, ...]], in_flight: int) -> Iterator[Any]:
+        """Every task's result, in order; a worker's failure raises."""
+        ...
+
+
 @dataclass
 class ReadContext:
     """What a reader needs from its surroundings.
@@ -132,6 +155,8 @@ class ReadContext:
     ``base_dir`` resolves relative paths (the workspace folder); ``state`` is the
     connector's state from the previous successful run (a watermark, a stream
     sequence) and is replaced by :meth:`Reader.state` after a successful landing.
+    ``ranges`` decodes the byte ranges of a parallel read (a Spark workspace's
+    executors); without one, a pool of this machine's processes does.
     """
 
     base_dir: Path
@@ -139,6 +164,7 @@ class ReadContext:
     batch_size: int = 65_536
     limit: int | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    ranges: RangeRunner | None = field(default=None, compare=False, repr=False)
 
     def resolve(self, path: str | Path) -> Path:
         p = Path(path).expanduser()

@@ -108,7 +108,7 @@ def run_pipeline(
             t0 = time.perf_counter()
             res = stage.run(ctx)
             res.seconds = time.perf_counter() - t0
-            res.where = placement(stage, ws)
+            res.where = res.where or placement(stage, ws)
             results.append(res)
             if res.status == "failed":
                 status = "failed"

@@ -14,7 +14,7 @@ from seamline.engine.base import Engine, EngineError
 from seamline.engine.duckdb_engine import SPILL_DIR, DuckDBEngine, adopt
 
 if TYPE_CHECKING:
-    from seamline.engine.spark_engine import SparkEngine
+    from seamline.engine.spark_engine import SparkEngine, SparkRanges
 
 
 def open_spark(master: str, conf: Mapping[str, str] | None = None) -> "SparkEngine":
@@ -24,4 +24,20 @@ def open_spark(master: str, conf: Mapping[str, str] | None = None) -> "SparkEngi
     return SparkEngine(master, conf)
 
 
-__all__ = ["SPILL_DIR", "DuckDBEngine", "Engine", "EngineError", "adopt", "open_spark"]
+def spark_ranges(master: str, conf: Mapping[str, str] | None = None) -> "SparkRanges":
+    """Parallel reads' byte ranges decoded on the executors of the session on ``master``
+    (started when a read first needs it)."""
+    from seamline.engine.spark_engine import SparkRanges
+
+    return SparkRanges(master, conf)
+
+
+__all__ = [
+    "SPILL_DIR",
+    "DuckDBEngine",
+    "Engine",
+    "EngineError",
+    "adopt",
+    "open_spark",
+    "spark_ranges",
+]

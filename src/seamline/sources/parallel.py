@@ -1,4 +1,5 @@
-"""Parallel reading of splittable files: byte ranges decoded by a pool of processes.
+"""Parallel reading of splittable files: byte ranges decoded by a pool of processes,
+or by a Spark workspace's executors.
 
 A reader that can cut its file at record boundaries (fixed-length records by their
 length, VB files at block descriptors) hands each byte range to a worker process, which
@@ -6,6 +7,12 @@ decodes it with the reader's own code into ordinary batches numbered from 1 with
 range. The batches come back in file order; ``_record_no`` and every quarantined
 record's number are then offset by the records of the earlier ranges, so the result is
 the same as a single-core read, record for record.
+
+Where the reader's context carries a :class:`~seamline.connector.RangeRunner`
+(``ReadContext.ranges``: the connect stage sets one on a workspace with ``engine:
+spark``), the same tasks run there instead, on other machines: their batches come back
+as Arrow IPC bytes rather than through shared memory, and are offset the same way. The
+readers do not know where their ranges ran.
 
 Processes rather than threads: the decoders are NumPy and Arrow calls interleaved with
 enough Python that threads would serialise on the interpreter lock. On Linux the pool
@@ -31,8 +38,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seamline.errors import SourceError
-from seamline.sources.base import RECORD_NO, Batch, QuarantineRecord
+from seamline.connector import RangeRunner
+from seamline.errors import SeamlineError, SourceError
+from seamline.sources.base import RECORD_NO, Batch, QuarantineRecord, ReadContext
 
 Workers = Literal["auto"] | int
 MIN_RANGE_BYTES = 8 << 20
@@ -48,14 +56,18 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def resolve_workers(workers: Workers, size: int) -> int:
-    """``auto``: one per core, fewer for a small file; a number is taken as given.
+def resolve_workers(workers: Workers, size: int, runner: RangeRunner | None = None) -> int:
+    """``auto``: one per core (per slot of ``runner``), fewer for a small file; a number
+    is taken as given.
 
     A daemonic process (a worker of another pool) may not start processes: one then."""
     if mp.current_process().daemon:
         return 1
     if workers == "auto":
-        return max(1, min(cores(), size // MIN_RANGE_BYTES))
+        most = size // MIN_RANGE_BYTES
+        if most <= 1:  # a small file never starts the runner's engine
+            return 1
+        return max(1, min(runner.slots() if runner is not None else cores(), most))
     return max(1, int(workers))
 
 
@@ -94,7 +106,7 @@ def renumber(batch: Batch, offset: int) -> Batch:
         moved = pc.add(data.column(at), pa.scalar(offset, pa.int64()))
         data = data.set_column(at, RECORD_NO, moved)
     quarantined = [replace(q, record_no=q.record_no + offset) for q in batch.quarantined]
-    return Batch(data, quarantined)
+    return Batch(data, quarantined, batch.consumed)
 
 
 @dataclass
@@ -139,15 +151,54 @@ def _call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
+def _portable(task: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A task as sent to another machine: a context in it goes without its runner (a
+    range is decoded where it is sent, never sent on)."""
+    return tuple(
+        replace(a, ranges=None) if isinstance(a, ReadContext) and a.ranges is not None else a
+        for a in task
+    )
+
+
+def _remote(
+    tasks: Sequence[tuple[Any, ...]], workers: int, where: str, runner: RangeRunner
+) -> Iterator[Any]:
+    calls = [(_call, *_portable(t)) for t in tasks]
+    try:
+        for result, error in runner.run(calls, 2 * workers):
+            if error is not None:
+                raise SourceError(
+                    f"a worker on {runner.where} failed to read its part of the file: {error}",
+                    where=where,
+                    hint="Read the file with workers: 1 to see the error where it happens.",
+                )
+            yield result
+    except SourceError:
+        raise
+    except SeamlineError as exc:  # the runner could not run a task (an executor lost)
+        raise SourceError(exc.message, where=where, hint=exc.hint) from exc
+    except Exception as exc:  # a runner's own errors have no common base
+        raise SourceError(
+            f"{runner.where} failed to read the parts of the file: {exc}",
+            where=where,
+            hint="Read the file with workers: 1 to read it in this process.",
+        ) from exc
+
+
 def ordered(
     tasks: Sequence[tuple[Any, ...]],
     workers: int,
     where: str,
     discard: Callable[[Any], None] | None = None,
+    runner: RangeRunner | None = None,
 ) -> Iterator[Any]:
-    """``task[0](*task[1:])`` for every task on ``workers`` processes, results in order.
+    """``task[0](*task[1:])`` for every task on ``workers`` processes (or ``runner``'s
+    workers, ``workers`` at a time), results in order.
 
     ``discard`` releases the results nobody took when the reading stops early."""
+    if runner is not None:
+        yield from _remote(tasks, workers, where, runner)
+        return
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     if method == "fork":
         # pyarrow loads pandas on the first array built from NumPy (a fifth of a second);
@@ -191,12 +242,50 @@ def _shipped(fn: Callable[..., tuple[int, list[Batch]]], *args: Any) -> tuple[in
     return records, _ship(batches)
 
 
-def read_ranges(tasks: Sequence[tuple[Any, ...]], workers: int, where: str) -> Iterator[Batch]:
+@dataclass
+class Packed:
+    """A range's batches on their way from another machine: the data as one Arrow IPC
+    stream, the quarantine and each batch's count of source records beside it."""
+
+    data: bytes
+    quarantined: list[list[QuarantineRecord]]
+    consumed: list[int | None]
+
+    def batches(self) -> list[Batch]:
+        reader = pa.ipc.open_stream(self.data)
+        data = list(reader)
+        return [
+            Batch(d, q, c) for d, q, c in zip(data, self.quarantined, self.consumed, strict=True)
+        ]
+
+
+def _packed(fn: Callable[..., tuple[int, list[Batch]]], *args: Any) -> tuple[int, Any]:
+    records, batches = fn(*args)
+    if not batches or any(b.data.schema != batches[0].data.schema for b in batches):
+        return records, batches  # pickled whole
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batches[0].data.schema) as writer:
+        for b in batches:
+            writer.write_batch(b.data)
+    packed = Packed(
+        sink.getvalue().to_pybytes(),
+        [b.quarantined for b in batches],
+        [b.consumed for b in batches],
+    )
+    return records, packed
+
+
+def read_ranges(
+    tasks: Sequence[tuple[Any, ...]], workers: int, where: str, runner: RangeRunner | None = None
+) -> Iterator[Batch]:
     """Tasks that return ``(records, batches numbered from 1)``, run on ``workers``
-    processes; their batches in order, numbered within the file."""
+    processes (or by ``runner``); their batches in order, numbered within the file."""
     offset = 0
-    tasks = [(_shipped, *t) for t in tasks]
-    for records, batches in ordered(tasks, workers, where, discard=_unlink):
-        for batch in batches.batches() if isinstance(batches, Shipped) else batches:
+    wrap = _shipped if runner is None else _packed
+    tasks = [(wrap, *t) for t in tasks]
+    for records, batches in ordered(tasks, workers, where, discard=_unlink, runner=runner):
+        if isinstance(batches, Shipped | Packed):
+            batches = batches.batches()
+        for batch in batches:
             yield renumber(batch, offset)
         offset += records

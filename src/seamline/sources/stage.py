@@ -9,6 +9,7 @@ from seamline.sources.base import ReadContext
 from seamline.sources.deliveries import Delivered, deliver, source_notes
 from seamline.stagebase import RunContext, StageResult, settle
 from seamline.store import Store
+from seamline.workspace.engines import range_runner
 from seamline.workspace.loader import Workspace
 
 
@@ -16,12 +17,15 @@ class ConnectStage:
     """Land a delivery of every dataset's source and bring its current state up to date."""
 
     name = "connect"
-    on_spark = "connect read the sources and wrote the landings in this process, through this machine's file system, not on Spark"
-    """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
+    on_spark = "connect read the sources in this process, not on Spark (no file was cut into parts for its executors), and wrote the landings here, to the data folder every node mounts"
+    """Where the stage runs on a workspace with ``engine: spark``, said in the run when no
+    source was read on the executors (the stage says so itself when one was)."""
 
     def run(self, ctx: RunContext) -> StageResult:
         result = StageResult(self.name)
         ws, store = ctx.workspace, ctx.store
+        runner = range_runner(ws.project)
+        on_executors: dict[str, int] = {}
         for dataset_id in ctx.selected():
             spec = ws.datasets[dataset_id]
             run_id = store.start_run(
@@ -29,8 +33,12 @@ class ConnectStage:
             )
             task = ctx.reporter.task(f"connect {dataset_id}")
             context = ReadContext(
-                base_dir=ws.root, dataset=dataset_id, state=store.get_state(dataset_id)
+                base_dir=ws.root,
+                dataset=dataset_id,
+                state=store.get_state(dataset_id),
+                ranges=runner,
             )
+            tasks_before = runner.tasks_run if runner is not None else 0
             try:
                 done = deliver(
                     store,
@@ -53,7 +61,11 @@ class ConnectStage:
             task.done()
             landed = done.landing
             _record(store, run_id, ws, spec.id, done)
-            result.details.append(_detail(done))
+            detail = _detail(done)
+            if runner is not None and runner.tasks_run > tasks_before:
+                on_executors[dataset_id] = runner.tasks_run - tasks_before
+                detail["read on"] = f"{runner.where}: {on_executors[dataset_id]} parts"
+            result.details.append(detail)
             for k, v in landed.counts().items():
                 result.counts[k] = result.counts.get(k, 0) + v
             if not done.state_changed:
@@ -66,10 +78,20 @@ class ConnectStage:
                 result.messages.append(f"{dataset_id}: {landed.failed}{kept}")
             elif done.status == "empty":
                 result.messages.append(f"{dataset_id}: {_no_new_data(done)}")
+        if runner is not None and on_executors:
+            result.where = _where(runner.where, on_executors)
         result.reports["landing zone"] = str(ws.data_dir / "landing")
         if result.counts.get("quarantined"):
             result.reports["quarantine"] = str(ws.data_dir / "quarantine")
         return settle(result, ctx)
+
+
+def _where(runner: str, on_executors: dict[str, int]) -> str:
+    parts = ", ".join(f"{d} in {n} parts" for d, n in sorted(on_executors.items()))
+    return (
+        f"connect decoded {parts} on {runner}'s executors; it read the other sources, and "
+        "wrote every landing, in this process, to the data folder every node mounts."
+    )
 
 
 def _no_new_data(done: Delivered) -> str:

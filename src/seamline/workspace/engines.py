@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from seamline.engine import DuckDBEngine, Engine, open_spark
+from seamline.connector import RangeRunner
+from seamline.engine import DuckDBEngine, Engine, open_spark, spark_ranges
 from seamline.workspace.issues import Issue
 from seamline.workspace.project import ProjectSpec
 from seamline.workspace.yamlpos import Positions
@@ -44,6 +45,15 @@ def open_engine(
     if project.engine == "spark":
         return open_spark(spark_master(project, env), project.spark.conf)
     return embedded(**options)
+
+
+def range_runner(project: ProjectSpec, env: Mapping[str, str] | None = None) -> RangeRunner | None:
+    """Where the connect stage decodes the byte ranges of a parallel read: the Spark
+    executors on ``engine: spark`` (``ReadContext.ranges``), else this machine's processes
+    (``None``)."""
+    if project.engine == "spark":
+        return spark_ranges(spark_master(project, env), project.spark.conf)
+    return None
 
 
 def data_path(data_dir: str) -> Path:

@@ -123,7 +123,9 @@ class CopybookOptions(SourceOptions):
     many records and VB files between blocks; the result is the same as on one core,
     ``_record_no`` and quarantine included. V, VBS and D files, records sized by their
     OCCURS counts, packed files, ``segment_children`` and a read with a row limit are
-    read on one core."""
+    read on one core.
+    On a workspace with ``engine: spark`` the connect stage has the parts decoded by
+    Spark's executors, ``auto`` one per executor core (docs/scale.md)."""
     keep_fillers: bool | Literal["groups"] = False
     """Also output FILLER fields, numbered in record order (FILLER_1, FILLER_2, ...);
     ``groups``: only FILLER groups, with their named fields (Cobrix's

@@ -165,7 +165,8 @@ class CopybookReader(Reader[CopybookOptions]):
         framing = self.framing(self.layout, assembler)
         limit = self.context.limit
         if limit is None and not self.opts.segment_children and splittable(framing):
-            workers = resolve_workers(self.opts.workers, path.stat().st_size)
+            size = path.stat().st_size
+            workers = resolve_workers(self.opts.workers, size, self.context.ranges)
             if workers > 1:
                 yield from self._parallel(path, framing, workers)
                 return
@@ -200,7 +201,7 @@ class CopybookReader(Reader[CopybookOptions]):
         tasks = [
             (read_span, self.opts, self.context, span) for span in spans(path, framing, target)
         ]
-        yield from read_ranges(tasks, workers, str(path))
+        yield from read_ranges(tasks, workers, str(path), self.context.ranges)
 
     def decode(self, frame: Frame, assembler: Assembler, first_no: int, unit: str) -> Batch:
         result = assembler.run(Block(frame.matrix, frame.lengths))

@@ -64,7 +64,9 @@ class FixedWidthOptions(SourceOptions):
     """Processes that read the file in parallel: ``auto`` one per core (fewer for a file
     under 8 MB a process), ``1`` one process. The file is cut after line breaks; the
     result is the same as on one process, ``_record_no``, line numbers and quarantine
-    included. UTF-16 and UTF-32 files and reads with a row limit use one process."""
+    included. UTF-16 and UTF-32 files and reads with a row limit use one process.
+    On a workspace with ``engine: spark`` the connect stage has the parts decoded by
+    Spark's executors, ``auto`` one per executor core (docs/scale.md)."""
 
     @field_validator("columns")
     @classmethod

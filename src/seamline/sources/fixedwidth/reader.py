@@ -125,13 +125,13 @@ class FixedWidthReader(Reader[FixedWidthOptions]):
         limit = self.context.limit
         if limit is None and not self.codec.startswith(("utf-16", "utf-32")):
             size = path.stat().st_size
-            workers = resolve_workers(self.opts.workers, size)
+            workers = resolve_workers(self.opts.workers, size, self.context.ranges)
             if workers > 1:
                 target = min(64 << 20, max(MIN_RANGE_BYTES, size // (4 * workers)))
                 tasks = [
                     (read_span, self.opts, self.context, span) for span in line_spans(path, target)
                 ]
-                yield from read_ranges(tasks, workers, str(path))
+                yield from read_ranges(tasks, workers, str(path), self.context.ranges)
                 return
         yield from self._records(self._lines(path), limit)
 

@@ -40,7 +40,9 @@ class JsonOptions(SourceOptions):
     for a file under 8 MB a process), ``1`` one process. The file is cut after line breaks;
     both passes (the type scan, then the read) run in parallel and the result is the same
     as on one process, ``_record_no``, line numbers and quarantine included. UTF-16 and
-    UTF-32 files and reads with a row limit use one process."""
+    UTF-32 files and reads with a row limit use one process.
+    On a workspace with ``engine: spark`` the connect stage has the parts decoded by
+    Spark's executors, ``auto`` one per executor core (docs/scale.md)."""
     record_path: str | None = None
     """Where the records are: ``$.data.people[*]`` or ``data.people``. Unset: the top
     level (an array's items, or the one object); in NDJSON applied to every line."""

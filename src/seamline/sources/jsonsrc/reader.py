@@ -105,7 +105,8 @@ class JsonReader(Reader[JsonOptions]):
             and self.context.limit is None
             and not self.codec.startswith(("utf-16", "utf-32"))
         ):
-            workers = resolve_workers(self.opts.workers, path.stat().st_size)
+            size = path.stat().st_size
+            workers = resolve_workers(self.opts.workers, size, self.context.ranges)
             if workers > 1:
                 yield from self._parallel(path, workers)
                 return
@@ -125,13 +126,13 @@ class JsonReader(Reader[JsonOptions]):
         target = min(64 << 20, max(MIN_RANGE_BYTES, size // (4 * workers)))
         spans = line_spans(path, target)
         scan = Scan(self.opts.types)
-        for part in ordered(
-            [(scan_span, self.opts, self.context, s) for s in spans], workers, str(path)
-        ):
+        runner = self.context.ranges
+        scans = [(scan_span, self.opts, self.context, s) for s in spans]
+        for part in ordered(scans, workers, str(path), runner=runner):
             scan.merge(part)
         schema = scan.schema()
         tasks = [(read_span, self.opts, self.context, s, schema) for s in spans]
-        yield from read_ranges(tasks, workers, str(path))
+        yield from read_ranges(tasks, workers, str(path), runner)
 
     def _records(self, path: Path, fmt: str, *, keep_raw: bool) -> Records:
         return self._ndjson(path) if fmt == "ndjson" else self._document(path, keep_raw)
