@@ -12,6 +12,7 @@ import importlib.util
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -54,9 +55,11 @@ def cluster(java_runtime: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
     home = _spark_home()
     assert (home / "sbin" / "spark-daemon.sh").is_file(), f"no sbin/spark-daemon.sh in {home}"
     standalone = Standalone(home, tmp_path_factory.mktemp("standalone"))
+    started = time.perf_counter()
     try:
         standalone.start()
         standalone.wait()
+        print(f"\nstandalone cluster up in {time.perf_counter() - started:.1f} s")
         yield standalone
     finally:
         standalone.stop()
@@ -67,6 +70,7 @@ def cluster(java_runtime: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
 # than waiting for the one that caches its partition (3 s by default, for every stage).
 CLUSTER_CONF = {
     **CONF,
+    "spark.sql.shuffle.partitions": "2",
     "spark.locality.wait": "0s",
     # The driver on loopback too, where the workers are.
     "spark.driver.host": "127.0.0.1",
