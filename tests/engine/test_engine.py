@@ -112,3 +112,17 @@ def test_copy_to_parquet_of_no_rows_writes_the_schema(tmp_path: Path) -> None:
         )
     table = pq.read_table(out)
     assert table.num_rows == 0 and table.column_names == ["a", "b"]
+
+
+def test_the_executors_run_the_python_the_workspace_names() -> None:
+    import sys
+
+    from seamline.engine.spark_engine import executor_python
+
+    named = {"spark.pyspark.python": "/opt/seamline/venv/bin/python"}
+    assert (
+        executor_python(named, {"PYSPARK_PYTHON": "/usr/bin/python3"})
+        == named["spark.pyspark.python"]
+    )
+    assert executor_python({}, {"PYSPARK_PYTHON": "/usr/bin/python3"}) == "/usr/bin/python3"
+    assert executor_python({}, {}) == sys.executable

@@ -8,53 +8,20 @@ and check results must be equal; every stage of the Spark run says where it ran.
 
 from __future__ import annotations
 
-import json
-import shutil
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from spark_demo import CONF, Run, demo_pair, print_times, spark_yaml
+from spark_demo import profiles as _profiles
+from spark_demo import run_demo as _run
+from spark_demo import table as _table
 
-from seamline.demo import generate_demo
 from seamline.engine.spark_engine import spark_session, stop_session
-from seamline.harmonize.stage import HarmonizeStage
-from seamline.inventory.stage import InventoryStage
-from seamline.pipeline import ConnectStage, RunSummary, run_pipeline
-from seamline.reconcile.stage import ReconcileStage
-from seamline.seams.stage import CheckStage
-from seamline.store import Store
-from seamline.store.models import CheckResult
-from seamline.workspace import load_workspace
 
 MASTER = "local[2]"
-CONF = {
-    "spark.driver.memory": "1g",
-    "spark.sql.shuffle.partitions": "4",
-    # A few hundred rows: compiling each query's code and re-planning it cost more than
-    # they save (inventory took about 30 % longer with them on a busy 2-core machine).
-    "spark.sql.codegen.wholeStage": "false",
-    "spark.sql.adaptive.enabled": "false",
-    "spark.ui.enabled": "false",
-}
-SPARK_YAML = f"engine: spark\nspark:\n  master: {MASTER}\n  conf:\n" + "".join(
-    f"    {k}: {v}\n" for k, v in CONF.items()
-)
-
-
-@dataclass
-class Run:
-    root: Path
-    summary: RunSummary
-    checks: list[tuple[Any, ...]]
-    seconds: float
-
-    def stage(self, name: str) -> Any:
-        return next(s for s in self.summary.stages if s.stage == name)
+SPARK_YAML = spark_yaml(MASTER, CONF)
 
 
 @pytest.fixture(scope="module")
@@ -65,50 +32,15 @@ def spark(java_runtime: None) -> Iterator[None]:
     stop_session()
 
 
-def _run(root: Path, url: str) -> Run:
-    ws = load_workspace(root, env={"SEAMLINE_STORE": url})
-    started = time.perf_counter()
-    with Store.open(url) as store:
-        stages = [ConnectStage(), InventoryStage(), HarmonizeStage(), CheckStage()]
-        summary = run_pipeline(ws, store, stages=[*stages, ReconcileStage()])
-        with store.session() as s:
-            # Freshness is the data's age when checked: it differs between any two runs.
-            checks = sorted(
-                (
-                    r.seam,
-                    r.rule,
-                    r.attribute or "",
-                    r.status,
-                    None if r.rule == "freshness" else r.observed,
-                )
-                for r in s.query(CheckResult).all()
-            )
-    return Run(root, summary, checks, time.perf_counter() - started)
-
-
 @pytest.fixture(scope="module")
 def runs(
     spark: None, tmp_path_factory: pytest.TempPathFactory, postgres_databases: Callable[[], str]
 ) -> tuple[Run, Run]:
-    base = tmp_path_factory.mktemp("parity")
-    generate_demo(base / "duck", people=300, seed=7)
-    shutil.copytree(base / "duck", base / "spark")
-    project = base / "spark" / "seamline.yaml"
-    text = project.read_text(encoding="utf-8")
-    assert "engine: duckdb\n" in text
-    project.write_text(text.replace("engine: duckdb\n", SPARK_YAML), encoding="utf-8")
-    duck = _run(base / "duck", postgres_databases())
-    on_spark = _run(base / "spark", postgres_databases())
-    for run in (duck, on_spark):
-        stages = ", ".join(f"{s.stage} {s.seconds:.1f}" for s in run.summary.stages)
-        print(f"\n{run.root.name}: {run.seconds:.1f} s ({stages})")
+    duck_root, spark_root = demo_pair(tmp_path_factory.mktemp("parity"), SPARK_YAML, people=300)
+    duck = _run(duck_root, postgres_databases())
+    on_spark = _run(spark_root, postgres_databases())
+    print_times(duck, on_spark)
     return duck, on_spark
-
-
-def _table(root: Path, *parts: str) -> pa.Table:
-    path = root.joinpath(".seamline", "data", *parts)
-    table = pq.read_table(path)
-    return table.sort_by("_record_no") if "_record_no" in table.column_names else table
 
 
 def test_both_runs_pass_every_stage(runs: tuple[Run, Run]) -> None:
@@ -134,13 +66,6 @@ def test_quarantine_counts_are_equal(runs: tuple[Run, Run]) -> None:
     duck, on_spark = runs
     assert duck.stage("connect").counts == on_spark.stage("connect").counts
     assert duck.stage("connect").counts.get("quarantined", 0) > 0
-
-
-def _profiles(root: Path) -> list[dict[str, Any]]:
-    report = json.loads(
-        (root / ".seamline" / "data" / "reports" / "inventory.json").read_text(encoding="utf-8")
-    )
-    return [{"id": d["id"], "rows": d["rows"], "fields": d["fields"]} for d in report["datasets"]]
 
 
 def test_profile_figures_are_equal(runs: tuple[Run, Run]) -> None:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sqlglot import exp
 
 from seamline.crypto.parquet import PLAIN
+from seamline.engine import DuckDBEngine
 from seamline.harmonize import prepass
 from seamline.harmonize.plan import ArrowChain, FieldPlan, HarmonizePlan
 from seamline.harmonize.prepass import DistinctMemo, run_chain, stream
 from seamline.normalize import Normalizer, StepOptions, StepResult
 from seamline.normalize.dates import DateNormalizer, DateOptions
+from seamline.normalize.names import NameNormalizer, NameOptions
 from seamline.sources.base import RECORD_NO, SOURCE_POS
 
 
@@ -162,3 +166,43 @@ def test_ahead_stops_the_producer_when_the_consumer_stops() -> None:
     assert next(batches).num_rows == 1
     batches.close()  # the consumer gives up after one batch: the producer must not run on
     assert log == ["closed"]
+
+
+def test_the_prepass_pickles_and_gives_on_an_engine_what_the_stream_gives(
+    tmp_path: Path,
+) -> None:
+    """Spark ships the pre-pass to its executors pickled; there it runs through
+    ``Engine.map_batches``. Run so (here on DuckDB), it gives the stream's rows."""
+    path = tmp_path / "landing.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                RECORD_NO: pa.array([1, 2, 3, 4], pa.int64()),
+                SOURCE_POS: ["line 2", "line 3", "line 4", "line 5"],
+                "born": ["2001-02-03", "bad", None, "2001-02-03"],
+                "name": ["  ASANOVA  aigul ", "", "Dr. Bakyt Sadykov", None],
+            }
+        ),
+        path,
+    )
+    ws_steps = [
+        ("born", DateNormalizer(DateOptions(format="%Y-%m-%d")), pa.date32()),
+        ("name", NameNormalizer(NameOptions()), pa.string()),
+    ]
+    chains = [
+        ArrowChain(column, f"_arrow_{i}", [step], value_type)
+        for i, (column, step, value_type) in enumerate(ws_steps)
+    ]
+    fields = [FieldPlan(i, c, c, [s]) for i, (c, s, _) in enumerate(ws_steps)]
+    plan = HarmonizePlan("d", query=None, fields=fields, arrow=chains)  # type: ignore[arg-type]
+    streamed = stream(PLAIN, path, plan).read_all()
+    query, shipped = prepass.prepass_query(PLAIN, path, plan)
+    shipped = pickle.loads(pickle.dumps(shipped))  # as Spark ships it (no closures)
+    with DuckDBEngine() as engine:
+        PLAIN.view(engine, prepass.PREPASS_SOURCE, path)
+        engine.map_batches("mapped", query, shipped, shipped.keep, shipped.added())
+        mapped = engine.arrow(exp.select("*").from_("mapped"))
+    assert mapped.equals(streamed)
+    names = mapped.column("_arrow_1").to_pylist()
+    assert names[0]["value"] == "Asanova Aigul"
+    assert mapped.column("_arrow_0").to_pylist()[1]["flag"] is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +28,10 @@ class Engine(Protocol):
     dialect: str
     where: str
     """Where statements run, in words, for the run's report (``embedded DuckDB``...)."""
+    in_process: bool
+    """Whether statements run in this process (DuckDB) or on other machines (Spark's
+    executors). Per-batch Python work is handed to :meth:`map_batches` on the latter, so
+    that it runs where the rows are."""
 
     def __enter__(self) -> Engine: ...
 
@@ -59,6 +63,23 @@ class Engine(Protocol):
 
     def register_batches(self, name: str, reader: pa.RecordBatchReader) -> None:
         """Make a stream of record batches queryable under ``name``, read once, in order."""
+        ...
+
+    def map_batches(
+        self,
+        name: str,
+        query: exp.Expr,
+        function: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]],
+        keep: Sequence[str],
+        added: pa.Schema,
+    ) -> None:
+        """A view ``name`` of the query's rows passed through ``function``.
+
+        ``function`` takes the query's record batches and yields batches of the columns
+        ``keep`` (as they came) followed by the fields of ``added``. It must pickle (a
+        module-level function or an instance of a module-level class): Spark ships it to
+        its executors, which run it on each partition of the rows.
+        """
         ...
 
     def parquet_view(self, name: str, paths: Sequence[Path]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ class DuckDBEngine:
 
     dialect = DIALECT
     where = "the embedded DuckDB engine"
+    in_process = True
 
     def __init__(
         self,
@@ -144,6 +145,24 @@ class DuckDBEngine:
         is fine; the producer runs while the engine works on earlier batches.
         """
         self._con.register(name, reader)
+
+    def map_batches(
+        self,
+        name: str,
+        query: exp.Expr,
+        function: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]],
+        keep: Sequence[str],
+        added: pa.Schema,
+    ) -> None:
+        """The query's result, read into memory, through ``function`` in this process.
+
+        Streaming stages read with an engine of their own instead (a connection cannot
+        read a stream of its own results): see ``seamline.harmonize.prepass``.
+        """
+        table = self.arrow(query)
+        schema = pa.schema([*(table.schema.field(c) for c in keep), *added])
+        batches = function(iter(table.to_batches()))
+        self.register_arrow(name, pa.Table.from_batches(list(batches), schema=schema))
 
     def batches(self, statement: exp.Expr, rows: int) -> pa.RecordBatchReader:
         """Stream a query's result as record batches of about ``rows`` rows, in order.

@@ -4,7 +4,8 @@ A SparkEngine works in the process's one Spark session (Spark allows one per pro
 opening one is cheap once the session is up, and closing it drops the views it made,
 never the session, which :func:`stop_session` ends. Files are read by the cluster
 (``spark.read.parquet`` on ``file://``, ``hdfs://`` or ``s3a://`` URIs); Arrow tables
-the driver holds (code tables, the harmonize pre-pass) are handed to Spark whole.
+the driver holds (code tables) are handed to Spark whole; per-batch Python work (the
+harmonize pre-pass) is shipped to the executors (:meth:`SparkEngine.map_batches`).
 Results come back to the driver as Arrow: :meth:`copy_to_parquet` writes them through
 seamline's own Parquet door, so every file of the data folder is written the same way
 whichever engine computed it.
@@ -50,7 +51,8 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
             hint="Install it with `pip install 'seamline[spark]'` (and Java 17 or newer).",
         ) from exc
     builder = SparkSession.builder.master(master).appName("seamline")
-    for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
+    merged = {**DEFAULT_CONF, **(conf or {})}
+    for key, value in merged.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
@@ -61,7 +63,18 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
             "Java 17 or newer is on the PATH.",
         ) from exc
     _quiet(session)
+    # Spark's Python function (the harmonize pre-pass) runs in this Python on every node.
+    session.sparkContext.pythonExec = executor_python(merged)
     return session
+
+
+def executor_python(conf: Mapping[str, str], env: Mapping[str, str] | None = None) -> str:
+    """The Python the executors run seamline's per-batch functions in: ``spark.pyspark.python``
+    in ``conf``, else ``PYSPARK_PYTHON``, else this process's own interpreter (its path must
+    then exist on every node, with seamline installed). Spark itself would run ``python3``
+    from the PATH, which seldom has seamline."""
+    env = os.environ if env is None else env
+    return conf.get("spark.pyspark.python") or env.get("PYSPARK_PYTHON") or sys.executable
 
 
 def _quiet(session: Any) -> None:
@@ -95,6 +108,7 @@ class SparkEngine:
     """Runs the stages' trees as Spark SQL in the process's Spark session."""
 
     dialect = DIALECT
+    in_process = False
 
     def __init__(self, master: str, conf: Mapping[str, str] | None = None) -> None:
         self.master = master
@@ -191,6 +205,26 @@ class SparkEngine:
         """The stream read out in the driver and handed to Spark whole (not streamed)."""
         self.register_arrow(name, reader.read_all())
 
+    def map_batches(
+        self,
+        name: str,
+        query: exp.Expr,
+        function: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]],
+        keep: Sequence[str],
+        added: pa.Schema,
+    ) -> None:
+        """``function`` run by the executors on each partition of the query's rows
+        (``mapInArrow``); the kept columns keep the types Spark gave them."""
+        from pyspark.sql.pandas.types import from_arrow_schema
+        from pyspark.sql.types import StructType
+
+        frame = self._frame(query, None)
+        fields = [frame.schema[c] for c in keep]
+        schema = StructType([*fields, *from_arrow_schema(added).fields])
+        mapped = self._run(lambda: frame.mapInArrow(function, schema))
+        mapped.createOrReplaceTempView(name)
+        self._views.add(name)
+
     def parquet_view(self, name: str, paths: Sequence[Path]) -> None:
         """Parquet files read by the cluster, several united by column name."""
         reader = self._spark.read
@@ -278,7 +312,7 @@ class SparkRanges:
 
     def _context(self) -> Any:
         sc = spark_session(self.master, self.conf).sparkContext
-        sc.pythonExec = executor_python(self.master, self.conf)
+        sc.pythonExec = executor_python(self.conf)  # this read's, if its conf names one
         return sc
 
     def slots(self) -> int:
@@ -334,14 +368,3 @@ def _worker_error(exc: BaseException) -> str:
 def _apply_each(tasks: Iterator[tuple[Any, ...]]) -> list[Any]:
     """On an executor: ``task[0](*task[1:])`` for the partition's tasks."""
     return [task[0](*task[1:]) for task in tasks]
-
-
-def executor_python(master: str, conf: Mapping[str, str]) -> str:
-    """The Python the executors run seamline's tasks in: ``spark.pyspark.python`` from
-    ``spark: conf:``, else ``PYSPARK_PYTHON``; in local mode this process's own Python (the
-    executors are on this machine, and ``python3`` on the PATH may lack seamline); else
-    Spark's default, ``python3``."""
-    given = conf.get("spark.pyspark.python") or os.environ.get("PYSPARK_PYTHON")
-    if given:
-        return given
-    return sys.executable if master.startswith("local") else "python3"

@@ -11,6 +11,10 @@ Steps are functions of one value, so each chain works out every *distinct* input
 a :class:`DistinctMemo` keeps the results across batches (a value repeated over
 millions of rows, a date, a name, an address, is computed once per run). Where nearly
 every value is new (identifiers), the memo notices and steps aside for that chain.
+
+On an engine that runs elsewhere (Spark), the same :class:`Prepass` is shipped to the
+executors instead and runs on each partition of the landing zone there
+(:func:`on_engine`), with memos per partition.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +32,8 @@ from sqlglot import exp
 
 from seamline.connector import RECORD_NO, SOURCE_POS
 from seamline.crypto.parquet import ParquetFiles
-from seamline.harmonize.plan import ArrowChain, HarmonizePlan
+from seamline.engine import Engine
+from seamline.harmonize.plan import LANDING, ArrowChain, HarmonizePlan
 from seamline.normalize.base import combine_flags
 
 # pyarrow-stubs' overloads reject ``pa.Array[Any]`` arguments; results are checked by tests.
@@ -112,19 +118,57 @@ class DistinctMemo:
         return self.rows >= MEMO_TRIAL_ROWS and self.computed * 2 > self.rows
 
 
-def stream(
-    files: ParquetFiles,
-    path: Path,
-    plan: HarmonizePlan,
-    *,
-    batch_rows: int = BATCH_ROWS,
-    progress: Progress | None = None,
-) -> pa.RecordBatchReader:
-    """The landing zone's columns the plan reads, plus one struct column per Arrow chain.
+@dataclass
+class Prepass:
+    """The chains over record batches: the function both engines run the pre-pass with.
 
-    A reader engine of its own streams the landing zone in batches and writes each
-    chain's input as ``CAST(column AS VARCHAR)``, exactly like the plan would; the
-    chain's struct column replaces that text before the batch moves on.
+    Batches come in with the kept columns and one text column per chain; they go out
+    with the kept columns and one struct column ``{value, flag}`` per chain. A module-level
+    class of picklable parts (the chains' steps are normalizers with their options), so
+    Spark can ship it to its executors; each call (a stream, or a partition on Spark)
+    remembers distinct values in memos of its own.
+    """
+
+    chains: list[ArrowChain]
+    keep: list[str]
+    texts: list[str]
+
+    def added(self) -> pa.Schema:
+        """The struct columns the chains add."""
+        return pa.schema(
+            pa.field(c.name, pa.struct([("value", c.value_type), ("flag", pa.string())]))
+            for c in self.chains
+        )
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        memos = [DistinctMemo(chain) for chain in self.chains]
+        for batch in batches:
+            yield self.apply(batch, memos)
+
+    def apply(
+        self, batch: pa.RecordBatch, memos: list[DistinctMemo], schema: pa.Schema | None = None
+    ) -> pa.RecordBatch:
+        """One batch through the chains (with the memos of the stream it belongs to), as
+        ``schema`` when given."""
+        arrays = [batch.column(c) for c in self.keep]
+        for memo, text in zip(memos, self.texts, strict=True):
+            values = batch.column(text)
+            if values.type != pa.string():  # Spark hands text over as large_string
+                values = values.cast(pa.string())
+            value, flag = memo(values)
+            arrays.append(pa.StructArray.from_arrays([value, flag], names=["value", "flag"]))
+        if schema is not None:
+            return pa.RecordBatch.from_arrays(arrays, schema=schema)
+        return pa.RecordBatch.from_arrays(arrays, names=[*self.keep, *self.added().names])
+
+
+def prepass_query(
+    files: ParquetFiles, path: Path, plan: HarmonizePlan
+) -> tuple[exp.Select, Prepass]:
+    """The query over :data:`PREPASS_SOURCE` that feeds the pre-pass, and the pre-pass.
+
+    The query selects the landing zone's columns the plan reads and each chain's input
+    as ``CAST(column AS VARCHAR)``, exactly like the plan would.
     """
     landed = files.read_schema(path)
     wanted = [RECORD_NO, SOURCE_POS, *dict.fromkeys(f.column for f in plan.fields)]
@@ -137,29 +181,44 @@ def stream(
             for chain, t in zip(plan.arrow, texts, strict=True)
         ),
     ).from_(exp.to_table(PREPASS_SOURCE, quoted=True))
-    fields = [landed.field(c) for c in columns]
-    for chain in plan.arrow:
-        fields.append(
-            pa.field(chain.name, pa.struct([("value", chain.value_type), ("flag", pa.string())]))
-        )
-    schema = pa.schema(fields)
+    return query, Prepass(list(plan.arrow), columns, texts)
+
+
+def stream(
+    files: ParquetFiles,
+    path: Path,
+    plan: HarmonizePlan,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    progress: Progress | None = None,
+) -> pa.RecordBatchReader:
+    """The landing zone's columns the plan reads, plus one struct column per Arrow chain.
+
+    A reader engine of its own streams the landing zone in batches (see
+    :func:`prepass_query`); the chains' struct columns replace the text before each
+    batch moves on.
+    """
+    landed = files.read_schema(path)
+    query, prepass = prepass_query(files, path, plan)
+    schema = pa.schema([*(landed.field(c) for c in prepass.keep), *prepass.added()])
     memos = [DistinctMemo(chain) for chain in plan.arrow]
 
     def batches() -> Iterator[pa.RecordBatch]:
         with files.engine(threads=1) as reader_engine:
             files.view(reader_engine, PREPASS_SOURCE, path)
             for batch in reader_engine.batches(query, batch_rows):
-                arrays = [batch.column(c) for c in columns]
-                for memo, text in zip(memos, texts, strict=True):
-                    value, flag = memo(batch.column(text))
-                    arrays.append(
-                        pa.StructArray.from_arrays([value, flag], names=["value", "flag"])
-                    )
-                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+                yield prepass.apply(batch, memos, schema)
                 if progress is not None:
                     progress(batch.num_rows)
 
     return pa.RecordBatchReader.from_batches(schema, ahead(batches()))
+
+
+def on_engine(engine: Engine, files: ParquetFiles, path: Path, plan: HarmonizePlan) -> None:
+    """The pre-pass where the engine runs (Spark's executors), as the view ``LANDING``."""
+    query, prepass = prepass_query(files, path, plan)
+    files.view(engine, PREPASS_SOURCE, path)
+    engine.map_batches(LANDING, query, prepass, prepass.keep, prepass.added())
 
 
 _DONE = object()
@@ -215,4 +274,4 @@ def ahead(items: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.Record
         thread.join()
 
 
-__all__ = ["BATCH_ROWS", "DistinctMemo", "ahead", "run_chain", "stream"]
+__all__ = ["BATCH_ROWS", "DistinctMemo", "Prepass", "ahead", "on_engine", "run_chain", "stream"]

@@ -13,7 +13,7 @@ from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.errors import SourceError
 from seamline.harmonize.plan import LANDING, UNMAPPED, HarmonizePlan, compile_dataset
-from seamline.harmonize.prepass import BATCH_ROWS, Progress, stream
+from seamline.harmonize.prepass import BATCH_ROWS, Progress, on_engine, stream
 from seamline.normalize import NormalizerRegistry
 from seamline.workspace.datafolder import state_path
 from seamline.workspace.loader import Workspace
@@ -92,15 +92,17 @@ def harmonize_dataset(
     final = out_dir / f"{dataset_id}.parquet"
     partial = final.with_suffix(".parquet.partial")
     with ws.engine(memory_limit=memory_limit) as engine:
-        if plan.arrow:
+        if plan.arrow and engine.in_process:
             reader = stream(files, source, plan, batch_rows=batch_rows, progress=progress)
             engine.register_batches(LANDING, reader)
+        elif plan.arrow:  # on the executors, next to the rows
+            on_engine(engine, files, source, plan)
         else:
             files.view(engine, LANDING, source)
         for name, table in plan.code_tables.items():
             engine.register_arrow(name, table)
         files.copy(engine, plan.query, partial)
-        if progress is not None and not plan.arrow:
+        if progress is not None and not (plan.arrow and engine.in_process):
             progress(landed)
         written = files.num_rows(partial)
         if written != landed:  # the plan has no filter; this guards the promise

@@ -1,0 +1,119 @@
+"""The demo run twice, on DuckDB and on Spark: what the Spark tests of this folder share.
+
+``demo_pair`` writes one demo and a copy of it whose ``seamline.yaml`` says
+``engine: spark``; ``run_demo`` runs connect, inventory, harmonize, check and reconcile
+on one of them with a PostgreSQL store, and keeps what the tests compare.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from seamline.demo import generate_demo
+from seamline.harmonize.stage import HarmonizeStage
+from seamline.inventory.stage import InventoryStage
+from seamline.pipeline import ConnectStage, RunSummary, run_pipeline
+from seamline.reconcile.stage import ReconcileStage
+from seamline.seams.stage import CheckStage
+from seamline.store import Store
+from seamline.store.models import CheckResult
+from seamline.workspace import load_workspace
+
+CONF = {
+    "spark.driver.memory": "1g",
+    "spark.sql.shuffle.partitions": "4",
+    # A few hundred rows: compiling each query's code and re-planning it cost more than
+    # they save (inventory took about 30 % longer with them on a busy 2-core machine).
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.ui.enabled": "false",
+}
+
+
+def spark_yaml(master: str, conf: Mapping[str, str]) -> str:
+    """The ``engine: spark`` block of ``seamline.yaml`` for ``master`` and ``conf``."""
+    return f"engine: spark\nspark:\n  master: {master}\n  conf:\n" + "".join(
+        f"    {k}: {v}\n" for k, v in conf.items()
+    )
+
+
+@dataclass
+class Run:
+    root: Path
+    summary: RunSummary
+    checks: list[tuple[Any, ...]]
+    seconds: float
+
+    def stage(self, name: str) -> Any:
+        return next(s for s in self.summary.stages if s.stage == name)
+
+
+def run_demo(root: Path, url: str) -> Run:
+    """connect, inventory, harmonize, check and reconcile on the workspace at ``root``."""
+    ws = load_workspace(root, env={"SEAMLINE_STORE": url})
+    started = time.perf_counter()
+    with Store.open(url) as store:
+        stages = [ConnectStage(), InventoryStage(), HarmonizeStage(), CheckStage()]
+        summary = run_pipeline(ws, store, stages=[*stages, ReconcileStage()])
+        with store.session() as s:
+            # Freshness is the data's age when checked: it differs between any two runs.
+            checks = sorted(
+                (
+                    r.seam,
+                    r.rule,
+                    r.attribute or "",
+                    r.status,
+                    None if r.rule == "freshness" else r.observed,
+                )
+                for r in s.query(CheckResult).all()
+            )
+    return Run(root, summary, checks, time.perf_counter() - started)
+
+
+def demo_pair(
+    base: Path, spark_block: str, *, people: int, edit: Callable[[Path], None] | None = None
+) -> tuple[Path, Path]:
+    """``base/duck`` (the demo, changed by ``edit``) and ``base/spark``, its copy on Spark."""
+    generate_demo(base / "duck", people=people, seed=7)
+    if edit is not None:
+        edit(base / "duck")
+    shutil.copytree(base / "duck", base / "spark")
+    project = base / "spark" / "seamline.yaml"
+    text = project.read_text(encoding="utf-8")
+    assert "engine: duckdb\n" in text
+    project.write_text(text.replace("engine: duckdb\n", spark_block), encoding="utf-8")
+    return base / "duck", base / "spark"
+
+
+def print_times(*runs: Run) -> None:
+    for run in runs:
+        stages = ", ".join(f"{s.stage} {s.seconds:.1f}" for s in run.summary.stages)
+        print(f"\n{run.root.name}: {run.seconds:.1f} s ({stages})")
+
+
+def table(root: Path, *parts: str) -> pa.Table:
+    """A file of the data folder, in landing order where it has one."""
+    path = root.joinpath(".seamline", "data", *parts)
+    result = pq.read_table(path)
+    return result.sort_by("_record_no") if "_record_no" in result.column_names else result
+
+
+def harmonized_names(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / ".seamline" / "data" / "harmonized").glob("*.parquet"))
+
+
+def profiles(root: Path) -> list[dict[str, Any]]:
+    """The inventory report's figures per dataset."""
+    report = json.loads(
+        (root / ".seamline" / "data" / "reports" / "inventory.json").read_text(encoding="utf-8")
+    )
+    return [{"id": d["id"], "rows": d["rows"], "fields": d["fields"]} for d in report["datasets"]]
