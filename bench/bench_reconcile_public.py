@@ -233,14 +233,15 @@ def run(scale: float) -> dict[str, Any]:
     results: dict[str, Any] = {}
     print(
         f"{'dataset':<10}{'seamline F1':>12}{'Splink F1':>11}{'seamline s':>12}{'Splink s':>10}"
-        f"{'seamline CPU s':>16}{'Splink CPU s':>14}"
+        f"{'seamline CPU s':>16}{'Splink CPU s':>14}{'seamline MB':>13}{'Splink MB':>11}"
     )
     for n in SETS:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "ws"
             write_febrl(root, n)
-            seam = measure("seamline", seamline_side, str(root)).result
-            anchor = measure("plain Splink", splink_febrl_example, str(root)).result
+            seam_m = measure("seamline", seamline_side, str(root))
+            anchor_m = measure("plain Splink", splink_febrl_example, str(root))
+        seam, anchor = seam_m.result, anchor_m.result
         s_scores = pair_scores(
             seam["uids"], seam["entity"], [_febrl_person(u) for u in seam["uids"]]
         )
@@ -251,17 +252,20 @@ def run(scale: float) -> dict[str, Any]:
             f"febrl{n:<5}{s_scores['f1']:>12.4f}{a_scores['f1']:>11.4f}"
             f"{seam['seconds_linkage']:>12.2f}{anchor['seconds_splink']:>10.2f}"
             f"{seam['cpu_linkage']:>16.2f}{anchor['cpu_splink']:>14.2f}"
+            f"{seam_m.peak_mb:>13.0f}{anchor_m.peak_mb:>11.0f}"
         )
         results[f"febrl{n}"] = {
             "records": len(seam["uids"]),
             "seamline": {
                 "scores": s_scores,
+                "peak_mb": round(seam_m.peak_mb),
                 **{k: v for k, v in seam.items() if k not in ("uids", "entity")},
             },
             "splink": {
                 "scores": a_scores,
                 "seconds_splink": anchor["seconds_splink"],
                 "cpu_splink": anchor["cpu_splink"],
+                "peak_mb": round(anchor_m.peak_mb),
             },
         }
     return results

@@ -106,7 +106,7 @@ class BlockedPairs:
             comparisons=[cl.ExactMatch(self.feature)],
             blocking_rules_to_generate_predictions=[{"blocking_rule": r} for r in rules],
         )
-        linker: Any = Linker(self.frame, settings, log_level=None)
+        linker: Any = Linker(self.frame, settings, log_level=None, validate_settings=False)
         self.blocked = linker.inference.compute_blocked_pairs_for_predict()
         rows = self.blocked.as_duckdbpyrelation().aggregate("match_key, count(*)").fetchall()
         by_key = {int(k): int(n) for k, n in rows}

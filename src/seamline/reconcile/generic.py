@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seamline.reconcile.features import _compact, _text, _validated, id_feature
-from seamline.reconcile.model import FIRST_WORD, Available, Rule, _one_edit
+from seamline.reconcile.model import FIRST_WORD, Available, Rule, _one_edit, with_tf
 from seamline.workspace.entities import EntitySpec, MatchKind
 
 DEFAULT_WINDOW_DAYS = 31
@@ -195,7 +195,7 @@ def comparisons(plan: Plan, av: Available) -> dict[str, Any]:
 
     def exact(col: str) -> Any:
         level = cll.ExactMatchLevel(col)
-        return level.configure(tf_adjustment_column=col) if col in av.skewed else level
+        return with_tf(level, col) if col in av.skewed else level
 
     out: dict[str, Any] = {}
     for col in plan.columns():

@@ -102,7 +102,7 @@ def comparisons(av: Available, identifier_features: list[str]) -> dict[str, Any]
 
     def exact(col: str) -> Any:
         level = cll.ExactMatchLevel(col)
-        return level.configure(tf_adjustment_column=col) if col in av.skewed else level
+        return with_tf(level, col) if col in av.skewed else level
 
     out: dict[str, Any] = {}
     both_names = av.has(*NAME_FEATURES)
@@ -167,15 +167,26 @@ def comparisons(av: Available, identifier_features: list[str]) -> dict[str, Any]
     return out
 
 
+def with_tf(level: Any, col: str) -> Any:
+    """An exact-match level with the term-frequency adjustment on its own column.
+
+    The level is itself the exact match the adjustment scales from, so Splink need not
+    search for it: the search parses every level's SQL each time the model is turned
+    into SQL (each EM iteration, each prediction). The weights are the same."""
+    return level.configure(tf_adjustment_column=col, disable_tf_exact_match_detection=True)
+
+
 def _one_edit(col: str) -> str:
     """Damerau-Levenshtein distance at most 1, behind a cheap test that lets most
-    differing pairs out first: one edit or adjacent transposition of a string of three or
-    more characters leaves its first or its last character in place. (Random pairs, as
-    in u sampling, mostly differ at both ends; the distance itself is the expensive part
-    of scoring them.)"""
+    differing pairs out first: one edit or adjacent transposition leaves the first or the
+    last character in place in a string of three or more characters, and the first two or
+    the last two in one of five or more. (Random pairs, as in u sampling, mostly differ at
+    both ends; the distance itself is the expensive part of scoring them.)"""
     a, b = f"{col}_l", f"{col}_r"
     return (
-        f"(length({a}) < 3 or left({a}, 1) = left({b}, 1) or right({a}, 1) = right({b}, 1))"
+        f"(length({a}) < 3"
+        f" or (length({a}) < 5 and (left({a}, 1) = left({b}, 1) or right({a}, 1) = right({b}, 1)))"
+        f" or left({a}, 2) = left({b}, 2) or right({a}, 2) = right({b}, 2))"
         f" and damerau_levenshtein({a}, {b}) <= 1"
     )
 

@@ -195,7 +195,9 @@ def score_pairs(
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
     )
-    linker: Any = Linker(frame, settings, log_level=None)
+    # Splink's settings validation only logs warnings (a column a rule names is missing),
+    # below the level set above, and parses every rule and level to do so.
+    linker: Any = Linker(frame, settings, log_level=None, validate_settings=False)
     trained: list[str] = []
     try:
         _prior(linker, av.columns, det, ids)
@@ -231,7 +233,7 @@ def score_pairs(
                 )
             except Exception as exc:  # too few pairs, or a level never seen
                 _log.info("EM on %s skipped: %s", rule.label(), exc)
-                linker = Linker(frame, before, log_level=None)
+                linker = Linker(frame, before, log_level=None, validate_settings=False)
                 continue
             trained.append(rule.label())
         if not trained:
