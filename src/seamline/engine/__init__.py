@@ -10,7 +10,7 @@ PySpark is imported only when a Spark engine is opened.
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from seamline.engine.base import Engine, EngineError
+from seamline.engine.base import Engine, EngineError, Linkage
 from seamline.engine.duckdb_engine import SPILL_DIR, DuckDBEngine, adopt
 
 if TYPE_CHECKING:
@@ -24,4 +24,12 @@ def open_spark(master: str, conf: Mapping[str, str] | None = None) -> "SparkEngi
     return SparkEngine(master, conf)
 
 
-__all__ = ["SPILL_DIR", "DuckDBEngine", "Engine", "EngineError", "adopt", "open_spark"]
+__all__ = [
+    "SPILL_DIR",
+    "DuckDBEngine",
+    "Engine",
+    "EngineError",
+    "Linkage",
+    "adopt",
+    "open_spark",
+]

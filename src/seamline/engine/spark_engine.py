@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from seamline.engine.base import EngineError
+from seamline.engine.base import EngineError, Linkage
 from seamline.engine.spark_sql import to_spark
 
 DIALECT = "spark"
@@ -46,7 +46,11 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
             hint="Install it with `pip install 'seamline[spark]'` (and Java 17 or newer).",
         ) from exc
     builder = SparkSession.builder.master(master).appName("seamline")
-    for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
+    settings = {**DEFAULT_CONF, **(conf or {})}
+    jar = _similarity_jar()
+    if jar:
+        settings["spark.jars"] = ",".join(j for j in (settings.get("spark.jars"), jar) if j)
+    for key, value in settings.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
@@ -58,6 +62,18 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
         ) from exc
     _quiet(session)
     return session
+
+
+def _similarity_jar() -> str | None:
+    """Splink's string-similarity functions (``jaro_winkler``, ``damerau_levenshtein``)
+    for Spark, a jar inside Splink's wheel: on the session's class path from its start,
+    shipped to the executors with the job. None without Splink."""
+    try:
+        from splink.backends.spark import similarity_jar_location
+    except ImportError:
+        return None
+    location: str = similarity_jar_location()
+    return location if Path(location).is_file() else None
 
 
 def _quiet(session: Any) -> None:
@@ -113,6 +129,16 @@ class SparkEngine:
         for frame in self._cached.values():
             frame.unpersist()
         self._cached.clear()
+
+    def linkage(self) -> Linkage:
+        """Splink's Spark backend in this session: intermediate tables kept by the
+        executors (``persist``: memory, then disk), as the views of this engine are;
+        conditions transpiled as every other statement."""
+        from splink import SparkAPI
+
+        untyped: Any = SparkAPI  # Splink's SparkAPI has no annotations
+        api = untyped(spark_session=self._spark, break_lineage_method="persist")
+        return Linkage(api, to_spark)
 
     def _keep(self, name: str, frame: Any) -> None:
         """``frame`` as the cached view ``name`` (a cached view it replaces is released)."""
