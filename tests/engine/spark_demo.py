@@ -25,7 +25,7 @@ from seamline.pipeline import ConnectStage, RunSummary, run_pipeline
 from seamline.reconcile.stage import ReconcileStage
 from seamline.seams.stage import CheckStage
 from seamline.store import Store
-from seamline.store.models import CheckResult
+from seamline.store.models import CheckResult, Discrepancy
 from seamline.workspace import load_workspace
 
 CONF = {
@@ -51,6 +51,7 @@ class Run:
     root: Path
     summary: RunSummary
     checks: list[tuple[Any, ...]]
+    discrepancies: list[tuple[Any, ...]]
     seconds: float
 
     def stage(self, name: str) -> Any:
@@ -76,7 +77,19 @@ def run_demo(root: Path, url: str) -> Run:
                 )
                 for r in s.query(CheckResult).all()
             )
-    return Run(root, summary, checks, time.perf_counter() - started)
+            discrepancies = sorted(
+                (
+                    d.entity_type,
+                    d.entity_id,
+                    d.attribute,
+                    d.classification,
+                    json.dumps(d.observed, sort_keys=True),
+                    d.chosen,
+                    d.reason,
+                )
+                for d in s.query(Discrepancy).all()
+            )
+    return Run(root, summary, checks, discrepancies, time.perf_counter() - started)
 
 
 def demo_pair(

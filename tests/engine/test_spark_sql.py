@@ -41,6 +41,17 @@ def test_duckdb_only_functions_are_rewritten() -> None:
     assert to_spark(tree) == "SELECT SIZE(a) FROM t"
 
 
+def test_hamming_and_ordered_lists_are_rewritten() -> None:
+    sql = to_spark("SELECT hamming(a, b), list(x ORDER BY k, j) FROM t")
+    assert (
+        "SIZE(FILTER(SEQUENCE(1, LENGTH(a)), i -> SUBSTRING(a, i, 1) <> SUBSTRING(b, i, 1)))" in sql
+    )
+    assert "TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(k AS _k0, j AS _k1, x AS _v))), " in sql
+    assert to_spark("SELECT list(x) FROM t") == "SELECT COLLECT_LIST(x) FROM t"
+    with pytest.raises(ValueError, match="ascending"):
+        to_spark("SELECT list(x ORDER BY k DESC) FROM t")
+
+
 def test_regexp_replace_first_match_and_back_references() -> None:
     every = to_spark("SELECT regexp_replace(v, '(a)', '\\1$', 'g') FROM t")
     assert "REGEXP_REPLACE(v, '(a)', '$1\\\\$')" in every

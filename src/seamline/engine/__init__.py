@@ -10,7 +10,7 @@ PySpark is imported only when a Spark engine is opened.
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from seamline.engine.base import Engine, EngineError
+from seamline.engine.base import Engine, EngineError, Linkage
 from seamline.engine.duckdb_engine import SPILL_DIR, DuckDBEngine, adopt
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ __all__ = [
     "DuckDBEngine",
     "Engine",
     "EngineError",
+    "Linkage",
     "adopt",
     "open_spark",
     "spark_ranges",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,6 +16,17 @@ from seamline.errors import SeamlineError
 
 class EngineError(SeamlineError):
     """The engine could not run a statement."""
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """Splink on an engine: its database API, and a condition written in DuckDB's
+    dialect (a comparison level's SQL) as that backend's SQL. The linkage model is built
+    once, in DuckDB's words; only this differs between engines."""
+
+    api: Any
+    """Splink's ``DuckDBAPI`` or ``SparkAPI``."""
+    condition: Callable[[str], str]
 
 
 class Engine(Protocol):
@@ -99,4 +111,8 @@ class Engine(Protocol):
         row_group_rows: int = 131_072,
     ) -> None:
         """Write a query's result to a Parquet file through ``open_writer``, in order."""
+        ...
+
+    def linkage(self) -> Linkage:
+        """Splink's backend on this engine (a fresh database API each call)."""
         ...

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
-from seamline.engine.base import EngineError
+from seamline.engine.base import EngineError, Linkage
 
 DIALECT = "duckdb"
 
@@ -62,6 +62,10 @@ def _load_httpfs(con: Any) -> bool:
     return True
 
 
+def _as_written(sql: str) -> str:
+    return sql
+
+
 class DuckDBEngine:
     """A DuckDB connection that runs sqlglot trees and returns Arrow."""
 
@@ -87,6 +91,7 @@ class DuckDBEngine:
         # Spill folder, and no bar of DuckDB's on the terminal for queries over two
         # seconds, across ours (harmonize) or a command's output: the caller shows progress.
         self.temp_directory = temp_directory or SPILL_DIR
+        self._encrypt_temp = encrypt_temp
         self.temp_encrypted = adopt(self._con, self.temp_directory, encrypt=encrypt_temp)
         """Whether spill files are encrypted (asked for with ``encrypt_temp``, see adopt)."""
 
@@ -98,6 +103,15 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self._con.close()
+
+    def linkage(self) -> Linkage:
+        """Splink's DuckDB backend on a connection of its own, spilling where this engine
+        spills; conditions as written."""
+        from splink import DuckDBAPI
+
+        api = DuckDBAPI()
+        adopt(api.duckdb_con, self.temp_directory, encrypt=self._encrypt_temp)
+        return Linkage(api, _as_written)
 
     @staticmethod
     def render(statement: exp.Expr) -> str:

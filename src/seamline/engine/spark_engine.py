@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from seamline.engine.base import EngineError
+from seamline.engine.base import EngineError, Linkage
 from seamline.engine.spark_sql import to_spark
 
 DIALECT = "spark"
@@ -52,6 +52,9 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
         ) from exc
     builder = SparkSession.builder.master(master).appName("seamline")
     merged = {**DEFAULT_CONF, **(conf or {})}
+    jar = _similarity_jar()
+    if jar:
+        merged["spark.jars"] = ",".join(j for j in (merged.get("spark.jars"), jar) if j)
     for key, value in merged.items():
         builder = builder.config(key, value)
     try:
@@ -75,6 +78,18 @@ def executor_python(conf: Mapping[str, str], env: Mapping[str, str] | None = Non
     from the PATH, which seldom has seamline."""
     env = os.environ if env is None else env
     return conf.get("spark.pyspark.python") or env.get("PYSPARK_PYTHON") or sys.executable
+
+
+def _similarity_jar() -> str | None:
+    """Splink's string-similarity functions (``jaro_winkler``, ``damerau_levenshtein``)
+    for Spark, a jar inside Splink's wheel: on the session's class path from its start,
+    shipped to the executors with the job. None without Splink."""
+    try:
+        from splink.backends.spark import similarity_jar_location
+    except ImportError:
+        return None
+    location: str = similarity_jar_location()
+    return location if Path(location).is_file() else None
 
 
 def _quiet(session: Any) -> None:
@@ -131,6 +146,16 @@ class SparkEngine:
         for frame in self._cached.values():
             frame.unpersist()
         self._cached.clear()
+
+    def linkage(self) -> Linkage:
+        """Splink's Spark backend in this session: intermediate tables kept by the
+        executors (``persist``: memory, then disk), as the views of this engine are;
+        conditions transpiled as every other statement."""
+        from splink import SparkAPI
+
+        untyped: Any = SparkAPI  # Splink's SparkAPI has no annotations
+        api = untyped(spark_session=self._spark, break_lineage_method="persist")
+        return Linkage(api, to_spark)
 
     def _keep(self, name: str, frame: Any) -> None:
         """``frame`` as the cached view ``name`` (a cached view it replaces is released)."""

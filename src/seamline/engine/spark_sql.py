@@ -81,8 +81,28 @@ def _list_sum(args: list[exp.Expr]) -> exp.Expr:
     )
 
 
+def _hamming(args: list[exp.Expr]) -> exp.Expr:
+    """The positions where two strings differ, counted: ``size(filter(sequence(1,
+    length(a)), i -> substring(a, i, 1) <> substring(b, i, 1)))`` (DuckDB refuses strings
+    of different lengths; callers test the lengths first)."""
+    a, b = args
+    i = exp.to_identifier("i")
+
+    def char(s: exp.Expr) -> exp.Expr:
+        return exp.Substring(
+            this=s.copy(), start=exp.column(i.copy()), length=exp.Literal.number(1)
+        )
+
+    positions = exp.Anonymous(
+        this="sequence", expressions=[exp.Literal.number(1), exp.Length(this=a.copy())]
+    )
+    differ = exp.Lambda(this=exp.NEQ(this=char(a), expression=char(b)), expressions=[i])
+    return exp.ArraySize(this=exp.Anonymous(this="filter", expressions=[positions, differ]))
+
+
 REWRITES: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
     "REGEXP_FULL_MATCH": _full_match,
+    "HAMMING": _hamming,
     "TRY_STRPTIME": _try_strptime,
     "LIST_SUM": _list_sum,
     "LIST_EXTRACT": lambda a: exp.Anonymous(this="try_element_at", expressions=a),
@@ -172,7 +192,34 @@ def _sample(node: exp.Expr) -> exp.Expr | None:
     return None
 
 
+def _ordered_list(node: exp.Expr) -> exp.Expr:
+    """DuckDB's ``list(x ORDER BY k, ...)``: Spark's ``collect_list`` keeps no order. The
+    values collected with their keys in front, sorted, and the keys dropped:
+    ``transform(array_sort(collect_list(struct(k AS _k0, ..., x AS _v))), e -> e._v)``.
+    Ascending keys only (a struct sorts field by field, so ties fall to the value)."""
+    order = node.this
+    if not isinstance(order, exp.Order):
+        return node
+    keys: list[exp.Expr] = []
+    for n, ordered in enumerate(order.expressions):
+        if ordered.args.get("desc"):
+            raise ValueError("an ordered list aggregate needs ascending keys on Spark")
+        keys.append(exp.alias_(ordered.this.copy(), f"_k{n}"))
+    packed = exp.Struct(expressions=[*keys, exp.alias_(order.this.copy(), "_v")])
+    e = exp.to_identifier("e")
+    unpack = exp.Lambda(
+        this=exp.Dot(this=exp.column(e.copy()), expression=exp.to_identifier("_v")),
+        expressions=[e],
+    )
+    collected = exp.Anonymous(this="collect_list", expressions=[packed])
+    return exp.Anonymous(
+        this="transform",
+        expressions=[exp.Anonymous(this="array_sort", expressions=[collected]), unpack],
+    )
+
+
 TYPED: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr | None]] = {
+    exp.ArrayAgg: _ordered_list,
     exp.RegexpFullMatch: lambda n: _full_match([n.this, n.expression]),
     exp.RegexpReplace: _regexp_replace,
     exp.TableSample: _sample,

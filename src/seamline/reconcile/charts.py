@@ -97,8 +97,11 @@ def waterfalls(
     ends = [
         (int(pairs.column("left")[i].as_py()), int(pairs.column("right")[i].as_py())) for i in picks
     ]
-    lefts = data.take([a for a, _ in ends]).to_pylist()
-    rights = data.take([b for _, b in ends]).to_pylist()
+    # Registered as typed tables, not lists of records: a column null in every picked
+    # record has no type to infer from its values (Spark refuses it).
+    register = linker.table_management.register_table
+    lefts = register(data.take([a for a, _ in ends]), "__seamline_waterfall_l", overwrite=True)
+    rights = register(data.take([b for _, b in ends]), "__seamline_waterfall_r", overwrite=True)
     # One pass of Splink for all picked pairs (every left with every right), then the
     # picked ones: one query instead of one per pair.
     scored = {

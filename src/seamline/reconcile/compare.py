@@ -32,7 +32,13 @@ from seamline.reconcile.doubt import attribute_doubts, other_scripts
 from seamline.reconcile.golden import Candidate, Picks, choose
 from seamline.reconcile.prepare import NAME_PARTS, Prepared
 from seamline.reconcile.spec import ReconcileSpec
-from seamline.reconcile.truth_sql import ENTITIES_SQL, PAIRS_SQL, attribute_sql, observed_sql
+from seamline.reconcile.truth_sql import (
+    ENTITIES_SQL,
+    PAIRS_SQL,
+    RANKED_SQL,
+    attribute_sql,
+    observed_sql,
+)
 from seamline.reconcile.worklist import conflict_impact
 
 CLASSES = ("equal", "format_only", "missing_in", "conflict", "doubtful")
@@ -201,44 +207,53 @@ def compare(
     decisions: Decisions,
     *,
     files: ParquetFiles = PLAIN,
+    engine: Engine | None = None,
 ) -> Compared:
-    """Classify every (entity, attribute) and choose the golden values (on an engine that
-    spills where ``files`` say: the workspace's data folder)."""
+    """Classify every (entity, attribute) and choose the golden values on ``engine`` (the
+    workspace's; by default an embedded one that spills where ``files`` say)."""
+    if engine is None:
+        with files.engine() as embedded:
+            return _compare(p, spec, record_entity, decisions, embedded)
+    return _compare(p, spec, record_entity, decisions, engine)
+
+
+def _compare(
+    p: Prepared,
+    spec: ReconcileSpec,
+    record_entity: Sequence[str] | pa.Array[Any],
+    decisions: Decisions,
+    engine: Engine,
+) -> Compared:
     doubt_flags = default_normalizers().doubt_flags()
-    with files.engine() as engine:
-        recs, ids = _records(p, spec, record_entity)
-        engine.register_arrow("recs_in", recs)
-        engine.register_arrow("hold", _holders(p))
-        # Ranked once by (dataset, uid, rid): ``choose`` breaks ties in that order.
-        engine.execute(
-            "CREATE TEMP TABLE recs AS SELECT *, "
-            "row_number() OVER (ORDER BY dataset, uid, rid) AS ord FROM recs_in"
-        )
-        ents = engine.arrow(ENTITIES_SQL)
-        engine.register_arrow("ents", ents.select(["entity"]))
-        entity_ids: list[Any] = ids.to_pylist()
-        records: list[Any] = ents.column("records").to_pylist()
-        held: list[Any] = ents.column("datasets").to_pylist()
-        out = Compared(entity_ids, records, held, {})
-        pairs = engine.arrow(PAIRS_SQL)
-        names: list[Any] = pairs.column("pair").to_pylist()
-        found: list[Any] = pairs.column("entities").to_pylist()
-        out.pair_links = dict(zip(names, found, strict=True))
-        for i, attr in enumerate(p.attributes):
-            decided = engine.arrow(attribute_sql(i, spec.rules_for(attr)))
-            picks = Picks.from_table(entity_ids, decided)
-            overrides = {e: d for (e, a), d in decisions.values.items() if a == attr}
-            if overrides:
-                picks = _apply_decisions(p, spec, attr, record_entity, picks, overrides)
-            out.choices[attr] = picks
-            classes: list[Any] = decided.column("cls").to_pylist()
-            why = attribute_doubts(p, spec, recs, i, attr, picks, classes, doubt_flags)
-            for pos in why:
-                classes[pos] = "doubtful"
-            counts = dict.fromkeys(CLASSES, 0)
-            counts.update(Counter(c for c in classes if c is not None))
-            out.counts[attr] = counts
-            _rows(engine, out, spec, i, attr, classes, picks, why)
+    recs, ids = _records(p, spec, record_entity)
+    engine.register_arrow("recs_in", recs)
+    engine.register_arrow("hold", _holders(p))
+    engine.execute(RANKED_SQL)
+    ents = engine.arrow(ENTITIES_SQL)
+    engine.register_arrow("ents", ents.select(["entity"]))
+    entity_ids: list[Any] = ids.to_pylist()
+    records: list[Any] = ents.column("records").to_pylist()
+    held: list[Any] = ents.column("datasets").to_pylist()
+    out = Compared(entity_ids, records, held, {})
+    pairs = engine.arrow(PAIRS_SQL)
+    names: list[Any] = pairs.column("pair").to_pylist()
+    found: list[Any] = pairs.column("entities").to_pylist()
+    out.pair_links = dict(zip(names, found, strict=True))
+    for i, attr in enumerate(p.attributes):
+        decided = engine.arrow(attribute_sql(i, spec.rules_for(attr)))
+        picks = Picks.from_table(entity_ids, decided)
+        overrides = {e: d for (e, a), d in decisions.values.items() if a == attr}
+        if overrides:
+            picks = _apply_decisions(p, spec, attr, record_entity, picks, overrides)
+        out.choices[attr] = picks
+        classes: list[Any] = decided.column("cls").to_pylist()
+        why = attribute_doubts(p, spec, recs, i, attr, picks, classes, doubt_flags)
+        for pos in why:
+            classes[pos] = "doubtful"
+        counts = dict.fromkeys(CLASSES, 0)
+        counts.update(Counter(c for c in classes if c is not None))
+        out.counts[attr] = counts
+        _rows(engine, out, spec, i, attr, classes, picks, why)
     return out
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlglot import exp
 
 from seamline.reconcile.model import Rule
 
@@ -108,6 +109,13 @@ class BlockedPairs:
         )
         linker: Any = Linker(self.frame, settings, log_level=None, validate_settings=False)
         self.blocked = linker.inference.compute_blocked_pairs_for_predict()
-        rows = self.blocked.as_duckdbpyrelation().aggregate("match_key, count(*)").fetchall()
-        by_key = {int(k): int(n) for k, n in rows}
+        # Counted where the pairs are (DuckDB or Spark), in Splink's dialect of it.
+        counts = (
+            exp.select("match_key", exp.alias_(exp.Count(this=exp.Star()), "n"))
+            .from_(exp.to_table(self.blocked.physical_name))
+            .group_by("match_key")
+        )
+        dialect = linker._db_api.sql_dialect.sqlglot_dialect
+        rows = linker.misc.query_sql(counts.sql(dialect=dialect)).as_record_list()
+        by_key = {int(r["match_key"]): int(r["n"]) for r in rows}
         return [{"marginal_comparison_count": by_key.get(i, 0)} for i in range(len(rules))]

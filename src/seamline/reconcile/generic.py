@@ -25,6 +25,7 @@ word), after case and punctuation are folded the same way on both sides.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -33,7 +34,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seamline.reconcile.features import _compact, _text, _validated, id_feature
-from seamline.reconcile.model import FIRST_WORD, Available, Rule, _one_edit, with_tf
+from seamline.reconcile.model import (
+    FIRST_WORD,
+    Available,
+    Rule,
+    _one_edit,
+    as_written,
+    with_tf,
+)
 from seamline.workspace.entities import EntitySpec, MatchKind
 
 DEFAULT_WINDOW_DAYS = 31
@@ -188,8 +196,11 @@ def _first_word(value: Any) -> Any:
     return pc.replace_substring_regex(value, pattern=r"\s.*$", replacement="")
 
 
-def comparisons(plan: Plan, av: Available) -> dict[str, Any]:
-    """Splink comparisons for the available features, by feature column."""
+def comparisons(
+    plan: Plan, av: Available, condition: Callable[[str], str] = as_written
+) -> dict[str, Any]:
+    """Splink comparisons for the available features, by feature column (``condition``
+    as :func:`.model.comparisons`'s)."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -207,12 +218,16 @@ def comparisons(plan: Plan, av: Available) -> dict[str, Any]:
             levels += [cll.JaroWinklerLevel(col, 0.92), cll.JaroWinklerLevel(col, 0.80)]
         elif kind == "text":
             levels += [
-                cll.CustomLevel(_one_edit(col), label_for_charts="one edit or transposition"),
+                cll.CustomLevel(
+                    condition(_one_edit(col)), label_for_charts="one edit or transposition"
+                ),
                 cll.JaroWinklerLevel(col, 0.88),
             ]
         elif kind in ("identifier", "phone"):
             levels.append(
-                cll.CustomLevel(_one_edit(col), label_for_charts="one edit or transposition")
+                cll.CustomLevel(
+                    condition(_one_edit(col)), label_for_charts="one edit or transposition"
+                )
             )
         elif kind == "date":
             days = plan.window[col]

@@ -9,7 +9,7 @@ an attribute the data lacks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,8 +95,20 @@ def _label(col: str) -> str:
     return col.removeprefix("f_id_").removeprefix("f_").replace("_", " ")
 
 
-def comparisons(av: Available, identifier_features: list[str]) -> dict[str, Any]:
-    """Splink comparisons for the available features, by feature column."""
+def as_written(sql: str) -> str:
+    return sql
+
+
+def comparisons(
+    av: Available,
+    identifier_features: list[str],
+    condition: Callable[[str], str] = as_written,
+) -> dict[str, Any]:
+    """Splink comparisons for the available features, by feature column.
+
+    ``condition``: a custom level's SQL, written in DuckDB's dialect, as the backend's
+    (``Linkage.condition`` of the engine Splink runs on).
+    """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -114,7 +126,8 @@ def comparisons(av: Available, identifier_features: list[str]) -> dict[str, Any]
             other = NAME_FEATURES[1 - NAME_FEATURES.index(col)]
             levels.append(
                 cll.CustomLevel(
-                    f"{col}_l = {other}_r", label_for_charts="swapped with the other name part"
+                    condition(f"{col}_l = {other}_r"),
+                    label_for_charts="swapped with the other name part",
                 )
             )
         levels += [
@@ -138,9 +151,11 @@ def comparisons(av: Available, identifier_features: list[str]) -> dict[str, Any]
             comparison_levels=[
                 cll.NullLevel(BIRTH),
                 cll.ExactMatchLevel(BIRTH),
-                cll.CustomLevel(swap, label_for_charts="day and month swapped"),
-                cll.CustomLevel(_one_digit(BIRTH), label_for_charts="one digit different"),
-                cll.CustomLevel(year, label_for_charts="same year"),
+                cll.CustomLevel(condition(swap), label_for_charts="day and month swapped"),
+                cll.CustomLevel(
+                    condition(_one_digit(BIRTH)), label_for_charts="one digit different"
+                ),
+                cll.CustomLevel(condition(year), label_for_charts="same year"),
                 cll.ElseLevel(),
             ],
         )
@@ -151,7 +166,9 @@ def comparisons(av: Available, identifier_features: list[str]) -> dict[str, Any]
                 comparison_levels=[
                     cll.NullLevel(col),
                     exact(col),
-                    cll.CustomLevel(_one_edit(col), label_for_charts="one edit or transposition"),
+                    cll.CustomLevel(
+                        condition(_one_edit(col)), label_for_charts="one edit or transposition"
+                    ),
                     cll.ElseLevel(),
                 ],
             )

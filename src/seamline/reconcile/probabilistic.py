@@ -1,4 +1,8 @@
-"""Probabilistic linkage with Splink (Fellegi-Sunter) on its DuckDB backend.
+"""Probabilistic linkage with Splink (Fellegi-Sunter), on the workspace's engine.
+
+Splink runs on the backend the engine gives (:meth:`Engine.linkage`: its DuckDB
+backend on the embedded engine, its Spark backend on Spark); the model, the rules and
+the thresholds are the same on both, built here in DuckDB's words.
 
 The model is generated from what the data holds (:mod:`seamline.reconcile.model`):
 comparisons for the features the linked datasets share, blocking rules counted on the
@@ -23,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seamline.crypto.parquet import PLAIN, ParquetFiles
+from seamline.engine import Linkage
 from seamline.errors import SeamlineError
 from seamline.reconcile import charts, generic, overrides
 from seamline.reconcile.blocking import (
@@ -100,14 +105,17 @@ def score_pairs(
     plan: generic.Plan | None = None,
     *,
     files: ParquetFiles = PLAIN,
+    linkage: Linkage | None = None,
 ) -> Scored:
-    """Pairs scored at or above the review threshold, by match probability.
+    """Pairs scored at or above the review threshold, by match probability, in
+    (left, right) order.
 
     ``identifiers``: feature columns of identifiers compared as evidence (``f_id_*``);
     ``unique``: columns of validated identifiers whose differing values forbid a link
     (``f_det_*``): only pairs where a record lacks one are scored; ``plan``: the
     features of an entity without person names (:mod:`.generic`), None for the person
-    model.
+    model; ``linkage``: Splink's backend (by default DuckDB's, spilling where ``files``
+    say).
     """
     ids = list(identifiers or [])
     n = table.num_rows
@@ -130,7 +138,14 @@ def score_pairs(
         av = available(table, own, datasets)
     features = plan.feature_of if plan is not None else None
     known, ids = ids, [c for c in ids if av.has(c)]
-    generated = comparisons(av, ids) if plan is None else generic.comparisons(plan, av)
+    if linkage is None:
+        with files.engine() as embedded:
+            linkage = embedded.linkage()
+    generated = (
+        comparisons(av, ids, linkage.condition)
+        if plan is None
+        else generic.comparisons(plan, av, linkage.condition)
+    )
     comps, notes = apply_comparisons(spec, generated, av, known, features)
     if len(comps) < 2:
         return _refuse(_too_few(comps, plan, av))
@@ -142,7 +157,7 @@ def score_pairs(
         candidates = candidate_rules(av, ids)
     if not candidates:
         return _refuse("no attribute the records share can form a blocking rule")
-    from splink import DuckDBAPI, Linker, SettingsCreator
+    from splink import Linker, SettingsCreator
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
     data = with_keys(
@@ -152,8 +167,7 @@ def score_pairs(
         candidates,
         det,
     )
-    db_api = DuckDBAPI()
-    files.adopt(db_api.duckdb_con)  # spills where the workspace's engines spill
+    db_api = linkage.api
     # Splink reports untrainable levels as warnings on its logger; they are expected
     # here (EM blocked on birth date never sees a birth-date typo) and not for users.
     logging.getLogger("splink").setLevel(logging.ERROR)
@@ -248,6 +262,8 @@ def score_pairs(
         predicted = linker.inference.predict(threshold_match_probability=spec.thresholds.review)
         predictions: pa.Table = predicted.as_pyarrow_table()
         model = linker.misc.save_model_to_json()
+        # In pair order: the engines return rows in orders of their own, and the links
+        # are applied by falling probability, ties in this order.
         pairs = pa.table(
             [
                 pc.cast(predictions.column("unique_id_l"), pa.int64()),
@@ -255,7 +271,7 @@ def score_pairs(
                 pc.cast(predictions.column("match_probability"), pa.float64()),
             ],
             schema=SCORED,
-        )
+        ).sort_by([("left", "ascending"), ("right", "ascending")])
     except Exception as exc:  # Splink's own errors: say what failed, not a traceback
         raise SeamlineError(
             f"the probabilistic linkage model could not be estimated on {n:,} records: {exc}",

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seamline.engine import Engine
 from seamline.reconcile.cluster import (
     MAP_FILE,
     Ints,
@@ -39,6 +40,7 @@ from seamline.reconcile.worklist import (
     store_rows,
 )
 from seamline.store import Store
+from seamline.workspace.engines import open_engine
 from seamline.workspace.loader import Workspace
 
 
@@ -157,7 +159,10 @@ def reconcile(
             result.skipped.append(f"{exc.message}; skipped")
             continue
         clock.lap("prepare")
-        result.specs.append(_one(ws, store, run_id, spec, p, decisions, clock))
+        # The workspace's engine: Splink's backend and the golden records' queries run on
+        # it; clustering, ids and the store's rows in this process.
+        with open_engine(ws.project, embedded=ws.parquet.engine) as engine:
+            result.specs.append(_one(ws, store, run_id, spec, p, decisions, clock, engine))
     return result
 
 
@@ -228,6 +233,7 @@ def _one(
     p: Prepared,
     decisions: Decisions,
     clock: Clock,
+    engine: Engine,
 ) -> SpecResult:
     n = p.table.num_rows
     unique = p.unique()
@@ -238,6 +244,7 @@ def _one(
         [f"f_det_{a}" for a in unique],
         p.plan,
         files=ws.parquet,
+        linkage=engine.linkage(),
     )
     scored = model.pairs
     clock.lap("splink", less=model.chart_seconds)
@@ -253,7 +260,7 @@ def _one(
     )
     write_mapping(ws.parquet, map_path, spec.id, uids, record_entity)
     clock.lap("cluster")
-    compared = compare(p, spec, record_entity, decisions, files=ws.parquet)
+    compared = compare(p, spec, record_entity, decisions, files=ws.parquet, engine=engine)
     golden_path = ws.data_dir / "reference" / f"{spec.id}.parquet"
     write_golden(
         ws.parquet,

@@ -12,7 +12,11 @@ class ReconcileStage:
     """Link, compare and publish every reconcile spec's entity."""
 
     name = "reconcile"
-    on_spark = "reconcile ran in this process on the embedded DuckDB engine (Splink on DuckDB) over the harmonized files, not on Spark"
+    on_spark = (
+        "reconcile ran its probabilistic linkage (Splink's Spark backend) and its golden "
+        "records and discrepancies on {where}; reading the harmonized records, clustering "
+        "the links, entity ids, the reference files and the store's rows ran in this process"
+    )
     """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
 
     def run(self, ctx: RunContext) -> StageResult:
