@@ -58,12 +58,15 @@ class Run:
         return next(s for s in self.summary.stages if s.stage == name)
 
 
-def run_demo(root: Path, url: str) -> Run:
-    """connect, inventory, harmonize, check and reconcile on the workspace at ``root``."""
+def run_demo(root: Path, url: str, *, inventory: bool = True) -> Run:
+    """connect, inventory (unless told not to), harmonize, check and reconcile on the
+    workspace at ``root``."""
     ws = load_workspace(root, env={"SEAMLINE_STORE": url})
     started = time.perf_counter()
     with Store.open(url) as store:
         stages = [ConnectStage(), InventoryStage(), HarmonizeStage(), CheckStage()]
+        if not inventory:
+            stages = [s for s in stages if not isinstance(s, InventoryStage)]
         summary = run_pipeline(ws, store, stages=[*stages, ReconcileStage()])
         with store.session() as s:
             # Freshness is the data's age when checked: it differs between any two runs.

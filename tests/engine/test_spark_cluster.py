@@ -2,8 +2,10 @@
 
 The cluster is started with the daemon script PySpark ships, each worker with one core
 and 1 GB; the demo (150 people, with name steps that have no SQL, so harmonize's
-pre-pass runs on the executors) goes through connect, inventory, harmonize, check and
-reconcile on it, and its results must equal those of the same demo on DuckDB.
+pre-pass runs on the executors) goes through connect, harmonize, check and reconcile on
+it, and its results must equal those of the same demo on DuckDB. Inventory's profile SQL
+is left to the parity test on ``local[2]``: it reads the landing files as harmonize's SQL
+does, and on two one-core workers it would add a minute or more to the suite.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from spark_demo import (
     demo_pair,
     harmonized_names,
     print_times,
-    profiles,
     run_demo,
     spark_yaml,
     table,
@@ -103,10 +104,10 @@ def runs(
     duck_root, spark_root = demo_pair(
         tmp_path_factory.mktemp("cluster"), block, people=PEOPLE, edit=_name_steps
     )
-    duck = run_demo(duck_root, postgres_databases())
+    duck = run_demo(duck_root, postgres_databases(), inventory=False)
     spark_session(cluster.url, CLUSTER_CONF)
     try:
-        on_spark = run_demo(spark_root, postgres_databases())
+        on_spark = run_demo(spark_root, postgres_databases(), inventory=False)
         print_times(duck, on_spark)
         yield duck, on_spark
     finally:
@@ -146,16 +147,23 @@ def test_harmonized_rows_are_equal(runs: tuple[Run, Run]) -> None:
     assert duck.stage("harmonize").details == on_spark.stage("harmonize").details
 
 
-def test_connect_profiles_and_checks_are_equal(runs: tuple[Run, Run]) -> None:
+def test_connect_counts_and_checks_are_equal(runs: tuple[Run, Run]) -> None:
     duck, on_spark = runs
     assert duck.stage("connect").counts == on_spark.stage("connect").counts
-    assert profiles(duck.root) == profiles(on_spark.root)
     assert duck.checks == on_spark.checks
     assert any(status == "pass" for *_, status, _ in duck.checks)
 
 
-def test_golden_records_are_equal(runs: tuple[Run, Run]) -> None:
-    a, b = (table(r.root, "reference", "person.parquet") for r in runs)
-    assert a.num_rows == b.num_rows > 0
-    first = a.column_names[0]
-    assert b.sort_by(first).equals(a.sort_by(first))
+def test_links_golden_records_and_discrepancies_are_equal(runs: tuple[Run, Run]) -> None:
+    """Splink's Spark backend and the truth rules' SQL on the cluster's executors."""
+    duck, on_spark = runs
+    assert on_spark.stage("reconcile").where.startswith(
+        "reconcile ran its probabilistic linkage (Splink's Spark backend)"
+    )
+    for name in ("entity_ids.parquet", "person.parquet"):
+        a, b = (table(r.root, "reference", name) for r in runs)
+        assert a.num_rows == b.num_rows > 0
+        keys = [(c, "ascending") for c in a.column_names[:2]]
+        assert b.sort_by(keys).equals(a.sort_by(keys)), name
+    assert on_spark.discrepancies == duck.discrepancies
+    assert len(duck.discrepancies) > 0
