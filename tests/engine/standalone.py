@@ -97,7 +97,7 @@ class Standalone:
     def alive_workers(self) -> int:
         try:
             state = self.state()
-        except OSError:
+        except (OSError, ValueError):  # not listening yet, or an empty page while starting
             return 0
         return sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE")
 
