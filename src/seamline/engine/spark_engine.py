@@ -35,10 +35,14 @@ DEFAULT_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.ui.showConsoleProgress": "false",
+    "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true",
 }
 """Settings seamline needs whatever the cluster: UTC (dates and times are compared with
-DuckDB's), Arrow for results, and no progress bar of Spark's on the user's terminal.
-``spark: conf:`` in seamline.yaml may add to them and override them."""
+DuckDB's), Arrow for results, no progress bar of Spark's on the user's terminal, and
+adaptive execution allowed to size the partitions of the views the stages cache (else a
+small cached view keeps ``spark.sql.shuffle.partitions``, 200 by default, and every query
+over it runs as many tasks). ``spark: conf:`` in seamline.yaml may add to them and
+override them."""
 
 
 def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:

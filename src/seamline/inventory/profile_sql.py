@@ -105,32 +105,36 @@ def grouped_values(
 ) -> exp.Expr:
     """``(col, value, n)`` for every field: its distinct non-null values with counts.
 
-    Fields in ``sampled`` (too many distinct values) are grouped over a reproducible
-    reservoir sample of ``sample_rows`` rows instead of all rows.
+    The fields grouped over all rows are unpivoted in one scan and grouped once (one
+    job on Spark, where a group-by per field costs a scan and a shuffle each). Fields in
+    ``sampled`` (too many distinct values) are grouped over a reproducible reservoir
+    sample of ``sample_rows`` rows instead of all rows, each on its own.
     """
     branches: list[exp.Select] = []
+    whole = [f for f in fields if f.index not in sampled]
+    if whole:
+        branches.append(_unpivoted(table, whole))
     for f in fields:
-        source: exp.Expr = exp.to_table(table, quoted=True)
-        if f.index in sampled:
-            inner = (
-                exp.select(_col(f.name))
-                .from_(exp.to_table(table, quoted=True))
-                .where(_not_null(_col(f.name)))
-            )
-            inner.set(
-                "sample",
-                exp.TableSample(
-                    method=exp.var("reservoir"), size=_n(sample_rows), rows=True, seed=_n(seed)
-                ),
-            )
-            source = inner.subquery("s")
+        if f.index not in sampled:
+            continue
+        inner = (
+            exp.select(_col(f.name))
+            .from_(exp.to_table(table, quoted=True))
+            .where(_not_null(_col(f.name)))
+        )
+        inner.set(
+            "sample",
+            exp.TableSample(
+                method=exp.var("reservoir"), size=_n(sample_rows), rows=True, seed=_n(seed)
+            ),
+        )
         branch = (
             exp.select(
                 exp.alias_(_n(f.index), "col"),
                 exp.alias_(as_text(f.name), "value"),
                 exp.alias_(exp.Count(this=exp.Star()), "n"),
             )
-            .from_(source)
+            .from_(inner.subquery("s"))
             .where(_not_null(_col(f.name)))
             .group_by(_n(2))
         )
@@ -139,6 +143,37 @@ def grouped_values(
     for b in branches[1:]:
         union = exp.union(union, b, distinct=False)
     return union
+
+
+def _unpivoted(table: str, fields: Sequence[FieldRef]) -> exp.Select:
+    """``(col, value, n)`` of ``fields`` over all rows: every field as text under its
+    index, unpivoted (UNPIVOT leaves nulls out, on DuckDB and on Spark) and grouped."""
+    wide = exp.select(
+        *(exp.alias_(as_text(f.name), str(f.index), quoted=True) for f in fields)
+    ).from_(exp.to_table(table, quoted=True))
+    unpivot = exp.Pivot(
+        expressions=[exp.to_identifier("value")],
+        fields=[
+            exp.In(
+                this=exp.to_identifier("col"),
+                expressions=[exp.column(str(f.index), quoted=True) for f in fields],
+            )
+        ],
+        unpivot=True,
+        alias=exp.TableAlias(this=exp.to_identifier("u")),
+    )
+    source = wide.subquery("w")
+    source.set("pivots", [unpivot])
+    return (
+        exp.select(
+            exp.alias_(exp.cast(exp.column("col"), "INT"), "col"),
+            exp.column("value"),
+            exp.alias_(exp.Count(this=exp.Star()), "n"),
+        )
+        .from_(source)
+        .where(_not_null(exp.column("value")))
+        .group_by(_n(1), _n(2))
+    )
 
 
 def pattern_of(value: exp.Expr) -> exp.Expr:
@@ -196,7 +231,25 @@ def value_stats(dates: dict[int, list[int]], emails: Sequence[int]) -> exp.Selec
     return exp.select(*cols).from_(VALUES_TABLE).group_by(exp.column("col"))
 
 
-def ranked(expression: exp.Expr, limit: int) -> exp.Select:
+def _ranked(kind: str, inner: exp.Select, order: list[exp.Ordered], limit: int) -> exp.Select:
+    """``(kind, col, value, n, k)``: the first ``limit`` rows of ``inner``'s
+    ``(col, value, n)`` per field in ``order``, ``k`` their place."""
+    rank = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[exp.column("col")],
+        order=exp.Order(expressions=order),
+    )
+    numbered = exp.select(
+        exp.alias_(_s(kind), "kind"), "col", "value", "n", exp.alias_(rank, "k")
+    ).from_(inner.subquery("g"))
+    return (
+        exp.select("kind", "col", "value", "n", "k")
+        .from_(numbered.subquery("r"))
+        .where(exp.LTE(this=exp.column("k"), expression=_n(limit)))
+    )
+
+
+def _frequent(kind: str, expression: exp.Expr, limit: int) -> exp.Select:
     """The ``limit`` most frequent values of ``expression`` per field, with counts."""
     inner = (
         exp.select(
@@ -207,35 +260,13 @@ def ranked(expression: exp.Expr, limit: int) -> exp.Select:
         .from_(VALUES_TABLE)
         .group_by(_n(1), _n(2))
     )
-    window = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[exp.column("col")],
-        order=exp.Order(
-            expressions=[
-                exp.Ordered(this=exp.column("n"), desc=True),
-                exp.Ordered(this=exp.column("value")),
-            ]
-        ),
-    )
-    return (
-        exp.select("col", "value", "n")
-        .from_(inner.subquery("g"))
-        .qualify(exp.LTE(this=window, expression=_n(limit)))
-        .order_by("col", exp.Ordered(this=exp.column("n"), desc=True), "value")
-    )
+    order = [exp.Ordered(this=exp.column("n"), desc=True), exp.Ordered(this=exp.column("value"))]
+    return _ranked(kind, inner, order, limit)
 
 
-def top_values(limit: int) -> exp.Select:
-    return ranked(exp.column("value"), limit)
-
-
-def top_patterns(limit: int) -> exp.Select:
-    return ranked(pattern_of(exp.column("value")), limit)
-
-
-def samples(cols: Sequence[int], size: int, seed: int) -> exp.Select:
-    """A reproducible choice of each field's distinct non-empty values, with counts:
-    ``(col, v, total)``, up to ``size`` per field, in one query for all ``cols``."""
+def _samples(cols: Sequence[int], size: int, seed: int) -> exp.Select:
+    """A reproducible choice of up to ``size`` distinct non-empty values of each of
+    ``cols``, with counts."""
     value = exp.Trim(this=exp.column("value"))
     inner = (
         exp.select(
@@ -252,20 +283,35 @@ def samples(cols: Sequence[int], size: int, seed: int) -> exp.Select:
         )
         .group_by(_n(1), _n(2))
     )
+    renamed = exp.select(
+        "col", exp.alias_(exp.column("v"), "value"), exp.alias_(exp.column("total"), "n")
+    ).from_(inner.subquery("d"))
     # Hash-ordered: a stable pseudo-random choice of values, the same on every run.
     order = [
-        exp.Ordered(this=_fn("hash", exp.column("v"), _n(seed))),
-        exp.Ordered(this=exp.column("v")),
+        exp.Ordered(this=_fn("hash", exp.column("value"), _n(seed))),
+        exp.Ordered(this=exp.column("value")),
     ]
-    rank = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[exp.column("col")],
-        order=exp.Order(expressions=order),
-    )
-    ranked = exp.select("col", "v", "total", exp.alias_(rank, "k")).from_(inner.subquery("d"))
-    return (
-        exp.select("col", "v", "total")
-        .from_(ranked.subquery("r"))
-        .where(exp.LTE(this=exp.column("k"), expression=_n(size)))
-        .order_by("col", "k")
-    )
+    return _ranked("sample", renamed, order, size)
+
+
+def ranked_values(
+    top: int, patterns: int, sample_cols: Sequence[int], sample_size: int, seed: int
+) -> exp.Select:
+    """``(kind, col, value, n, k)`` over the grouped values, in one query (each query costs
+    a job on Spark): per field its ``top`` most frequent values (kind ``value``), its
+    ``patterns`` most frequent value patterns (``pattern``, see :func:`pattern_of`) and
+    a sample of up to ``sample_size`` of its distinct non-empty trimmed values
+    (``sample``, only fields in ``sample_cols``, chosen by ``hash(value, seed)``).
+    ``k`` is a row's place among its field's rows of its kind (most frequent first,
+    samples in their hash order). Unordered: a global sort is a job of its own on
+    Spark, and the rows are few.
+    """
+    parts = [
+        _frequent("value", exp.column("value"), top),
+        _frequent("pattern", pattern_of(exp.column("value")), patterns),
+        _samples(sample_cols, sample_size, seed),
+    ]
+    union: exp.Query = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    return exp.select("kind", "col", "value", "n", "k").from_(union.subquery("u"))

@@ -132,12 +132,14 @@ def _profile(
             expression=grouped,
         )
     )
-    tops: dict[int, list[tuple[str, int]]] = {}
-    for col, value, n in eng.rows(q.top_values(TOP_VALUES)):
-        tops.setdefault(int(col), []).append((str(value), int(n)))
-    patterns: dict[int, list[tuple[str, int]]] = {}
-    for col, value, n in eng.rows(q.top_patterns(TOP_PATTERNS)):
-        patterns.setdefault(int(col), []).append((str(value), int(n)))
+    # Top values, top patterns and the text fields' samples of values in one query (each
+    # query costs a job on Spark).
+    ranked: dict[str, dict[int, list[tuple[str, int]]]] = {"value": {}, "pattern": {}, "sample": {}}
+    texts = [r.index for r in refs if r.is_text]
+    query = q.ranked_values(TOP_VALUES, TOP_PATTERNS, texts, SAMPLE_VALUES, SAMPLE_SEED)
+    for kind, col, value, n, _ in sorted(eng.rows(query), key=lambda r: (r[0], r[1], r[4])):
+        ranked[str(kind)].setdefault(int(col), []).append((str(value), int(n)))
+    tops, patterns, samples = ranked["value"], ranked["pattern"], ranked["sample"]
     dates = {
         r.index: q.date_candidates([p for p, _ in patterns.get(r.index, [])])
         for r in refs
@@ -145,11 +147,6 @@ def _profile(
     }
     emails = [i for i, ps in patterns.items() if any("@" in p for p, _ in ps)]
     stats = {int(row["col"]): row for row in eng.arrow(q.value_stats(dates, emails)).to_pylist()}
-    # One query for every text field's sample of values (each query costs a job on Spark).
-    samples: dict[int, list[tuple[str, int]]] = {}
-    texts = [r.index for r in refs if r.is_text]
-    for col, v, n in eng.rows(q.samples(texts, SAMPLE_VALUES, SAMPLE_SEED)) if texts else []:
-        samples.setdefault(int(col), []).append((str(v), int(n)))
     fields = []
     for ref in refs:
 
