@@ -344,7 +344,7 @@ def _load_agencies(col: _Collector, ws: Workspace) -> None:
         ws.unread("agencies", ids_in_text(path) if loaded is None else None)
         return
     for i, agency in enumerate(parsed.agencies):
-        origin = Origin(col.display(path), _sub_positions(loaded.positions, ("agencies", i)))
+        origin = Origin(col.display(path), loaded.positions.within(("agencies", i)))
         _add_unique(col, ws, "agencies", agency.id, agency, origin)
 
 
@@ -398,15 +398,6 @@ def _load_addresses(col: _Collector, ws: Workspace) -> None:
             continue
         ws.addresses[spec.country] = spec
         ws.origins[(ADDRESSES, spec.country)] = origin
-
-
-def _sub_positions(pos: Positions, prefix: Loc) -> Positions:
-    """Positions of one element of a file, re-rooted so that its own keys are top level."""
-    n = len(prefix)
-    sub = Positions(pos.path)
-    sub.values = {k[n:]: v for k, v in pos.values.items() if k[:n] == prefix}
-    sub.keys = {k[n:]: v for k, v in pos.keys.items() if k[:n] == prefix}
-    return sub
 
 
 _KIND = {

@@ -41,6 +41,15 @@ class Positions:
             probe = probe[:-1]
         return self.values.get((), (1, 1))
 
+    def within(self, prefix: Loc) -> Positions:
+        """The positions of one element of the file, re-rooted so that its own keys are
+        top level (an agency of ``agencies.yaml``)."""
+        n = len(prefix)
+        sub = Positions(self.path)
+        sub.values = {k[n:]: v for k, v in self.values.items() if k[:n] == prefix}
+        sub.keys = {k[n:]: v for k, v in self.keys.items() if k[:n] == prefix}
+        return sub
+
 
 def _plain(node: Any, loc: Loc, pos: Positions) -> Any:
     if isinstance(node, CommentedMap):
