@@ -133,3 +133,18 @@ def profiles(root: Path) -> list[dict[str, Any]]:
         (root / ".seamline" / "data" / "reports" / "inventory.json").read_text(encoding="utf-8")
     )
     return [{"id": d["id"], "rows": d["rows"], "fields": d["fields"]} for d in report["datasets"]]
+
+
+def assert_harmonized_equal(duck: Run, on_spark: Run) -> None:
+    """Both runs harmonized the same four datasets into the same rows, column by column,
+    with the same schema and the same per-dataset details."""
+    names = harmonized_names(duck.root)
+    assert names == harmonized_names(on_spark.root)
+    assert len(names) == 4
+    for name in names:
+        a, b = table(duck.root, "harmonized", name), table(on_spark.root, "harmonized", name)
+        assert b.schema.equals(a.schema), f"{name}:\n{a.schema}\n---\n{b.schema}"
+        assert a.num_rows == b.num_rows > 0
+        for column in a.column_names:
+            assert b[column].to_pylist() == a[column].to_pylist(), f"{name}.{column}"
+    assert duck.stage("harmonize").details == on_spark.stage("harmonize").details

@@ -20,8 +20,8 @@ import pytest
 from spark_demo import (
     CONF,
     Run,
+    assert_harmonized_equal,
     demo_pair,
-    harmonized_names,
     print_times,
     profiles,
     run_demo,
@@ -140,17 +140,7 @@ def test_every_stage_passes(runs: tuple[Run, Run]) -> None:
 
 
 def test_harmonized_rows_are_equal(runs: tuple[Run, Run]) -> None:
-    duck, on_spark = runs
-    names = harmonized_names(duck.root)
-    assert names == harmonized_names(on_spark.root)
-    assert len(names) == 4
-    for name in names:
-        a, b = table(duck.root, "harmonized", name), table(on_spark.root, "harmonized", name)
-        assert b.schema.equals(a.schema), f"{name}:\n{a.schema}\n---\n{b.schema}"
-        assert a.num_rows == b.num_rows > 0
-        for column in a.column_names:
-            assert b[column].to_pylist() == a[column].to_pylist(), f"{name}.{column}"
-    assert duck.stage("harmonize").details == on_spark.stage("harmonize").details
+    assert_harmonized_equal(*runs)
 
 
 def test_connect_profiles_and_checks_are_equal(runs: tuple[Run, Run]) -> None:

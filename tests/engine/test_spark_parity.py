@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from spark_demo import CONF, Run, demo_pair, print_times, spark_yaml
+from spark_demo import CONF, Run, assert_harmonized_equal, demo_pair, print_times, spark_yaml
 from spark_demo import profiles as _profiles
 from spark_demo import run_demo as _run
-from spark_demo import table as _table
 
 from seamline.engine.spark_engine import spark_session, stop_session
 from seamline.reconcile.explain import weights
@@ -52,17 +51,7 @@ def test_both_runs_pass_every_stage(runs: tuple[Run, Run]) -> None:
 
 
 def test_harmonized_rows_are_equal(runs: tuple[Run, Run]) -> None:
-    duck, on_spark = runs
-    folder = duck.root / ".seamline" / "data" / "harmonized"
-    names = sorted(p.name for p in folder.glob("*.parquet"))
-    assert len(names) == 4
-    for name in names:
-        a, b = _table(duck.root, "harmonized", name), _table(on_spark.root, "harmonized", name)
-        assert b.schema.equals(a.schema), f"{name}:\n{a.schema}\n---\n{b.schema}"
-        assert a.num_rows == b.num_rows > 0
-        for column in a.column_names:
-            assert b[column].to_pylist() == a[column].to_pylist(), f"{name}.{column}"
-    assert duck.stage("harmonize").details == on_spark.stage("harmonize").details
+    assert_harmonized_equal(*runs)
 
 
 def test_quarantine_counts_are_equal(runs: tuple[Run, Run]) -> None:
