@@ -12,12 +12,13 @@ import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from seamline.crypto.parquet import PLAIN
 from seamline.demo import generate_demo
 from seamline.harmonize.stage import HarmonizeStage
 from seamline.inventory.stage import InventoryStage
@@ -117,14 +118,15 @@ def print_times(*runs: Run) -> None:
 
 
 def table(root: Path, *parts: str) -> pa.Table:
-    """A file of the data folder, in landing order where it has one."""
-    path = root.joinpath(".seamline", "data", *parts)
-    result = pq.read_table(path)
+    """A data file of the data folder (a file or a directory of part files, read through
+    the door), in landing order where it has one."""
+    result = PLAIN.read_table(root.joinpath(".seamline", "data", *parts))
     return result.sort_by("_record_no") if "_record_no" in result.column_names else result
 
 
 def harmonized_names(root: Path) -> list[str]:
-    return sorted(p.name for p in (root / ".seamline" / "data" / "harmonized").glob("*.parquet"))
+    """Everything in the harmonized folder (no leftover of a write either)."""
+    return sorted(p.name for p in (root / ".seamline" / "data" / "harmonized").iterdir())
 
 
 def profiles(root: Path) -> list[dict[str, Any]]:
@@ -136,15 +138,33 @@ def profiles(root: Path) -> list[dict[str, Any]]:
 
 
 def assert_harmonized_equal(duck: Run, on_spark: Run) -> None:
-    """Both runs harmonized the same four datasets into the same rows, column by column,
-    with the same schema and the same per-dataset details."""
+    """Both runs harmonized the same four datasets into the same rows in the same order,
+    column by column, with the same schema and the same per-dataset details.
+
+    DuckDB wrote each dataset as one file; Spark's executors wrote each as a directory of
+    part files (nothing was collected to the driver), sorted globally by ``_record_no``
+    so that the parts, read through the door in name order, give the rows in order.
+    """
     names = harmonized_names(duck.root)
     assert names == harmonized_names(on_spark.root)
-    assert len(names) == 4
+    assert len(names) == 4 and all(n.endswith(".parquet") for n in names), names
+    several = []
     for name in names:
-        a, b = table(duck.root, "harmonized", name), table(on_spark.root, "harmonized", name)
+        a_path, b_path = (
+            r.root / ".seamline" / "data" / "harmonized" / name for r in (duck, on_spark)
+        )
+        assert a_path.is_file(), a_path
+        parts = PLAIN.parts(b_path)
+        assert b_path.is_dir(), f"{name}: the Spark run did not write a directory of part files"
+        assert parts and all(p.name.startswith("part-") for p in parts), list(b_path.iterdir())
+        several.append(len(parts) > 1)
+        a, b = PLAIN.read_table(a_path), PLAIN.read_table(b_path)  # as written, unsorted
         assert b.schema.equals(a.schema), f"{name}:\n{a.schema}\n---\n{b.schema}"
         assert a.num_rows == b.num_rows > 0
+        record_nos = b["_record_no"].to_pylist()
+        assert all(x < y for x, y in pairwise(record_nos)), name
         for column in a.column_names:
             assert b[column].to_pylist() == a[column].to_pylist(), f"{name}.{column}"
+    # The order across parts was put to the test: some dataset took several tasks.
+    assert any(several), "every dataset was written as one part"
     assert duck.stage("harmonize").details == on_spark.stage("harmonize").details

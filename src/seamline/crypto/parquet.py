@@ -7,6 +7,11 @@ encryption (AES-GCM, encrypted footer, every column under the footer key); witho
 in clear. A mismatch is an error, never a fallback: an encrypted file read without a
 key, a clear file read where encryption is on, a key that does not open a file.
 
+A data file is one Parquet file, or a directory of part files where a cluster wrote it
+(Spark's layout, harmonize's output on the Spark engine): every read here takes either,
+the parts in name order (:func:`~seamline.engine.parquet_parts`), and
+:meth:`ParquetFiles.replacing` puts either in place whole.
+
 The engine (DuckDB) reads encrypted files through pyarrow: DuckDB's own
 ``encryption_config`` takes one fixed key per file, while pyarrow's encryption (the
 standard one, read by Spark and Arrow too) gives each file fresh data keys wrapped in its
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +36,7 @@ from sqlglot import exp
 
 from seamline.crypto.keys import DataKeyError
 from seamline.crypto.kms import MASTER_KEY_ID, WRONG_KEY, WorkspaceKms
-from seamline.engine import SPILL_DIR, DuckDBEngine, Engine, adopt
+from seamline.engine import SPILL_DIR, DuckDBEngine, Engine, adopt, parquet_parts
 
 ENCRYPTED_MAGIC = b"PARE"
 CLEAR_MAGIC = b"PAR1"
@@ -101,9 +108,43 @@ class ParquetFiles:
         with self.writer(path, table.schema, **options) as w:
             w.write_table(table)
 
-    def copy(self, engine: Engine, query: exp.Expr, path: Path) -> None:
-        """Write a query's result to ``path``, streaming (see ``Engine.copy_to_parquet``)."""
-        engine.copy_to_parquet(query, path, open_writer=self.writer)
+    def copy(
+        self, engine: Engine, query: exp.Expr, path: Path, *, order: str | None = None
+    ) -> None:
+        """Write a query's result to ``path``, streaming: a file, or a directory of part
+        files written by a cluster's executors (see ``Engine.copy_to_parquet``)."""
+        engine.copy_to_parquet(query, path, open_writer=self.writer, order=order)
+
+    @contextlib.contextmanager
+    def replacing(self, path: Path) -> Iterator[Path]:
+        """A temporary sibling of ``path`` to write to, put in its place (replacing a file
+        or directory there) when the block ends without an error, removed when it fails:
+        a failed write never leaves half a result at ``path``."""
+        partial = path.with_name(path.name + ".partial")
+        remove(partial)  # a crashed write's leftovers
+        try:
+            yield partial
+        except BaseException:
+            remove(partial)
+            raise
+        replace(partial, path)
+
+    # -- a file or a directory of parts ------------------------------------------------
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        """Whether ``path`` is a data file: a file, or a directory with part files."""
+        return path.is_file() or (path.is_dir() and bool(parquet_parts(path)))
+
+    @staticmethod
+    def parts(path: Path) -> list[Path]:
+        """The Parquet files of ``path`` in the order of their rows (itself, for a file)."""
+        return parquet_parts(path)
+
+    @staticmethod
+    def size(path: Path) -> int:
+        """Bytes on disk of the file, or of a directory's parts."""
+        return sum(p.stat().st_size for p in parquet_parts(path))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -115,7 +156,12 @@ class ParquetFiles:
         )
 
     def check(self, path: Path) -> None:
-        """Raise DataKeyError unless ``path`` is written the way this workspace writes."""
+        """Raise DataKeyError unless ``path`` (each part of a directory) is written the way
+        this workspace writes."""
+        for part in parquet_parts(path):
+            self._check_file(part)
+
+    def _check_file(self, path: Path) -> None:
         state = is_encrypted(path)
         if state is True and not self.encrypted:
             raise DataKeyError(
@@ -152,31 +198,57 @@ class ParquetFiles:
         )
 
     def open(self, path: Path) -> pq.ParquetFile:
-        """The file, opened (its footer read and, when encrypted, decrypted)."""
+        """One file, opened (its footer read and, when encrypted, decrypted); for a data
+        file that may be a directory, :meth:`footers` and :meth:`iter_batches`."""
         with self._opening(path):
             return pq.ParquetFile(path, decryption_properties=self._decryption())
+
+    def footers(self, path: Path) -> list[pq.FileMetaData]:
+        """The footer of the file, or of each part of a directory in order."""
+        return [self.open(p).metadata for p in self._parts(path)]
+
+    def _parts(self, path: Path) -> list[Path]:
+        parts = parquet_parts(path)
+        if not parts:
+            raise FileNotFoundError(f"no Parquet files in {path}")
+        return parts
 
     def read_table(
         self, path: Path, columns: Sequence[str] | None = None, filters: Any = None
     ) -> pa.Table:
-        """The file's rows (``columns`` and ``filters`` as pyarrow's ``read_table``)."""
+        """The rows of the file or of a directory's parts, in order (``columns`` and
+        ``filters`` as pyarrow's ``read_table``)."""
+        parts = self._parts(path)
         with self._opening(path):
             table: pa.Table = pq.read_table(
-                path,
+                # A directory's parts as a list, in name order: pyarrow's own listing
+                # would not promise it.
+                parts[0] if len(parts) == 1 and parts[0] == path else [str(p) for p in parts],
                 columns=list(columns) if columns is not None else None,
                 filters=filters,
                 decryption_properties=self._decryption(),
             )
             return table
 
+    def iter_batches(self, path: Path, batch_size: int = 65_536) -> Iterator[pa.RecordBatch]:
+        """The rows of the file or of a directory's parts as record batches, in order."""
+        for part in self._parts(path):
+            source = self.open(part)
+            try:
+                yield from source.iter_batches(batch_size=batch_size)
+            finally:
+                source.close()
+
     def read_schema(self, path: Path) -> pa.Schema:
-        return self.open(path).schema_arrow
+        """The schema of the file, or of a directory's first part (one writer wrote them)."""
+        return self.open(self._parts(path)[0]).schema_arrow
 
     def num_rows(self, path: Path) -> int:
-        return int(self.open(path).metadata.num_rows)
+        return sum(int(meta.num_rows) for meta in self.footers(path))
 
     def view(self, engine: Engine, name: str, paths: Path | Sequence[Path]) -> None:
-        """A view ``name`` on the engine over one file, or the union by column name of
+        """A view ``name`` on the engine over one data file (a file or a directory of
+        parts, which each engine reads its own way), or the union by column name of
         several."""
         files = [paths] if isinstance(paths, Path) else list(paths)
         factory = self._factory
@@ -196,7 +268,31 @@ class ParquetFiles:
             )
         )
         fmt = ds.ParquetFileFormat(default_fragment_scan_options=options)
-        engine.dataset_view(name, ds.dataset([str(p) for p in files], schema=schema, format=fmt))
+        parts = [str(part) for p in files for part in parquet_parts(p)]
+        engine.dataset_view(name, ds.dataset(parts, schema=schema, format=fmt))
+
+
+def remove(path: Path) -> None:
+    """Delete a data file or a directory of parts; nothing when there is none."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def replace(partial: Path, path: Path) -> None:
+    """Put ``partial`` (a file or a directory) where ``path`` is, replacing a file or a
+    directory there. File over file is one atomic rename; otherwise the old one is renamed
+    aside first and deleted after, so ``path`` is never half of either."""
+    if not path.is_dir() and not partial.is_dir():
+        os.replace(partial, path)
+        return
+    old = path.with_name(path.name + ".old")
+    remove(old)
+    if path.exists():
+        os.replace(path, old)
+    os.replace(partial, path)
+    remove(old)
 
 
 PLAIN = ParquetFiles()

@@ -71,7 +71,7 @@ def derive_one(ws: Workspace, ident: str) -> DerivedResult:
     spec = ws.derived[ident]
     inputs = inputs_of(ws, ident)
     for src in inputs:
-        if not src.path.is_file():
+        if not ws.parquet.exists(src.path):
             run = "`seamline run`" if src.kind != "derived" else f"the derived dataset {src.table}"
             raise DeriveError(
                 f"{ident} reads {src.table}, which has no {src.what} yet ({src.path})",

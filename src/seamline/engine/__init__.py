@@ -10,7 +10,7 @@ PySpark is imported only when a Spark engine is opened.
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from seamline.engine.base import Engine, EngineError, Linkage
+from seamline.engine.base import Engine, EngineError, Linkage, parquet_parts
 from seamline.engine.duckdb_engine import SPILL_DIR, DuckDBEngine, adopt
 
 if TYPE_CHECKING:
@@ -40,5 +40,6 @@ __all__ = [
     "Linkage",
     "adopt",
     "open_spark",
+    "parquet_parts",
     "spark_ranges",
 ]

@@ -18,6 +18,20 @@ class EngineError(SeamlineError):
     """The engine could not run a statement."""
 
 
+def parquet_parts(path: Path) -> list[Path]:
+    """The Parquet files that make up ``path``: the file itself, or the part files of a
+    directory (the layout Spark's writer leaves: ``part-00000-….parquet`` and so on) in
+    name order, which is the order of their rows. Names starting with ``_`` or ``.``
+    (``_SUCCESS``, Hadoop's ``.crc`` checksums, a writer's ``_temporary``) are not parts."""
+    if not path.is_dir():
+        return [path]
+    return sorted(
+        p
+        for p in path.iterdir()
+        if p.suffix == ".parquet" and p.name[0] not in "_." and p.is_file()
+    )
+
+
 @dataclass(frozen=True)
 class Linkage:
     """Splink on an engine: its database API, and a condition written in DuckDB's
@@ -95,7 +109,8 @@ class Engine(Protocol):
         ...
 
     def parquet_view(self, name: str, paths: Sequence[Path]) -> None:
-        """A view ``name`` over Parquet files in clear, several united by column name."""
+        """A view ``name`` over Parquet files in clear, several united by column name.
+        A path may be a directory of part files (:func:`parquet_parts`), read as one."""
         ...
 
     def dataset_view(self, name: str, dataset: Any) -> None:
@@ -109,8 +124,19 @@ class Engine(Protocol):
         *,
         open_writer: Callable[..., pq.ParquetWriter],
         row_group_rows: int = 131_072,
+        order: str | None = None,
     ) -> None:
-        """Write a query's result to a Parquet file through ``open_writer``, in order."""
+        """Write a query's result at ``path``, in order, where the rows are computed.
+
+        In process (DuckDB), one Parquet file written through ``open_writer``, in the
+        query's own order (DuckDB keeps the order rows are read in; a query whose joins
+        reorder them sorts itself). On a cluster (Spark), a directory of part files that
+        the executors write with the engine's own Parquet writer, sorted globally by the
+        column ``order`` (the rows of the parts, read in name order, are in order);
+        ``open_writer`` is not used there, as such an engine reads and writes only data
+        folders in clear. Either reads back with the same column names, order and types
+        through ``seamline.crypto.parquet.ParquetFiles``. ``path`` must not exist.
+        """
         ...
 
     def linkage(self) -> Linkage:

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
-from seamline.engine.base import EngineError, Linkage
+from seamline.engine.base import EngineError, Linkage, parquet_parts
 
 DIALECT = "duckdb"
 
@@ -224,15 +224,21 @@ class DuckDBEngine:
 
     def parquet_view(self, name: str, paths: Sequence[Path]) -> None:
         """A view ``name`` over Parquet files in clear, several united by column name
-        (paths are bound literals, never spliced text).
+        (paths are bound literals, never spliced text); a directory reads as its parts.
 
         Call it through ``seamline.crypto.parquet.ParquetFiles.view``, which checks that the files
         are in clear and reads encrypted ones through :meth:`dataset_view`.
         """
-        files: exp.Expr = exp.Literal.string(str(paths[0]))
+        # A directory is its part files, listed here rather than globbed (a glob would read
+        # a path's own brackets or stars as patterns); they are read in name order.
+        parts = [part for p in paths for part in parquet_parts(p)]
+        if not parts:
+            raise EngineError(f"no Parquet files in {paths[0]}")
+        files: exp.Expr = exp.Literal.string(str(parts[0]))
         args: list[exp.Expr] = []
-        if len(paths) > 1:
-            files = exp.Array(expressions=[exp.Literal.string(str(p)) for p in paths])
+        if len(parts) > 1:
+            files = exp.Array(expressions=[exp.Literal.string(str(p)) for p in parts])
+        if len(paths) > 1:  # the parts of one directory share its schema
             args = [exp.EQ(this=exp.column("union_by_name"), expression=exp.true())]
         select = exp.select("*").from_(exp.Table(this=exp.ReadParquet(expressions=[files, *args])))
         view = exp.Create(
@@ -255,8 +261,12 @@ class DuckDBEngine:
         *,
         open_writer: Callable[..., pq.ParquetWriter],
         row_group_rows: int = 131_072,
+        order: str | None = None,
     ) -> None:
         """Write a query's result to a Parquet file, in order, streaming.
+
+        The rows keep the query's order (``order`` is not needed: DuckDB keeps the
+        order rows are read in, and a query whose joins reorder them sorts itself).
 
         ``open_writer(path, schema, **options)`` opens the pyarrow writer; it is
         ``seamline.crypto.parquet.ParquetFiles.writer``, which decides on encryption.

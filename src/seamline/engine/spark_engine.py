@@ -6,9 +6,9 @@ never the session, which :func:`stop_session` ends. Files are read by the cluste
 (``spark.read.parquet`` on ``file://``, ``hdfs://`` or ``s3a://`` URIs); Arrow tables
 the driver holds (code tables) are handed to Spark whole; per-batch Python work (the
 harmonize pre-pass) is shipped to the executors (:meth:`SparkEngine.map_batches`).
-Results come back to the driver as Arrow: :meth:`copy_to_parquet` writes them through
-seamline's own Parquet door, so every file of the data folder is written the same way
-whichever engine computed it.
+Query results come back to the driver as Arrow; a result written to the data folder
+(harmonize's) is written by the executors instead (:meth:`SparkEngine.copy_to_parquet`),
+as a directory of part files with the column types DuckDB's file has.
 """
 
 from __future__ import annotations
@@ -279,11 +279,27 @@ class SparkEngine:
         *,
         open_writer: Callable[..., pq.ParquetWriter],
         row_group_rows: int = 131_072,
+        order: str | None = None,
     ) -> None:
-        """The result collected to the driver as Arrow and written there, in the query's order."""
-        table = self.arrow(query)
-        with open_writer(path, table.schema, compression="zstd") as writer:
-            writer.write_table(table, row_group_size=row_group_rows)
+        """The result written by the executors with Spark's Parquet writer: ``path``
+        becomes a directory of part files, sorted globally by ``order`` (a range-partitioned
+        sort, so the parts in name order hold the rows in order). Nothing is collected to
+        the driver. Timestamps are written without a zone (the session is UTC), as DuckDB
+        writes them; ``open_writer`` is not used (this engine writes in clear only)."""
+        frame = self._frame(query, None)
+        frame = frame.select(*(_as_written_column(f) for f in frame.schema.fields))
+        if order is not None:
+            frame = frame.orderBy(order)
+        writer = (
+            frame.write.mode("errorifexists")
+            .option("compression", "zstd")
+            # Only part files: no _SUCCESS marker (the rename into place says the same).
+            .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+        )
+        self._run(lambda: writer.parquet(uri(path)))
+        if path.is_dir():  # on this machine's disk: Hadoop's checksums of the parts go
+            for sidecar in path.glob(".*.crc"):
+                sidecar.unlink()
 
     def _run(self, call: Callable[[], Any]) -> Any:
         try:
@@ -295,6 +311,33 @@ class SparkEngine:
                 f"Spark could not run a statement: {_first_line(exc)}",
                 hint="Run with --debug to see the SQL.",
             ) from exc
+
+
+def _as_written_column(field: Any) -> Any:
+    """A column of a result as it is to be written: timestamps without a zone (Spark's
+    ``TIMESTAMP`` is an instant; as ``TIMESTAMP_NTZ`` it is written as DuckDB writes a
+    ``TIMESTAMP``, wall time in UTC, the session's zone), other columns as they are."""
+    from pyspark.sql.functions import col
+
+    column = col(f"`{field.name.replace('`', '``')}`")
+    plain = _ntz(field.dataType)
+    return column if plain == field.dataType else column.cast(plain).alias(field.name)
+
+
+def _ntz(t: Any) -> Any:
+    from pyspark.sql import types as st
+
+    if isinstance(t, st.TimestampType):
+        return st.TimestampNTZType()
+    if isinstance(t, st.StructType):
+        return st.StructType(
+            [st.StructField(f.name, _ntz(f.dataType), f.nullable) for f in t.fields]
+        )
+    if isinstance(t, st.ArrayType):
+        return st.ArrayType(_ntz(t.elementType), t.containsNull)
+    if isinstance(t, st.MapType):
+        return st.MapType(_ntz(t.keyType), _ntz(t.valueType), t.valueContainsNull)
+    return t
 
 
 def _first_line(exc: BaseException) -> str:

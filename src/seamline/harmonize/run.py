@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlglot import exp
 
-from seamline.connector import SOURCE_POS
+from seamline.connector import RECORD_NO, SOURCE_POS
 from seamline.crypto.parquet import ParquetFiles
 from seamline.engine import Engine
 from seamline.errors import SourceError
@@ -90,7 +89,6 @@ def harmonize_dataset(
     out_dir = ws.data_dir / "harmonized"
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{dataset_id}.parquet"
-    partial = final.with_suffix(".parquet.partial")
     with ws.engine(memory_limit=memory_limit) as engine:
         if plan.arrow and engine.in_process:
             reader = stream(files, source, plan, batch_rows=batch_rows, progress=progress)
@@ -101,14 +99,17 @@ def harmonize_dataset(
             files.view(engine, LANDING, source)
         for name, table in plan.code_tables.items():
             engine.register_arrow(name, table)
-        files.copy(engine, plan.query, partial)
-        if progress is not None and not (plan.arrow and engine.in_process):
-            progress(landed)
-        written = files.num_rows(partial)
-        if written != landed:  # the plan has no filter; this guards the promise
-            partial.unlink(missing_ok=True)
-            raise SourceError(f"harmonizing {dataset_id} wrote {written} rows for {landed} landed")
-        os.replace(partial, final)
+        with files.replacing(final) as partial:
+            # A file, or where the engine is a cluster a directory of part files its
+            # executors wrote; in landing order either way.
+            files.copy(engine, plan.query, partial, order=RECORD_NO)
+            if progress is not None and not (plan.arrow and engine.in_process):
+                progress(landed)
+            written = files.num_rows(partial)
+            if written != landed:  # the plan has no filter; this guards the promise
+                raise SourceError(
+                    f"harmonizing {dataset_id} wrote {written} rows for {landed} landed"
+                )
         flags = _flags(engine, files, plan, final)
     return HarmonizeResult(dataset_id, written, final, flags, plan)
 

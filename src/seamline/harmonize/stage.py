@@ -14,7 +14,7 @@ class HarmonizeStage:
     """Compile and run every mapped dataset's plan into ``harmonized/``."""
 
     name = "harmonize"
-    on_spark = "harmonize ran its SQL plan on {where}; steps without SQL (the Arrow pre-pass) ran on the executors; the result was collected here and written to the data folder"
+    on_spark = "harmonize ran its SQL plan on {where}; steps without SQL (the Arrow pre-pass) ran on the executors; the executors wrote the result to the data folder (a directory of part files per dataset)"
     """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
 
     def run(self, ctx: RunContext) -> StageResult:

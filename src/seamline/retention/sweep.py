@@ -27,8 +27,6 @@ never values. :func:`sweep` with ``apply=False`` deletes nothing and lists exact
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 
 from seamline.connector import RECORD_NO
-from seamline.crypto.parquet import ParquetFiles
+from seamline.crypto.parquet import ParquetFiles, remove, replace
 from seamline.errors import SeamlineError
 from seamline.reconcile.cluster import MAP_FILE, write_mapping
 from seamline.reconcile.prepare import entity_datasets
@@ -207,7 +205,7 @@ def _plan(ws: Workspace, store: Store, ds_id: str, cutoff: datetime) -> _Plan:
         if any(d.id in gone for d in in_state) and state.is_file():
             plan.drop_state = True
             plan.state_rows = _num_rows(ws.parquet, state)
-            if harmonized.is_file():
+            if ws.parquet.exists(harmonized):
                 plan.drop_harmonized = True
                 plan.harmonized_rows = _num_rows(ws.parquet, harmonized)
     else:
@@ -248,7 +246,7 @@ def _execute(ws: Workspace, store: Store, plan: _Plan) -> None:
     state = state_path(data, plan.dataset)
     harmonized = data / "harmonized" / f"{plan.dataset}.parquet"
     if plan.drop_harmonized:
-        harmonized.unlink(missing_ok=True)
+        remove(harmonized)  # a file, or a directory of part files (Spark's)
     elif plan.harmonized_rows:
         _filter(ws.parquet, harmonized, plan.ranges)
     if plan.drop_state:
@@ -263,7 +261,7 @@ def _execute(ws: Workspace, store: Store, plan: _Plan) -> None:
 
 
 def _num_rows(files: ParquetFiles, path: Path) -> int:
-    return files.num_rows(path) if path.is_file() else 0
+    return files.num_rows(path) if files.exists(path) else 0
 
 
 def _mask(record_nos: pa.Array[Any] | pa.ChunkedArray[Any], ranges: list[tuple[int, int]]) -> Any:
@@ -280,12 +278,8 @@ def _mask(record_nos: pa.Array[Any] | pa.ChunkedArray[Any], ranges: list[tuple[i
     return hit
 
 
-def _batches(files: ParquetFiles, path: Path) -> Iterator[pa.RecordBatch]:
-    yield from files.open(path).iter_batches(batch_size=65536)
-
-
 def _count_in(files: ParquetFiles, path: Path, ranges: list[tuple[int, int]]) -> int:
-    if not ranges or not path.is_file():
+    if not ranges or not files.exists(path):
         return 0
     if RECORD_NO not in files.read_schema(path).names:
         return 0
@@ -294,14 +288,18 @@ def _count_in(files: ParquetFiles, path: Path, ranges: list[tuple[int, int]]) ->
 
 
 def _filter(files: ParquetFiles, path: Path, ranges: list[tuple[int, int]]) -> None:
-    """Rewrite ``path`` without the rows whose ``_record_no`` is in ``ranges``, streaming."""
+    """Rewrite ``path`` without the rows whose ``_record_no`` is in ``ranges``, streaming.
+
+    ``path`` may be a file or a directory of part files (harmonize's output on Spark); the
+    rows are read through the door in order and written back as one file in the
+    workspace's encryption, which replaces the directory (every reader takes either)."""
     schema = files.read_schema(path)
     partial = path.with_name(path.name + ".partial")
     with files.writer(partial, schema, compression="zstd") as writer:
-        for batch in _batches(files, path):
+        for batch in files.iter_batches(path):
             keep = ~_mask(batch.column(RECORD_NO), ranges)
             writer.write_batch(batch.filter(pa.array(keep)))
-    os.replace(partial, path)
+    replace(partial, path)
 
 
 # --- what depends on the records -------------------------------------------------------

@@ -113,22 +113,24 @@ def metrics_facet(
     files: ParquetFiles,
     path: Path,
 ) -> data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet:
-    """Row count and per-column null counts from the Parquet footer (no data read)."""
-    meta = files.open(path).metadata
+    """Row count and per-column null counts from the Parquet footers (no data read): the
+    file's, or those of a directory's parts."""
+    footers = files.footers(path)
     nulls: dict[str, int | None] = {}
-    for g in range(meta.num_row_groups):
-        group = meta.row_group(g)
-        for c in range(group.num_columns):
-            col = group.column(c)
-            name = col.path_in_schema
-            stats = col.statistics
-            count = stats.null_count if stats is not None else None
-            before = nulls.get(name, 0)
-            # One row group without the statistic makes the column's count unknown.
-            nulls[name] = None if count is None or before is None else before + count
+    for meta in footers:
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            for c in range(group.num_columns):
+                col = group.column(c)
+                name = col.path_in_schema
+                stats = col.statistics
+                count = stats.null_count if stats is not None else None
+                before = nulls.get(name, 0)
+                # One row group without the statistic makes the column's count unknown.
+                nulls[name] = None if count is None or before is None else before + count
     return data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet(
-        rowCount=meta.num_rows,
-        bytes=path.stat().st_size,
+        rowCount=sum(meta.num_rows for meta in footers),
+        bytes=files.size(path),
         columnMetrics={
             name: data_quality_metrics_input_dataset.ColumnMetrics(nullCount=n)
             for name, n in nulls.items()
@@ -204,7 +206,7 @@ def build_events(
     reference = sorted((ws.data_dir / "reference").glob("*.parquet"))
     derived = [derived_path(ws.data_dir, d) for d in sorted(ws.derived)]
     for path in [*harmonized, *reference, *derived]:
-        if not path.is_file():
+        if not ws.parquet.exists(path):
             continue
         facets: dict[str, Any] = {"schema": schema_facet(ws.parquet, path)}
         provided = {
@@ -221,7 +223,7 @@ def build_events(
                 outputFacets={
                     "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
                         rowCount=ws.parquet.num_rows(path),
-                        size=path.stat().st_size,
+                        size=ws.parquet.size(path),
                     )
                 },
             )

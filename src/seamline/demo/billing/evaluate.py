@@ -76,7 +76,7 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def _table(ws: Workspace, path: Path, columns: list[str]) -> list[dict[str, Any]] | None:
-    if not path.is_file():
+    if not ws.parquet.exists(path):
         return None
     rows: list[dict[str, Any]] = ws.parquet.read_table(path, columns=columns).to_pylist()
     return rows
