@@ -9,8 +9,11 @@ be equal; every stage of the Spark run says where it ran.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,6 +21,7 @@ import pytest
 from spark_demo import CONF, Run, assert_harmonized_equal, demo_pair, print_times, spark_yaml
 from spark_demo import profiles as _profiles
 from spark_demo import run_demo as _run
+from sqlglot import exp
 
 from seamline.engine.spark_engine import spark_session, stop_session
 from seamline.reconcile.explain import weights
@@ -183,3 +187,41 @@ def test_rewritten_functions_give_duckdbs_results(spark: None) -> None:
             results.append(engine.arrow(query).sort_by("h").to_pylist())
     assert results[1] == results[0]
     assert [r["h"] for r in results[0]] == [0, 1, 2]
+
+
+def test_a_result_the_executors_write_reads_back_as_duckdbs_file(
+    spark: None, tmp_path: Path
+) -> None:
+    """Spark's writer, given rows out of order and no ORDER BY: the parts, read through
+    the door in name order, hold the rows sorted by ``order``, with the column names,
+    order and types of the file DuckDB writes for the same query (timestamps without a
+    zone, text as ``string``, decimals, lists, dates)."""
+    from seamline.crypto.parquet import PLAIN
+    from seamline.engine import DuckDBEngine, open_spark
+
+    rows = 400
+    start = dt.datetime(2024, 3, 1, 8, 30)
+    table = pa.table(
+        {
+            "_record_no": pa.array(range(rows, 0, -1), pa.int64()),
+            "name": [f"Nurlan {i}" if i % 5 else None for i in range(rows)],
+            "seen_at": [start + dt.timedelta(minutes=7 * i) for i in range(rows)],
+            "born": [dt.date(1950, 1, 1) + dt.timedelta(days=31 * i) for i in range(rows)],
+            "amount": pa.array([Decimal(i) / 4 for i in range(rows)], pa.decimal128(12, 2)),
+            "codes": [["a", str(i)] for i in range(rows)],
+        }
+    )
+    query = exp.select("*").from_("t")
+    with DuckDBEngine() as duck:
+        duck.register_arrow("t", table)
+        PLAIN.copy(duck, query.order_by("_record_no"), tmp_path / "duck.parquet")
+    with open_spark(MASTER, CONF) as engine:
+        engine.register_arrow("t", table)
+        PLAIN.copy(engine, query, tmp_path / "spark.parquet", order="_record_no")
+    written = tmp_path / "spark.parquet"
+    assert written.is_dir() and len(PLAIN.parts(written)) > 1, list(written.iterdir())
+    assert not [p for p in written.iterdir() if p not in PLAIN.parts(written)]
+    a, b = PLAIN.read_table(tmp_path / "duck.parquet"), PLAIN.read_table(written)
+    assert b.schema.equals(a.schema), f"{a.schema}\n---\n{b.schema}"
+    assert b.equals(a)
+    assert b["_record_no"].to_pylist() == list(range(1, rows + 1))
