@@ -124,7 +124,8 @@ def detect_drift(
         names += [f.attribute for f in coded[seam.id] if f.attribute and f.attribute not in names]
     unmapped: dict[str, dict[str, list[tuple[str | None, int]]]] = {}
     if any(attributes.values()):
-        # On the workspace's engine: the one scan of each provider's harmonized data.
+        # On the workspace's engine, one query per provider whatever its seams and coded
+        # attributes (on Spark the view is read once, then cached).
         with ws.engine() as engine:
             for dataset, names in sorted(attributes.items()):
                 if names:
@@ -362,8 +363,7 @@ def coded_fields(ws: Workspace, seam: SeamSpec, columns: Container[str]) -> list
 
 def unmapped_query(view: str, attributes: Sequence[str]) -> exp.Query:
     """Per attribute, each local code harmonize could not map, with its rows: one query for
-    all of a dataset's coded attributes (one scan of the harmonized data per dataset, a
-    cost that counts on Spark)."""
+    all of a dataset's coded attributes (each query costs Spark a job or more)."""
     parts: list[exp.Query] = []
     for attribute in attributes:
         orig = exp.Trim(this=exp.cast(exp.column(f"{attribute}__orig", quoted=True), "VARCHAR"))

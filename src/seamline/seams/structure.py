@@ -252,8 +252,9 @@ _BASIS = {
 
 
 def parquet_columns(files: ParquetFiles, path: Path) -> dict[str, str]:
-    """Column name -> Arrow type name of a Parquet file (empty when it is missing)."""
-    if not path.is_file():
+    """Column name -> Arrow type name of a Parquet file, or of a folder of part files
+    (empty when it is missing)."""
+    if not path.exists():
         return {}
     schema = files.read_schema(path)
     return {f.name: str(f.type) for f in schema}
