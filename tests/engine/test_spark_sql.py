@@ -130,3 +130,15 @@ def test_similarity_functions_and_date_differences_are_rewritten() -> None:
     assert "CAST(DATEDIFF(CAST('2026-12-31' AS DATE), CAST(p || '-01' AS DATE)) AS BIGINT)" in sql
     # Columns of unknown type are left as they are (Spark's interval for two dates).
     assert sql.endswith(", d - e FROM t")
+
+
+def test_the_billing_demos_derived_queries_have_a_spark_form() -> None:
+    """The queries a user writes for DuckDB (the billing demo's) as Spark SQL; they were
+    run on Spark local[2] and gave DuckDB's rows (docs/scale.md)."""
+    from seamline.demo.billing.derived import AGING, CATEGORY_TOTALS, INVOICES, PAYMENT_LINKS
+
+    for sql in (INVOICES, PAYMENT_LINKS, AGING, CATEGORY_TOTALS):
+        text = to_spark(sql)
+        assert text.split("*/")[-1].lstrip().startswith(("SELECT", "WITH")), text
+    assert "CAST(DAMERAU_LEVENSHTEIN(" in to_spark(PAYMENT_LINKS)
+    assert to_spark(AGING).count("CAST(DATEDIFF(CAST('2026-12-31' AS DATE), ") == 3
