@@ -1,9 +1,12 @@
 """Compute one derived dataset: its query on the engine, written atomically through ``ws.parquet``.
 
-Each table the query names becomes a view of the same name over the file it resolves to
-(:func:`seamline.workspace.derived.resolve`), so the parsed tree runs as written; the
-engine writes the result to a temporary file beside the output, which then replaces the
-output in one rename. A query that fails leaves the previous output in place.
+The query runs on the workspace's engine (``ws.engine()``: embedded DuckDB, or Spark on
+``engine: spark``, which transpiles the DuckDB text the user wrote). Each table the query
+names becomes a view of the same name over the data it resolves to
+(:func:`seamline.workspace.derived.resolve`), opened through the data folder's Parquet
+door, so the parsed tree runs as written; the result is written through the same door to
+a temporary file beside the output, which then replaces the output in one rename. A query
+that fails leaves the previous output in place.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ def derive_one(ws: Workspace, ident: str) -> DerivedResult:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with ws.parquet.engine() as engine:
+        with ws.engine() as engine:
             for src in inputs:
                 ws.parquet.view(engine, src.table, src.path)
             ws.parquet.copy(engine, tree, partial)

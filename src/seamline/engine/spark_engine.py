@@ -70,6 +70,8 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
             "Java 17 or newer is on the PATH.",
         ) from exc
     _quiet(session)
+    if jar:
+        _similarity_functions(session)
     # Spark's Python function (the harmonize pre-pass) runs in this Python on every node.
     session.sparkContext.pythonExec = executor_python(merged)
     return session
@@ -94,6 +96,23 @@ def _similarity_jar() -> str | None:
         return None
     location: str = similarity_jar_location()
     return location if Path(location).is_file() else None
+
+
+SIMILARITY_FUNCTIONS = {
+    "jaro_winkler": "uk.gov.moj.dash.linkage.JaroWinklerSimilarity",
+    "damerau_levenshtein": "uk.gov.moj.dash.linkage.LevDamerauDistance",
+}
+"""The jar's functions that DuckDB has too (``spark_sql.REWRITES`` names them), by their
+name in the session: a derived query may use them as well as Splink."""
+
+
+def _similarity_functions(session: Any) -> None:
+    """Splink's string-similarity functions callable from SQL in the session (Splink
+    registers them again when it links; the same names, the same classes)."""
+    from pyspark.sql.types import DoubleType
+
+    for name, java_class in SIMILARITY_FUNCTIONS.items():
+        session.udf.registerJavaFunction(name, java_class, DoubleType())
 
 
 def _quiet(session: Any) -> None:
@@ -346,8 +365,9 @@ def _first_line(exc: BaseException) -> str:
 
 def _plain(table: pa.Table) -> pa.Table:
     """Spark's Arrow as DuckDB's: timestamps without a zone (the session is UTC), text as
-    ``string``, so files and comparisons do not depend on the engine."""
-    fields = [pa.field(f.name, _plain_type(f.type), f.nullable) for f in table.schema]
+    ``string``, every column nullable (Spark marks a count or a literal NOT NULL, DuckDB
+    never), so files and comparisons do not depend on the engine."""
+    fields = [pa.field(f.name, _plain_type(f.type)) for f in table.schema]
     schema = pa.schema(fields)
     return table if schema.equals(table.schema) else table.cast(schema)
 
@@ -358,7 +378,7 @@ def _plain_type(t: pa.DataType) -> pa.DataType:
     if pa.types.is_large_string(t):
         return pa.string()
     if pa.types.is_struct(t):
-        return pa.struct([pa.field(f.name, _plain_type(f.type), f.nullable) for f in t])
+        return pa.struct([pa.field(f.name, _plain_type(f.type)) for f in t])
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         return pa.list_(_plain_type(t.value_type))
     return t

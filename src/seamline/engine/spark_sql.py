@@ -109,6 +109,11 @@ REWRITES: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
     "TO_YEARS": lambda a: exp.Anonymous(
         this="make_ym_interval", expressions=[a[0], exp.Literal.number(0)]
     ),
+    # Splink's jar (on the session's class path, registered at its start) returns a
+    # double; DuckDB's count of edits is an integer.
+    "DAMERAU_LEVENSHTEIN": lambda a: exp.cast(
+        exp.Anonymous(this="damerau_levenshtein", expressions=a), "BIGINT"
+    ),
 }
 """DuckDB functions sqlglot does not carry over, by name: their Spark equivalent."""
 
@@ -218,11 +223,30 @@ def _ordered_list(node: exp.Expr) -> exp.Expr:
     )
 
 
+def _is_date(node: exp.Expr) -> bool:
+    """A date written as one: a cast to DATE (``CAST(x AS DATE)``, ``DATE '2026-01-31'``)."""
+    return isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DATE)
+
+
+def _date_sub(node: exp.Expr) -> exp.Expr:
+    """DuckDB's ``date - date`` is the days between them, an integer; Spark's is an
+    interval. Where both sides are written as dates: ``datediff(a, b)``, as a BIGINT
+    (DuckDB's type; Spark's is INT)."""
+    a, b = node.args.get("this"), node.args.get("expression")
+    if a is None or b is None or not (_is_date(a) and _is_date(b)):
+        return node
+    return exp.cast(exp.Anonymous(this="datediff", expressions=[a, b]), "BIGINT")
+
+
 TYPED: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr | None]] = {
+    exp.Sub: _date_sub,
     exp.ArrayAgg: _ordered_list,
     exp.RegexpFullMatch: lambda n: _full_match([n.this, n.expression]),
     exp.RegexpReplace: _regexp_replace,
     exp.TableSample: _sample,
+    exp.JarowinklerSimilarity: lambda n: exp.Anonymous(
+        this="jaro_winkler", expressions=[n.this, n.expression]
+    ),
 }
 """Nodes sqlglot knows but writes for Spark under DuckDB's name: their Spark equivalent."""
 

@@ -8,6 +8,10 @@ harmonize could not map, reported once per value. Null rates and volume are comp
 with the seam's own history by median and MAD, and only once there is a minimum of
 history, so a young seam does not raise noise.
 
+Only new codes read the data: one query per provider over its harmonized data, run on
+the workspace's engine (Spark on ``engine: spark``); the other drifts compare what the
+store keeps of earlier deliveries (schemas, profiles, row counts), in this process.
+
 Comparing the latest delivery with the one before means a change is seen once, when
 it arrives; the store's fingerprint keeps the same problem one finding if it is seen
 again (e.g. ``check`` run twice on one delivery).
@@ -18,19 +22,21 @@ from __future__ import annotations
 import difflib
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
+from seamline.engine import Engine
 from seamline.seams.check import select_seams
 from seamline.seams.report import owner_text
 from seamline.seams.structure import parquet_columns, required_attributes
 from seamline.store import Store
 from seamline.store.history import deliveries, profiles, reported_keys, schemas
 from seamline.workspace.loader import Workspace
-from seamline.workspace.models import SeamSpec
+from seamline.workspace.models import FieldSpec, SeamSpec
 
 MIN_HISTORY = 5
 """Deliveries of history needed before null-rate and volume anomalies are raised."""
@@ -108,11 +114,28 @@ def detect_drift(
     """Find drift in the latest delivery of every selected seam; record each as a finding."""
     report = DriftReport(run_id)
     chosen = select_seams(ws, seams)
+    columns = {
+        p: parquet_columns(ws.parquet, harmonized_path(ws, p)) for p in {s.provider for s in chosen}
+    }
+    coded = {seam.id: coded_fields(ws, seam, columns[seam.provider]) for seam in chosen}
+    attributes: dict[str, list[str]] = {}
+    for seam in chosen:
+        names = attributes.setdefault(seam.provider, [])
+        names += [f.attribute for f in coded[seam.id] if f.attribute and f.attribute not in names]
+    unmapped: dict[str, dict[str, list[tuple[str | None, int]]]] = {}
+    if any(attributes.values()):
+        # On the workspace's engine, one query per provider whatever its seams and coded
+        # attributes (on Spark the view is read once, then cached).
+        with ws.engine() as engine:
+            for dataset, names in sorted(attributes.items()):
+                if names:
+                    unmapped[dataset] = unmapped_codes(ws, engine, dataset, names)
     per_dataset: dict[str, list[_Change]] = {}
     for seam in chosen:
         if seam.provider not in per_dataset:
             per_dataset[seam.provider] = dataset_changes(ws, store, seam.provider, min_history)
-        changes = per_dataset[seam.provider] + new_codes(ws, store, seam)
+        found = unmapped.get(seam.provider, {})
+        changes = per_dataset[seam.provider] + new_codes(ws, store, seam, coded[seam.id], found)
         for c in changes:
             report.drifts.append(
                 Drift(
@@ -327,50 +350,82 @@ def _volume_changes(store: Store, dataset: str, provider: str, min_history: int)
     ]  # fmt: skip
 
 
-def new_codes(ws: Workspace, store: Store, seam: SeamSpec) -> list[_Change]:
-    """Local codes of the seam's coded attributes that harmonize could not map, once each."""
+def coded_fields(ws: Workspace, seam: SeamSpec, columns: Container[str]) -> list[FieldSpec]:
+    """The provider's fields the seam delivers that a code list maps and harmonize flagged
+    (``<attribute>__flag`` among the harmonized ``columns``)."""
     spec = ws.datasets[seam.provider]
-    path = ws.data_dir / "harmonized" / f"{spec.id}.parquet"
-    columns = parquet_columns(ws.parquet, path)
     wanted = set(required_attributes(seam))
-    fields = [
+    return [
         f for f in spec.mappings()
         if f.codelist and f.attribute in wanted and f"{f.attribute}__flag" in columns
     ]  # fmt: skip
-    if not fields:
-        return []
+
+
+def unmapped_query(view: str, attributes: Sequence[str]) -> exp.Query:
+    """Per attribute, each local code harmonize could not map, with its rows: one query for
+    all of a dataset's coded attributes (each query costs Spark a job or more)."""
+    parts: list[exp.Query] = []
+    for attribute in attributes:
+        orig = exp.Trim(this=exp.cast(exp.column(f"{attribute}__orig", quoted=True), "VARCHAR"))
+        flag = exp.column(f"{attribute}__flag", quoted=True)
+        parts.append(
+            exp.select(
+                exp.alias_(exp.Literal.string(attribute), "a"),
+                exp.alias_(orig, "v"),
+                exp.alias_(exp.Count(this=exp.Star()), "n"),
+            )
+            .from_(exp.to_table(view, quoted=True))
+            .where(exp.EQ(this=flag, expression=exp.Literal.string("unmapped_code")))
+            .group_by(exp.Literal.number(1), exp.Literal.number(2))
+        )
+    query = parts[0]
+    for part in parts[1:]:
+        query = exp.union(query, part, distinct=False)
+    return query
+
+
+def unmapped_codes(
+    ws: Workspace, engine: Engine, dataset: str, attributes: Sequence[str]
+) -> dict[str, list[tuple[str | None, int]]]:
+    """Attribute -> (local code, rows) of the codes harmonize could not map in the
+    dataset's harmonized data, by code."""
+    view = "seam_codes"
+    ws.parquet.view(engine, view, harmonized_path(ws, dataset))
+    out: dict[str, list[tuple[str | None, int]]] = {a: [] for a in attributes}
+    for attribute, value, n in engine.rows(unmapped_query(view, attributes)):
+        out[str(attribute)].append((None if value is None else str(value), int(n)))
+    for found in out.values():
+        found.sort(key=lambda p: (p[0] is None, p[0] or ""))
+    return out
+
+
+def harmonized_path(ws: Workspace, dataset: str) -> Path:
+    return ws.data_dir / "harmonized" / f"{dataset}.parquet"
+
+
+def new_codes(
+    ws: Workspace,
+    store: Store,
+    seam: SeamSpec,
+    fields: Sequence[FieldSpec],
+    unmapped: dict[str, list[tuple[str | None, int]]],
+) -> list[_Change]:
+    """Local codes of the seam's coded ``fields`` that harmonize could not map (``unmapped``,
+    from :func:`unmapped_codes`), each reported once."""
+    spec = ws.datasets[seam.provider]
     known = reported_keys(store, "drift.new_code", seam.id)
     out: list[_Change] = []
-    with ws.parquet.engine() as engine:
-        ws.parquet.view(engine, "seam_codes", path)
-        for f in fields:
-            if f.attribute is None:
+    for f in fields:
+        for value, n in unmapped.get(f.attribute or "", []):
+            key = f"{f.column}={value}"
+            if key in known:
                 continue
-            orig = exp.Trim(
-                this=exp.cast(exp.column(f"{f.attribute}__orig", quoted=True), "VARCHAR")
-            )
-            query = (
-                exp.select(exp.alias_(orig, "v"), exp.alias_(exp.Count(this=exp.Star()), "n"))
-                .from_(exp.to_table("seam_codes", quoted=True))
-                .where(
-                    exp.EQ(
-                        this=exp.column(f"{f.attribute}__flag", quoted=True),
-                        expression=exp.Literal.string("unmapped_code"),
-                    )
+            out.append(
+                _Change(
+                    "new_code", key,
+                    f"{spec.id}.{f.column}: new code {value!r} in {n:,} rows, not in code list {f.codelist}",
+                    f"seamline codes suggest {f.codelist} {spec.id}.{f.column}",
+                    "warning", {"column": f.column, "attribute": f.attribute, "value": value, "rows": int(n), "codelist": f.codelist},
                 )
-                .group_by(exp.Literal.number(1))
-                .order_by(exp.column("v"))
-            )
-            for value, n in engine.rows(query):
-                key = f"{f.column}={value}"
-                if key in known:
-                    continue
-                out.append(
-                    _Change(
-                        "new_code", key,
-                        f"{spec.id}.{f.column}: new code {value!r} in {n:,} rows, not in code list {f.codelist}",
-                        f"seamline codes suggest {f.codelist} {spec.id}.{f.column}",
-                        "warning", {"column": f.column, "attribute": f.attribute, "value": value, "rows": int(n), "codelist": f.codelist},
-                    )
-                )  # fmt: skip
+            )  # fmt: skip
     return out

@@ -24,7 +24,7 @@ class CheckStage:
     """Check ``seams`` (all when None); ``console`` receives each new-finding line."""
 
     name = "check"
-    on_spark = "check ran its contract rules and freshness on {where}; drift, agreements and notifications ran in this process"
+    on_spark = "check ran its contract rules and freshness on {where}, and drift's count of unmapped codes; drift's comparisons with earlier deliveries (the store's schemas, profiles and row counts), agreements and notifications ran in this process"
     """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
     runs_after_failure = True
     """Runs even when an earlier stage failed: the owner hears of a failed delivery."""

@@ -252,7 +252,8 @@ _BASIS = {
 
 
 def parquet_columns(files: ParquetFiles, path: Path) -> dict[str, str]:
-    """Column name -> Arrow type name of a data file (empty when it is missing)."""
+    """Column name -> Arrow type name of a Parquet file, or of a folder of part files
+    (empty when it is missing)."""
     if not files.exists(path):
         return {}
     schema = files.read_schema(path)
