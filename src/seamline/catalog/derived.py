@@ -78,7 +78,7 @@ def derived_dataset(b: _Builder, spec: DerivedSpec) -> URIRef:
         elif table in reconciled:
             add(node, PROV.wasDerivedFrom, b.iri("reference", table))
     path = derived_path(b.ws.data_dir, spec.id)
-    if path.is_file():
+    if b.ws.parquet.exists(path):  # a file, or Spark's directory of parts
         dist = b.iri("dataset", spec.id, "output")
         add(dist, RDF.type, DCAT.Distribution)
         add(dist, DCAT.accessURL, dist)
@@ -87,6 +87,6 @@ def derived_dataset(b: _Builder, spec: DerivedSpec) -> URIRef:
         add(dist, DCT["format"], fmt)
         if media is not None:
             add(dist, DCAT.mediaType, media)
-        add(dist, DCAT.byteSize, Lit(path.stat().st_size, datatype=XSD.nonNegativeInteger))
+        add(dist, DCAT.byteSize, Lit(b.ws.parquet.size(path), datatype=XSD.nonNegativeInteger))
         add(node, DCAT.distribution, dist)
     return node

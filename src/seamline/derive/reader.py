@@ -25,12 +25,12 @@ class DerivedReader(Reader[SourceOptions]):
 
     def batches(self) -> Iterator[Batch]:
         path = derived_path(self.context.base_dir, self.context.dataset)
-        if not path.is_file():
+        if not self.files.exists(path):  # a file, or Spark's directory of parts
             raise SourceError(
                 f"the derived dataset {self.context.dataset} has not been computed yet",
                 hint="Run `seamline run` or `seamline derive` first.",
             )
-        for batch in self.files.open(path).iter_batches(self.context.batch_size):
+        for batch in self.files.iter_batches(path, self.context.batch_size):
             yield Batch(batch)
 
     def describe(self) -> str:

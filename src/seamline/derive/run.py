@@ -5,14 +5,13 @@ The query runs on the workspace's engine (``ws.engine()``: embedded DuckDB, or S
 names becomes a view of the same name over the data it resolves to
 (:func:`seamline.workspace.derived.resolve`), opened through the data folder's Parquet
 door, so the parsed tree runs as written; the result is written through the same door to
-a temporary file beside the output, which then replaces the output in one rename. A query
-that fails leaves the previous output in place.
+a temporary sibling of the output (a file, or on Spark a directory of part files the
+executors write), which then takes the output's place. A query that fails leaves the
+previous output in place.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,22 +82,18 @@ def derive_one(ws: Workspace, ident: str) -> DerivedResult:
     tree = parse_query(spec.sql)
     path = derived_path(ws.data_dir, ident)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
     try:
-        with ws.engine() as engine:
+        # A file on DuckDB, a directory of part files written by Spark's executors.
+        with ws.engine() as engine, ws.parquet.replacing(path) as partial:
             for src in inputs:
                 ws.parquet.view(engine, src.table, src.path)
             ws.parquet.copy(engine, tree, partial)
-        os.replace(partial, path)
     except EngineError as exc:
         raise DeriveError(
             f"the query of {ident} failed: {exc.message.split(': ', 1)[-1]}",
             where=sql_where(ws, ident),
             hint="Fix the SQL, then run `seamline derive` again.",
         ) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
     schema = ws.parquet.read_schema(path)
     return DerivedResult(
         ident,

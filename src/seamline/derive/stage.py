@@ -21,7 +21,9 @@ class DeriveStage:
     """Compute ``only`` (all derived datasets when None) into ``derived/``."""
 
     name = "derive"
-    on_spark = "derive ran its queries on {where}; the results were collected here and written to the data folder"
+    on_spark = (
+        "derive ran its queries on {where}; its executors wrote the results to the data folder"
+    )
     """Where the stage runs on a workspace with ``engine: spark``, said in the run."""
 
     def __init__(self, only: Sequence[str] | None = None) -> None:

@@ -42,7 +42,7 @@ def check_derived(
             continue
         path = derived_path(ws.data_dir, did)
         derive = latest_stage_runs(store, did).get("derive")
-        if not path.is_file() and (derive is None or derive.status != "failed"):
+        if not ws.parquet.exists(path) and (derive is None or derive.status != "failed"):
             report.skipped[did] = (
                 "The derived dataset has not been computed yet. Run `seamline run`."
             )
@@ -54,7 +54,7 @@ def check_derived(
                 f"Computing {did} failed at {derive.at:%Y-%m-%d %H:%M} UTC: "
                 f"{(derive.message or 'no reason recorded').rstrip('.')}."
             )
-        if not path.is_file():
+        if not ws.parquet.exists(path):
             report.rows.append(_error(spec, "data", f"{stale} There is no output to check."))
             continue
         if stale is not None:
