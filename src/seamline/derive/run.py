@@ -82,7 +82,7 @@ def derive_one(ws: Workspace, ident: str) -> DerivedResult:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with ws.parquet.engine() as engine:
+        with ws.engine() as engine:
             for src in inputs:
                 ws.parquet.view(engine, src.table, src.path)
             ws.parquet.copy(engine, tree, partial)

@@ -21,6 +21,10 @@ class DeriveStage:
     """Compute ``only`` (all derived datasets when None) into ``derived/``."""
 
     name = "derive"
+    on_spark = (
+        "derive ran its queries on {where}; the results were collected here and written "
+        "to the data folder"
+    )
 
     def __init__(self, only: Sequence[str] | None = None) -> None:
         self.only = list(only) if only else None

@@ -106,6 +106,10 @@ REWRITES: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
     "TRY_STRPTIME": _try_strptime,
     "LIST_SUM": _list_sum,
     "LIST_EXTRACT": lambda a: exp.Anonymous(this="try_element_at", expressions=a),
+    # Splink's jar (on the session, see spark_engine.JAR_FUNCTIONS) answers in DOUBLE.
+    "DAMERAU_LEVENSHTEIN": lambda a: exp.cast(
+        exp.Anonymous(this="damerau_levenshtein", expressions=a), "BIGINT"
+    ),
     "TO_YEARS": lambda a: exp.Anonymous(
         this="make_ym_interval", expressions=[a[0], exp.Literal.number(0)]
     ),
@@ -218,8 +222,37 @@ def _ordered_list(node: exp.Expr) -> exp.Expr:
     )
 
 
+def _divide(node: exp.Expr) -> exp.Expr:
+    """DuckDB's ``/`` divides in DOUBLE whatever the operands (``//`` is integer division);
+    Spark's keeps DECIMAL operands in DECIMAL. Both operands as DOUBLE first."""
+    if node.args.get("typed"):
+        return node
+    return exp.Div(
+        this=exp.cast(node.this.copy(), "DOUBLE"),
+        expression=exp.cast(node.expression.copy(), "DOUBLE"),
+        safe=node.args.get("safe"),
+    )
+
+
+def _is_date(node: exp.Expr) -> bool:
+    """A date by its form: a cast to DATE (``DATE '2026-01-31'`` reads as one) or today."""
+    return (isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DATE)) or isinstance(
+        node, exp.CurrentDate
+    )
+
+
+def _date_minus_date(node: exp.Expr) -> exp.Expr:
+    """DuckDB's ``date - date`` is a number of days, Spark's an INTERVAL: ``datediff``
+    where both operands are dates by their form (a column's type is not known here)."""
+    if not (_is_date(node.this) and _is_date(node.expression)):
+        return node
+    return exp.Anonymous(this="datediff", expressions=[node.this.copy(), node.expression.copy()])
+
+
 TYPED: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr | None]] = {
     exp.ArrayAgg: _ordered_list,
+    exp.Div: _divide,
+    exp.Sub: _date_minus_date,
     exp.RegexpFullMatch: lambda n: _full_match([n.this, n.expression]),
     exp.RegexpReplace: _regexp_replace,
     exp.TableSample: _sample,
