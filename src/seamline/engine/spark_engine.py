@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from seamline.engine.base import EngineError, Linkage
-from seamline.engine.spark_quiet import quiet, quiet_conf, start_jvm
+from seamline.engine.spark_quiet import java_reason, quiet, quiet_conf, start_jvm
 from seamline.engine.spark_sql import to_spark
 
 DIALECT = "spark"
@@ -67,9 +67,9 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
         session = builder.getOrCreate()
     except Exception as exc:  # Py4J and Java start-up errors have no common base
         raise EngineError(
-            f"could not start Spark on {master}: {exc}",
-            hint="Check spark.master in seamline.yaml (or SEAMLINE_SPARK_MASTER) and that "
-            "Java 17 or newer is on the PATH.",
+            f"could not start Spark on {master}: {java_reason(str(exc)) or _first_line(exc)}",
+            hint="Check spark: master and conf: in seamline.yaml (or SEAMLINE_SPARK_MASTER) "
+            "and that Java 17 or newer is on the PATH.",
         ) from exc
     quiet(session)
     if jar:

@@ -21,10 +21,11 @@ incubating vector API, and it says so on stderr."""
 
 
 def start_jvm(master: str, conf: Mapping[str, str]) -> None:
-    """Spark's JVM and context, unless up, with the JVM's stderr read by a :class:`_Relay`:
-    held while the JVM starts, then passed on as it comes (Spark's log, when turned back
-    on), less :data:`_JVM_NOTES`. A JVM that fails to start raises an error saying why in
-    one line (its exception's message), its stack never printed."""
+    """Spark's JVM and context, unless up, with the JVM's stdout and stderr read by a
+    :class:`_Relay` each: held while the JVM starts, then passed on as they come (Spark's
+    log, when turned back on), less :data:`_JVM_NOTES`. A JVM that fails to start raises
+    an error saying why in one line (its exception's message, else its last line), its
+    stack never printed."""
     from pyspark import SparkConf, SparkContext
     from pyspark.java_gateway import launch_gateway
 
@@ -34,22 +35,27 @@ def start_jvm(master: str, conf: Mapping[str, str]) -> None:
         [*conf.items(), ("spark.master", master), ("spark.app.name", "seamline")]
     )
     launch: Any = launch_gateway  # untyped in PySpark
-    relay = _Relay()
+    out, err = _Relay(1), _Relay(2)
     try:
-        gateway = launch(spark_conf, popen_kwargs={"stderr": relay.write_end})
+        gateway = launch(
+            spark_conf, popen_kwargs={"stdout": out.write_end, "stderr": err.write_end}
+        )
     except Exception as exc:  # PySpark's start-up errors share no base class
-        raise RuntimeError(relay.reason() or str(exc)) from exc
+        raise RuntimeError(err.reason() or out.reason() or str(exc)) from exc
     finally:
-        os.close(relay.write_end)
-    relay.go_live()
+        os.close(out.write_end)
+        os.close(err.write_end)
+    out.go_live()
+    err.go_live()
     SparkContext(conf=spark_conf, gateway=gateway)
 
 
 class _Relay:
-    """The JVM's stderr, read by a thread: held until :meth:`go_live`, then written to
-    this process's (file descriptor 2, where the JVM would have written it)."""
+    """One of the JVM's outputs, read by a thread: held until :meth:`go_live`, then written
+    to this process's file descriptor ``fd`` (where the JVM would have written it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
         read_end, self.write_end = os.pipe()
         self._held: list[bytes] = []
         self._live = False
@@ -64,24 +70,32 @@ class _Relay:
                     continue
                 with self._lock:
                     if self._live:
-                        os.write(2, line)
+                        os.write(self.fd, line)
                     else:
                         self._held.append(line)
 
     def go_live(self) -> None:
         with self._lock:
             for line in self._held:
-                os.write(2, line)
+                os.write(self.fd, line)
             self._held.clear()
             self._live = True
 
     def reason(self) -> str:
-        """Why the JVM ended, once it has: the message of the first exception it printed."""
+        """Why the JVM ended, once it has: the message of the first exception it printed,
+        else its last line ('' when it printed nothing here)."""
         self._thread.join(timeout=5)
         with self._lock:
-            text = b"".join(self._held).decode(errors="replace")
-        found = re.search(r"^\S.*?(?:Exception|Error): (.+)$", text, re.MULTILINE)
-        return found.group(1).strip() if found else ""
+            lines = [b.decode(errors="replace").strip() for b in self._held]
+        lines = [line for line in lines if line]
+        return java_reason("\n".join(lines)) or (lines[-1] if lines else "")
+
+
+def java_reason(text: str) -> str:
+    """The message of the first Java exception in ``text`` (a JVM's output, a Py4J
+    error), without its class and stack; '' when there is none."""
+    found = re.search(r"^\S.*?(?:Exception|Error): (.+)$", text, re.MULTILINE)
+    return found.group(1).strip() if found else ""
 
 
 LOG4J2 = Path(__file__).with_name("log4j2.properties")
