@@ -1,8 +1,9 @@
 """The demo run twice, on DuckDB and on Spark: what the Spark tests of this folder share.
 
-``demo_pair`` writes one demo and a copy of it whose ``seamline.yaml`` says
-``engine: spark``; ``run_demo`` runs connect, inventory, harmonize, check and reconcile
-on one of them with a PostgreSQL store, and keeps what the tests compare.
+``demo_pair`` writes one demo (of any scenario) and a copy of it whose ``seamline.yaml``
+says ``engine: spark``; ``run_demo`` runs connect, inventory, harmonize, check and
+reconcile (or the stages it is given) on one of them with a PostgreSQL store, and keeps
+what the tests compare.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -20,11 +21,13 @@ import pyarrow as pa
 
 from seamline.crypto.parquet import PLAIN
 from seamline.demo import generate_demo
+from seamline.demo.generate import Scenario
 from seamline.harmonize.stage import HarmonizeStage
 from seamline.inventory.stage import InventoryStage
 from seamline.pipeline import ConnectStage, RunSummary, run_pipeline
 from seamline.reconcile.stage import ReconcileStage
 from seamline.seams.stage import CheckStage
+from seamline.stagebase import Stage
 from seamline.store import Store
 from seamline.store.models import CheckResult, Discrepancy
 from seamline.workspace import load_workspace
@@ -59,16 +62,20 @@ class Run:
         return next(s for s in self.summary.stages if s.stage == name)
 
 
-def run_demo(root: Path, url: str, *, inventory: bool = True) -> Run:
+def run_demo(
+    root: Path, url: str, *, inventory: bool = True, stages: Sequence[Stage] | None = None
+) -> Run:
     """connect, inventory (unless told not to), harmonize, check and reconcile on the
-    workspace at ``root``."""
+    workspace at ``root``, or ``stages``."""
     ws = load_workspace(root, env={"SEAMLINE_STORE": url})
     started = time.perf_counter()
     with Store.open(url) as store:
-        stages = [ConnectStage(), InventoryStage(), HarmonizeStage(), CheckStage()]
-        if not inventory:
-            stages = [s for s in stages if not isinstance(s, InventoryStage)]
-        summary = run_pipeline(ws, store, stages=[*stages, ReconcileStage()])
+        if stages is None:
+            chosen = [ConnectStage(), InventoryStage(), HarmonizeStage(), CheckStage()]
+            if not inventory:
+                chosen = [s for s in chosen if not isinstance(s, InventoryStage)]
+            stages = [*chosen, ReconcileStage()]
+        summary = run_pipeline(ws, store, stages=stages)
         with store.session() as s:
             # Freshness is the data's age when checked: it differs between any two runs.
             checks = sorted(
@@ -97,10 +104,16 @@ def run_demo(root: Path, url: str, *, inventory: bool = True) -> Run:
 
 
 def demo_pair(
-    base: Path, spark_block: str, *, people: int, edit: Callable[[Path], None] | None = None
+    base: Path,
+    spark_block: str,
+    *,
+    people: int,
+    edit: Callable[[Path], None] | None = None,
+    scenario: Scenario = "civil",
 ) -> tuple[Path, Path]:
-    """``base/duck`` (the demo, changed by ``edit``) and ``base/spark``, its copy on Spark."""
-    generate_demo(base / "duck", people=people, seed=7)
+    """``base/duck`` (the demo of ``scenario``, changed by ``edit``) and ``base/spark``,
+    its copy on Spark."""
+    generate_demo(base / "duck", people=people, seed=7, scenario=scenario)
     if edit is not None:
         edit(base / "duck")
     shutil.copytree(base / "duck", base / "spark")
@@ -137,9 +150,9 @@ def profiles(root: Path) -> list[dict[str, Any]]:
     return [{"id": d["id"], "rows": d["rows"], "fields": d["fields"]} for d in report["datasets"]]
 
 
-def assert_harmonized_equal(duck: Run, on_spark: Run) -> None:
-    """Both runs harmonized the same four datasets into the same rows in the same order,
-    column by column, with the same schema and the same per-dataset details.
+def assert_harmonized_equal(duck: Run, on_spark: Run, *, datasets: int = 4) -> None:
+    """Both runs harmonized the same ``datasets`` datasets into the same rows in the same
+    order, column by column, with the same schema and the same per-dataset details.
 
     DuckDB wrote each dataset as one file; Spark's executors wrote each as a directory of
     part files (nothing was collected to the driver), sorted globally by ``_record_no``
@@ -147,7 +160,7 @@ def assert_harmonized_equal(duck: Run, on_spark: Run) -> None:
     """
     names = harmonized_names(duck.root)
     assert names == harmonized_names(on_spark.root)
-    assert len(names) == 4 and all(n.endswith(".parquet") for n in names), names
+    assert len(names) == datasets and all(n.endswith(".parquet") for n in names), names
     several = []
     for name in names:
         a_path, b_path = (

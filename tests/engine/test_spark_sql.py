@@ -52,6 +52,35 @@ def test_hamming_and_ordered_lists_are_rewritten() -> None:
         to_spark("SELECT list(x ORDER BY k DESC) FROM t")
 
 
+def test_division_and_date_differences_keep_duckdbs_types() -> None:
+    """DuckDB's ``/`` divides in DOUBLE (a DECIMAL's quotient too), its ``date - date`` is
+    a number of days, and its damerau_levenshtein an integer; Spark's are not."""
+    sql = to_spark(
+        "SELECT CAST(a AS DECIMAL(18, 2)) / 100, a // 2, "
+        "DATE '2026-12-31' - CAST(p || '-01' AS DATE) <= 60, d - e, "
+        "damerau_levenshtein(w, n) = 1 FROM t"
+    )
+    assert "CAST(CAST(a AS DECIMAL(18, 2)) AS DOUBLE) / CAST(100 AS DOUBLE)" in sql
+    assert "a DIV 2" in sql
+    assert "DATEDIFF(CAST('2026-12-31' AS DATE), CAST(p || '-01' AS DATE)) <= 60" in sql
+    assert ", d - e," in sql  # columns' types are not known: left as written
+    assert "CAST(DAMERAU_LEVENSHTEIN(w, n) AS BIGINT) = 1" in sql
+
+
+def test_spark_is_told_to_log_nothing_unless_the_conf_says() -> None:
+    from seamline.engine.spark_quiet import LOG4J2, quiet_conf
+
+    assert LOG4J2.is_file()
+    conf = quiet_conf({"spark.driver.extraJavaOptions": "-Xss4m"})
+    assert conf["spark.driver.extraJavaOptions"] == (
+        f"-Xss4m -Dlog4j2.configurationFile={LOG4J2.as_uri()}"
+    )
+    assert conf["spark.log.level"] == "OFF"
+    assert quiet_conf({"spark.log.level": "WARN"})["spark.log.level"] == "WARN"
+    own = {"spark.driver.extraJavaOptions": "-Dlog4j2.configurationFile=file:/etc/mine.xml"}
+    assert quiet_conf(own) == own
+
+
 def test_regexp_replace_first_match_and_back_references() -> None:
     every = to_spark("SELECT regexp_replace(v, '(a)', '\\1$', 'g') FROM t")
     assert "REGEXP_REPLACE(v, '(a)', '$1\\\\$')" in every

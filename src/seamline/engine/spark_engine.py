@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from seamline.engine.base import EngineError, Linkage
+from seamline.engine.spark_quiet import java_reason, quiet, quiet_conf, start_jvm
 from seamline.engine.spark_sql import to_spark
 
 DIALECT = "spark"
@@ -55,23 +56,25 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
             hint="Install it with `pip install 'seamline[spark]'` (and Java 17 or newer).",
         ) from exc
     builder = SparkSession.builder.master(master).appName("seamline")
-    merged = {**DEFAULT_CONF, **(conf or {})}
+    merged = quiet_conf({**DEFAULT_CONF, **(conf or {})})
     jar = _similarity_jar()
     if jar:
         merged["spark.jars"] = ",".join(j for j in (merged.get("spark.jars"), jar) if j)
     for key, value in merged.items():
         builder = builder.config(key, value)
     try:
+        start_jvm(master, merged)
         session = builder.getOrCreate()
     except Exception as exc:  # Py4J and Java start-up errors have no common base
         raise EngineError(
-            f"could not start Spark on {master}: {exc}",
-            hint="Check spark.master in seamline.yaml (or SEAMLINE_SPARK_MASTER) and that "
-            "Java 17 or newer is on the PATH.",
+            f"could not start Spark on {master}: {java_reason(str(exc)) or _first_line(exc)}",
+            hint="Check spark: master and conf: in seamline.yaml (or SEAMLINE_SPARK_MASTER) "
+            "and that Java 17 or newer is on the PATH.",
         ) from exc
-    _quiet(session)
+    quiet(session)
     if jar:
-        _similarity_functions(session)
+        for name, (java_class, returns) in JAR_FUNCTIONS.items():
+            session.udf.registerJavaFunction(name, java_class, returns)
     # Spark's Python function (the harmonize pre-pass) runs in this Python on every node.
     session.sparkContext.pythonExec = executor_python(merged)
     return session
@@ -86,6 +89,15 @@ def executor_python(conf: Mapping[str, str], env: Mapping[str, str] | None = Non
     return conf.get("spark.pyspark.python") or env.get("PYSPARK_PYTHON") or sys.executable
 
 
+JAR_FUNCTIONS: dict[str, tuple[str, str]] = {
+    "jaro_winkler": ("uk.gov.moj.dash.linkage.JaroWinklerSimilarity", "double"),
+    "jaccard": ("uk.gov.moj.dash.linkage.JaccardSimilarity", "double"),
+    "damerau_levenshtein": ("uk.gov.moj.dash.linkage.LevDamerauDistance", "double"),
+}
+"""DuckDB's string similarities that Spark lacks, from Splink's jar, by DuckDB's names:
+a derived dataset's SQL may use them as Splink's comparisons do."""
+
+
 def _similarity_jar() -> str | None:
     """Splink's string-similarity functions (``jaro_winkler``, ``damerau_levenshtein``)
     for Spark, a jar inside Splink's wheel: on the session's class path from its start,
@@ -96,33 +108,6 @@ def _similarity_jar() -> str | None:
         return None
     location: str = similarity_jar_location()
     return location if Path(location).is_file() else None
-
-
-SIMILARITY_FUNCTIONS = {
-    "jaro_winkler": "uk.gov.moj.dash.linkage.JaroWinklerSimilarity",
-    "damerau_levenshtein": "uk.gov.moj.dash.linkage.LevDamerauDistance",
-}
-"""The jar's functions that DuckDB has too (``spark_sql.REWRITES`` names them), by their
-name in the session: a derived query may use them as well as Splink."""
-
-
-def _similarity_functions(session: Any) -> None:
-    """Splink's string-similarity functions callable from SQL in the session (Splink
-    registers them again when it links; the same names, the same classes)."""
-    from pyspark.sql.types import DoubleType
-
-    for name, java_class in SIMILARITY_FUNCTIONS.items():
-        session.udf.registerJavaFunction(name, java_class, DoubleType())
-
-
-def _quiet(session: Any) -> None:
-    """Spark's warnings and its logged copies of errors (with Java stacks) off the user's
-    terminal: an error reaches the user once, as the EngineError that carries it."""
-    from pyspark.logger import PySparkLogger
-
-    session.sparkContext.setLogLevel("ERROR")
-    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
-        PySparkLogger.getLogger(name).disabled = True
 
 
 def stop_session() -> None:
@@ -365,8 +350,8 @@ def _first_line(exc: BaseException) -> str:
 
 def _plain(table: pa.Table) -> pa.Table:
     """Spark's Arrow as DuckDB's: timestamps without a zone (the session is UTC), text as
-    ``string``, every column nullable (Spark marks a count or a literal NOT NULL, DuckDB
-    never), so files and comparisons do not depend on the engine."""
+    ``string``, every column nullable (Spark marks what it knows is never null, DuckDB
+    nothing), so files and comparisons do not depend on the engine."""
     fields = [pa.field(f.name, _plain_type(f.type)) for f in table.schema]
     schema = pa.schema(fields)
     return table if schema.equals(table.schema) else table.cast(schema)

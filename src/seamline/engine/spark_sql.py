@@ -106,13 +106,12 @@ REWRITES: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
     "TRY_STRPTIME": _try_strptime,
     "LIST_SUM": _list_sum,
     "LIST_EXTRACT": lambda a: exp.Anonymous(this="try_element_at", expressions=a),
-    "TO_YEARS": lambda a: exp.Anonymous(
-        this="make_ym_interval", expressions=[a[0], exp.Literal.number(0)]
-    ),
-    # Splink's jar (on the session's class path, registered at its start) returns a
-    # double; DuckDB's count of edits is an integer.
+    # Splink's jar (on the session, see spark_engine.JAR_FUNCTIONS) answers in DOUBLE.
     "DAMERAU_LEVENSHTEIN": lambda a: exp.cast(
         exp.Anonymous(this="damerau_levenshtein", expressions=a), "BIGINT"
+    ),
+    "TO_YEARS": lambda a: exp.Anonymous(
+        this="make_ym_interval", expressions=[a[0], exp.Literal.number(0)]
     ),
 }
 """DuckDB functions sqlglot does not carry over, by name: their Spark equivalent."""
@@ -223,24 +222,38 @@ def _ordered_list(node: exp.Expr) -> exp.Expr:
     )
 
 
-def _is_date(node: exp.Expr) -> bool:
-    """A date written as one: a cast to DATE (``CAST(x AS DATE)``, ``DATE '2026-01-31'``)."""
-    return isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DATE)
-
-
-def _date_sub(node: exp.Expr) -> exp.Expr:
-    """DuckDB's ``date - date`` is the days between them, an integer; Spark's is an
-    interval. Where both sides are written as dates: ``datediff(a, b)``, as a BIGINT
-    (DuckDB's type; Spark's is INT)."""
-    a, b = node.args.get("this"), node.args.get("expression")
-    if a is None or b is None or not (_is_date(a) and _is_date(b)):
+def _divide(node: exp.Expr) -> exp.Expr:
+    """DuckDB's ``/`` divides in DOUBLE whatever the operands (``//`` is integer division);
+    Spark's keeps DECIMAL operands in DECIMAL. Both operands as DOUBLE first."""
+    if node.args.get("typed"):
         return node
-    return exp.cast(exp.Anonymous(this="datediff", expressions=[a, b]), "BIGINT")
+    return exp.Div(
+        this=exp.cast(node.this.copy(), "DOUBLE"),
+        expression=exp.cast(node.expression.copy(), "DOUBLE"),
+        safe=node.args.get("safe"),
+    )
+
+
+def _is_date(node: exp.Expr) -> bool:
+    """A date by its form: a cast to DATE (``DATE '2026-01-31'`` reads as one) or today."""
+    return (isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DATE)) or isinstance(
+        node, exp.CurrentDate
+    )
+
+
+def _date_minus_date(node: exp.Expr) -> exp.Expr:
+    """DuckDB's ``date - date`` is a number of days, Spark's an INTERVAL: ``datediff``
+    where both operands are dates by their form (a column's type is not known here)."""
+    if not (_is_date(node.this) and _is_date(node.expression)):
+        return node
+    days = exp.Anonymous(this="datediff", expressions=[node.this.copy(), node.expression.copy()])
+    return exp.cast(days, "BIGINT")  # DuckDB's type; Spark's datediff is an INT
 
 
 TYPED: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr | None]] = {
-    exp.Sub: _date_sub,
     exp.ArrayAgg: _ordered_list,
+    exp.Div: _divide,
+    exp.Sub: _date_minus_date,
     exp.RegexpFullMatch: lambda n: _full_match([n.this, n.expression]),
     exp.RegexpReplace: _regexp_replace,
     exp.TableSample: _sample,
