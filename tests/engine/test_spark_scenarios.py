@@ -107,7 +107,7 @@ def test_both_runs_pass_every_stage(runs: tuple[str, Run, Run]) -> None:
 
 def test_harmonized_rows_are_equal(runs: tuple[str, Run, Run]) -> None:
     scenario, duck, on_spark = runs
-    assert_harmonized_equal(duck, on_spark, datasets=DATASETS[scenario])
+    assert_harmonized_equal(duck, on_spark, datasets=DATASETS[scenario], partitions=1)
 
 
 def test_quarantine_counts_are_equal(runs: tuple[str, Run, Run]) -> None:
