@@ -225,3 +225,35 @@ def test_a_result_the_executors_write_reads_back_as_duckdbs_file(
     assert b.schema.equals(a.schema), f"{a.schema}\n---\n{b.schema}"
     assert b.equals(a)
     assert b["_record_no"].to_pylist() == list(range(1, rows + 1))
+
+
+def test_splink_draws_the_same_samples_and_chunks_on_both_engines(spark: None) -> None:
+    """The hash Splink samples records and assigns chunks by is the same on both engines
+    (each engine's own ``hash`` is not: DuckDB's and Spark's murmur3 differ), for ids and
+    for ids with a seed appended, as Splink writes them."""
+    from splink.internals.chunking import _chunk_assignment_sql
+    from splink.internals.input_column import InputColumn
+
+    from seamline.engine import DuckDBEngine, open_spark
+
+    table = pa.table({"unique_id": list(range(2_000))})
+    with DuckDBEngine() as duck, open_spark(MASTER, CONF) as on_spark:
+        chosen = []
+        for engine in (duck, on_spark):
+            dialect = engine.linkage().api.sql_dialect
+            uid = [InputColumn("unique_id", sqlglot_dialect_str=dialect.sqlglot_dialect)]
+            engine.register_arrow("records", table)
+            sample = dialect.proportion_sample_sql(0.3, uid, seed=7)
+            chunk = _chunk_assignment_sql(uid, 2, 4, "r", dialect)
+            ids = "SELECT unique_id FROM records {} WHERE 1=1 {} ORDER BY 1"
+            chosen.append(
+                (
+                    [r[0] for r in engine.rows(ids.format("", sample))],
+                    [r[0] for r in engine.rows(ids.format("AS r", chunk))],
+                )
+            )
+    (duck_sample, duck_chunk), (spark_sample, spark_chunk) = chosen
+    assert duck_sample == spark_sample
+    assert duck_chunk == spark_chunk
+    assert 450 < len(duck_sample) < 750  # about 30 % of the ids
+    assert 350 < len(duck_chunk) < 650  # about a quarter

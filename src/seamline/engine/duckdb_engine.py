@@ -109,7 +109,10 @@ class DuckDBEngine:
         spills; conditions as written."""
         from splink import DuckDBAPI
 
+        from seamline.engine.splink_dialects import duckdb_same_hash
+
         api = DuckDBAPI()
+        api.sql_dialect = duckdb_same_hash()  # the samples Spark's backend draws too
         adopt(api.duckdb_con, self.temp_directory, encrypt=self._encrypt_temp)
         return Linkage(api, _as_written)
 

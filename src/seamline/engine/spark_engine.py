@@ -162,7 +162,10 @@ class SparkEngine:
         from splink import SparkAPI
 
         untyped: Any = SparkAPI  # Splink's SparkAPI has no annotations
+        from seamline.engine.splink_dialects import spark_same_hash
+
         api = untyped(spark_session=self._spark, break_lineage_method="persist")
+        api.sql_dialect = spark_same_hash()  # the samples DuckDB's backend draws too
         return Linkage(api, to_spark)
 
     def _keep(self, name: str, frame: Any) -> None:
