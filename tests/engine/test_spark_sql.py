@@ -172,3 +172,30 @@ def test_the_billing_demos_derived_queries_have_a_spark_form() -> None:
         assert text.split("*/")[-1].lstrip().startswith(("SELECT", "WITH")), text
     assert "CAST(DAMERAU_LEVENSHTEIN(" in to_spark(PAYMENT_LINKS)
     assert to_spark(AGING).count("CAST(DATEDIFF(CAST('2026-12-31' AS DATE), ") == 3
+
+
+def test_the_driver_ends_itself_when_out_of_memory_unless_told_otherwise() -> None:
+    """Without the flag an out-of-memory error in the thread that streams a result to
+    Python left the run waiting for ever (the engines bench at 200,000 people)."""
+    from seamline.engine.spark_engine import fail_fast_conf
+
+    plain = fail_fast_conf({"spark.driver.extraJavaOptions": "-Dx=1"})
+    assert plain["spark.driver.extraJavaOptions"] == "-Dx=1 -XX:+ExitOnOutOfMemoryError"
+    assert fail_fast_conf({})["spark.driver.extraJavaOptions"] == "-XX:+ExitOnOutOfMemoryError"
+    own = {"spark.driver.extraJavaOptions": "-XX:OnOutOfMemoryError=/opt/dump.sh"}
+    assert fail_fast_conf(own) == own
+
+
+def test_a_lost_driver_is_told_apart_from_a_rejected_statement() -> None:
+    from seamline.engine.spark_engine import statement_error
+
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as lost:
+            raise RuntimeError("An error occurred while calling o72.getResult") from lost
+    except RuntimeError as exc:
+        stopped = statement_error(exc)
+    assert "driver stopped" in stopped.message and "spark.driver.memory" in (stopped.hint or "")
+    rejected = statement_error(ValueError("[UNRESOLVED_COLUMN] `x` cannot be resolved"))
+    assert rejected.message.startswith("Spark could not run a statement: [UNRESOLVED_COLUMN]")

@@ -56,7 +56,7 @@ def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
             hint="Install it with `pip install 'seamline[spark]'` (and Java 17 or newer).",
         ) from exc
     builder = SparkSession.builder.master(master).appName("seamline")
-    merged = quiet_conf({**DEFAULT_CONF, **(conf or {})})
+    merged = fail_fast_conf(quiet_conf({**DEFAULT_CONF, **(conf or {})}))
     jar = _similarity_jar()
     if jar:
         merged["spark.jars"] = ",".join(j for j in (merged.get("spark.jars"), jar) if j)
@@ -189,10 +189,7 @@ class SparkEngine:
         try:
             return self._spark.sql(sql, args=list(params) if params is not None else None)
         except Exception as exc:  # pyspark's errors share no base class with Py4J's
-            raise EngineError(
-                f"Spark could not run a statement: {_first_line(exc)}",
-                hint="Run with --debug to see the SQL.",
-            ) from exc
+            raise statement_error(exc) from exc
 
     def _temp_table(self, statement: exp.Create) -> bool:
         """``CREATE TEMPORARY TABLE name AS query``: a cached view of the query."""
@@ -314,10 +311,41 @@ class SparkEngine:
         except EngineError:
             raise
         except Exception as exc:  # pyspark's errors share no base class with Py4J's
-            raise EngineError(
-                f"Spark could not run a statement: {_first_line(exc)}",
-                hint="Run with --debug to see the SQL.",
-            ) from exc
+            raise statement_error(exc) from exc
+
+
+def fail_fast_conf(conf: Mapping[str, str]) -> dict[str, str]:
+    """``conf`` with the driver's JVM told to end itself when it runs out of memory
+    (``-XX:+ExitOnOutOfMemoryError``), unless its ``spark.driver.extraJavaOptions`` say
+    what to do then. Without it an out-of-memory error in a thread Spark does not watch
+    (the one that streams a result to Python) leaves that thread dead and the run waiting
+    for it for ever; ended, the JVM's socket closes and the statement fails at once."""
+    out = dict(conf)
+    options = out.get("spark.driver.extraJavaOptions", "")
+    if "OutOfMemoryError" not in options:
+        out["spark.driver.extraJavaOptions"] = f"{options} -XX:+ExitOnOutOfMemoryError".strip()
+    return out
+
+
+def statement_error(exc: BaseException) -> EngineError:
+    """A failed statement as the user's one error line. A lost connection to the driver's
+    JVM means it ended: it does so when it runs out of memory (see :func:`fail_fast_conf`)."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(e, ConnectionError) or type(e).__name__ == "Py4JNetworkError" for e in chain):
+        return EngineError(
+            "Spark's driver stopped while running a statement (it stops itself when it runs "
+            f"out of memory; it printed why above): {_first_line(exc)}",
+            hint="Give it more memory (spark.driver.memory in spark: conf: of seamline.yaml), "
+            "or more executors for the data.",
+        )
+    return EngineError(
+        f"Spark could not run a statement: {_first_line(exc)}",
+        hint="Run with --debug to see the SQL.",
+    )
 
 
 def _as_written_column(field: Any) -> Any:
