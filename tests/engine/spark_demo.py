@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
 
 from seamline.crypto.parquet import PLAIN
 from seamline.demo import generate_demo
 from seamline.demo.generate import Scenario
+from seamline.engine.spark_engine import spark_session, stop_session
 from seamline.harmonize.stage import HarmonizeStage
 from seamline.inventory.stage import InventoryStage
 from seamline.pipeline import ConnectStage, RunSummary, run_pipeline
@@ -41,6 +43,19 @@ CONF = {
     "spark.sql.adaptive.enabled": "false",
     "spark.ui.enabled": "false",
 }
+
+
+def session_fixture(master: str, conf: Mapping[str, str]) -> Any:
+    """A module-scoped fixture holding the process's one Spark session on ``master`` with
+    ``conf`` for a test module (starting one takes seconds), stopped after it."""
+
+    @pytest.fixture(scope="module")
+    def spark(java_runtime: None) -> Iterator[None]:
+        spark_session(master, conf)
+        yield
+        stop_session()
+
+    return spark
 
 
 def spark_yaml(master: str, conf: Mapping[str, str]) -> str:

@@ -14,17 +14,16 @@ drift findings must be equal, and the Spark run says where each stage ran.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from spark_demo import CONF, demo_pair, spark_yaml
+from spark_demo import CONF, demo_pair, session_fixture, spark_yaml
 
 from seamline.derive import DeriveStage
-from seamline.engine.spark_engine import spark_session, stop_session
 from seamline.harmonize.stage import HarmonizeStage
 from seamline.pipeline import ConnectStage, RunSummary, run_pipeline
 from seamline.seams.drift import detect_drift
@@ -143,12 +142,7 @@ def _derive_and_check(root: Path, url: str) -> Ran:
     return Ran(root, summary, seconds, checks, drift, again)
 
 
-@pytest.fixture(scope="module")
-def spark(java_runtime: None) -> Iterator[None]:
-    """One Spark session for the module (starting one takes seconds)."""
-    spark_session(MASTER, CONF)
-    yield
-    stop_session()
+spark = session_fixture(MASTER, CONF)
 
 
 @pytest.fixture(scope="module")

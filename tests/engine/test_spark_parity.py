@@ -11,31 +11,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from spark_demo import CONF, Run, assert_harmonized_equal, demo_pair, print_times, spark_yaml
+from spark_demo import (
+    CONF,
+    Run,
+    assert_harmonized_equal,
+    demo_pair,
+    print_times,
+    session_fixture,
+    spark_yaml,
+)
 from spark_demo import profiles as _profiles
 from spark_demo import run_demo as _run
 from sqlglot import exp
 
-from seamline.engine.spark_engine import spark_session, stop_session
 from seamline.reconcile.explain import weights
 
 MASTER = "local[2]"
 SPARK_YAML = spark_yaml(MASTER, CONF)
 
 
-@pytest.fixture(scope="module")
-def spark(java_runtime: None) -> Iterator[None]:
-    """One Spark session for the module (starting one takes seconds)."""
-    spark_session(MASTER, CONF)
-    yield
-    stop_session()
+spark = session_fixture(MASTER, CONF)
 
 
 @pytest.fixture(scope="module")

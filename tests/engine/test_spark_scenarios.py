@@ -24,18 +24,25 @@ Spark's session start included), 311 s at load 4 to 8.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from spark_demo import CONF, Run, assert_harmonized_equal, demo_pair, print_times, spark_yaml
+from spark_demo import (
+    CONF,
+    Run,
+    assert_harmonized_equal,
+    demo_pair,
+    print_times,
+    session_fixture,
+    spark_yaml,
+)
 from spark_demo import profiles as _profiles
 from spark_demo import run_demo as _run
 
 from seamline.derive.stage import DeriveStage
-from seamline.engine.spark_engine import spark_session, stop_session
 from seamline.harmonize.stage import HarmonizeStage
 from seamline.inventory.stage import InventoryStage
 from seamline.pipeline import ConnectStage
@@ -67,12 +74,7 @@ def _stages(scenario: str) -> list[Stage]:
     ]
 
 
-@pytest.fixture(scope="module")
-def spark(java_runtime: None) -> Iterator[None]:
-    """One Spark session for both scenarios (starting one takes seconds)."""
-    spark_session(MASTER, SCENARIO_CONF)
-    yield
-    stop_session()
+spark = session_fixture(MASTER, SCENARIO_CONF)
 
 
 @pytest.fixture(scope="module", params=list(SIZES))
