@@ -269,3 +269,30 @@ def _spark_rows(sql: str) -> list[tuple[int, ...]]:
     session = SparkSession.getActiveSession()
     assert session is not None
     return [tuple(r) for r in session.sql(sql).collect()]
+
+
+def test_a_large_table_from_the_driver_is_held_by_the_executors(spark: None) -> None:
+    """Reconcile's records, handed to Spark from the driver, are not a local relation the
+    optimizer copies into every statement (that ran the driver out of memory at 40,000
+    people per register); a code table of a few rows stays one. Both give their rows."""
+    from seamline.engine import open_spark
+    from seamline.engine.spark_engine import LOCAL_ROWS
+
+    n = LOCAL_ROWS + 1
+    big = pa.table({"k": pa.array(range(n), pa.int64()), "v": [f"v{i % 7}" for i in range(n)]})
+    small = pa.table({"v": ["v1", "v2"], "label": ["one", "two"]})
+    with open_spark(MASTER, CONF) as engine:
+        engine.register_arrow("big", big)
+        engine.register_arrow("small", small)
+        query = "SELECT count(*) AS n FROM big a JOIN big b USING (k) JOIN small s USING (v)"
+        assert engine.arrow(query).column("n").to_pylist() == [
+            sum(1 for i in range(n) if i % 7 in (1, 2))
+        ]
+        from seamline.engine.spark_engine import spark_session
+
+        session = spark_session(MASTER, CONF)
+        plan = session.sql(query)._jdf.queryExecution().optimizedPlan().toString()
+        assert plan.count("LocalRelation") == 1  # the small table's, not the big one's
+        frame = engine.linkage().table(big)
+        assert "LocalRelation" not in frame._jdf.queryExecution().optimizedPlan().toString()
+        assert frame.count() == n

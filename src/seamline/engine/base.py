@@ -32,6 +32,10 @@ def parquet_parts(path: Path) -> list[Path]:
     )
 
 
+def _as_is(table: pa.Table) -> Any:
+    return table
+
+
 @dataclass(frozen=True)
 class Linkage:
     """Splink on an engine: its database API, and a condition written in DuckDB's
@@ -41,6 +45,9 @@ class Linkage:
     api: Any
     """Splink's ``DuckDBAPI`` or ``SparkAPI``."""
     condition: Callable[[str], str]
+    table: Callable[[pa.Table], Any] = _as_is
+    """The records to link as the backend takes them: the Arrow table on DuckDB; on
+    Spark a frame its executors hold."""
 
 
 class Engine(Protocol):

@@ -45,6 +45,11 @@ small cached view keeps ``spark.sql.shuffle.partitions``, 200 by default, and ev
 over it runs as many tasks). ``spark: conf:`` in seamline.yaml may add to them and
 override them."""
 
+LOCAL_ROWS = 10_000
+"""A table the driver hands to Spark with more rows than this is kept by the executors,
+not in the statement's plan (:meth:`SparkEngine._held`); smaller ones (code tables) stay
+local relations, which the optimizer folds into the statement without a job."""
+
 
 def spark_session(master: str, conf: Mapping[str, str] | None = None) -> Any:
     """The process's Spark session, started on ``master`` with ``conf`` if not yet up."""
@@ -139,6 +144,7 @@ class SparkEngine:
         self._spark = spark_session(master, conf)
         self._views: set[str] = set()
         self._cached: dict[str, Any] = {}
+        self._held_frames: list[Any] = []
 
     def __enter__(self) -> SparkEngine:
         return self
@@ -151,9 +157,10 @@ class SparkEngine:
         for name in sorted(self._views):
             self._spark.catalog.dropTempView(name)
         self._views.clear()
-        for frame in self._cached.values():
+        for frame in [*self._cached.values(), *self._held_frames]:
             frame.unpersist()
         self._cached.clear()
+        self._held_frames.clear()
 
     def linkage(self) -> Linkage:
         """Splink's Spark backend in this session: intermediate tables kept by the
@@ -166,7 +173,23 @@ class SparkEngine:
 
         api = untyped(spark_session=self._spark, break_lineage_method="persist")
         api.sql_dialect = spark_same_hash()  # the samples DuckDB's backend draws too
-        return Linkage(api, to_spark)
+        return Linkage(api, to_spark, self._held)
+
+    def _held(self, table: pa.Table) -> Any:
+        """The driver's table as a Spark frame. Beyond :data:`LOCAL_ROWS` rows it is
+        handed to the executors (``localCheckpoint``: their memory, then disk) and the
+        driver's copy dropped from the plan: a frame made from Arrow is a local relation
+        the driver holds, and Spark's optimizer copies its rows into every statement that
+        reads it (twice in a self-join), which ran the driver out of memory in reconcile
+        at 40,000 people per register with 1.2 GB."""
+        frame = self._spark.createDataFrame(table)
+        if table.num_rows <= LOCAL_ROWS:
+            return frame
+        from pyspark import StorageLevel
+
+        held = frame.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+        self._held_frames.append(held)
+        return held
 
     def _keep(self, name: str, frame: Any) -> None:
         """``frame`` as the cached view ``name`` (a cached view it replaces is released)."""
@@ -229,8 +252,9 @@ class SparkEngine:
         return [tuple(row) for row in self._run(frame.collect)]
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
-        """The table, held by the driver, handed to Spark whole."""
-        frame = self._run(lambda: self._spark.createDataFrame(table))
+        """The table, held by the driver, handed to Spark whole (to the executors beyond
+        :data:`LOCAL_ROWS` rows)."""
+        frame = self._run(lambda: self._held(table))
         frame.createOrReplaceTempView(name)
         self._views.add(name)
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -166,7 +167,13 @@ def _records(
         cols[f"v{i}"] = t.column(attr)
         cols[f"o{i}"] = t.column(f"{attr}__orig")
         cols[f"k{i}"] = _key_codes(t.column(attr).combine_chunks(), compare_keys(p, spec, attr))
-    return pa.table(cols), ids
+    recs = pa.table(cols)
+    # Each record's rank by (dataset, uid, rid), the order ties are broken in, numbered
+    # here: a row_number over the whole table is one sort on one partition on Spark.
+    order = pc.sort_indices(recs, [(c, "ascending") for c in ("dataset", "uid", "rid")])
+    ranks = np.empty(len(order), np.int64)
+    ranks[order.to_numpy()] = np.arange(1, len(order) + 1)
+    return recs.append_column("ord", pa.array(ranks)), ids
 
 
 def _key_codes(values: pa.Array[Any], keys: pa.Array[Any]) -> pa.Array[Any]:

@@ -171,7 +171,7 @@ def score_pairs(
     # Splink reports untrainable levels as warnings on its logger; they are expected
     # here (EM blocked on birth date never sees a birth-date typo) and not for users.
     logging.getLogger("splink").setLevel(logging.ERROR)
-    frame = db_api.register(data)
+    frame = db_api.register(linkage.table(data))
     counter: Any = SplinkCounter(frame, count_comparisons_from_blocking_rules)
     # The rules' pairs are distinct pairs of records: all of them bound their number.
     if n <= EXACT_RECORDS and (

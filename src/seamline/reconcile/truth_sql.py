@@ -233,12 +233,9 @@ def observed_sql(attr: int) -> exp.Select:
     return _select(_OBSERVED, _attr_names(attr), attr)
 
 
-RANKED_SQL = _piece(
-    "CREATE TEMP TABLE recs AS SELECT *, "
-    "row_number() OVER (ORDER BY dataset, uid, rid) AS ord FROM recs_in"
-)
-"""``recs``: the records (``recs_in``) ranked once by (dataset, uid, rid), the order in
-which ``choose`` breaks ties."""
+RANKED_SQL = _piece("CREATE TEMP TABLE recs AS SELECT * FROM recs_in")
+"""``recs``: the records (``recs_in``), with ``ord``, their rank by (dataset, uid, rid),
+the order in which ``choose`` breaks ties."""
 
 ENTITIES_SQL = _select(
     "SELECT entity, count(*) AS records, "
