@@ -57,7 +57,8 @@ def _tree():
 SPARK = (
     TREE
     + """
-from seamline.engine.spark_engine import SparkRanges, spark_session
+from seamline.engine.spark_engine import spark_session
+from seamline.engine.spark_ranges import SparkRanges
 from seamline.sources.base import ReadContext
 from seamline.sources.copybook import CopybookOptions, CopybookReader
 CONF = {"spark.driver.memory": "1g", "spark.ui.enabled": "false"}

@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from seamline.engine.spark_engine import SparkRanges, spark_session, stop_session
+from seamline.engine.spark_engine import spark_session, stop_session
+from seamline.engine.spark_ranges import SparkRanges
 from seamline.errors import SourceError
 from seamline.pipeline import run_pipeline
 from seamline.sources import fixedwidth, jsonsrc

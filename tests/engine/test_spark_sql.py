@@ -199,3 +199,24 @@ def test_a_lost_driver_is_told_apart_from_a_rejected_statement() -> None:
     assert "driver stopped" in stopped.message and "spark.driver.memory" in (stopped.hint or "")
     rejected = statement_error(ValueError("[UNRESOLVED_COLUMN] `x` cannot be resolved"))
     assert rejected.message.startswith("Spark could not run a statement: [UNRESOLVED_COLUMN]")
+
+
+def test_a_driver_that_ended_is_named_when_the_next_stage_asks_for_spark() -> None:
+    """After the driver's JVM ended (out of memory), the next stage's session would fail
+    with "connection refused"; the JVM's exit code is found instead."""
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from seamline.engine.spark_quiet import ended
+
+    done = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    done.wait()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert ended(SimpleNamespace(proc=done)) == 3
+        assert ended(SimpleNamespace(proc=running)) is None
+        assert ended(SimpleNamespace()) is None  # a gateway PySpark did not start
+    finally:
+        running.kill()
+        running.wait()

@@ -14,7 +14,8 @@ from seamline.engine.base import Engine, EngineError, Linkage, parquet_parts
 from seamline.engine.duckdb_engine import SPILL_DIR, DuckDBEngine, adopt
 
 if TYPE_CHECKING:
-    from seamline.engine.spark_engine import SparkEngine, SparkRanges
+    from seamline.engine.spark_engine import SparkEngine
+    from seamline.engine.spark_ranges import SparkRanges
 
 
 def open_spark(master: str, conf: Mapping[str, str] | None = None) -> "SparkEngine":
@@ -27,7 +28,7 @@ def open_spark(master: str, conf: Mapping[str, str] | None = None) -> "SparkEngi
 def spark_ranges(master: str, conf: Mapping[str, str] | None = None) -> "SparkRanges":
     """Parallel reads' byte ranges decoded on the executors of the session on ``master``
     (started when a read first needs it)."""
-    from seamline.engine.spark_engine import SparkRanges
+    from seamline.engine.spark_ranges import SparkRanges
 
     return SparkRanges(master, conf)
 

@@ -29,7 +29,15 @@ def start_jvm(master: str, conf: Mapping[str, str]) -> None:
     from pyspark import SparkConf, SparkContext
     from pyspark.java_gateway import launch_gateway
 
-    if SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
+    if SparkContext._gateway is not None:
+        code = ended(SparkContext._gateway)
+        if code is not None:
+            raise RuntimeError(
+                f"Spark's driver ended earlier in this process (exit code {code}; out of "
+                "memory, or stopped); a new session needs a new process"
+            )
+        return
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
         return
     spark_conf = SparkConf(loadDefaults=False).setAll(
         [*conf.items(), ("spark.master", master), ("spark.app.name", "seamline")]
@@ -48,6 +56,15 @@ def start_jvm(master: str, conf: Mapping[str, str]) -> None:
     out.go_live()
     err.go_live()
     SparkContext(conf=spark_conf, gateway=gateway)
+
+
+def ended(gateway: Any) -> int | None:
+    """The exit code of the JVM behind PySpark's ``gateway``, None while it runs (or where
+    PySpark did not start it). PySpark keeps the gateway of a JVM that died, and a session
+    asked of it fails with "connection refused", which says nothing of why."""
+    proc = getattr(gateway, "proc", None)
+    code: int | None = proc.poll() if proc is not None else None
+    return code
 
 
 class _Relay:
