@@ -42,6 +42,7 @@ SIZES_ENV = "SEAMLINE_BENCH_ENGINES_SIZES"
 DUCKDB, LOCAL, CLUSTER = "duckdb", "spark local[2]", "spark cluster"
 SPARK_CONF = {
     "spark.driver.memory": "6g",
+    "spark.executor.memory": "3g",  # a cluster's executors (local mode runs in the driver)
     "spark.sql.shuffle.partitions": "8",
     "spark.ui.enabled": "false",
 }
