@@ -122,6 +122,24 @@ def test_replacing_puts_a_directory_or_a_file_in_place_whole(pair: tuple[Path, P
     assert sorted(p.name for p in single.parent.iterdir()) == ["parted.parquet", "single.parquet"]
 
 
+def test_a_crash_between_the_two_renames_is_mended_by_the_next_write(
+    pair: tuple[Path, Path],
+) -> None:
+    """Replacing a directory renames the old result aside, then the new one in: a crash
+    between them left ``<name>.old`` and nothing at the name, and the next write deleted
+    that last copy before writing. It is put back; and removed where the new one landed."""
+    _, parted = pair
+    old = parted.with_name(parted.name + ".old")
+    os.replace(parted, old)  # the state a crash between the renames leaves
+    with pytest.raises(RuntimeError, match="lost"):
+        _fail_while_writing(parted, _table())
+    assert PLAIN.num_rows(parted) == ROWS and not old.exists()
+    _spark_layout(PLAIN, _table().slice(0, 3), old)  # a crash after the second rename
+    with PLAIN.replacing(parted) as partial:
+        PLAIN.write_table(_table().slice(0, 7), partial)
+    assert PLAIN.num_rows(parted) == 7 and not old.exists()
+
+
 def _fail_while_writing(path: Path, table: pa.Table) -> None:
     with PLAIN.replacing(path) as partial:
         _spark_layout(PLAIN, table, partial)

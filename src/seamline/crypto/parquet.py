@@ -122,6 +122,7 @@ class ParquetFiles:
         a failed write never leaves half a result at ``path``."""
         partial = path.with_name(path.name + ".partial")
         remove(partial)  # a crashed write's leftovers
+        restore(path)
         try:
             yield partial
         except BaseException:
@@ -288,11 +289,24 @@ def replace(partial: Path, path: Path) -> None:
         os.replace(partial, path)
         return
     old = path.with_name(path.name + ".old")
-    remove(old)
+    restore(path)
     if path.exists():
         os.replace(path, old)
     os.replace(partial, path)
     remove(old)
+
+
+def restore(path: Path) -> None:
+    """Mend what a crash inside :func:`replace` left: the previous result renamed aside
+    (``<name>.old``) is put back where nothing took its place, and removed where the new
+    one did. Called before each write of ``path``; readers in between find no data file."""
+    old = path.with_name(path.name + ".old")
+    if not old.exists():
+        return
+    if path.exists():
+        remove(old)
+    else:
+        os.replace(old, path)
 
 
 PLAIN = ParquetFiles()
